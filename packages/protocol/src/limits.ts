@@ -1,0 +1,33 @@
+/**
+ * Protocol-level defaults. The server may tighten or loosen the configurable ones
+ * (see apps/server config); everything here is a bound, never a target.
+ */
+
+/** Wire protocol version, carried in `hello.v` and `welcome.v`. */
+export const PROTOCOL_VERSION = 1;
+
+/** Longest line (TCP) or text frame (WebSocket) accepted, in bytes, terminator excluded. */
+export const DEFAULT_MAX_LINE_BYTES = 8 * 1024;
+
+/**
+ * Longest message text, in UTF-16 code units. 2,000 × 3 UTF-8 bytes still fits a
+ * DEFAULT_MAX_LINE_BYTES line with JSON framing, so a valid message never trips the
+ * framing limit (which closes the connection) instead of the text limit (which does not).
+ */
+export const DEFAULT_MAX_TEXT_LENGTH = 2000;
+
+/** Nicks: a letter, then letters, digits, `_` or `-`; 1–24 characters; unique case-insensitively. */
+export const NICK_PATTERN = '^[A-Za-z][A-Za-z0-9_-]{0,23}$';
+
+/**
+ * Rooms: letters, digits, `_`, `-` or `.`, starting with a letter or digit, 1–32 characters.
+ * Names are case-insensitive: the codec folds them to lower case, so `General` and
+ * `general` are one room.
+ */
+export const ROOM_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$';
+
+/** Longest client-chosen correlation id (`id` field) when it is a string. */
+export const MAX_ID_LENGTH = 64;
+
+/** Most messages one `history` request can return. */
+export const MAX_HISTORY_LIMIT = 1000;

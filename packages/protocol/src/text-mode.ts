@@ -1,0 +1,149 @@
+/**
+ * Human text mode, for `nc` and telnet: IRC-like slash commands in, readable lines out.
+ * Commands become the same frames JSON clients send (and pass the same validation), so
+ * both kinds of client share every rule.
+ *
+ *   /nick NAME   /join ROOM   /leave [ROOM]   /msg NICK text   /who [ROOM]
+ *   /rooms       /history [N] /ping           /quit            /help
+ *   anything else is a message to the current room (the last one joined);
+ *   a line starting with `//` sends the rest as a message beginning with `/`.
+ */
+import type { ClientCodec } from './codec.js';
+import { ProtocolError } from './errors.js';
+import type { ClientFrame, ServerFrame } from './frames.js';
+
+export type TextCommand =
+  | { kind: 'frame'; frame: ClientFrame }
+  | { kind: 'help' }
+  | { kind: 'quit' }
+  | { kind: 'empty' }
+  | { kind: 'error'; error: ProtocolError };
+
+export const TEXT_HELP = [
+  '* commands:',
+  '*   /nick NAME        choose your nick (first)',
+  '*   /join ROOM        join a room; it becomes your current room',
+  '*   /leave [ROOM]     leave a room (default: the current one)',
+  '*   /msg NICK text    direct message',
+  '*   /who [ROOM]       members of a room',
+  '*   /rooms            rooms and their sizes',
+  '*   /history [N]      last N messages of the current room',
+  '*   /ping  /quit  /help',
+  '*   any other line is a message to the current room',
+].join('\n');
+
+/** Parses one line typed by a human. `currentRoom` is the room plain lines go to. */
+export function parseTextLine(line: string, currentRoom: string | null, codec: ClientCodec): TextCommand {
+  const trimmed = line.trim();
+  if (trimmed === '') return { kind: 'empty' };
+  if (!trimmed.startsWith('/') || trimmed.startsWith('//')) {
+    if (currentRoom === null) return error('not_in_room', 'join a room first: /join ROOM');
+    const text = trimmed.startsWith('//') ? trimmed.slice(1) : trimmed;
+    return frame(codec, { type: 'msg', room: currentRoom, text });
+  }
+  const space = trimmed.indexOf(' ');
+  const command = (space === -1 ? trimmed.slice(1) : trimmed.slice(1, space)).toLowerCase();
+  const rest = space === -1 ? '' : trimmed.slice(space + 1).trim();
+  const arg = rest.split(/\s+/, 1)[0] ?? '';
+  switch (command) {
+    case 'nick':
+      return arg === '' ? missing('/nick NAME') : frame(codec, { type: 'hello', nick: arg });
+    case 'join':
+      return arg === '' ? missing('/join ROOM') : frame(codec, { type: 'join', room: roomName(arg) });
+    case 'leave':
+    case 'part': {
+      const room = arg === '' ? currentRoom : roomName(arg);
+      return room === null ? missing('/leave ROOM') : frame(codec, { type: 'leave', room });
+    }
+    case 'msg': {
+      const text = rest.slice(arg.length).trim();
+      return arg === '' || text === '' ? missing('/msg NICK text') : frame(codec, { type: 'dm', to: arg, text });
+    }
+    case 'who': {
+      const room = arg === '' ? currentRoom : roomName(arg);
+      return room === null ? missing('/who ROOM') : frame(codec, { type: 'who', room });
+    }
+    case 'rooms':
+    case 'list':
+      return frame(codec, { type: 'rooms' });
+    case 'history': {
+      if (currentRoom === null) return error('not_in_room', 'join a room first: /join ROOM');
+      const limit = arg === '' ? 20 : Number(arg);
+      return frame(codec, { type: 'history', room: currentRoom, limit });
+    }
+    case 'ping':
+      return frame(codec, { type: 'ping' });
+    case 'quit':
+    case 'exit':
+      return { kind: 'quit' };
+    case 'help':
+      return { kind: 'help' };
+    default:
+      return error('unknown_command', `unknown command /${command.slice(0, 32)}; /help lists them`);
+  }
+}
+
+/** IRC habit: `#general` names the room `general`. */
+function roomName(arg: string): string {
+  return arg.startsWith('#') ? arg.slice(1) : arg;
+}
+
+function frame(codec: ClientCodec, value: Record<string, unknown>): TextCommand {
+  const result = codec.validate(value);
+  return result instanceof ProtocolError ? { kind: 'error', error: result } : { kind: 'frame', frame: result };
+}
+
+function missing(usage: string): TextCommand {
+  return error('missing_argument', `usage: ${usage}`);
+}
+
+function error(code: ProtocolError['code'], message: string): TextCommand {
+  return { kind: 'error', error: new ProtocolError(code, message) };
+}
+
+/**
+ * C0/C1 control characters (ESC starts terminal escape sequences), DEL, and bidi
+ * overrides (which can make a line read backwards). Other users' text is shown to a
+ * terminal, so none of these may pass through.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE_FOR_TERMINALS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Makes user-supplied text safe to print on a terminal. */
+export function sanitizeForTerminal(text: string): string {
+  return text.replace(UNSAFE_FOR_TERMINALS, '\uFFFD');
+}
+
+/**
+ * Renders a server frame as text-mode output: zero or more lines, each ending in `\n`.
+ * `viewer` is the nick of the reader, so their own DMs read as sent rather than received.
+ */
+export function renderText(frame: ServerFrame, viewer?: string): string {
+  const s = sanitizeForTerminal;
+  switch (frame.type) {
+    case 'welcome':
+      return `* welcome, ${frame.nick}. /join ROOM to start, /help lists commands.\n`;
+    case 'msg':
+      return `[${frame.room}] ${frame.from}: ${s(frame.text)}\n`;
+    case 'dm':
+      return frame.from === viewer ? `[dm -> ${frame.to}] ${s(frame.text)}\n` : `[dm] ${frame.from}: ${s(frame.text)}\n`;
+    case 'presence':
+      return `* ${frame.nick} ${frame.event === 'join' ? 'joined' : 'left'} ${frame.room}\n`;
+    case 'members':
+      return `* ${frame.room} (${frame.nicks.length}): ${frame.nicks.join(', ')}\n`;
+    case 'rooms':
+      return frame.rooms.length === 0
+        ? '* no rooms yet: /join ROOM creates one\n'
+        : `* rooms: ${frame.rooms.map((r) => `${r.room} (${r.members})`).join(', ')}\n`;
+    case 'history':
+      return `${frame.messages.map((m) => renderText(m)).join('')}* end of history for ${frame.room} (${frame.messages.length})\n`;
+    case 'ack':
+      return '* ok\n';
+    case 'pong':
+      return '* pong\n';
+    case 'ping':
+      return '';
+    case 'error':
+      return `! ${frame.code}: ${s(frame.message)}\n`;
+  }
+}
