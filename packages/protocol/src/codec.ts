@@ -28,7 +28,11 @@ const PARSE_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as co
 export function createClientCodec(options: CodecOptions = {}): ClientCodec {
   const schemas = clientFrameSchemas(options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH);
   const checks = new Map<string, TypeCheck<(typeof schemas)[ClientFrameType]>>();
-  for (const [type, schema] of Object.entries(schemas)) checks.set(type, TypeCompiler.Compile(schema));
+  const fieldsOf = new Map<string, string[]>();
+  for (const [type, schema] of Object.entries(schemas)) {
+    checks.set(type, TypeCompiler.Compile(schema));
+    fieldsOf.set(type, Object.keys(schema.properties));
+  }
 
   function validate(value: unknown): ClientFrame | ProtocolError {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -41,9 +45,7 @@ export function createClientCodec(options: CodecOptions = {}): ClientCodec {
     const check = checks.get(type);
     if (check === undefined) return new ProtocolError('unknown_type', `unknown frame type "${truncate(type)}"`, id);
     if (!check.Check(value)) return toProtocolError(check.Errors(value).First(), id);
-    // Rooms are case-insensitive: fold once here so every later lookup is exact.
-    if ('room' in record) record['room'] = (record['room'] as string).toLowerCase();
-    return value as ClientFrame;
+    return pick(record, fieldsOf.get(type)!);
   }
 
   function decode(line: string): ClientFrame | ProtocolError {
@@ -60,6 +62,21 @@ export function createClientCodec(options: CodecOptions = {}): ClientCodec {
   }
 
   return { decode, validate };
+}
+
+/**
+ * A fresh frame holding only the schema's fields: unknown fields (kept on the wire for
+ * forward compatibility) go no further, whatever their size or depth, and the caller's
+ * object is never modified. Rooms are case-insensitive: folded once here so every later
+ * lookup is exact.
+ */
+function pick(record: Record<string, unknown>, fields: string[]): ClientFrame {
+  const frame: Record<string, unknown> = {};
+  for (const field of fields) {
+    const value = record[field];
+    if (value !== undefined) frame[field] = field === 'room' ? (value as string).toLowerCase() : value;
+  }
+  return frame as ClientFrame;
 }
 
 function readId(value: unknown): Id | undefined {

@@ -11,8 +11,9 @@ export const DEFAULT_MAX_LINE_BYTES = 8 * 1024;
 
 /**
  * Longest message text, in UTF-16 code units. 2,000 × 3 UTF-8 bytes still fits a
- * DEFAULT_MAX_LINE_BYTES line with JSON framing, so a valid message never trips the
- * framing limit (which closes the connection) instead of the text limit (which does not).
+ * DEFAULT_MAX_LINE_BYTES line with JSON framing, so a client that sends text unescaped
+ * never trips the framing limit (which closes the connection) before the text limit
+ * (which does not). Text written as `\u00XX` escapes costs 6 bytes a character and can.
  */
 export const DEFAULT_MAX_TEXT_LENGTH = 2000;
 

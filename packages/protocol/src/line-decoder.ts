@@ -43,7 +43,7 @@ export class LineDecoder {
     this.maxLineBytes = maxLineBytes;
   }
 
-  /** Bytes currently held for an unfinished line (never more than maxLineBytes). */
+  /** Bytes currently held for an unfinished line (never more than maxLineBytes + 1). */
   get bufferedBytes(): number {
     return this.#pendingBytes;
   }

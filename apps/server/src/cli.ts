@@ -1,0 +1,79 @@
+/**
+ * Command line and environment → Config. Flags win over environment variables, which win
+ * over defaults; every value then goes through resolveConfig's checks.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULTS, resolveConfig, type Config } from './config.js';
+
+type Kind = 'int' | 'number' | 'string' | 'bool';
+
+/** [config key, flag, environment variable, kind, help] */
+const OPTIONS: [keyof Config, string, string, Kind, string][] = [
+  ['host', '--host <address>', 'HOST', 'string', 'address to bind (use 0.0.0.0 to accept remote clients)'],
+  ['tcpPort', '--tcp-port <port>', 'TCP_PORT', 'int', 'raw TCP port (JSON lines or text mode); 0 = any free port'],
+  ['httpPort', '--http-port <port>', 'HTTP_PORT', 'int', 'HTTP port: health, metrics, stats, chat page, WebSocket /ws'],
+  ['maxLineBytes', '--max-line-bytes <n>', 'MAX_LINE_BYTES', 'int', 'longest TCP line / WebSocket message, bytes'],
+  ['maxTextLength', '--max-text-length <n>', 'MAX_TEXT_LENGTH', 'int', 'longest message text, characters'],
+  ['historySize', '--history-size <n>', 'HISTORY_SIZE', 'int', 'messages kept per room for history'],
+  ['maxRooms', '--max-rooms <n>', 'MAX_ROOMS', 'int', 'most rooms at once'],
+  ['maxRoomsPerConnection', '--max-rooms-per-connection <n>', 'MAX_ROOMS_PER_CONNECTION', 'int', 'most rooms per connection'],
+  ['outboundBudgetBytes', '--outbound-budget-bytes <n>', 'OUTBOUND_BUDGET_BYTES', 'int', 'queued bytes per connection before slow-consumer disconnect'],
+  ['ratePerSecond', '--rate <n>', 'RATE_PER_SECOND', 'number', 'client frames per second per connection (0 = unlimited)'],
+  ['rateBurst', '--rate-burst <n>', 'RATE_BURST', 'int', 'burst of frames allowed above the rate'],
+  ['maxConnections', '--max-connections <n>', 'MAX_CONNECTIONS', 'int', 'most connections in the process'],
+  ['maxConnectionsPerIp', '--max-connections-per-ip <n>', 'MAX_CONNECTIONS_PER_IP', 'int', 'most connections per client IP'],
+  ['limitLoopback', '--limit-loopback', 'LIMIT_LOOPBACK', 'bool', 'apply the per-IP limit to loopback clients too'],
+  ['heartbeatMs', '--heartbeat-ms <ms>', 'HEARTBEAT_MS', 'int', 'quiet time before the server probes a connection'],
+  ['idleTimeoutMs', '--idle-timeout-ms <ms>', 'IDLE_TIMEOUT_MS', 'int', 'quiet time before a JSON/WS connection is closed'],
+  ['textIdleTimeoutMs', '--text-idle-timeout-ms <ms>', 'TEXT_IDLE_TIMEOUT_MS', 'int', 'quiet time before a text-mode connection is closed'],
+  ['emptyRoomTtlMs', '--empty-room-ttl-ms <ms>', 'EMPTY_ROOM_TTL_MS', 'int', 'how long an empty room keeps its history'],
+  ['shutdownTimeoutMs', '--shutdown-timeout-ms <ms>', 'SHUTDOWN_TIMEOUT_MS', 'int', 'graceful shutdown deadline'],
+  ['serverName', '--server-name <name>', 'SERVER_NAME', 'string', 'name reported to clients'],
+  ['logLevel', '--log-level <level>', 'LOG_LEVEL', 'string', 'fatal, error, warn, info, debug, trace or silent'],
+];
+
+const PARSERS: Record<Kind, (value: string) => unknown> = {
+  int: (v) => {
+    if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError('expected a whole number.');
+    return Number(v);
+  },
+  number: (v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number.');
+    return n;
+  },
+  string: (v) => v,
+  bool: (v) => {
+    if (!/^(1|0|true|false|yes|no)$/i.test(v)) throw new InvalidArgumentError('expected true or false.');
+    return /^(1|true|yes)$/i.test(v);
+  },
+};
+
+/** Parses argv and the environment; throws ConfigError (or exits via commander) on a bad value. */
+export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const program = new Command('loopchat')
+    .description('loopchat server: chat over raw TCP (JSON lines or text mode for nc) and WebSocket, one event loop')
+    .showHelpAfterError(false)
+    .allowExcessArguments(false);
+  for (const [key, flag, envName, kind, help] of OPTIONS) {
+    const option = new Option(flag, `${help} (env ${envName}, default ${String(DEFAULTS[key])})`);
+    if (kind !== 'bool') option.argParser(PARSERS[kind]);
+    program.addOption(option);
+  }
+  program.parse(argv, { from: 'user' });
+  const flags = program.opts<Partial<Config>>();
+  const values: Partial<Config> = {};
+  for (const [key, , envName, kind] of OPTIONS) {
+    const fromEnv = env[envName];
+    let value: unknown = flags[key];
+    if (value === undefined && fromEnv !== undefined && fromEnv !== '') {
+      try {
+        value = PARSERS[kind](fromEnv);
+      } catch (err) {
+        throw new InvalidArgumentError(`environment variable ${envName}='${fromEnv}' is invalid: ${(err as Error).message}`);
+      }
+    }
+    if (value !== undefined) (values as Record<string, unknown>)[key] = value;
+  }
+  return resolveConfig(values);
+}

@@ -1,0 +1,131 @@
+/**
+ * Server configuration: defaults in one object, every value checked once at startup,
+ * the result frozen. A bad value is one clear line (ConfigError), never a half-started server.
+ * The CLI (cli.ts) maps flags and environment variables onto this; tests call it directly.
+ */
+import { hostname } from 'node:os';
+import { DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_TEXT_LENGTH, MAX_HISTORY_LIMIT } from '@loopchat/protocol';
+
+export interface Config {
+  /** Address both listeners bind. @default '127.0.0.1' (loopback: secure by default) */
+  host: string;
+  /** Raw TCP port (JSON lines or text mode); 0 picks a free port. @default 4000 */
+  tcpPort: number;
+  /** HTTP port: health, metrics, stats, the chat page and WebSocket at /ws. @default 8080 */
+  httpPort: number;
+  /** Longest TCP line / WebSocket message, bytes. @default 8192 */
+  maxLineBytes: number;
+  /** Longest message text, UTF-16 code units. @default 2000 */
+  maxTextLength: number;
+  /** Messages kept per room for `history`. @default 1000 */
+  historySize: number;
+  /** Most rooms that may exist at once (each holds up to historySize messages). @default 10000 */
+  maxRooms: number;
+  /** Most rooms one connection may be in. @default 50 */
+  maxRoomsPerConnection: number;
+  /** Outbound bytes queued for one connection before it is dropped as a slow consumer. @default 1 MiB */
+  outboundBudgetBytes: number;
+  /** Client frames per second per connection (token bucket refill); 0 disables. @default 20 */
+  ratePerSecond: number;
+  /** Token bucket size: the burst a connection may send at once. @default 40 */
+  rateBurst: number;
+  /** Most connections (TCP + WebSocket) the process accepts. @default 50000 */
+  maxConnections: number;
+  /** Most connections from one IP address; loopback is exempt unless limitLoopback. @default 100 */
+  maxConnectionsPerIp: number;
+  /** Apply the per-IP limit to loopback clients too. @default false (local load tests) */
+  limitLoopback: boolean;
+  /** Quiet time after which the server probes a connection (WS ping, JSON `ping` frame). @default 30000 */
+  heartbeatMs: number;
+  /** Quiet time after which a JSON or WebSocket connection is closed. @default 120000 */
+  idleTimeoutMs: number;
+  /** Quiet time after which a text-mode (human, nc) connection is closed. @default 1800000 */
+  textIdleTimeoutMs: number;
+  /** Empty rooms (and their history) are forgotten after this long. @default 600000 */
+  emptyRoomTtlMs: number;
+  /** How long a graceful shutdown waits for clients to drain before closing them hard. @default 5000 */
+  shutdownTimeoutMs: number;
+  /** Name reported in `welcome.server`. @default the host name */
+  serverName: string;
+  /** pino level. @default 'info' */
+  logLevel: string;
+}
+
+export const DEFAULTS: Readonly<Config> = Object.freeze({
+  host: '127.0.0.1',
+  tcpPort: 4000,
+  httpPort: 8080,
+  maxLineBytes: DEFAULT_MAX_LINE_BYTES,
+  maxTextLength: DEFAULT_MAX_TEXT_LENGTH,
+  historySize: 1000,
+  maxRooms: 10_000,
+  maxRoomsPerConnection: 50,
+  outboundBudgetBytes: 1024 * 1024,
+  ratePerSecond: 20,
+  rateBurst: 40,
+  maxConnections: 50_000,
+  maxConnectionsPerIp: 100,
+  limitLoopback: false,
+  heartbeatMs: 30_000,
+  idleTimeoutMs: 120_000,
+  textIdleTimeoutMs: 30 * 60_000,
+  emptyRoomTtlMs: 10 * 60_000,
+  shutdownTimeoutMs: 5_000,
+  serverName: hostname(),
+  logLevel: 'info',
+});
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Merges `overrides` over DEFAULTS, checks every value, and freezes the result. */
+export function resolveConfig(overrides: Partial<Config> = {}): Readonly<Config> {
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const c: Config = { ...DEFAULTS, ...defined };
+  if (typeof c.host !== 'string' || c.host === '') fail('host must be a non-empty address');
+  int(c, 'tcpPort', 0, 65535);
+  int(c, 'httpPort', 0, 65535);
+  if (c.tcpPort !== 0 && c.tcpPort === c.httpPort) fail('tcpPort and httpPort must differ');
+  int(c, 'maxLineBytes', 64, 1024 * 1024);
+  int(c, 'maxTextLength', 1, c.maxLineBytes);
+  int(c, 'historySize', 0, 1_000_000);
+  int(c, 'maxRooms', 1, 10_000_000);
+  int(c, 'maxRoomsPerConnection', 1, 10_000);
+  int(c, 'outboundBudgetBytes', c.maxLineBytes * 2, 1024 ** 3);
+  num(c, 'ratePerSecond', 0, 1_000_000);
+  int(c, 'rateBurst', 1, 1_000_000);
+  int(c, 'maxConnections', 1, 10_000_000);
+  int(c, 'maxConnectionsPerIp', 1, 10_000_000);
+  if (typeof c.limitLoopback !== 'boolean') fail('limitLoopback must be true or false');
+  int(c, 'heartbeatMs', 100, 3_600_000);
+  int(c, 'idleTimeoutMs', 200, 24 * 3_600_000);
+  int(c, 'textIdleTimeoutMs', 200, 24 * 3_600_000);
+  if (c.heartbeatMs >= c.idleTimeoutMs) fail('heartbeatMs must be shorter than idleTimeoutMs');
+  int(c, 'emptyRoomTtlMs', 0, 30 * 24 * 3_600_000);
+  int(c, 'shutdownTimeoutMs', 0, 600_000);
+  if (typeof c.serverName !== 'string' || c.serverName.length > 128) fail('serverName must be at most 128 characters');
+  if (!LOG_LEVELS.includes(c.logLevel)) fail(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
+  if (c.historySize > MAX_HISTORY_LIMIT * 1000) fail('historySize is too large');
+  return Object.freeze(c);
+}
+
+function int<K extends keyof Config>(c: Config, key: K, min: number, max: number): void {
+  const v = c[key];
+  if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) {
+    fail(`${key} must be an integer from ${min} to ${max} (got ${String(v)})`);
+  }
+}
+
+function num<K extends keyof Config>(c: Config, key: K, min: number, max: number): void {
+  const v = c[key];
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    fail(`${key} must be a number from ${min} to ${max} (got ${String(v)})`);
+  }
+}
+
+function fail(message: string): never {
+  throw new ConfigError(message);
+}

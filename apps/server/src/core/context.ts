@@ -1,0 +1,23 @@
+import type { ClientCodec } from '@loopchat/protocol';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { ConnectionLimiter } from '../transports/connection-limiter.js';
+import type { FlushScheduler } from './flush-scheduler.js';
+import type { Hub } from './hub.js';
+import type { Session } from './session.js';
+import type { Stats } from './stats.js';
+
+/** What every session of one server shares; one per server instance (tests run several per process). */
+export interface ServerContext {
+  readonly config: Readonly<Config>;
+  readonly codec: ClientCodec;
+  readonly hub: Hub;
+  readonly flusher: FlushScheduler;
+  readonly stats: Stats;
+  readonly limiter: ConnectionLimiter;
+  readonly log: Logger;
+  /** Every open session, for housekeeping, /stats and shutdown. */
+  readonly sessions: Set<Session>;
+  /** Set once a graceful shutdown begins: new connections are refused. */
+  shuttingDown: boolean;
+}

@@ -1,0 +1,58 @@
+/**
+ * The last N messages of a room, in a fixed-size ring. Messages arrive with consecutive
+ * seqs, so the seq of every retained message follows from the newest one: a lookup by
+ * seq is index arithmetic, never a search.
+ *
+ *   slots:  [ 7 | 8 | 3 | 4 | 5 | 6 ]   capacity 6, newest seq 8
+ *                   ▲ head (oldest = 3)
+ */
+import type { MsgFrame } from '@loopchat/protocol';
+
+export class HistoryRing {
+  readonly capacity: number;
+  #slots: (MsgFrame | undefined)[];
+  #head = 0;
+  #count = 0;
+  #newestSeq = 0;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.#slots = [];
+  }
+
+  get size(): number {
+    return this.#count;
+  }
+
+  /** Appends a message; its seq must be the newest seq + 1 (the room guarantees it). */
+  push(msg: MsgFrame): void {
+    this.#newestSeq = msg.seq;
+    if (this.capacity === 0) return;
+    if (this.#count < this.capacity) {
+      this.#slots[(this.#head + this.#count) % this.capacity] = msg;
+      this.#count++;
+    } else {
+      this.#slots[this.#head] = msg;
+      this.#head = (this.#head + 1) % this.capacity;
+    }
+  }
+
+  /** Messages with seq > `since`, oldest first, at most `limit` (the oldest ones, so a client can page forward). */
+  since(since: number, limit: number): MsgFrame[] {
+    const oldestSeq = this.#newestSeq - this.#count + 1;
+    const firstSeq = Math.max(since + 1, oldestSeq);
+    return this.#range(firstSeq - oldestSeq, Math.min(limit, this.#newestSeq - firstSeq + 1));
+  }
+
+  /** The newest `limit` messages, oldest first. */
+  latest(limit: number): MsgFrame[] {
+    const n = Math.min(limit, this.#count);
+    return this.#range(this.#count - n, n);
+  }
+
+  #range(offset: number, n: number): MsgFrame[] {
+    const out: MsgFrame[] = [];
+    for (let i = 0; i < n; i++) out.push(this.#slots[(this.#head + offset + i) % this.capacity]!);
+    return out;
+  }
+}

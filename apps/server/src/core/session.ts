@@ -1,0 +1,301 @@
+/**
+ * One client connection, whatever its transport: its state (nick, rooms, rate bucket,
+ * heartbeat clock) and its single outbound path.
+ *
+ * Memory matters here (10,000+ of these per process): state is flat fields, methods live
+ * on the prototype, and the transports attach named module-level handlers rather than
+ * closures per connection (see transports/).
+ *
+ * Outbound path (the only way bytes leave): deliver/send → #enqueue (budget check)
+ * → queue → FlushScheduler → flush → one socket.write per event-loop turn.
+ */
+import type { Socket } from 'node:net';
+import {
+  ErrorCodes,
+  LineDecoder,
+  ProtocolError,
+  TEXT_HELP,
+  parseTextLine,
+  type ClientFrame,
+  type ErrorCode,
+  type Id,
+  type LineSink,
+  type ServerFrame,
+} from '@loopchat/protocol';
+import type WebSocket from 'ws';
+import type { ServerContext } from './context.js';
+import { EncodedFrame, WireFormat } from './encoded-frame.js';
+import { dispatch } from './handlers.js';
+import type { Room } from './room.js';
+import { bump, type TransportName } from './stats.js';
+
+/** How long a closing connection may take to drain before it is destroyed. */
+const CLOSE_GRACE_MS = 2_000;
+
+/** WebSocket close codes (RFC 6455 §7.4.1) for the errors that close a connection. */
+const WS_CLOSE_CODES: Partial<Record<ErrorCode, number>> = {
+  shutdown: 1001,
+  idle_timeout: 1001,
+  line_too_long: 1009,
+  server_full: 1013,
+  too_many_connections: 1013,
+};
+
+export class Session implements LineSink {
+  readonly ctx: ServerContext;
+  readonly socket: Socket;
+  /** The ws wrapper for WebSocket sessions (parsing, control frames); null for TCP. */
+  readonly ws: WebSocket | null;
+  readonly ip: string;
+  format: WireFormat;
+  nick: string | null = null;
+  readonly rooms = new Set<Room>();
+  /** Text mode: where plain lines go (the room joined last). */
+  currentRoom: string | null = null;
+  /** TCP only: the bounded line decoder. */
+  readonly decoder: LineDecoder | null;
+  lastInboundAt: number;
+  lastProbeAt = 0;
+  #tokens: number;
+  #refilledAt: number;
+  #queue: Buffer | Buffer[] | null = null;
+  #queuedBytes = 0;
+  #closing = false;
+  #closed = false;
+
+  constructor(ctx: ServerContext, socket: Socket, ws: WebSocket | null, ip: string) {
+    this.ctx = ctx;
+    this.socket = socket;
+    this.ws = ws;
+    this.ip = ip;
+    this.format = ws === null ? WireFormat.Undecided : WireFormat.WebSocket;
+    this.decoder = ws === null ? new LineDecoder(ctx.config.maxLineBytes) : null;
+    this.lastInboundAt = this.#refilledAt = Date.now();
+    this.#tokens = ctx.config.rateBurst;
+  }
+
+  get transport(): TransportName {
+    return this.ws === null ? 'tcp' : 'ws';
+  }
+
+  get isClosing(): boolean {
+    return this.#closing || this.#closed;
+  }
+
+  /** Text-mode clients get an answer to every line (an echo or `* ok`), with or without ids. */
+  get isText(): boolean {
+    return this.format === WireFormat.Text;
+  }
+
+  // ── inbound ──────────────────────────────────────────────────────────────────────
+
+  /** LineSink: one complete TCP line. The first line decides JSON or text mode. */
+  onLine(line: string): void {
+    if (this.#closing) return;
+    if (this.format === WireFormat.Undecided) {
+      this.format = line.trimStart().startsWith('{') ? WireFormat.JsonLines : WireFormat.Text;
+    }
+    if (this.format === WireFormat.Text) this.#onTextLine(line);
+    else this.onJson(line);
+  }
+
+  /** LineSink: a line over maxLineBytes is a framing violation; the connection is closed. */
+  onLineTooLong(): void {
+    this.ctx.stats.framesIn.tcp++;
+    this.decoder?.close();
+    this.closeWithError('line_too_long', `line exceeds ${this.ctx.config.maxLineBytes} bytes; closing`);
+  }
+
+  /** A JSON frame from TCP JSON mode or a WebSocket text message. */
+  onJson(text: string): void {
+    this.ctx.stats.framesIn[this.transport]++;
+    const frame = this.ctx.codec.decode(text);
+    if (frame instanceof ProtocolError) this.sendError(frame.code, frame.message, frame.id);
+    else this.#handle(frame);
+  }
+
+  #onTextLine(line: string): void {
+    this.ctx.stats.framesIn.tcp++;
+    const command = parseTextLine(line, this.currentRoom, this.ctx.codec);
+    switch (command.kind) {
+      case 'frame':
+        return this.#handle(command.frame);
+      case 'error':
+        return this.sendError(command.error.code, command.error.message);
+      case 'help':
+        return this.#enqueue(Buffer.from(`${TEXT_HELP}\n`));
+      case 'quit':
+        this.#enqueue(Buffer.from('* bye\n'));
+        return this.close();
+      case 'empty':
+        return;
+    }
+  }
+
+  #handle(frame: ClientFrame): void {
+    if (frame.type === 'pong') return;
+    if (!this.#takeToken()) {
+      bump(this.ctx.stats.drops, 'rate_limited');
+      return this.sendError('rate_limited', ErrorCodes.rate_limited, 'id' in frame ? frame.id : undefined);
+    }
+    try {
+      dispatch(this, frame);
+    } catch (err) {
+      this.ctx.log.error({ err, type: frame.type, session: this.nick }, 'frame handler failed');
+      this.sendError('internal', ErrorCodes.internal, 'id' in frame ? frame.id : undefined);
+    }
+  }
+
+  /** Token bucket: `ratePerSecond` refill, `rateBurst` capacity. */
+  #takeToken(): boolean {
+    const { ratePerSecond, rateBurst } = this.ctx.config;
+    if (ratePerSecond === 0) return true;
+    const now = Date.now();
+    this.#tokens = Math.min(rateBurst, this.#tokens + ((now - this.#refilledAt) * ratePerSecond) / 1000);
+    this.#refilledAt = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  // ── outbound ─────────────────────────────────────────────────────────────────────
+
+  /** Queues a frame encoded once for many sessions (room messages, presence). */
+  deliver(encoded: EncodedFrame): void {
+    this.#enqueue(encoded.bytes(this.format));
+  }
+
+  /** Queues a frame for this session alone. */
+  send(frame: ServerFrame): void {
+    this.#enqueue(new EncodedFrame(frame, this.nick ?? undefined).bytes(this.format));
+  }
+
+  /**
+   * Answers a command. JSON clients get `ack` when they gave an id; text-mode clients
+   * always get an answer, the `echo` (their own message, the room they joined…) if any.
+   */
+  answer(id: Id | undefined, seq: number | undefined, echo?: ServerFrame | EncodedFrame): void {
+    if (this.format === WireFormat.Text) {
+      if (echo instanceof EncodedFrame) this.deliver(echo);
+      else this.send(echo ?? { type: 'ack', id: 0, ts: Date.now() });
+      return;
+    }
+    if (id === undefined) return;
+    const ack: ServerFrame = seq === undefined ? { type: 'ack', id, ts: Date.now() } : { type: 'ack', id, seq, ts: Date.now() };
+    this.send(ack);
+  }
+
+  sendError(code: ErrorCode, message: string = ErrorCodes[code], id?: Id): void {
+    bump(this.ctx.stats.errors, code);
+    this.send(id === undefined ? { type: 'error', code, message } : { type: 'error', code, message, id });
+  }
+
+  #enqueue(bytes: Buffer): void {
+    if (this.#closing || bytes.length === 0) return;
+    const queued = this.#queuedBytes + bytes.length;
+    if (queued + this.socket.writableLength > this.ctx.config.outboundBudgetBytes) {
+      this.#onSlowConsumer();
+      return;
+    }
+    const stats = this.ctx.stats;
+    stats.framesOut[this.ws === null ? 'tcp' : 'ws']++;
+    if (this.#queue === null) {
+      this.#queue = bytes;
+      this.ctx.flusher.mark(this);
+    } else if (Array.isArray(this.#queue)) {
+      this.#queue.push(bytes);
+    } else {
+      this.#queue = [this.#queue, bytes];
+    }
+    this.#queuedBytes = queued;
+  }
+
+  /** Writes everything queued in one write (FlushScheduler calls this once per turn). */
+  flush(): void {
+    const queue = this.#queue;
+    if (queue === null) return;
+    const bytes = Array.isArray(queue) ? Buffer.concat(queue, this.#queuedBytes) : queue;
+    this.#queue = null;
+    this.#queuedBytes = 0;
+    if (this.#closed) return;
+    this.ctx.stats.bytesOut[this.transport] += bytes.length;
+    this.socket.write(bytes);
+  }
+
+  /**
+   * The client is not reading: it would cost unbounded memory to keep queueing. Drop what
+   * is queued, tell it why (it may still read that), and close; it recovers from history.
+   */
+  #onSlowConsumer(): void {
+    bump(this.ctx.stats.drops, 'slow_consumer');
+    this.#queue = null;
+    this.#queuedBytes = 0;
+    this.closeWithError('slow_consumer');
+  }
+
+  // ── heartbeat and closing ────────────────────────────────────────────────────────
+
+  /** Called by housekeeping when the connection has been quiet for heartbeatMs. */
+  probe(now: number): void {
+    this.lastProbeAt = now;
+    if (this.ws !== null) this.ws.ping();
+    else if (this.format === WireFormat.JsonLines) this.send({ type: 'ping' });
+    // Text mode: a human cannot answer pings; TCP keepalive and textIdleTimeoutMs cover it.
+  }
+
+  /**
+   * Sends a final `error {code}` (outside the byte budget: it is the last frame), then
+   * closes gently; a peer that does not let the close complete is destroyed after a grace.
+   */
+  closeWithError(code: ErrorCode, message: string = ErrorCodes[code]): void {
+    if (this.#closing) return;
+    bump(this.ctx.stats.disconnects, code);
+    bump(this.ctx.stats.errors, code);
+    const frame = new EncodedFrame({ type: 'error', code, message }, this.nick ?? undefined);
+    this.flush();
+    this.#closing = true;
+    const bytes = frame.bytes(this.format === WireFormat.Undecided ? WireFormat.JsonLines : this.format);
+    if (!this.#closed) this.socket.write(bytes);
+    this.#end(WS_CLOSE_CODES[code] ?? 1008, code);
+  }
+
+  /** Closes after flushing what is queued (text-mode /quit). */
+  close(): void {
+    if (this.#closing) return;
+    this.flush();
+    this.#closing = true;
+    this.#end(1000, 'bye');
+  }
+
+  #end(wsCode: number, reason: string): void {
+    if (this.ws !== null) this.ws.close(wsCode, reason);
+    else this.socket.end();
+    setTimeout(destroyIfOpen, CLOSE_GRACE_MS, this).unref();
+  }
+
+  /** Tears the connection down now. */
+  destroy(): void {
+    if (this.ws !== null) this.ws.terminate();
+    else this.socket.destroy();
+  }
+
+  /** The transport reports the socket closed: forget the session everywhere. */
+  onClosed(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closing = true;
+    this.#queue = null;
+    this.decoder?.close();
+    this.ctx.hub.remove(this);
+    this.ctx.sessions.delete(this);
+    this.ctx.stats.connectionsOpen[this.transport]--;
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+}
+
+function destroyIfOpen(session: Session): void {
+  if (!session.isClosed) session.destroy();
+}

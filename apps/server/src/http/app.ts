@@ -1,0 +1,44 @@
+/**
+ * The HTTP side (fastify): health, readiness, Prometheus metrics, JSON stats and the
+ * browser chat page. WebSocket upgrades on the same server are handled in transports/ws.ts.
+ */
+import { readFileSync } from 'node:fs';
+import Fastify from 'fastify';
+import type { ServerContext } from '../core/context.js';
+import { createMetrics } from './metrics.js';
+import { collectStats } from './stats-report.js';
+
+const CHAT_PAGE = new URL('../../public/index.html', import.meta.url);
+
+export function createHttpApp(ctx: ServerContext) {
+  const app = Fastify({
+    // Per-request logs would cost more than the requests; fastify reports warnings and errors.
+    loggerInstance: ctx.log.child({ component: 'http' }, { level: ctx.log.level === 'info' ? 'warn' : ctx.log.level }),
+    bodyLimit: 16 * 1024,
+    forceCloseConnections: true,
+  });
+  const metrics = createMetrics(ctx);
+  const page = readFileSync(CHAT_PAGE);
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    if (ctx.shuttingDown) return reply.code(503).send({ ready: false, reason: 'shutting down' });
+    return { ready: true };
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', metrics.contentType);
+    return metrics.metrics();
+  });
+
+  app.get('/stats', async () => collectStats(ctx));
+
+  app.get('/', async (_req, reply) => {
+    reply.header('content-type', 'text/html; charset=utf-8');
+    reply.header('content-security-policy', "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'");
+    return page;
+  });
+
+  return app;
+}

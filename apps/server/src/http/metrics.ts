@@ -1,0 +1,101 @@
+/**
+ * Prometheus metrics. Hot-path counts live as plain numbers in Stats and are read here at
+ * scrape time (collect callbacks: reset, then set to the true total), so a delivery never
+ * pays for a labelled counter.
+ * Each server instance has its own Registry (tests run several servers in one process).
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ServerContext } from '../core/context.js';
+import type { Stats, TransportName } from '../core/stats.js';
+import { loopDelayMs } from './loop-delay.js';
+
+const TRANSPORTS: TransportName[] = ['tcp', 'ws'];
+
+export function createMetrics(ctx: ServerContext): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'loopchat_', eventLoopMonitoringPrecision: 10 });
+  const { stats } = ctx;
+
+  new Gauge({
+    name: 'loopchat_connections',
+    help: 'Open client connections by transport',
+    labelNames: ['transport'],
+    registers: [registry],
+    collect() {
+      for (const t of TRANSPORTS) this.set({ transport: t }, stats.connectionsOpen[t]);
+    },
+  });
+  perTransportCounter(registry, 'loopchat_connections_opened_total', 'Connections accepted', stats.connectionsOpened);
+  perTransportCounter(registry, 'loopchat_frames_in_total', 'Client lines/frames received', stats.framesIn);
+  perTransportCounter(registry, 'loopchat_frames_out_total', 'Frames queued to clients', stats.framesOut);
+  perTransportCounter(registry, 'loopchat_bytes_out_total', 'Bytes written to clients', stats.bytesOut);
+  new Counter({
+    name: 'loopchat_deliveries_total',
+    help: 'Messages (room and DM) handed to a recipient',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(stats.deliveries);
+    },
+  });
+  byCodeCounter(registry, 'loopchat_drops_total', 'Frames dropped, by reason', 'reason', stats.drops);
+  byCodeCounter(registry, 'loopchat_errors_sent_total', 'Error frames sent, by code', 'code', stats.errors);
+  byCodeCounter(registry, 'loopchat_disconnects_total', 'Connections closed by the server, by reason', 'reason', stats.disconnects);
+  byCodeCounter(registry, 'loopchat_refused_total', 'Connections refused at accept, by reason', 'reason', stats.refused);
+  new Counter({
+    name: 'loopchat_slow_consumer_disconnects_total',
+    help: 'Connections dropped for exceeding the outbound byte budget',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(stats.disconnects['slow_consumer'] ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'loopchat_rooms',
+    help: 'Rooms that exist (with members or retained history)',
+    registers: [registry],
+    collect() {
+      this.set(ctx.hub.rooms.size);
+    },
+  });
+  new Gauge({
+    name: 'loopchat_event_loop_delay_seconds',
+    help: 'Event-loop delay since start (timer resolution subtracted), by quantile',
+    labelNames: ['quantile'],
+    registers: [registry],
+    collect() {
+      const delay = loopDelayMs();
+      this.set({ quantile: '0.5' }, delay.p50 / 1000);
+      this.set({ quantile: '0.99' }, delay.p99 / 1000);
+      this.set({ quantile: '1' }, delay.max / 1000);
+    },
+  });
+  return registry;
+}
+
+function perTransportCounter(registry: Registry, name: string, help: string, values: Stats['framesIn']): void {
+  new Counter({
+    name,
+    help,
+    labelNames: ['transport'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const t of TRANSPORTS) this.inc({ transport: t }, values[t]);
+    },
+  });
+}
+
+function byCodeCounter(registry: Registry, name: string, help: string, label: string, values: Record<string, number>): void {
+  new Counter({
+    name,
+    help,
+    labelNames: [label],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [key, value] of Object.entries(values)) this.inc({ [label]: key }, value);
+    },
+  });
+}

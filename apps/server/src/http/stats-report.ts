@@ -1,0 +1,44 @@
+/** The JSON behind GET /stats: what an operator looks at first. */
+import type { ServerContext } from '../core/context.js';
+import { loopDelayMs } from './loop-delay.js';
+
+export function collectStats(ctx: ServerContext) {
+  const { stats, hub } = ctx;
+  let members = 0;
+  let activeRooms = 0;
+  const top: { room: string; members: number; seq: number }[] = [];
+  for (const room of hub.rooms.values()) {
+    members += room.members.size;
+    if (room.members.size > 0) activeRooms++;
+    top.push({ room: room.name, members: room.members.size, seq: room.seq });
+  }
+  top.sort((a, b) => b.members - a.members);
+  const memory = process.memoryUsage();
+  return {
+    server: ctx.config.serverName,
+    pid: process.pid,
+    uptimeSeconds: Math.round((Date.now() - stats.startedAt) / 1000),
+    connections: {
+      total: stats.connectionsOpen.tcp + stats.connectionsOpen.ws,
+      tcp: stats.connectionsOpen.tcp,
+      ws: stats.connectionsOpen.ws,
+      opened: { ...stats.connectionsOpened },
+    },
+    nicks: hub.nickCount,
+    rooms: { total: hub.rooms.size, active: activeRooms, memberships: members, largest: top.slice(0, 20) },
+    traffic: {
+      framesIn: { ...stats.framesIn },
+      framesOut: { ...stats.framesOut },
+      bytesOut: { ...stats.bytesOut },
+      deliveries: stats.deliveries,
+      drops: { ...stats.drops },
+      disconnects: { ...stats.disconnects },
+      refused: { ...stats.refused },
+    },
+    process: {
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      eventLoopDelayMs: loopDelayMs(),
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * Assembles one loopchat server: the chat core, the TCP listener, the HTTP + WebSocket
+ * listener, housekeeping, and graceful shutdown. Everything runs on one event loop.
+ */
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { createClientCodec } from '@loopchat/protocol';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { ServerContext } from './core/context.js';
+import { FlushScheduler } from './core/flush-scheduler.js';
+import { startHousekeeping } from './core/housekeeping.js';
+import { Hub } from './core/hub.js';
+import { Stats } from './core/stats.js';
+import { createHttpApp } from './http/app.js';
+import { ConnectionLimiter } from './transports/connection-limiter.js';
+import { createTcpServer } from './transports/tcp.js';
+import { WS_PATH, attachWebSocket } from './transports/ws.js';
+
+export interface LoopchatServer {
+  readonly ctx: ServerContext;
+  readonly tcpPort: number;
+  readonly httpPort: number;
+  /** Graceful shutdown: stop accepting, tell every client, drain, close (resolves when done). */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Readonly<Config>, log: Logger): Promise<LoopchatServer> {
+  const stats = new Stats();
+  const ctx: ServerContext = {
+    config,
+    codec: createClientCodec({ maxTextLength: config.maxTextLength }),
+    hub: new Hub(config, stats),
+    flusher: new FlushScheduler(),
+    stats,
+    limiter: new ConnectionLimiter(config),
+    log,
+    sessions: new Set(),
+    shuttingDown: false,
+  };
+
+  const tcp = createTcpServer(ctx);
+  const http = createHttpApp(ctx);
+  const wss = attachWebSocket(http.server, ctx);
+
+  tcp.listen(config.tcpPort, config.host);
+  await once(tcp, 'listening');
+  try {
+    await http.listen({ port: config.httpPort, host: config.host });
+  } catch (err) {
+    tcp.close();
+    throw err;
+  }
+  const housekeeping = startHousekeeping(ctx);
+  const tcpPort = (tcp.address() as AddressInfo).port;
+  const httpPort = (http.server.address() as AddressInfo).port;
+  log.info(
+    { tcp: { host: config.host, port: tcpPort }, http: { host: config.host, port: httpPort, ws: WS_PATH } },
+    `loopchat listening: tcp ${config.host}:${tcpPort}, http+ws ${config.host}:${httpPort}`,
+  );
+
+  let closing: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    ctx.shuttingDown = true;
+    clearInterval(housekeeping);
+    tcp.close();
+    http.server.close();
+    for (const session of ctx.sessions) session.closeWithError('shutdown');
+    ctx.flusher.flushNow();
+    const deadline = Date.now() + config.shutdownTimeoutMs;
+    while (ctx.sessions.size > 0 && Date.now() < deadline) await sleep(20);
+    for (const session of ctx.sessions) session.destroy();
+    wss.close();
+    await http.close();
+    log.info({ remaining: ctx.sessions.size }, 'loopchat stopped');
+  }
+
+  return {
+    ctx,
+    tcpPort,
+    httpPort,
+    close: () => (closing ??= close()),
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,44 @@
+/**
+ * Global and per-IP connection caps, checked at accept time (TCP) or before the
+ * WebSocket handshake. Loopback is exempt from the per-IP cap unless configured
+ * otherwise, so local load tests can open tens of thousands of connections.
+ */
+import type { Config } from '../config.js';
+
+export type RefusalCode = 'server_full' | 'too_many_connections' | 'shutdown';
+
+export class ConnectionLimiter {
+  readonly #config: Readonly<Config>;
+  readonly #perIp = new Map<string, number>();
+  #total = 0;
+
+  constructor(config: Readonly<Config>) {
+    this.#config = config;
+  }
+
+  get total(): number {
+    return this.#total;
+  }
+
+  /** Takes a slot for `ip`, or says why not. Every success must be paired with release(). */
+  acquire(ip: string): RefusalCode | null {
+    if (this.#total >= this.#config.maxConnections) return 'server_full';
+    const exempt = !this.#config.limitLoopback && isLoopback(ip);
+    const count = this.#perIp.get(ip) ?? 0;
+    if (!exempt && count >= this.#config.maxConnectionsPerIp) return 'too_many_connections';
+    this.#perIp.set(ip, count + 1);
+    this.#total++;
+    return null;
+  }
+
+  release(ip: string): void {
+    const count = this.#perIp.get(ip) ?? 0;
+    if (count <= 1) this.#perIp.delete(ip);
+    else this.#perIp.set(ip, count - 1);
+    this.#total--;
+  }
+}
+
+export function isLoopback(ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1' || ip.startsWith('::ffff:127.');
+}

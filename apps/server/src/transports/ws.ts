@@ -1,0 +1,99 @@
+/**
+ * WebSocket transport: `ws` (no server of its own) handles the upgrade on fastify's HTTP
+ * server at /ws and parses incoming frames; outgoing frames are pre-built once per
+ * message (core/encoded-frame.ts) and written straight to the upgraded socket through the
+ * session's batched path. permessage-deflate is off: compressing per member would undo
+ * encode-once, and chat frames are small.
+ */
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ErrorCodes } from '@loopchat/protocol';
+import type { ServerContext } from '../core/context.js';
+import { Session } from '../core/session.js';
+import { bump } from '../core/stats.js';
+
+export const WS_PATH = '/ws';
+
+const kSession = Symbol('loopchat.session');
+type SessionWebSocket = WebSocket & { [kSession]?: Session };
+
+export function attachWebSocket(http: HttpServer, ctx: ServerContext): WebSocketServer {
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    clientTracking: false,
+    maxPayload: ctx.config.maxLineBytes,
+  });
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', ignore);
+    const path = (req.url ?? '').split('?', 1)[0];
+    if (path !== WS_PATH) return rejectUpgrade(socket, 404, 'Not Found', 'WebSocket endpoint is /ws');
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    const refusal = ctx.shuttingDown ? 'shutdown' : ctx.limiter.acquire(ip);
+    if (refusal !== null) {
+      bump(ctx.stats.refused, refusal);
+      return rejectUpgrade(socket, refusal === 'too_many_connections' ? 429 : 503, 'Unavailable', ErrorCodes[refusal]);
+    }
+    // Until the handshake completes the slot is released here; after it, by the session.
+    const releaseIfHandshakeFails = (): void => ctx.limiter.release(ip);
+    socket.once('close', releaseIfHandshakeFails);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      socket.removeListener('close', releaseIfHandshakeFails);
+      openSession(ctx, ws, socket as Socket, ip);
+    });
+  });
+  return wss;
+}
+
+function openSession(ctx: ServerContext, ws: SessionWebSocket, socket: Socket, ip: string): void {
+  socket.setNoDelay(true);
+  const session = new Session(ctx, socket, ws, ip);
+  ws[kSession] = session;
+  ctx.sessions.add(session);
+  ctx.stats.connectionsOpened.ws++;
+  ctx.stats.connectionsOpen.ws++;
+  ws.on('message', onMessage);
+  ws.on('pong', onPong);
+  ws.on('error', onError);
+  ws.once('close', onClose);
+}
+
+function onMessage(this: SessionWebSocket, data: Buffer, isBinary: boolean): void {
+  const session = this[kSession]!;
+  session.lastInboundAt = Date.now();
+  if (isBinary) {
+    session.ctx.stats.framesIn.ws++;
+    session.sendError('binary_not_supported');
+    return;
+  }
+  session.onJson(data.toString('utf8'));
+}
+
+function onPong(this: SessionWebSocket): void {
+  this[kSession]!.lastInboundAt = Date.now();
+}
+
+function onError(this: SessionWebSocket, err: Error): void {
+  // Protocol errors (bad frame, payload over maxPayload): ws closes with the right code.
+  const session = this[kSession]!;
+  bump(session.ctx.stats.disconnects, (err as Error & { code?: string }).code ?? 'ws_error');
+  session.ctx.log.debug({ err: err.message, ip: session.ip }, 'websocket error');
+}
+
+function onClose(this: SessionWebSocket): void {
+  const session = this[kSession]!;
+  this.removeListener('message', onMessage);
+  this.removeListener('pong', onPong);
+  session.ctx.limiter.release(session.ip);
+  session.onClosed();
+}
+
+function rejectUpgrade(socket: Duplex, status: number, reason: string, body: string): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+function ignore(): void {}
