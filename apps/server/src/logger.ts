@@ -8,6 +8,7 @@ import pretty from 'pino-pretty';
 
 export function createLogger(level: string): Logger {
   const options = { level, base: { pid: process.pid }, redact: ['token', '*.token', 'authorization'] };
-  if (process.stdout.isTTY) return pino(options, pretty({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }));
+  if (process.stdout.isTTY)
+    return pino(options, pretty({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }));
   return pino(options);
 }

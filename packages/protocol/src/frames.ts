@@ -6,13 +6,7 @@
  * Every frame is an object with a `type`; unknown fields are ignored (forward compatible).
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import {
-  DEFAULT_MAX_TEXT_LENGTH,
-  MAX_HISTORY_LIMIT,
-  MAX_ID_LENGTH,
-  NICK_PATTERN,
-  ROOM_PATTERN,
-} from './limits.js';
+import { DEFAULT_MAX_TEXT_LENGTH, MAX_HISTORY_LIMIT, MAX_ID_LENGTH, NICK_PATTERN, ROOM_PATTERN } from './limits.js';
 
 /** Client correlation id: echoed in the answer (`ack`, `error` or the response frame). */
 export const Id = Type.Union([

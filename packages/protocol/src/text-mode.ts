@@ -106,7 +106,6 @@ function error(code: ProtocolError['code'], message: string): TextCommand {
  * overrides (which can make a line read backwards). Other users' text is shown to a
  * terminal, so none of these may pass through.
  */
-// eslint-disable-next-line no-control-regex
 const UNSAFE_FOR_TERMINALS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Makes user-supplied text safe to print on a terminal. */

@@ -181,7 +181,8 @@ export class Session implements LineSink {
       return;
     }
     if (id === undefined) return;
-    const ack: ServerFrame = seq === undefined ? { type: 'ack', id, ts: Date.now() } : { type: 'ack', id, seq, ts: Date.now() };
+    const ack: ServerFrame =
+      seq === undefined ? { type: 'ack', id, ts: Date.now() } : { type: 'ack', id, seq, ts: Date.now() };
     this.send(ack);
   }
 

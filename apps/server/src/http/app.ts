@@ -36,7 +36,10 @@ export function createHttpApp(ctx: ServerContext) {
 
   app.get('/', async (_req, reply) => {
     reply.header('content-type', 'text/html; charset=utf-8');
-    reply.header('content-security-policy', "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'");
+    reply.header(
+      'content-security-policy',
+      "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'",
+    );
     return page;
   });
 

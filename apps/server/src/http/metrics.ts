@@ -40,7 +40,13 @@ export function createMetrics(ctx: ServerContext): Registry {
   });
   byCodeCounter(registry, 'loopchat_drops_total', 'Frames dropped, by reason', 'reason', stats.drops);
   byCodeCounter(registry, 'loopchat_errors_sent_total', 'Error frames sent, by code', 'code', stats.errors);
-  byCodeCounter(registry, 'loopchat_disconnects_total', 'Connections closed by the server, by reason', 'reason', stats.disconnects);
+  byCodeCounter(
+    registry,
+    'loopchat_disconnects_total',
+    'Connections closed by the server, by reason',
+    'reason',
+    stats.disconnects,
+  );
   byCodeCounter(registry, 'loopchat_refused_total', 'Connections refused at accept, by reason', 'reason', stats.refused);
   new Counter({
     name: 'loopchat_slow_consumer_disconnects_total',
