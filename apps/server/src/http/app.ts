@@ -34,6 +34,9 @@ export function createHttpApp(ctx: ServerContext) {
 
   app.get('/stats', async () => collectStats(ctx));
 
+  // Browsers ask for it on every page load; an empty answer keeps their consoles clean.
+  app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
+
   app.get('/', async (_req, reply) => {
     reply.header('content-type', 'text/html; charset=utf-8');
     reply.header(
