@@ -73,17 +73,20 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     .description('loopchat server: chat over raw TCP (JSON lines or text mode for nc) and WebSocket, one event loop')
     .showHelpAfterError(false)
     .allowExcessArguments(false);
+  const attributes = new Map<keyof Config, string>();
   for (const [key, flag, envName, kind, help] of OPTIONS) {
     const option = new Option(flag, `${help} (env ${envName}, default ${String(DEFAULTS[key])})`);
     if (kind !== 'bool') option.argParser(PARSERS[kind]);
     program.addOption(option);
+    // Commander names the value after the flag (--rate → rate), not after the config key.
+    attributes.set(key, option.attributeName());
   }
   program.parse(argv, { from: 'user' });
-  const flags = program.opts<Partial<Config>>();
+  const flags = program.opts<Record<string, unknown>>();
   const values: Partial<Config> = {};
   for (const [key, , envName, kind] of OPTIONS) {
     const fromEnv = env[envName];
-    let value: unknown = flags[key];
+    let value: unknown = flags[attributes.get(key)!];
     if (value === undefined && fromEnv !== undefined && fromEnv !== '') {
       try {
         value = PARSERS[kind](fromEnv);

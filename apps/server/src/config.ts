@@ -85,6 +85,11 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export function resolveConfig(overrides: Partial<Config> = {}): Readonly<Config> {
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const c: Config = { ...DEFAULTS, ...defined };
+  // Unless set, the text limit follows a lowered line limit, so that a message of the
+  // longest text (3 bytes a character, plus framing) still fits in one line.
+  if (defined['maxTextLength'] === undefined && Number.isInteger(c.maxLineBytes)) {
+    c.maxTextLength = Math.max(1, Math.min(DEFAULT_MAX_TEXT_LENGTH, Math.floor((c.maxLineBytes - 256) / 3)));
+  }
   if (typeof c.host !== 'string' || c.host === '') fail('host must be a non-empty address');
   int(c, 'tcpPort', 0, 65535);
   int(c, 'httpPort', 0, 65535);

@@ -7,7 +7,7 @@ import { CommanderError, InvalidArgumentError } from 'commander';
 import { parseCommandLine } from './cli.js';
 import { ConfigError } from './config.js';
 import { createLogger } from './logger.js';
-import { startServer } from './server.js';
+import { startServer, type LoopchatServer } from './server.js';
 
 async function main(): Promise<void> {
   let config;
@@ -24,20 +24,18 @@ async function main(): Promise<void> {
   if (config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1') {
     log.warn({ host: config.host }, 'listening beyond loopback: clients on the network can connect');
   }
-  let server;
-  try {
-    server = await startServer(config, log);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    process.stderr.write(`loopchat: cannot start: ${e.code ?? ''} ${e.message}\n`);
-    process.exit(1);
-  }
-  let stopping = false;
+  // Handlers go in before the server announces itself: a supervisor may signal as soon as
+  // it reads the "listening" line, and that signal must drain clients, not kill the process.
+  let server: LoopchatServer | undefined;
+  let stopRequested: NodeJS.Signals | undefined;
   const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) process.exit(1);
-    stopping = true;
+    if (stopRequested !== undefined) process.exit(1);
+    stopRequested = signal;
+    if (server !== undefined) shutDown(server, signal);
+  };
+  const shutDown = (running: LoopchatServer, signal: NodeJS.Signals): void => {
     log.info({ signal }, 'shutting down');
-    server.close().then(
+    running.close().then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');
@@ -47,6 +45,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  try {
+    server = await startServer(config, log);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    process.stderr.write(`loopchat: cannot start: ${e.code ?? ''} ${e.message}\n`);
+    process.exit(1);
+  }
+  if (stopRequested !== undefined) shutDown(server, stopRequested);
 }
 
 main().catch((err: unknown) => {

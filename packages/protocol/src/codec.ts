@@ -53,10 +53,12 @@ export function createClientCodec(options: CodecOptions = {}): ClientCodec {
     try {
       value = sjson.parse(line, null, PARSE_OPTIONS);
     } catch (err) {
-      const forbidden = err instanceof SyntaxError && err.message.includes('forbidden');
-      return forbidden
-        ? new ProtocolError('forbidden_key')
-        : new ProtocolError('invalid_json', `invalid JSON: ${(err as Error).message}`);
+      if (err instanceof SyntaxError && err.message.includes('forbidden')) {
+        // The JSON is valid, so the id can still be answered. Plain JSON.parse makes
+        // `__proto__` an own property (no pollution), and only `id` is read from it.
+        return new ProtocolError('forbidden_key', undefined, readId((JSON.parse(line) as Record<string, unknown>)['id']));
+      }
+      return new ProtocolError('invalid_json', `invalid JSON: ${(err as Error).message}`);
     }
     return validate(value);
   }

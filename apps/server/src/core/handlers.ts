@@ -2,7 +2,7 @@
  * One handler per client frame type. Each validates state (registered? member?), calls
  * the hub, and answers: an `ack`, an `error`, or the response frame carrying the id.
  */
-import { PROTOCOL_VERSION, type ClientFrame, type ClientFrameOf } from '@loopchat/protocol';
+import { PROTOCOL_VERSION, type ClientFrame, type ClientFrameOf, type MsgFrame } from '@loopchat/protocol';
 import type { Session } from './session.js';
 
 type Handler<K extends ClientFrame['type']> = (session: Session, frame: ClientFrameOf<K>) => void;
@@ -62,7 +62,10 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
     const room = memberRoom(session, frame.room, frame.id);
     if (room === undefined) return;
     const limit = frame.limit ?? 100;
-    const messages = frame.since === undefined ? room.history.latest(limit) : room.history.since(frame.since, limit);
+    let messages = frame.since === undefined ? room.history.latest(limit) : room.history.since(frame.since, limit);
+    // An answer must never trip the slow-consumer budget it exists to recover from: cap it
+    // by bytes and return a consecutive page; the client continues from its last seq.
+    messages = firstPageWithin(messages, session.ctx.config.outboundBudgetBytes / 4);
     session.send({ type: 'history', room: room.name, messages, ...(frame.id === undefined ? {} : { id: frame.id }) });
   },
 
@@ -112,6 +115,15 @@ function membersOf(name: string, session: Session) {
   const room = session.ctx.hub.rooms.get(name);
   const nicks = room === undefined ? [] : [...room.members].map((m) => m.nick!).slice(0, 1000);
   return { type: 'members' as const, room: name, nicks };
+}
+
+function firstPageWithin(messages: MsgFrame[], maxBytes: number): MsgFrame[] {
+  let bytes = 0;
+  for (let i = 0; i < messages.length; i++) {
+    bytes += Buffer.byteLength(JSON.stringify(messages[i])) + 1;
+    if (bytes > maxBytes) return messages.slice(0, Math.max(1, i));
+  }
+  return messages;
 }
 
 function lastJoined(session: Session): string | null {

@@ -6,8 +6,10 @@
  * on the prototype, and the transports attach named module-level handlers rather than
  * closures per connection (see transports/).
  *
- * Outbound path (the only way bytes leave): deliver/send → #enqueue (budget check)
- * → queue → FlushScheduler → flush → one socket.write per event-loop turn.
+ * Outbound path (the only way bytes leave): deliver/send → #enqueue → queue
+ * → FlushScheduler → flush → one socket.write per event-loop turn. The byte budget is
+ * checked against what the socket could not hand to the kernel (writableLength): that
+ * is the backlog of a client that does not read, and the memory it costs us.
  */
 import type { Socket } from 'node:net';
 import {
@@ -28,6 +30,9 @@ import { EncodedFrame, WireFormat } from './encoded-frame.js';
 import { dispatch } from './handlers.js';
 import type { Room } from './room.js';
 import { bump, type TransportName } from './stats.js';
+
+/** Queued bytes at which a session writes at once instead of waiting for the end of the turn. */
+const FLUSH_EARLY_BYTES = 64 * 1024;
 
 /** How long a closing connection may take to drain before it is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
@@ -93,7 +98,9 @@ export class Session implements LineSink {
   onLine(line: string): void {
     if (this.#closing) return;
     if (this.format === WireFormat.Undecided) {
-      this.format = line.trimStart().startsWith('{') ? WireFormat.JsonLines : WireFormat.Text;
+      const start = line.trimStart();
+      if (start === '') return; // a stray newline before the first frame decides nothing
+      this.format = start.startsWith('{') ? WireFormat.JsonLines : WireFormat.Text;
     }
     if (this.format === WireFormat.Text) this.#onTextLine(line);
     else this.onJson(line);
@@ -193,8 +200,7 @@ export class Session implements LineSink {
 
   #enqueue(bytes: Buffer): void {
     if (this.#closing || bytes.length === 0) return;
-    const queued = this.#queuedBytes + bytes.length;
-    if (queued + this.socket.writableLength > this.ctx.config.outboundBudgetBytes) {
+    if (this.socket.writableLength > this.ctx.config.outboundBudgetBytes) {
       this.#onSlowConsumer();
       return;
     }
@@ -208,7 +214,10 @@ export class Session implements LineSink {
     } else {
       this.#queue = [this.#queue, bytes];
     }
-    this.#queuedBytes = queued;
+    this.#queuedBytes += bytes.length;
+    // A flood within one turn is written out as it grows, so a client that reads keeps
+    // up and what one session holds stays near budget + FLUSH_EARLY_BYTES.
+    if (this.#queuedBytes >= FLUSH_EARLY_BYTES) this.flush();
   }
 
   /** Writes everything queued in one write (FlushScheduler calls this once per turn). */
@@ -221,6 +230,8 @@ export class Session implements LineSink {
     if (this.#closed) return;
     this.ctx.stats.bytesOut[this.transport] += bytes.length;
     this.socket.write(bytes);
+    // What the kernel would not take is the client's unread backlog: over budget, it goes.
+    if (!this.#closing && this.socket.writableLength > this.ctx.config.outboundBudgetBytes) this.#onSlowConsumer();
   }
 
   /**
@@ -253,8 +264,8 @@ export class Session implements LineSink {
     bump(this.ctx.stats.disconnects, code);
     bump(this.ctx.stats.errors, code);
     const frame = new EncodedFrame({ type: 'error', code, message }, this.nick ?? undefined);
-    this.flush();
     this.#closing = true;
+    this.flush();
     const bytes = frame.bytes(this.format === WireFormat.Undecided ? WireFormat.JsonLines : this.format);
     if (!this.#closed) this.socket.write(bytes);
     this.#end(WS_CLOSE_CODES[code] ?? 1008, code);
@@ -263,12 +274,15 @@ export class Session implements LineSink {
   /** Closes after flushing what is queued (text-mode /quit). */
   close(): void {
     if (this.#closing) return;
-    this.flush();
     this.#closing = true;
+    this.flush();
     this.#end(1000, 'bye');
   }
 
   #end(wsCode: number, reason: string): void {
+    // Leave rooms and free the nick now, not when the peer finishes closing: a client that
+    // reconnects at once must find its nick free and its old self gone from the member lists.
+    this.ctx.hub.remove(this);
     if (this.ws !== null) this.ws.close(wsCode, reason);
     else this.socket.end();
     setTimeout(destroyIfOpen, CLOSE_GRACE_MS, this).unref();

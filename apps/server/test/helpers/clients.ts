@@ -4,18 +4,32 @@
  */
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { request } from 'node:http';
 import WebSocket from 'ws';
 import type { ServerFrame } from '@loopchat/protocol';
 
 type Predicate<T> = (item: T) => boolean;
 
+let syncCounter = 0;
+
+interface Waiter<T> {
+  predicate: Predicate<T>;
+  from: number;
+  resolve: (item: T) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
 class Inbox<T> {
   readonly items: T[] = [];
-  #waiters: { predicate: Predicate<T>; from: number; resolve: (item: T) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }[] = [];
+  #waiters: Waiter<T>[] = [];
+  /** Waiters from `until`: they look at every item and never move the cursor. */
+  #peekers: { predicate: Predicate<T>; resolve: (item: T) => void; timer: NodeJS.Timeout }[] = [];
   #cursor = 0;
 
   push(item: T): void {
     this.items.push(item);
+    if (this.#peekers.length > 0) this.#notifyPeekers(item);
     for (const waiter of [...this.#waiters]) {
       const index = this.items.findIndex((it, i) => i >= waiter.from && waiter.predicate(it));
       if (index !== -1) this.#settle(waiter, index);
@@ -38,7 +52,32 @@ class Inbox<T> {
     });
   }
 
-  #settle(waiter: Inbox<T>['#waiters'][number], index: number): void {
+  /**
+   * Resolves with the first item received so far or later (anywhere in the inbox) matching
+   * `predicate`, without moving the cursor: for sync points that must not hide earlier frames.
+   */
+  until(predicate: Predicate<T>, timeoutMs = 5000, what = 'item'): Promise<T> {
+    const found = this.items.find(predicate);
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#peekers = this.#peekers.filter((p) => p.timer !== timer);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; received: ${JSON.stringify(this.items.slice(-10))}`));
+      }, timeoutMs);
+      this.#peekers.push({ predicate, resolve, timer });
+    });
+  }
+
+  #notifyPeekers(item: T): void {
+    for (const peeker of [...this.#peekers]) {
+      if (!peeker.predicate(item)) continue;
+      clearTimeout(peeker.timer);
+      this.#peekers = this.#peekers.filter((p) => p !== peeker);
+      peeker.resolve(item);
+    }
+  }
+
+  #settle(waiter: Waiter<T>, index: number): void {
     clearTimeout(waiter.timer);
     this.#waiters = this.#waiters.filter((w) => w !== waiter);
     this.#cursor = Math.max(this.#cursor, index + 1);
@@ -46,9 +85,21 @@ class Inbox<T> {
   }
 }
 
-function matches(frame: ServerFrame, shape: Partial<Record<string, unknown>>): boolean {
+export function matches(frame: ServerFrame, shape: Partial<Record<string, unknown>>): boolean {
   const record = frame as unknown as Record<string, unknown>;
   return Object.entries(shape).every(([k, v]) => record[k] === v);
+}
+
+/**
+ * A line that is not JSON (the server answered in text mode) is kept as `{type: 'unparsed', line}`
+ * instead of throwing in the socket's data handler, so a test can assert on it.
+ */
+function parseLine(line: string): ServerFrame {
+  try {
+    return JSON.parse(line) as ServerFrame;
+  } catch {
+    return { type: 'unparsed', line } as unknown as ServerFrame;
+  }
 }
 
 /** TCP client in JSON-lines mode. */
@@ -66,16 +117,28 @@ export class TcpJsonClient {
       while ((nl = this.#buffer.indexOf('\n')) !== -1) {
         const line = this.#buffer.slice(0, nl);
         this.#buffer = this.#buffer.slice(nl + 1);
-        if (line !== '') this.inbox.push(JSON.parse(line) as ServerFrame);
+        if (line !== '') this.inbox.push(parseLine(line));
       }
     });
     socket.on('error', () => {});
   }
 
-  static async connect(port: number, host = '127.0.0.1'): Promise<TcpJsonClient> {
-    const socket = connect(port, host);
+  static async connect(port: number, host = '127.0.0.1', options: { allowHalfOpen?: boolean } = {}): Promise<TcpJsonClient> {
+    const socket = connect({ port, host, ...options });
     await once(socket, 'connect');
     return new TcpJsonClient(socket);
+  }
+
+  /** Every frame received so far matching `shape` (the cursor does not move). */
+  all(shape: Partial<Record<string, unknown>>): ServerFrame[] {
+    return this.inbox.items.filter((f) => matches(f, shape));
+  }
+
+  /** A ping round trip: every frame the server sent before the pong has arrived (the cursor does not move). */
+  async sync(timeoutMs?: number): Promise<void> {
+    const id = `sync-${++syncCounter}`;
+    this.send({ type: 'ping', id });
+    await this.inbox.until((f) => matches(f, { type: 'pong', id }), timeoutMs, `pong ${id}`);
   }
 
   send(frame: Record<string, unknown>): void {
@@ -88,6 +151,11 @@ export class TcpJsonClient {
 
   waitFor(shape: Partial<Record<string, unknown>>, timeoutMs?: number): Promise<ServerFrame> {
     return this.inbox.waitFor((f) => matches(f, shape), timeoutMs, JSON.stringify(shape));
+  }
+
+  /** The first frame (after the cursor) matching any of `shapes`: race an answer against an error. */
+  waitForAny(shapes: Partial<Record<string, unknown>>[], timeoutMs?: number): Promise<ServerFrame> {
+    return this.inbox.waitFor((f) => shapes.some((shape) => matches(f, shape)), timeoutMs, JSON.stringify(shapes));
   }
 
   /** hello + wait for welcome. */
@@ -185,8 +253,25 @@ export class WsClient {
     this.ws.send(JSON.stringify(frame));
   }
 
+  /** Every frame received so far matching `shape` (the cursor does not move). */
+  all(shape: Partial<Record<string, unknown>>): ServerFrame[] {
+    return this.inbox.items.filter((f) => matches(f, shape));
+  }
+
+  /** A ping round trip: every frame the server sent before the pong has arrived (the cursor does not move). */
+  async sync(timeoutMs?: number): Promise<void> {
+    const id = `sync-${++syncCounter}`;
+    this.send({ type: 'ping', id });
+    await this.inbox.until((f) => matches(f, { type: 'pong', id }), timeoutMs, `pong ${id}`);
+  }
+
   waitFor(shape: Partial<Record<string, unknown>>, timeoutMs?: number): Promise<ServerFrame> {
     return this.inbox.waitFor((f) => matches(f, shape), timeoutMs, JSON.stringify(shape));
+  }
+
+  /** The first frame (after the cursor) matching any of `shapes`: race an answer against an error. */
+  waitForAny(shapes: Partial<Record<string, unknown>>[], timeoutMs?: number): Promise<ServerFrame> {
+    return this.inbox.waitFor((f) => shapes.some((shape) => matches(f, shape)), timeoutMs, JSON.stringify(shapes));
   }
 
   async hello(nick: string): Promise<void> {
@@ -208,4 +293,67 @@ export class WsClient {
   close(): void {
     this.ws.terminate();
   }
+}
+
+/** Polls `condition` until it holds (server-side state that no frame announces). */
+export async function waitUntil(condition: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** GET over a fresh, non-keep-alive connection (so no pooled socket outlives the test). */
+export function httpGet(port: number, path: string): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false, headers: { connection: 'close' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Attempts a WebSocket handshake; resolves with the HTTP status (101 when it was accepted). */
+export function wsUpgradeStatus(httpPort: number, path = '/ws'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${httpPort}${path}`);
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+      ws.terminate();
+    });
+    ws.on('open', () => {
+      resolve(101);
+      ws.terminate();
+    });
+    ws.on('error', (err) => reject(err));
+  });
+}
+
+/** Resolves with the error code when a TCP connection to `port` fails (ECONNREFUSED), or 'connected'. */
+export function tryConnect(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+  });
 }
