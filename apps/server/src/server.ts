@@ -6,6 +6,8 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createClientCodec } from '@loopchat/protocol';
 import type { Logger } from 'pino';
+import type { Bus } from './bus/bus.js';
+import { LocalBus } from './bus/local-bus.js';
 import type { Config } from './config.js';
 import type { ServerContext } from './core/context.js';
 import { FlushScheduler } from './core/flush-scheduler.js';
@@ -25,12 +27,22 @@ export interface LoopchatServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Readonly<Config>, log: Logger): Promise<LoopchatServer> {
+export interface StartOptions {
+  /** Where rooms are sequenced; default: this process alone (LocalBus). */
+  bus?: Bus;
+}
+
+export async function startServer(
+  config: Readonly<Config>,
+  log: Logger,
+  options: StartOptions = {},
+): Promise<LoopchatServer> {
   const stats = new Stats();
+  const bus = options.bus ?? new LocalBus(config);
   const ctx: ServerContext = {
     config,
     codec: createClientCodec({ maxTextLength: config.maxTextLength }),
-    hub: new Hub(config, stats),
+    hub: new Hub(config, stats, bus),
     flusher: new FlushScheduler(),
     stats,
     limiter: new ConnectionLimiter(config),
@@ -72,6 +84,7 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
     for (const session of ctx.sessions) session.destroy();
     wss.close();
     await http.close();
+    await bus.close();
     log.info({ remaining: ctx.sessions.size }, 'loopchat stopped');
   }
 

@@ -2,6 +2,7 @@
  * History (DESIGN.md, "History" and "Protocol contract"): a client that saw seq N and
  * reconnects asks `history {since: N}` and gets exactly what it missed, oldest first.
  */
+import type { LocalBus } from '../src/bus/local-bus.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MsgFrame, ServerFrame } from '@loopchat/protocol';
 import type { Config } from '../src/config.js';
@@ -169,7 +170,9 @@ describe('history retention', () => {
     await sendAll(alice, 'expire', ['gone soon']);
     alice.send({ type: 'leave', room: 'expire', id: 'l' });
     await alice.waitFor({ type: 'ack', id: 'l' });
-    await waitUntil(() => !server!.ctx.hub.rooms.has('expire'), 2000, 'the empty room to expire');
+    const bus = server!.ctx.hub.bus as LocalBus;
+    expect(bus.state.hasRoom('expire')).toBe(true);
+    await waitUntil(() => !bus.state.hasRoom('expire'), 2000, 'the empty room to expire');
     await alice.join('expire');
     expect(texts(await history(alice, { room: 'expire' }))).toEqual([]);
   });

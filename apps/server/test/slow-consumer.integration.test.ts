@@ -142,8 +142,9 @@ describe('a member that stops reading', () => {
     } finally {
       clearInterval(sample);
     }
-    // The final error frame is written outside the budget; nothing else is.
-    expect(maxBacklog).toBeLessThanOrEqual(BUDGET + 1024);
+    // The budget is checked after each write, so the backlog can pass it by at most one
+    // flush (64 KiB, the early-flush threshold) plus the final error frame.
+    expect(maxBacklog).toBeLessThanOrEqual(BUDGET + 64 * 1024 + 1024);
     sleeper.socket.resume();
     await sleeper.closed();
   });

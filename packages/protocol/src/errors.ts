@@ -24,7 +24,8 @@ export const ErrorCodes = {
   nick_taken: 'another connection holds this nick',
   not_in_room: 'join the room first',
   no_such_nick: 'no connected user has this nick',
-  too_many_rooms: 'this connection is in the maximum number of rooms',
+  too_many_rooms: 'this connection is in the maximum number of rooms, or the server holds the maximum number of rooms',
+  filtered: 'the message was rejected by moderation; it was not delivered',
   // Limits and server policy (the ones marked closing end the connection)
   rate_limited: 'too many frames per second; this frame was dropped',
   slow_consumer: 'the client did not read fast enough; the connection is closed (recover with history)',
@@ -32,6 +33,7 @@ export const ErrorCodes = {
   server_full: 'the server is at its connection limit; the connection is closed',
   too_many_connections: 'too many connections from this address; the connection is closed',
   shutdown: 'the server is shutting down; reconnect later (or to another instance)',
+  unavailable: 'the server cannot reach its message bus right now; the frame was not processed, retry shortly',
   internal: 'unexpected server error; the frame was not processed',
 } as const;
 

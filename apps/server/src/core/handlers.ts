@@ -1,8 +1,11 @@
 /**
- * One handler per client frame type. Each validates state (registered? member?), calls
- * the hub, and answers: an `ack`, an `error`, or the response frame carrying the id.
+ * One handler per client frame type. Each validates local state (registered? member?),
+ * asks the hub (and through it the bus), and answers: an `ack`, an `error`, or the
+ * response frame carrying the id. Bus answers may arrive later (cluster, Redis); a
+ * session that closed meanwhile simply drops them (Session.send ignores a closing session).
  */
-import { PROTOCOL_VERSION, type ClientFrame, type ClientFrameOf, type MsgFrame } from '@loopchat/protocol';
+import { PROTOCOL_VERSION, type ClientFrame, type ClientFrameOf, type Id, type MsgFrame } from '@loopchat/protocol';
+import { BusUnavailableError, RoomLimitError } from '../bus/bus.js';
 import type { Session } from './session.js';
 
 type Handler<K extends ClientFrame['type']> = (session: Session, frame: ClientFrameOf<K>) => void;
@@ -10,31 +13,29 @@ type Handler<K extends ClientFrame['type']> = (session: Session, frame: ClientFr
 const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
   hello(session, frame) {
     if (session.nick !== null) return session.sendError('already_registered', undefined, frame.id);
-    if (!session.ctx.hub.claimNick(session, frame.nick)) {
-      return session.sendError('nick_taken', `nick "${frame.nick}" is taken`, frame.id);
-    }
-    session.nick = frame.nick;
-    const { config } = session.ctx;
-    session.send({
-      type: 'welcome',
-      nick: frame.nick,
-      server: config.serverName,
-      v: PROTOCOL_VERSION,
-      limits: {
-        maxLineBytes: config.maxLineBytes,
-        maxTextLength: config.maxTextLength,
-        messagesPerSecond: config.ratePerSecond,
-        maxRooms: config.maxRoomsPerConnection,
+    // Frames pipelined behind hello (join, msg…) wait for the nick: they depend on it.
+    session.holdFrames();
+    session.ctx.hub.register(session, frame.nick).then(
+      (ok) => {
+        if (!ok) session.sendError('nick_taken', `nick "${frame.nick}" is taken`, frame.id);
+        else session.send(welcome(session, frame.nick, frame.id));
+        session.releaseFrames();
       },
-      ...(frame.id === undefined ? {} : { id: frame.id }),
-    });
+      failed(session, frame.id, () => session.releaseFrames()),
+    );
   },
 
   join(session, frame) {
-    const room = session.ctx.hub.join(session, frame.room);
-    if (typeof room === 'string') return session.sendError(room, undefined, frame.id);
-    session.currentRoom = room.name;
-    session.answer(frame.id, room.seq, session.isText ? membersOf(room.name, session) : undefined);
+    const joined = session.ctx.hub.join(session, frame.room);
+    if (typeof joined === 'string') return session.sendError(joined, undefined, frame.id);
+    session.currentRoom = frame.room;
+    joined.then(
+      async (seq) => {
+        const echo = session.isText ? await membersFrame(session, frame.room) : undefined;
+        session.answer(frame.id, seq, echo);
+      },
+      failed(session, frame.id),
+    );
   },
 
   leave(session, frame) {
@@ -48,38 +49,46 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
   msg(session, frame) {
     const room = memberRoom(session, frame.room, frame.id);
     if (room === undefined) return;
-    const encoded = session.ctx.hub.publish(session, room, frame.text, frame.id);
-    session.answer(frame.id, room.seq, encoded);
+    session.ctx.hub
+      .publish(session, room, frame.text, frame.id)
+      .then((msg) => session.answer(frame.id, msg.seq, msg), failed(session, frame.id));
   },
 
   dm(session, frame) {
-    const dm = session.ctx.hub.dm(session, frame.to, frame.text, frame.id);
-    if (dm === undefined) return session.sendError('no_such_nick', `no user "${frame.to}" is connected`, frame.id);
-    session.answer(frame.id, undefined, dm);
+    session.ctx.hub.dm(session, frame.to, frame.text, frame.id).then(
+      (dm) => {
+        if (dm === undefined) session.sendError('no_such_nick', `no user "${frame.to}" is connected`, frame.id);
+        else session.answer(frame.id, undefined, dm);
+      },
+      failed(session, frame.id),
+    );
   },
 
   history(session, frame) {
     const room = memberRoom(session, frame.room, frame.id);
     if (room === undefined) return;
-    const limit = frame.limit ?? 100;
-    let messages = frame.since === undefined ? room.history.latest(limit) : room.history.since(frame.since, limit);
-    // An answer must never trip the slow-consumer budget it exists to recover from: cap it
-    // by bytes and return a consecutive page; the client continues from its last seq.
-    messages = firstPageWithin(messages, session.ctx.config.outboundBudgetBytes / 4);
-    session.send({ type: 'history', room: room.name, messages, ...(frame.id === undefined ? {} : { id: frame.id }) });
+    session.ctx.hub.history(room.name, frame.since, frame.limit ?? 100).then(
+      (all) => {
+        // An answer must never trip the slow-consumer budget it exists to recover from: cap
+        // it by bytes and return a consecutive page; the client continues from its last seq.
+        const messages = firstPageWithin(all, session.ctx.config.outboundBudgetBytes / 4);
+        session.send({ type: 'history', room: room.name, messages, ...withId(frame.id) });
+      },
+      failed(session, frame.id),
+    );
   },
 
   who(session, frame) {
-    session.send({ ...membersOf(frame.room, session), ...(frame.id === undefined ? {} : { id: frame.id }) });
+    membersFrame(session, frame.room).then(
+      (members) => session.send({ ...members, ...withId(frame.id) }),
+      failed(session, frame.id),
+    );
   },
 
   rooms(session, frame) {
-    const rooms = [...session.ctx.hub.rooms.values()]
-      .filter((r) => r.members.size > 0)
-      .sort((a, b) => b.members.size - a.members.size)
-      .slice(0, 100)
-      .map((r) => ({ room: r.name, members: r.members.size }));
-    session.send({ type: 'rooms', rooms, ...(frame.id === undefined ? {} : { id: frame.id }) });
+    session.ctx.hub
+      .roomList(100)
+      .then((rooms) => session.send({ type: 'rooms', rooms, ...withId(frame.id) }), failed(session, frame.id));
   },
 
   ping(session, frame) {
@@ -102,7 +111,41 @@ export function dispatch(session: Session, frame: ClientFrame): void {
   (handlers[frame.type] as Handler<typeof frame.type>)(session, frame as never);
 }
 
-function memberRoom(session: Session, name: string, id: ClientFrameOf<'msg'>['id']) {
+function welcome(session: Session, nick: string, id: Id | undefined) {
+  const { config } = session.ctx;
+  return {
+    type: 'welcome' as const,
+    nick,
+    server: config.serverName,
+    v: PROTOCOL_VERSION,
+    limits: {
+      maxLineBytes: config.maxLineBytes,
+      maxTextLength: config.maxTextLength,
+      messagesPerSecond: config.ratePerSecond,
+      maxRooms: config.maxRoomsPerConnection,
+    },
+    ...withId(id),
+  };
+}
+
+/** The rejection handler for a bus request: the client hears why, by code. */
+function failed(session: Session, id: Id | undefined, then?: () => void): (err: unknown) => void {
+  return (err) => {
+    if (err instanceof RoomLimitError) session.sendError('too_many_rooms', undefined, id);
+    else if (err instanceof BusUnavailableError) session.sendError('unavailable', undefined, id);
+    else {
+      session.ctx.log.error({ err }, 'bus request failed');
+      session.sendError('internal', undefined, id);
+    }
+    then?.();
+  };
+}
+
+function withId(id: Id | undefined): { id?: Id } {
+  return id === undefined ? {} : { id };
+}
+
+function memberRoom(session: Session, name: string, id: Id | undefined) {
   const room = session.ctx.hub.rooms.get(name);
   if (room === undefined || !room.members.has(session)) {
     session.sendError('not_in_room', `not in room "${name}"`, id);
@@ -111,10 +154,9 @@ function memberRoom(session: Session, name: string, id: ClientFrameOf<'msg'>['id
   return room;
 }
 
-function membersOf(name: string, session: Session) {
-  const room = session.ctx.hub.rooms.get(name);
-  const nicks = room === undefined ? [] : [...room.members].map((m) => m.nick!).slice(0, 1000);
-  return { type: 'members' as const, room: name, nicks };
+async function membersFrame(session: Session, room: string) {
+  const nicks = (await session.ctx.hub.members(room)).slice(0, 1000);
+  return { type: 'members' as const, room, nicks };
 }
 
 function firstPageWithin(messages: MsgFrame[], maxBytes: number): MsgFrame[] {

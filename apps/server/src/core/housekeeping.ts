@@ -26,5 +26,5 @@ export function sweep(ctx: ServerContext): void {
       session.probe(now);
     }
   }
-  ctx.hub.sweepEmptyRooms(now);
+  ctx.hub.bus.sweep(now);
 }

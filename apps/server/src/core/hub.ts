@@ -1,121 +1,149 @@
 /**
- * The transport-agnostic chat core: nicks, rooms, the per-room total order, fan-out.
- * It never touches a socket: members are Sessions, and a broadcast is one EncodedFrame
- * handed to every member (encode once, write many; see encoded-frame.ts).
- *
- * In a single process the hub is also where each room's seq is assigned, so the order
- * in which `publish` runs is the room's total order.
+ * The transport-agnostic chat core of one process: its sessions by nick and by room, and
+ * the local half of fan-out. It never touches a socket (members are Sessions) and never
+ * decides order: the bus sequences each message and hands it back here, on every process
+ * with members in the room, to be encoded once and handed to each local member.
  */
 import type { DmFrame, Id, MsgFrame, PresenceFrame } from '@loopchat/protocol';
+import type { Bus, BusSink, RoomSummary } from '../bus/bus.js';
 import type { Config } from '../config.js';
 import { EncodedFrame } from './encoded-frame.js';
 import { Room } from './room.js';
 import type { Session } from './session.js';
 import type { Stats } from './stats.js';
 
-export class Hub {
+export class Hub implements BusSink {
+  readonly bus: Bus;
+  /** Rooms with members on this process. */
   readonly rooms = new Map<string, Room>();
+  /** This process's sessions by lower-case nick. */
   readonly #nicks = new Map<string, Session>();
   readonly #config: Readonly<Config>;
   readonly #stats: Stats;
 
-  constructor(config: Readonly<Config>, stats: Stats) {
+  constructor(config: Readonly<Config>, stats: Stats, bus: Bus) {
     this.#config = config;
     this.#stats = stats;
+    this.bus = bus;
+    bus.attach(this);
   }
 
   get nickCount(): number {
     return this.#nicks.size;
   }
 
-  /** Claims `nick` for `session`; false when another session holds it (case-insensitively). */
-  claimNick(session: Session, nick: string): boolean {
-    const key = nick.toLowerCase();
-    if (this.#nicks.has(key)) return false;
-    this.#nicks.set(key, session);
-    return true;
-  }
-
+  /** The session on this process holding `nick`, if any. */
   findNick(nick: string): Session | undefined {
     return this.#nicks.get(nick.toLowerCase());
   }
 
-  /** Adds `session` to `name`, creating the room; returns the room or why it could not. */
-  join(session: Session, name: string): Room | 'too_many_rooms' {
-    let room = this.rooms.get(name);
-    if (room?.members.has(session)) return room;
-    if (session.rooms.size >= this.#config.maxRoomsPerConnection) return 'too_many_rooms';
-    if (room === undefined) {
-      if (this.rooms.size >= this.#config.maxRooms && !this.#evictOneEmptyRoom()) return 'too_many_rooms';
-      room = new Room(name, this.#config.historySize);
-      this.rooms.set(name, room);
+  /** Claims `nick` cluster-wide for `session`; false when someone holds it. */
+  async register(session: Session, nick: string): Promise<boolean> {
+    if (!(await this.bus.claimNick(nick))) return false;
+    if (session.isClosing) {
+      this.bus.release(nick, []);
+      return false;
     }
-    this.#broadcastPresence(room, session.nick!, 'join');
-    room.members.add(session);
-    room.emptySince = 0;
-    session.rooms.add(room);
-    return room;
-  }
-
-  leave(session: Session, room: Room): void {
-    if (!room.members.delete(session)) return;
-    session.rooms.delete(room);
-    if (room.members.size === 0) room.emptySince = Date.now();
-    else this.#broadcastPresence(room, session.nick!, 'leave');
-  }
-
-  /** Sequences a message into `room` and fans it out to every other member. */
-  publish(sender: Session, room: Room, text: string, id: Id | undefined): EncodedFrame {
-    const msg: MsgFrame = { type: 'msg', room: room.name, from: sender.nick!, text, seq: room.seq + 1, ts: Date.now() };
-    if (id !== undefined) msg.id = id;
-    room.seq = msg.seq;
-    room.history.push(msg);
-    const encoded = new EncodedFrame(msg);
-    for (const member of room.members) if (member !== sender) member.deliver(encoded);
-    this.#stats.deliveries += room.members.size - (room.members.has(sender) ? 1 : 0);
-    return encoded;
-  }
-
-  /** Delivers a direct message; returns the frame, or undefined when `to` is not connected. */
-  dm(sender: Session, to: string, text: string, id: Id | undefined): DmFrame | undefined {
-    const target = this.findNick(to);
-    if (target === undefined) return undefined;
-    const dm: DmFrame = { type: 'dm', from: sender.nick!, to: target.nick!, text, ts: Date.now() };
-    if (id !== undefined) dm.id = id;
-    target.deliver(new EncodedFrame(dm, target.nick!));
-    this.#stats.deliveries++;
-    return dm;
-  }
-
-  /** Removes every trace of a closed session: rooms (with presence), nick. */
-  remove(session: Session): void {
-    for (const room of session.rooms) this.leave(session, room);
-    if (session.nick !== null && this.#nicks.get(session.nick.toLowerCase()) === session) {
-      this.#nicks.delete(session.nick.toLowerCase());
-    }
-  }
-
-  /** Forgets rooms that have been empty for longer than the TTL (their history goes with them). */
-  sweepEmptyRooms(now: number): void {
-    for (const [name, room] of this.rooms) {
-      if (room.emptySince !== 0 && now - room.emptySince >= this.#config.emptyRoomTtlMs) this.rooms.delete(name);
-    }
-  }
-
-  /** At the room cap, the longest-empty room makes way for a new one. */
-  #evictOneEmptyRoom(): boolean {
-    let oldest: Room | undefined;
-    for (const room of this.rooms.values()) {
-      if (room.emptySince !== 0 && (oldest === undefined || room.emptySince < oldest.emptySince)) oldest = room;
-    }
-    if (oldest === undefined) return false;
-    this.rooms.delete(oldest.name);
+    session.nick = nick;
+    this.#nicks.set(nick.toLowerCase(), session);
     return true;
   }
 
-  #broadcastPresence(room: Room, nick: string, event: PresenceFrame['event']): void {
-    if (room.members.size === 0) return;
-    const encoded = new EncodedFrame({ type: 'presence', room: room.name, nick, event });
-    for (const member of room.members) member.deliver(encoded);
+  /**
+   * Adds `session` to room `name` here at once (so a msg right behind the join is
+   * accepted) and on the bus; resolves with the room's latest seq.
+   */
+  join(session: Session, name: string): Promise<number> | 'too_many_rooms' {
+    let room = this.rooms.get(name);
+    if (room?.members.has(session)) return this.bus.join(name, session.nick!);
+    if (session.rooms.size >= this.#config.maxRoomsPerConnection) return 'too_many_rooms';
+    if (room === undefined) {
+      room = new Room(name);
+      this.rooms.set(name, room);
+    }
+    room.members.add(session);
+    session.rooms.add(room);
+    const joined = room;
+    return this.bus.join(name, session.nick!).catch((err: unknown) => {
+      this.#removeMember(session, joined);
+      throw err;
+    });
+  }
+
+  leave(session: Session, room: Room): void {
+    if (!room.members.has(session)) return;
+    this.#removeMember(session, room);
+    this.bus.leave(room.name, session.nick!);
+  }
+
+  publish(sender: Session, room: Room, text: string, id: Id | undefined): Promise<MsgFrame> {
+    return this.bus.publish(room.name, sender.nick!, text, id);
+  }
+
+  dm(sender: Session, to: string, text: string, id: Id | undefined): Promise<DmFrame | undefined> {
+    return this.bus.dm(sender.nick!, to, text, id);
+  }
+
+  history(room: string, since: number | undefined, limit: number): Promise<MsgFrame[]> {
+    return this.bus.history(room, since, limit);
+  }
+
+  members(room: string): Promise<string[]> {
+    return this.bus.members(room);
+  }
+
+  roomList(limit: number): Promise<RoomSummary[]> {
+    return this.bus.rooms(limit);
+  }
+
+  /** Removes every trace of a closing session: local rooms, local nick, and on the bus. */
+  remove(session: Session): void {
+    const roomNames: string[] = [];
+    for (const room of session.rooms) {
+      roomNames.push(room.name);
+      this.#removeMember(session, room);
+    }
+    if (session.nick === null) return;
+    const key = session.nick.toLowerCase();
+    if (this.#nicks.get(key) !== session) return;
+    this.#nicks.delete(key);
+    this.bus.release(session.nick, roomNames);
+  }
+
+  // ── BusSink: sequenced events for this process's members ─────────────────────────
+
+  /** Fan-out: one encoding per wire format, the same Buffer for every local member. */
+  onMessage(msg: MsgFrame): void {
+    const room = this.rooms.get(msg.room);
+    if (room === undefined) return;
+    room.lastSeq = msg.seq;
+    const encoded = new EncodedFrame(msg);
+    let delivered = 0;
+    for (const member of room.members) {
+      if (member.nick === msg.from) continue;
+      member.deliver(encoded);
+      delivered++;
+    }
+    this.#stats.deliveries += delivered;
+  }
+
+  onPresence(presence: PresenceFrame): void {
+    const room = this.rooms.get(presence.room);
+    if (room === undefined) return;
+    const encoded = new EncodedFrame(presence);
+    for (const member of room.members) if (member.nick !== presence.nick) member.deliver(encoded);
+  }
+
+  onDm(dm: DmFrame): void {
+    const target = this.#nicks.get(dm.to.toLowerCase());
+    if (target === undefined) return;
+    target.deliver(new EncodedFrame(dm, target.nick!));
+    this.#stats.deliveries++;
+  }
+
+  #removeMember(session: Session, room: Room): void {
+    room.members.delete(session);
+    session.rooms.delete(room);
+    if (room.members.size === 0) this.rooms.delete(room.name);
   }
 }

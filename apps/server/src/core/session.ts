@@ -31,6 +31,9 @@ import { dispatch } from './handlers.js';
 import type { Room } from './room.js';
 import { bump, type TransportName } from './stats.js';
 
+/** Frames a connection may pipeline behind a hello whose answer is pending. */
+const MAX_HELD_FRAMES = 64;
+
 /** Queued bytes at which a session writes at once instead of waiting for the end of the turn. */
 const FLUSH_EARLY_BYTES = 64 * 1024;
 
@@ -63,6 +66,8 @@ export class Session implements LineSink {
   lastProbeAt = 0;
   #tokens: number;
   #refilledAt: number;
+  /** Frames that arrived while hello was in flight (bounded), replayed in order after it. */
+  #held: ClientFrame[] | null = null;
   #queue: Buffer | Buffer[] | null = null;
   #queuedBytes = 0;
   #closing = false;
@@ -145,6 +150,35 @@ export class Session implements LineSink {
       bump(this.ctx.stats.drops, 'rate_limited');
       return this.sendError('rate_limited', ErrorCodes.rate_limited, 'id' in frame ? frame.id : undefined);
     }
+    if (this.#held !== null) {
+      if (this.#held.length < MAX_HELD_FRAMES) this.#held.push(frame);
+      else this.sendError('rate_limited', 'too many frames before the welcome', 'id' in frame ? frame.id : undefined);
+      return;
+    }
+    this.#dispatch(frame);
+  }
+
+  /** Holds later frames until releaseFrames (hello: everything after it needs the nick). */
+  holdFrames(): void {
+    this.#held ??= [];
+  }
+
+  releaseFrames(): void {
+    const held = this.#held;
+    this.#held = null;
+    if (held === null) return;
+    for (let i = 0; i < held.length && !this.#closing; i++) {
+      this.#dispatch(held[i]!);
+      const heldAgain = this.#held as ClientFrame[] | null;
+      if (heldAgain !== null) {
+        // A held frame was another hello: keep the rest held behind it.
+        heldAgain.push(...held.slice(i + 1));
+        return;
+      }
+    }
+  }
+
+  #dispatch(frame: ClientFrame): void {
     try {
       dispatch(this, frame);
     } catch (err) {

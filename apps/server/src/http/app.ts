@@ -24,6 +24,7 @@ export function createHttpApp(ctx: ServerContext) {
 
   app.get('/readyz', async (_req, reply) => {
     if (ctx.shuttingDown) return reply.code(503).send({ ready: false, reason: 'shutting down' });
+    if (!ctx.hub.bus.ready) return reply.code(503).send({ ready: false, reason: `${ctx.hub.bus.kind} bus unavailable` });
     return { ready: true };
   });
 

@@ -10,7 +10,7 @@ export function collectStats(ctx: ServerContext) {
   for (const room of hub.rooms.values()) {
     members += room.members.size;
     if (room.members.size > 0) activeRooms++;
-    top.push({ room: room.name, members: room.members.size, seq: room.seq });
+    top.push({ room: room.name, members: room.members.size, seq: room.lastSeq });
   }
   top.sort((a, b) => b.members - a.members);
   const memory = process.memoryUsage();
@@ -25,6 +25,7 @@ export function collectStats(ctx: ServerContext) {
       opened: { ...stats.connectionsOpened },
     },
     nicks: hub.nickCount,
+    bus: { kind: hub.bus.kind, ready: hub.bus.ready },
     rooms: { total: hub.rooms.size, active: activeRooms, memberships: members, largest: top.slice(0, 20) },
     traffic: {
       framesIn: { ...stats.framesIn },

@@ -1,0 +1,72 @@
+/**
+ * The bus: where a room's total order, its history, the nick registry and the member lists
+ * live once the chat spans more than one event loop. Every process has a Hub holding its
+ * own sockets; the Hub asks the bus for anything that must be decided in one place, and
+ * the bus hands back sequenced events for the Hub to fan out locally.
+ *
+ *   single process   LocalBus    everything in this process (synchronous underneath)
+ *   cluster worker   IpcBus      requests batched to the primary, which runs a ChatState
+ *   multi-host       RedisBus    Lua-sequenced rooms, streams for history, pub/sub fan-out
+ *
+ * The Hub must not care which one it has; the integration tests run the same behaviour
+ * through all three.
+ */
+import type { DmFrame, Id, MsgFrame, PresenceFrame } from '@loopchat/protocol';
+
+/** What a bus delivers to the Hub of every process that has members in the room. */
+export interface BusSink {
+  /** A sequenced room message (the sender's own process gets it too). */
+  onMessage(msg: MsgFrame): void;
+  /** Someone joined or left a room. */
+  onPresence(presence: PresenceFrame): void;
+  /** A direct message for a nick held by this process. */
+  onDm(dm: DmFrame): void;
+}
+
+export interface RoomSummary {
+  room: string;
+  members: number;
+}
+
+/** Thrown (as a rejected promise) when the bus cannot decide: the client gets `unavailable`. */
+export class BusUnavailableError extends Error {
+  override readonly name = 'BusUnavailableError';
+}
+
+/** The room cap (maxRooms) is reached and no empty room can be evicted: `too_many_rooms`. */
+export class RoomLimitError extends Error {
+  override readonly name = 'RoomLimitError';
+}
+
+export interface Bus {
+  /** Short name for logs and /stats: 'local', 'ipc', 'redis'. */
+  readonly kind: string;
+  /** False while the bus cannot serve (Redis down): /readyz reports it. */
+  readonly ready: boolean;
+  /** Connects the Hub that will receive this process's events. */
+  attach(sink: BusSink): void;
+
+  /** Claims a nick cluster-wide (case-insensitive); false when someone else holds it. */
+  claimNick(nick: string): Promise<boolean>;
+  /** Frees a nick and removes it from every room it was in (with presence to the others). */
+  release(nick: string, rooms: readonly string[]): void;
+
+  /** Adds `nick` to the room's member list; resolves with the room's latest seq. */
+  join(room: string, nick: string): Promise<number>;
+  leave(room: string, nick: string): void;
+
+  /** Assigns the next seq of `room` and delivers the message to every process with members. */
+  publish(room: string, from: string, text: string, id: Id | undefined): Promise<MsgFrame>;
+  /** Delivers a DM to whichever process holds `to`; undefined when `to` is not connected. */
+  dm(from: string, to: string, text: string, id: Id | undefined): Promise<DmFrame | undefined>;
+
+  /** Retained messages with seq > since (oldest first), or the latest `limit` without since. */
+  history(room: string, since: number | undefined, limit: number): Promise<MsgFrame[]>;
+  members(room: string): Promise<string[]>;
+  rooms(limit: number): Promise<RoomSummary[]>;
+
+  /** Housekeeping tick (expiry of empty rooms, registry refresh); called by the server's sweep. */
+  sweep(now: number): void;
+
+  close(): Promise<void>;
+}

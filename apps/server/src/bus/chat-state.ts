@@ -1,0 +1,176 @@
+/**
+ * The one place a chat decision is made: nick ownership, room member lists, each room's
+ * seq and history. A single process runs it behind LocalBus; a cluster runs it in the
+ * primary behind IPC. Members are tracked by nick with the *owner* (the process holding
+ * the socket), so events are routed only to processes with members in the room, and a
+ * crashed worker's nicks and memberships can be dropped in one call.
+ */
+import type { DmFrame, Id, MsgFrame, PresenceFrame } from '@loopchat/protocol';
+import { HistoryRing } from '../core/history-ring.js';
+import type { RoomSummary } from './bus.js';
+
+export type BusEvent = { t: 'msg'; msg: MsgFrame } | { t: 'presence'; p: PresenceFrame } | { t: 'dm'; dm: DmFrame };
+
+/** Delivers an event to the process `owner`. */
+export type EventRouter = (owner: string, event: BusEvent) => void;
+
+export interface ChatStateLimits {
+  historySize: number;
+  maxRooms: number;
+  emptyRoomTtlMs: number;
+}
+
+class RoomState {
+  readonly name: string;
+  seq = 0;
+  readonly history: HistoryRing;
+  /** nick → owner */
+  readonly members = new Map<string, string>();
+  /** owner → members it holds, so events go only where they are needed */
+  readonly owners = new Map<string, number>();
+  emptySince = 0;
+
+  constructor(name: string, historySize: number) {
+    this.name = name;
+    this.history = new HistoryRing(historySize);
+  }
+}
+
+export class ChatState {
+  readonly #limits: ChatStateLimits;
+  readonly #route: EventRouter;
+  readonly #rooms = new Map<string, RoomState>();
+  /** lower-case nick → { nick as registered, owner } */
+  readonly #nicks = new Map<string, { nick: string; owner: string }>();
+
+  constructor(limits: ChatStateLimits, route: EventRouter) {
+    this.#limits = limits;
+    this.#route = route;
+  }
+
+  get roomCount(): number {
+    return this.#rooms.size;
+  }
+
+  /** Whether the room exists (with members, or empty but keeping its history). */
+  hasRoom(name: string): boolean {
+    return this.#rooms.has(name);
+  }
+
+  claimNick(nick: string, owner: string): boolean {
+    const key = nick.toLowerCase();
+    if (this.#nicks.has(key)) return false;
+    this.#nicks.set(key, { nick, owner });
+    return true;
+  }
+
+  /** Frees `nick` (if `owner` holds it) and takes it out of `rooms`. */
+  release(nick: string, rooms: readonly string[], owner: string): void {
+    for (const room of rooms) this.leave(room, nick);
+    const key = nick.toLowerCase();
+    if (this.#nicks.get(key)?.owner === owner) this.#nicks.delete(key);
+  }
+
+  /** Adds a member; returns the room's latest seq, or why not. */
+  join(name: string, nick: string, owner: string): number | 'too_many_rooms' {
+    let room = this.#rooms.get(name);
+    if (room === undefined) {
+      if (this.#rooms.size >= this.#limits.maxRooms && !this.#evictOneEmptyRoom()) return 'too_many_rooms';
+      room = new RoomState(name, this.#limits.historySize);
+      this.#rooms.set(name, room);
+    }
+    if (room.members.has(nick)) return room.seq;
+    this.#broadcast(room, { t: 'presence', p: { type: 'presence', room: name, nick, event: 'join' } });
+    room.members.set(nick, owner);
+    room.owners.set(owner, (room.owners.get(owner) ?? 0) + 1);
+    room.emptySince = 0;
+    return room.seq;
+  }
+
+  leave(name: string, nick: string): void {
+    const room = this.#rooms.get(name);
+    const owner = room?.members.get(nick);
+    if (room === undefined || owner === undefined) return;
+    room.members.delete(nick);
+    const left = room.owners.get(owner)! - 1;
+    if (left === 0) room.owners.delete(owner);
+    else room.owners.set(owner, left);
+    if (room.members.size === 0) room.emptySince = Date.now();
+    else this.#broadcast(room, { t: 'presence', p: { type: 'presence', room: name, nick, event: 'leave' } });
+  }
+
+  /** Sequences a message and routes it to every process with members (the sender's included). */
+  publish(name: string, from: string, text: string, id: Id | undefined): MsgFrame | undefined {
+    const room = this.#rooms.get(name);
+    if (room === undefined) return undefined;
+    const msg: MsgFrame = { type: 'msg', room: name, from, text, seq: room.seq + 1, ts: Date.now() };
+    if (id !== undefined) msg.id = id;
+    room.seq = msg.seq;
+    room.history.push(msg);
+    this.#broadcast(room, { t: 'msg', msg });
+    return msg;
+  }
+
+  dm(from: string, to: string, text: string, id: Id | undefined): DmFrame | undefined {
+    const target = this.#nicks.get(to.toLowerCase());
+    if (target === undefined) return undefined;
+    const dm: DmFrame = { type: 'dm', from, to: target.nick, text, ts: Date.now() };
+    if (id !== undefined) dm.id = id;
+    this.#route(target.owner, { t: 'dm', dm });
+    return dm;
+  }
+
+  history(name: string, since: number | undefined, limit: number): MsgFrame[] {
+    const room = this.#rooms.get(name);
+    if (room === undefined) return [];
+    return since === undefined ? room.history.latest(limit) : room.history.since(since, limit);
+  }
+
+  members(name: string): string[] {
+    return [...(this.#rooms.get(name)?.members.keys() ?? [])];
+  }
+
+  rooms(limit: number): RoomSummary[] {
+    const active: RoomSummary[] = [];
+    for (const room of this.#rooms.values())
+      if (room.members.size > 0) active.push({ room: room.name, members: room.members.size });
+    return active.sort((a, b) => b.members - a.members).slice(0, limit);
+  }
+
+  /** A process died: everything it held goes, and the rooms hear its members leave. */
+  dropOwner(owner: string): number {
+    let dropped = 0;
+    for (const [key, entry] of this.#nicks) {
+      if (entry.owner !== owner) continue;
+      this.#nicks.delete(key);
+      dropped++;
+    }
+    for (const room of this.#rooms.values()) {
+      if (!room.owners.has(owner)) continue;
+      for (const [nick, memberOwner] of room.members) if (memberOwner === owner) this.leave(room.name, nick);
+    }
+    return dropped;
+  }
+
+  /** Forgets rooms empty for longer than the TTL (their history goes with them). */
+  sweep(now: number): void {
+    for (const [name, room] of this.#rooms) {
+      if (room.emptySince !== 0 && now - room.emptySince >= this.#limits.emptyRoomTtlMs) this.#rooms.delete(name);
+    }
+  }
+
+  #broadcast(room: RoomState, event: BusEvent): void {
+    for (const owner of room.owners.keys()) this.#route(owner, event);
+  }
+
+  /** At the room cap, the longest-empty room makes way for a new one. */
+  #evictOneEmptyRoom(): boolean {
+    let oldest: RoomState | undefined;
+    for (const room of this.#rooms.values()) {
+      if (room.emptySince !== 0 && (oldest === undefined || room.emptySince < oldest.emptySince)) oldest = room;
+    }
+    if (oldest === undefined) return false;
+    this.#rooms.delete(oldest.name);
+    return true;
+  }
+}

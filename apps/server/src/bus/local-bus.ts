@@ -1,0 +1,78 @@
+/**
+ * The bus of a single process: ChatState in-process, events straight to the Hub. Every
+ * promise is already settled when returned, so a message is fanned out before publish()
+ * returns and the sender's ack follows in the same turn.
+ */
+import type { DmFrame, Id, MsgFrame } from '@loopchat/protocol';
+import { RoomLimitError, type Bus, type BusSink, type RoomSummary } from './bus.js';
+import { ChatState, type BusEvent, type ChatStateLimits } from './chat-state.js';
+
+const SELF = 'local';
+
+export class LocalBus implements Bus {
+  readonly kind = 'local';
+  readonly ready = true;
+  readonly state: ChatState;
+  #sink: BusSink | undefined;
+
+  constructor(limits: ChatStateLimits) {
+    this.state = new ChatState(limits, (_owner, event) => this.#deliver(event));
+  }
+
+  attach(sink: BusSink): void {
+    this.#sink = sink;
+  }
+
+  claimNick(nick: string): Promise<boolean> {
+    return Promise.resolve(this.state.claimNick(nick, SELF));
+  }
+
+  release(nick: string, rooms: readonly string[]): void {
+    this.state.release(nick, rooms, SELF);
+  }
+
+  join(room: string, nick: string): Promise<number> {
+    const seq = this.state.join(room, nick, SELF);
+    return seq === 'too_many_rooms' ? Promise.reject(new RoomLimitError()) : Promise.resolve(seq);
+  }
+
+  leave(room: string, nick: string): void {
+    this.state.leave(room, nick);
+  }
+
+  publish(room: string, from: string, text: string, id: Id | undefined): Promise<MsgFrame> {
+    const msg = this.state.publish(room, from, text, id);
+    return msg === undefined ? Promise.reject(new Error(`no room ${room}`)) : Promise.resolve(msg);
+  }
+
+  dm(from: string, to: string, text: string, id: Id | undefined): Promise<DmFrame | undefined> {
+    return Promise.resolve(this.state.dm(from, to, text, id));
+  }
+
+  history(room: string, since: number | undefined, limit: number): Promise<MsgFrame[]> {
+    return Promise.resolve(this.state.history(room, since, limit));
+  }
+
+  members(room: string): Promise<string[]> {
+    return Promise.resolve(this.state.members(room));
+  }
+
+  rooms(limit: number): Promise<RoomSummary[]> {
+    return Promise.resolve(this.state.rooms(limit));
+  }
+
+  sweep(now: number): void {
+    this.state.sweep(now);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  #deliver(event: BusEvent): void {
+    const sink = this.#sink!;
+    if (event.t === 'msg') sink.onMessage(event.msg);
+    else if (event.t === 'presence') sink.onPresence(event.p);
+    else sink.onDm(event.dm);
+  }
+}
