@@ -2,10 +2,11 @@
  * Command line and environment → Config. Flags win over environment variables, which win
  * over defaults; every value then goes through resolveConfig's checks.
  */
+import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULTS, resolveConfig, type Config } from './config.js';
 
-type Kind = 'int' | 'number' | 'string' | 'bool';
+type Kind = 'int' | 'number' | 'string' | 'bool' | 'workers';
 
 /** [config key, flag, environment variable, kind, help] */
 const OPTIONS: [keyof Config, string, string, Kind, string][] = [
@@ -48,7 +49,19 @@ const OPTIONS: [keyof Config, string, string, Kind, string][] = [
   ['shutdownTimeoutMs', '--shutdown-timeout-ms <ms>', 'SHUTDOWN_TIMEOUT_MS', 'int', 'graceful shutdown deadline'],
   ['serverName', '--server-name <name>', 'SERVER_NAME', 'string', 'name reported to clients'],
   ['logLevel', '--log-level <level>', 'LOG_LEVEL', 'string', 'fatal, error, warn, info, debug, trace or silent'],
+  [
+    'workers',
+    '--workers <n|auto>',
+    'WORKERS',
+    'workers',
+    'processes serving clients: 1 = single process, auto = one per core',
+  ],
+  ['filter', '--filter <level>', 'FILTER', 'string', 'moderation: off, basic (mask terms, reject spam) or strict (reject)'],
+  ['filterTerms', '--filter-terms <path>', 'FILTER_TERMS', 'string', 'term list file replacing the shipped one'],
 ];
+
+/** Read from the environment only: never a flag, so it stays out of `ps` and shell history. */
+const ENV_ONLY: [keyof Config, string][] = [['redisUrl', 'REDIS_URL']];
 
 const PARSERS: Record<Kind, (value: string) => unknown> = {
   int: (v) => {
@@ -61,6 +74,7 @@ const PARSERS: Record<Kind, (value: string) => unknown> = {
     return n;
   },
   string: (v) => v,
+  workers: (v) => (v.trim() === 'auto' ? availableParallelism() : PARSERS.int(v)),
   bool: (v) => {
     if (!/^(1|0|true|false|yes|no)$/i.test(v)) throw new InvalidArgumentError('expected true or false.');
     return /^(1|true|yes)$/i.test(v);
@@ -95,6 +109,10 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
       }
     }
     if (value !== undefined) (values as Record<string, unknown>)[key] = value;
+  }
+  for (const [key, envName] of ENV_ONLY) {
+    const fromEnv = env[envName];
+    if (fromEnv !== undefined && fromEnv !== '') (values as Record<string, unknown>)[key] = fromEnv;
   }
   return resolveConfig(values);
 }

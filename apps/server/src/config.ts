@@ -49,6 +49,14 @@ export interface Config {
   serverName: string;
   /** pino level. @default 'info' */
   logLevel: string;
+  /** Processes serving clients: 1 = single process (no primary); N > 1 = cluster. @default 1 */
+  workers: number;
+  /** Moderation applied to every room message and DM. @default 'basic' */
+  filter: 'off' | 'basic' | 'strict';
+  /** A term list replacing the shipped one (one term per line). @default '' (shipped list) */
+  filterTerms: string;
+  /** Redis for multi-host mode (from the environment only: it may hold a password). @default '' */
+  redisUrl: string;
 }
 
 export const DEFAULTS: Readonly<Config> = Object.freeze({
@@ -73,6 +81,10 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   shutdownTimeoutMs: 5_000,
   serverName: hostname(),
   logLevel: 'info',
+  workers: 1,
+  filter: 'basic',
+  filterTerms: '',
+  redisUrl: '',
 });
 
 export class ConfigError extends Error {
@@ -114,6 +126,12 @@ export function resolveConfig(overrides: Partial<Config> = {}): Readonly<Config>
   if (typeof c.serverName !== 'string' || c.serverName.length > 128) fail('serverName must be at most 128 characters');
   if (!LOG_LEVELS.includes(c.logLevel)) fail(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
   if (c.historySize > MAX_HISTORY_LIMIT * 1000) fail('historySize is too large');
+  int(c, 'workers', 1, 256);
+  if (!['off', 'basic', 'strict'].includes(c.filter)) fail('filter must be off, basic or strict');
+  if (typeof c.filterTerms !== 'string') fail('filterTerms must be a file path');
+  if (typeof c.redisUrl !== 'string' || (c.redisUrl !== '' && !/^rediss?:\/\//.test(c.redisUrl))) {
+    fail('REDIS_URL must start with redis:// or rediss://');
+  }
   return Object.freeze(c);
 }
 

@@ -6,8 +6,12 @@
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
-export function createLogger(level: string): Logger {
-  const options = { level, base: { pid: process.pid }, redact: ['token', '*.token', 'authorization'] };
+export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
+  const options = {
+    level,
+    base: { pid: process.pid, ...bindings },
+    redact: ['token', '*.token', 'authorization', 'redisUrl', '*.redisUrl'],
+  };
   if (process.stdout.isTTY)
     return pino(options, pretty({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }));
   return pino(options);

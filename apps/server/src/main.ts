@@ -1,16 +1,28 @@
 #!/usr/bin/env node
 /**
- * `npm start` / `loopchat`: parse the configuration, start the server, and shut down
- * gracefully on SIGTERM / SIGINT (a second signal exits at once).
+ * `npm start` / `loopchat`: parse the configuration and run one of three roles:
+ *   - single process (workers = 1): the whole server on one event loop;
+ *   - cluster primary (workers > 1): forks the workers and sequences rooms for them;
+ *   - cluster worker (forked by the primary): a full server whose bus is the primary.
+ * SIGTERM / SIGINT shut down gracefully; a second signal exits at once (not in workers,
+ * which get both the terminal's SIGINT and the primary's SIGTERM on Ctrl-C).
  */
+import cluster from 'node:cluster';
 import { CommanderError, InvalidArgumentError } from 'commander';
 import { parseCommandLine } from './cli.js';
-import { ConfigError } from './config.js';
+import { freePort } from './cluster/free-ports.js';
+import { startPrimary } from './cluster/primary.js';
+import { startWorker } from './cluster/worker.js';
+import { ConfigError, type Config } from './config.js';
 import { createLogger } from './logger.js';
-import { startServer, type LoopchatServer } from './server.js';
+import { startServer } from './server.js';
+
+interface Closeable {
+  close(): Promise<void>;
+}
 
 async function main(): Promise<void> {
-  let config;
+  let config: Readonly<Config>;
   try {
     config = parseCommandLine(process.argv.slice(2));
   } catch (err) {
@@ -20,22 +32,34 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger(config.logLevel);
-  if (config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1') {
-    log.warn({ host: config.host }, 'listening beyond loopback: clients on the network can connect');
+  const role = cluster.isWorker
+    ? `worker ${process.env['LOOPCHAT_WORKER_SLOT'] ?? '?'}`
+    : config.workers > 1
+      ? 'primary'
+      : 'single';
+  const log = createLogger(config.logLevel, cluster.isWorker ? { worker: Number(process.env['LOOPCHAT_WORKER_SLOT']) } : {});
+  if (!cluster.isWorker) {
+    if (!['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
+      log.warn({ host: config.host }, 'listening beyond loopback: clients on the network can connect');
+    }
+    log.info(
+      {
+        role,
+        workers: config.workers,
+        filter: config.filter,
+        bus: config.redisUrl ? 'redis' : config.workers > 1 ? 'ipc' : 'local',
+      },
+      'loopchat starting',
+    );
   }
+
   // Handlers go in before the server announces itself: a supervisor may signal as soon as
   // it reads the "listening" line, and that signal must drain clients, not kill the process.
-  let server: LoopchatServer | undefined;
-  let stopRequested: NodeJS.Signals | undefined;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopRequested !== undefined) process.exit(1);
-    stopRequested = signal;
-    if (server !== undefined) shutDown(server, signal);
-  };
-  const shutDown = (running: LoopchatServer, signal: NodeJS.Signals): void => {
-    log.info({ signal }, 'shutting down');
-    running.close().then(
+  let running: Closeable | undefined;
+  let stopRequested: string | undefined;
+  const shutDown = (target: Closeable, reason: string): void => {
+    log.info({ reason }, 'shutting down');
+    target.close().then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');
@@ -43,16 +67,39 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  const stop = (reason: string): void => {
+    if (stopRequested !== undefined) {
+      if (!cluster.isWorker) process.exit(1);
+      return;
+    }
+    stopRequested = reason;
+    if (running !== undefined) shutDown(running, reason);
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  // A worker whose primary is gone has no bus: drain and leave.
+  if (cluster.isWorker) process.on('disconnect', () => stop('primary disconnected'));
+
   try {
-    server = await startServer(config, log);
+    if (cluster.isWorker) {
+      running = await startWorker(config, log);
+    } else if (config.workers > 1) {
+      const ports = {
+        tcpPort: config.tcpPort === 0 ? await freePort(config.host) : config.tcpPort,
+        httpPort: config.httpPort === 0 ? await freePort(config.host) : config.httpPort,
+      };
+      const primary = startPrimary(config, log, ports);
+      running = primary;
+      await primary.listening;
+    } else {
+      running = await startServer(config, log);
+    }
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     process.stderr.write(`loopchat: cannot start: ${e.code ?? ''} ${e.message}\n`);
     process.exit(1);
   }
-  if (stopRequested !== undefined) shutDown(server, stopRequested);
+  if (stopRequested !== undefined) shutDown(running, stopRequested);
 }
 
 main().catch((err: unknown) => {

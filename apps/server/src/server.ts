@@ -15,6 +15,7 @@ import { startHousekeeping } from './core/housekeeping.js';
 import { Hub } from './core/hub.js';
 import { Stats } from './core/stats.js';
 import { createHttpApp } from './http/app.js';
+import { createModerationFilter, loadTermsFile } from './moderation/index.js';
 import { ConnectionLimiter } from './transports/connection-limiter.js';
 import { createTcpServer } from './transports/tcp.js';
 import { WS_PATH, attachWebSocket } from './transports/ws.js';
@@ -30,6 +31,8 @@ export interface LoopchatServer {
 export interface StartOptions {
   /** Where rooms are sequenced; default: this process alone (LocalBus). */
   bus?: Bus;
+  /** Log the listening line at debug (cluster workers: the primary announces the cluster). */
+  quiet?: boolean;
 }
 
 export async function startServer(
@@ -46,6 +49,10 @@ export async function startServer(
     flusher: new FlushScheduler(),
     stats,
     limiter: new ConnectionLimiter(config),
+    filter: createModerationFilter({
+      level: config.filter,
+      ...(config.filterTerms === '' ? {} : { terms: loadTermsFile(config.filterTerms) }),
+    }),
     log,
     sessions: new Set(),
     shuttingDown: false,
@@ -66,7 +73,7 @@ export async function startServer(
   const housekeeping = startHousekeeping(ctx);
   const tcpPort = (tcp.address() as AddressInfo).port;
   const httpPort = (http.server.address() as AddressInfo).port;
-  log.info(
+  log[options.quiet ? 'debug' : 'info'](
     { tcp: { host: config.host, port: tcpPort }, http: { host: config.host, port: httpPort, ws: WS_PATH } },
     `loopchat listening: tcp ${config.host}:${tcpPort}, http+ws ${config.host}:${httpPort}`,
   );

@@ -7,6 +7,7 @@
 import { PROTOCOL_VERSION, type ClientFrame, type ClientFrameOf, type Id, type MsgFrame } from '@loopchat/protocol';
 import { BusUnavailableError, RoomLimitError } from '../bus/bus.js';
 import type { Session } from './session.js';
+import { bump } from './stats.js';
 
 type Handler<K extends ClientFrame['type']> = (session: Session, frame: ClientFrameOf<K>) => void;
 
@@ -49,13 +50,17 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
   msg(session, frame) {
     const room = memberRoom(session, frame.room, frame.id);
     if (room === undefined) return;
+    const text = moderate(session, frame.text, frame.id);
+    if (text === undefined) return;
     session.ctx.hub
-      .publish(session, room, frame.text, frame.id)
+      .publish(session, room, text, frame.id)
       .then((msg) => session.answer(frame.id, msg.seq, msg), failed(session, frame.id));
   },
 
   dm(session, frame) {
-    session.ctx.hub.dm(session, frame.to, frame.text, frame.id).then(
+    const text = moderate(session, frame.text, frame.id);
+    if (text === undefined) return;
+    session.ctx.hub.dm(session, frame.to, text, frame.id).then(
       (dm) => {
         if (dm === undefined) session.sendError('no_such_nick', `no user "${frame.to}" is connected`, frame.id);
         else session.answer(frame.id, undefined, dm);
@@ -109,6 +114,30 @@ export function dispatch(session: Session, frame: ClientFrame): void {
     return session.sendError('not_registered', hint, 'id' in frame ? frame.id : undefined);
   }
   (handlers[frame.type] as Handler<typeof frame.type>)(session, frame as never);
+}
+
+/**
+ * Runs the moderation filter on this process's event loop (in cluster mode: the worker
+ * that holds the sender, so filtering scales with workers). Returns the text to deliver
+ * (possibly masked), or undefined after telling the sender it was rejected.
+ */
+function moderate(session: Session, text: string, id: Id | undefined): string | undefined {
+  const { filter, stats } = session.ctx;
+  if (filter.level === 'off') return text;
+  const started = process.hrtime.bigint();
+  const verdict = filter.check(session.nick!, text, Date.now());
+  stats.filterSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  if (verdict.action === 'allow') {
+    bump(stats.verdicts, 'allow');
+    return text;
+  }
+  if (verdict.action === 'mask') {
+    bump(stats.verdicts, 'mask');
+    return verdict.text;
+  }
+  bump(stats.verdicts, `reject_${verdict.reason}`);
+  session.sendError('filtered', `message rejected by moderation (${verdict.reason})`, id);
+  return undefined;
 }
 
 function welcome(session: Session, nick: string, id: Id | undefined) {

@@ -108,6 +108,7 @@ export class Hub implements BusSink {
     if (this.#nicks.get(key) !== session) return;
     this.#nicks.delete(key);
     this.bus.release(session.nick, roomNames);
+    session.ctx.filter.forget(session.nick);
   }
 
   // ── BusSink: sequenced events for this process's members ─────────────────────────

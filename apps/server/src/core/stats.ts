@@ -3,6 +3,8 @@
  * labelled prom-client counter costs far more per delivery. /metrics reads these at
  * scrape time (http/metrics.ts).
  */
+import { Histogram } from 'prom-client';
+
 export type TransportName = 'tcp' | 'ws';
 
 export class Stats {
@@ -22,6 +24,15 @@ export class Stats {
   readonly disconnects: Record<string, number> = {};
   /** Connections refused at accept time, by reason code. */
   readonly refused: Record<string, number> = {};
+  /** Moderation verdicts: allow, mask, reject:<reason>. */
+  readonly verdicts: Record<string, number> = {};
+  /** Moderation time per message (one observe per message, registered by http/metrics.ts). */
+  readonly filterSeconds = new Histogram({
+    name: 'loopchat_filter_seconds',
+    help: 'Moderation filter time per message',
+    buckets: [1e-6, 2e-6, 5e-6, 1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 5e-3],
+    registers: [],
+  });
 }
 
 export function bump(counts: Record<string, number>, key: string, by = 1): void {

@@ -15,6 +15,8 @@ export function createMetrics(ctx: ServerContext): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'loopchat_', eventLoopMonitoringPrecision: 10 });
   const { stats } = ctx;
+  registry.registerMetric(stats.filterSeconds);
+  byCodeCounter(registry, 'loopchat_filter_verdicts_total', 'Moderation verdicts', 'verdict', stats.verdicts);
 
   new Gauge({
     name: 'loopchat_connections',

@@ -1,0 +1,226 @@
+/**
+ * The cluster primary: forks one worker per core, holds no chat sockets, and runs the one
+ * ChatState every worker asks (room seqs, history, nicks, member lists). It relays each
+ * sequenced event to the workers with members in the room, restarts a worker that dies
+ * (with backoff), and shuts the whole cluster down on SIGTERM / SIGINT.
+ *
+ *   worker 1 ─┐ batch of requests             ┌─▶ worker 1  events + answers (batched)
+ *   worker 2 ─┼──────────────▶ primary ───────┼─▶ worker 2
+ *   worker N ─┘               ChatState       └─▶ worker N
+ *
+ * A worker that dies loses only its sockets: history lives here, so its clients reconnect
+ * (to a sibling) and recover with `history {since}`. No acknowledged message is lost,
+ * because a message is acknowledged only after the primary sequenced and stored it.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { ChatState, type BusEvent } from '../bus/chat-state.js';
+import type { Config } from '../config.js';
+import type { GatherKind, PrimaryItem, ToPrimary, ToWorker, WorkerRequest } from './ipc-protocol.js';
+import { isLoopchatMessage } from './ipc-protocol.js';
+
+const RESTART_BACKOFF_MIN_MS = 100;
+const RESTART_BACKOFF_MAX_MS = 10_000;
+/** A worker that ran this long without dying resets its slot's backoff. */
+const STABLE_AFTER_MS = 30_000;
+const GATHER_TIMEOUT_MS = 2_000;
+
+interface Slot {
+  index: number;
+  worker: Worker | undefined;
+  backoffMs: number;
+  startedAt: number;
+  listening: boolean;
+}
+
+export interface ClusterPrimary {
+  /** Resolves once every worker listens, with the shared ports. */
+  readonly listening: Promise<{ tcpPort: number; httpPort: number }>;
+  close(): Promise<void>;
+  /** Live workers (for tests and logs). */
+  workers(): Worker[];
+}
+
+/** The worker entry: this build's main.js (tests and npm start both run the built CLI). */
+const WORKER_MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
+
+export function startPrimary(
+  config: Readonly<Config>,
+  log: Logger,
+  fixedPorts: { tcpPort: number; httpPort: number },
+): ClusterPrimary {
+  const outboxes = new Map<string, PrimaryItem[]>();
+  const workersById = new Map<string, Worker>();
+  const state = new ChatState(config, route);
+  const slots: Slot[] = Array.from({ length: config.workers }, (_, index) => ({
+    index,
+    worker: undefined,
+    backoffMs: RESTART_BACKOFF_MIN_MS,
+    startedAt: 0,
+    listening: false,
+  }));
+  const gathers = new Map<number, { results: unknown[]; waiting: number; done: () => void }>();
+  let nextCid = 1;
+  let shuttingDown = false;
+  let announced = false;
+  const ports = fixedPorts;
+  let announce: (p: { tcpPort: number; httpPort: number }) => void = () => {};
+  const listening = new Promise<{ tcpPort: number; httpPort: number }>((resolve) => (announce = resolve));
+  const sweeper = setInterval(() => state.sweep(Date.now()), 1_000);
+  sweeper.unref();
+
+  cluster.setupPrimary({ exec: WORKER_MAIN, args: process.argv.slice(2) });
+  for (const slot of slots) fork(slot);
+
+  function fork(slot: Slot): void {
+    const worker = cluster.fork({ LOOPCHAT_WORKER_SLOT: String(slot.index), LOOPCHAT_PORTS: JSON.stringify(ports) });
+    slot.worker = worker;
+    slot.startedAt = Date.now();
+    slot.listening = false;
+    const owner = String(worker.id);
+    workersById.set(owner, worker);
+    worker.on('message', (message: unknown) => onMessage(slot, owner, message));
+    worker.once('exit', (code, signal) => onExit(slot, worker, owner, code, signal));
+  }
+
+  function onMessage(slot: Slot, owner: string, message: unknown): void {
+    if (!isLoopchatMessage(message)) return;
+    const m = message as ToPrimary;
+    if (m.t === 'batch') {
+      for (const request of m.reqs) handle(owner, request);
+    } else if (m.t === 'listening') {
+      slot.listening = true;
+      if (!announced && slots.every((s) => s.listening)) {
+        announced = true;
+        log.info(
+          {
+            tcp: { host: config.host, port: ports.tcpPort },
+            http: { host: config.host, port: ports.httpPort, ws: '/ws' },
+            workers: slots.length,
+          },
+          `loopchat listening: tcp ${config.host}:${ports.tcpPort}, http+ws ${config.host}:${ports.httpPort}, ${slots.length} workers`,
+        );
+        announce(ports);
+      }
+    } else if (m.t === 'collected') {
+      const gather = gathers.get(m.cid);
+      if (gather === undefined) return;
+      gather.results.push(m.data);
+      if (--gather.waiting === 0) gather.done();
+    }
+  }
+
+  function handle(owner: string, r: WorkerRequest): void {
+    switch (r.op) {
+      case 'claim':
+        return reply(owner, r.rid, state.claimNick(r.nick, owner));
+      case 'release':
+        return state.release(r.nick, r.rooms, owner);
+      case 'join': {
+        const seq = state.join(r.room, r.nick, owner);
+        return seq === 'too_many_rooms' ? fail(owner, r.rid, 'too_many_rooms') : reply(owner, r.rid, seq);
+      }
+      case 'leave':
+        return state.leave(r.room, r.nick);
+      case 'pub': {
+        const msg = state.publish(r.room, r.from, r.text, r.id);
+        return msg === undefined ? fail(owner, r.rid, 'no_room') : reply(owner, r.rid, msg);
+      }
+      case 'dm':
+        return reply(owner, r.rid, state.dm(r.from, r.to, r.text, r.id) ?? null);
+      case 'history':
+        return reply(owner, r.rid, state.history(r.room, r.since, r.limit));
+      case 'members':
+        return reply(owner, r.rid, state.members(r.room));
+      case 'rooms':
+        return reply(owner, r.rid, state.rooms(r.limit));
+      case 'gather':
+        return void gather(r.what).then((results) => reply(owner, r.rid, results));
+    }
+  }
+
+  /** Asks every live worker for its stats or metrics; waits at most GATHER_TIMEOUT_MS. */
+  function gather(what: GatherKind): Promise<unknown[]> {
+    const live = [...workersById.values()].filter((w) => w.isConnected());
+    if (live.length === 0) return Promise.resolve([]);
+    const cid = nextCid++;
+    return new Promise((resolve) => {
+      const entry = { results: [] as unknown[], waiting: live.length, done: () => finish() };
+      const timer = setTimeout(() => finish(), GATHER_TIMEOUT_MS);
+      const finish = (): void => {
+        clearTimeout(timer);
+        gathers.delete(cid);
+        resolve(entry.results.filter((r) => r !== null));
+      };
+      gathers.set(cid, entry);
+      for (const worker of live) worker.send({ t: 'collect', cid, what } satisfies ToWorker);
+    });
+  }
+
+  function route(owner: string, event: BusEvent): void {
+    push(owner, { ev: event });
+  }
+
+  function reply(owner: string, rid: number, ok: unknown): void {
+    push(owner, { rid, ok });
+  }
+
+  function fail(owner: string, rid: number, err: 'too_many_rooms' | 'no_room'): void {
+    push(owner, { rid, err });
+  }
+
+  function push(owner: string, item: PrimaryItem): void {
+    let outbox = outboxes.get(owner);
+    if (outbox === undefined) {
+      outbox = [];
+      outboxes.set(owner, outbox);
+      if (outboxes.size === 1) setImmediate(flushAll);
+    }
+    outbox.push(item);
+  }
+
+  /** One process.send per worker per turn, whatever the number of events. */
+  function flushAll(): void {
+    for (const [owner, items] of outboxes) {
+      const worker = workersById.get(owner);
+      if (worker?.isConnected()) worker.send({ t: 'batch', items } satisfies ToWorker);
+    }
+    outboxes.clear();
+  }
+
+  function onExit(slot: Slot, worker: Worker, owner: string, code: number | null, signal: string | null): void {
+    workersById.delete(owner);
+    outboxes.delete(owner);
+    const dropped = state.dropOwner(owner);
+    if (shuttingDown) return;
+    const ranFor = Date.now() - slot.startedAt;
+    if (ranFor > STABLE_AFTER_MS) slot.backoffMs = RESTART_BACKOFF_MIN_MS;
+    log.warn(
+      { worker: worker.id, pid: worker.process.pid, code, signal, nicksDropped: dropped, restartInMs: slot.backoffMs },
+      'worker died; restarting',
+    );
+    const delay = slot.backoffMs;
+    slot.backoffMs = Math.min(RESTART_BACKOFF_MAX_MS, slot.backoffMs * 2);
+    setTimeout(() => shuttingDown || fork(slot), delay).unref();
+  }
+
+  async function close(): Promise<void> {
+    shuttingDown = true;
+    clearInterval(sweeper);
+    const live = [...workersById.values()];
+    const exited = Promise.all(
+      live.map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve())))),
+    );
+    for (const worker of live) worker.process.kill('SIGTERM');
+    const deadline = new Promise<'timeout'>((resolve) =>
+      setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs + 2_000).unref(),
+    );
+    if ((await Promise.race([exited, deadline])) === 'timeout') {
+      for (const worker of live) if (!worker.isDead()) worker.process.kill('SIGKILL');
+    }
+    log.info('loopchat cluster stopped');
+  }
+
+  return { listening, close, workers: () => [...workersById.values()] };
+}

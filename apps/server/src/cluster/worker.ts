@@ -1,0 +1,28 @@
+/**
+ * A cluster worker: a full server (TCP, HTTP, WebSocket, moderation) whose bus is the
+ * primary. It listens on the ports the primary chose (node:cluster shares the listening
+ * sockets) and tells the primary when it is ready.
+ */
+import type { Logger } from 'pino';
+import { IpcBus, type IpcChannel } from '../bus/ipc-bus.js';
+import type { Config } from '../config.js';
+import { startServer, type LoopchatServer } from '../server.js';
+import type { ToPrimary } from './ipc-protocol.js';
+
+export async function startWorker(config: Readonly<Config>, log: Logger): Promise<LoopchatServer> {
+  const slot = process.env['LOOPCHAT_WORKER_SLOT'] ?? '0';
+  const ports = JSON.parse(process.env['LOOPCHAT_PORTS'] ?? '{}') as { tcpPort?: number; httpPort?: number };
+  const bus = new IpcBus(process as unknown as IpcChannel);
+  const server = await startServer(
+    {
+      ...config,
+      tcpPort: ports.tcpPort ?? config.tcpPort,
+      httpPort: ports.httpPort ?? config.httpPort,
+      serverName: `${config.serverName}/w${slot}`,
+    },
+    log,
+    { bus, quiet: true },
+  );
+  process.send?.({ t: 'listening', tcpPort: server.tcpPort, httpPort: server.httpPort } satisfies ToPrimary);
+  return server;
+}
