@@ -14,7 +14,10 @@ import { FlushScheduler } from './core/flush-scheduler.js';
 import { startHousekeeping } from './core/housekeeping.js';
 import { Hub } from './core/hub.js';
 import { Stats } from './core/stats.js';
+import { IpcBus } from './bus/ipc-bus.js';
 import { createHttpApp } from './http/app.js';
+import { createMetrics } from './http/metrics.js';
+import { collectStats } from './http/stats-report.js';
 import { createModerationFilter, loadTermsFile } from './moderation/index.js';
 import { ConnectionLimiter } from './transports/connection-limiter.js';
 import { createTcpServer } from './transports/tcp.js';
@@ -59,7 +62,11 @@ export async function startServer(
   };
 
   const tcp = createTcpServer(ctx);
-  const http = createHttpApp(ctx);
+  const metrics = createMetrics(ctx);
+  const http = createHttpApp(ctx, metrics);
+  if (bus instanceof IpcBus) {
+    bus.collector = (what) => (what === 'stats' ? Promise.resolve(collectStats(ctx)) : metrics.getMetricsAsJSON());
+  }
   const wss = attachWebSocket(http.server, ctx);
 
   tcp.listen(config.tcpPort, config.host);

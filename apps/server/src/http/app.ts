@@ -5,19 +5,24 @@
 import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import type { ServerContext } from '../core/context.js';
-import { createMetrics } from './metrics.js';
-import { collectStats } from './stats-report.js';
+import { AggregatorRegistry, type Registry } from 'prom-client';
+import { IpcBus } from '../bus/ipc-bus.js';
+import { clusterStats, collectStats } from './stats-report.js';
 
 const CHAT_PAGE = new URL('../../public/index.html', import.meta.url);
 
-export function createHttpApp(ctx: ServerContext) {
+/**
+ * In cluster mode any worker may answer a scrape (they share the port), so /metrics and
+ * /stats ask the primary to gather every worker's view and answer for the whole cluster;
+ * `?scope=worker` answers for the worker that took the request.
+ */
+export function createHttpApp(ctx: ServerContext, metrics: Registry) {
   const app = Fastify({
     // Per-request logs would cost more than the requests; fastify reports warnings and errors.
     loggerInstance: ctx.log.child({ component: 'http' }, { level: ctx.log.level === 'info' ? 'warn' : ctx.log.level }),
     bodyLimit: 16 * 1024,
     forceCloseConnections: true,
   });
-  const metrics = createMetrics(ctx);
   const page = readFileSync(CHAT_PAGE);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -28,12 +33,21 @@ export function createHttpApp(ctx: ServerContext) {
     return { ready: true };
   });
 
-  app.get('/metrics', async (_req, reply) => {
+  const bus = ctx.hub.bus;
+  const cluster = bus instanceof IpcBus ? bus : undefined;
+  const workerScope = (query: unknown): boolean => (query as { scope?: string }).scope === 'worker';
+
+  app.get('/metrics', async (req, reply) => {
     reply.header('content-type', metrics.contentType);
-    return metrics.metrics();
+    if (cluster === undefined || workerScope(req.query)) return metrics.metrics();
+    const perWorker = (await cluster.gather('metrics')) as Parameters<typeof AggregatorRegistry.aggregate>[0];
+    return AggregatorRegistry.aggregate(perWorker).metrics();
   });
 
-  app.get('/stats', async () => collectStats(ctx));
+  app.get('/stats', async (req) => {
+    if (cluster === undefined || workerScope(req.query)) return collectStats(ctx);
+    return clusterStats((await cluster.gather('stats')) as ReturnType<typeof collectStats>[]);
+  });
 
   // Browsers ask for it on every page load; an empty answer keeps their consoles clean.
   app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());

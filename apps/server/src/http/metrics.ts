@@ -70,6 +70,7 @@ export function createMetrics(ctx: ServerContext): Registry {
   new Gauge({
     name: 'loopchat_event_loop_delay_seconds',
     help: 'Event-loop delay since start (timer resolution subtracted), by quantile',
+    aggregator: 'max',
     labelNames: ['quantile'],
     registers: [registry],
     collect() {

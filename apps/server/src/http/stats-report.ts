@@ -2,6 +2,25 @@
 import type { ServerContext } from '../core/context.js';
 import { loopDelayMs } from './loop-delay.js';
 
+/** Cluster totals plus each worker's own report. */
+export function clusterStats(workers: ReturnType<typeof collectStats>[]) {
+  const sum = (pick: (w: ReturnType<typeof collectStats>) => number): number => workers.reduce((n, w) => n + pick(w), 0);
+  return {
+    mode: 'cluster' as const,
+    workers: workers.length,
+    connections: {
+      total: sum((w) => w.connections.total),
+      tcp: sum((w) => w.connections.tcp),
+      ws: sum((w) => w.connections.ws),
+    },
+    nicks: sum((w) => w.nicks),
+    deliveries: sum((w) => w.traffic.deliveries),
+    rssBytes: sum((w) => w.process.rssBytes),
+    eventLoopDelayMs: { p99: Math.max(0, ...workers.map((w) => w.process.eventLoopDelayMs.p99)) },
+    perWorker: workers,
+  };
+}
+
 export function collectStats(ctx: ServerContext) {
   const { stats, hub } = ctx;
   let members = 0;
