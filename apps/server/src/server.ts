@@ -8,6 +8,7 @@ import { createClientCodec } from '@loopchat/protocol';
 import type { Logger } from 'pino';
 import type { Bus } from './bus/bus.js';
 import { LocalBus } from './bus/local-bus.js';
+import { RedisBus } from './bus/redis-bus.js';
 import type { Config } from './config.js';
 import type { ServerContext } from './core/context.js';
 import { FlushScheduler } from './core/flush-scheduler.js';
@@ -44,7 +45,7 @@ export async function startServer(
   options: StartOptions = {},
 ): Promise<LoopchatServer> {
   const stats = new Stats();
-  const bus = options.bus ?? new LocalBus(config);
+  const bus = options.bus ?? (await defaultBus(config, log));
   const ctx: ServerContext = {
     config,
     codec: createClientCodec({ maxTextLength: config.maxTextLength }),
@@ -108,6 +109,18 @@ export async function startServer(
     httpPort,
     close: () => (closing ??= close()),
   };
+}
+
+/** Redis when REDIS_URL is set (multi-host), else this process alone. */
+async function defaultBus(config: Readonly<Config>, log: Logger): Promise<Bus> {
+  if (config.redisUrl === '') return new LocalBus(config);
+  const bus = new RedisBus({
+    url: config.redisUrl,
+    historySize: config.historySize,
+    log: log.child({ component: 'redis' }),
+  });
+  await bus.connect();
+  return bus;
 }
 
 function sleep(ms: number): Promise<void> {

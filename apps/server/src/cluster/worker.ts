@@ -12,7 +12,8 @@ import type { ToPrimary } from './ipc-protocol.js';
 export async function startWorker(config: Readonly<Config>, log: Logger): Promise<LoopchatServer> {
   const slot = process.env['LOOPCHAT_WORKER_SLOT'] ?? '0';
   const ports = JSON.parse(process.env['LOOPCHAT_PORTS'] ?? '{}') as { tcpPort?: number; httpPort?: number };
-  const bus = new IpcBus(process as unknown as IpcChannel);
+  // With Redis, each worker is a host of its own on the Redis bus; otherwise the primary is the bus.
+  const bus = config.redisUrl === '' ? new IpcBus(process as unknown as IpcChannel) : undefined;
   const server = await startServer(
     {
       ...config,
@@ -21,7 +22,7 @@ export async function startWorker(config: Readonly<Config>, log: Logger): Promis
       serverName: `${config.serverName}/w${slot}`,
     },
     log,
-    { bus, quiet: true },
+    { ...(bus === undefined ? {} : { bus }), quiet: true },
   );
   process.send?.({ t: 'listening', tcpPort: server.tcpPort, httpPort: server.httpPort } satisfies ToPrimary);
   return server;

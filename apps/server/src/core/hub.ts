@@ -138,6 +138,7 @@ export class Hub implements BusSink {
   onDm(dm: DmFrame): void {
     const target = this.#nicks.get(dm.to.toLowerCase());
     if (target === undefined) return;
+    dm.to = target.nick!; // the spelling the target registered, whatever case the sender used
     target.deliver(new EncodedFrame(dm, target.nick!));
     this.#stats.deliveries++;
   }
