@@ -52,3 +52,11 @@ describe('ProtocolError', () => {
     expect(new ProtocolError('internal').stack).toContain('ProtocolError');
   });
 });
+
+describe('error code documentation', () => {
+  it('lists every error code in the README error table', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+    for (const code of Object.keys(ErrorCodes)) expect(readme, `README lacks ${code}`).toContain(`| \`${code}\` |`);
+  });
+});
