@@ -15,6 +15,7 @@ import { startPrimary } from './cluster/primary.js';
 import { startWorker } from './cluster/worker.js';
 import { ConfigError, type Config } from './config.js';
 import { createLogger } from './logger.js';
+import { loadTermsFile } from './moderation/index.js';
 import { startServer } from './server.js';
 
 interface Closeable {
@@ -88,6 +89,8 @@ async function main(): Promise<void> {
         tcpPort: config.tcpPort === 0 ? await freePort(config.host) : config.tcpPort,
         httpPort: config.httpPort === 0 ? await freePort(config.host) : config.httpPort,
       };
+      // Checked once here rather than by N workers failing one after another.
+      if (config.filterTerms !== '') loadTermsFile(config.filterTerms);
       const primary = startPrimary(config, log, ports);
       running = primary;
       await primary.listening;

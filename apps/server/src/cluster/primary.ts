@@ -14,6 +14,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
+import { Gauge, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { ChatState, type BusEvent } from '../bus/chat-state.js';
 import type { Config } from '../config.js';
@@ -66,7 +67,22 @@ export function startPrimary(
   let announced = false;
   const ports = fixedPorts;
   let announce: (p: { tcpPort: number; httpPort: number }) => void = () => {};
-  const listening = new Promise<{ tcpPort: number; httpPort: number }>((resolve) => (announce = resolve));
+  let abort: (err: Error) => void = () => {};
+  const listening = new Promise<{ tcpPort: number; httpPort: number }>((resolve, reject) => {
+    announce = resolve;
+    abort = reject;
+  });
+  /** Pending restarts: ref'd, so a primary whose workers all died stays up to restart them. */
+  const restarts = new Set<NodeJS.Timeout>();
+  const primaryMetrics = new Registry();
+  new Gauge({
+    name: 'loopchat_rooms',
+    help: 'Rooms that exist in the cluster (with members or retained history)',
+    registers: [primaryMetrics],
+    collect() {
+      this.set(state.roomCount);
+    },
+  });
   const sweeper = setInterval(() => state.sweep(Date.now()), 1_000);
   sweeper.unref();
 
@@ -91,6 +107,7 @@ export function startPrimary(
       for (const request of m.reqs) handle(owner, request);
     } else if (m.t === 'listening') {
       slot.listening = true;
+      if (announced) log.info({ slot: slot.index, workerPid: slot.worker?.process.pid }, 'worker listening again');
       if (!announced && slots.every((s) => s.listening)) {
         announced = true;
         log.info(
@@ -136,13 +153,18 @@ export function startPrimary(
       case 'rooms':
         return reply(owner, r.rid, state.rooms(r.limit));
       case 'gather':
-        return void gather(r.what).then((results) => reply(owner, r.rid, results));
+        return void gather(r.what).then(async (results) => {
+          if (r.what === 'metrics') results.push(await primaryMetrics.getMetricsAsJSON());
+          else results.push({ primary: { rooms: state.roomCount, workers: slots.length } });
+          reply(owner, r.rid, results);
+        });
     }
   }
 
   /** Asks every live worker for its stats or metrics; waits at most GATHER_TIMEOUT_MS. */
   function gather(what: GatherKind): Promise<unknown[]> {
-    const live = [...workersById.values()].filter((w) => w.isConnected());
+    // Only workers that said they listen: a worker still starting has no handler yet.
+    const live = slots.filter((s) => s.listening && s.worker?.isConnected()).map((s) => s.worker!);
     if (live.length === 0) return Promise.resolve([]);
     const cid = nextCid++;
     return new Promise((resolve) => {
@@ -192,22 +214,41 @@ export function startPrimary(
   function onExit(slot: Slot, worker: Worker, owner: string, code: number | null, signal: string | null): void {
     workersById.delete(owner);
     outboxes.delete(owner);
+    slot.listening = false;
     const dropped = state.dropOwner(owner);
     if (shuttingDown) return;
+    const fields = {
+      slot: slot.index,
+      workerPid: worker.process.pid,
+      workerId: worker.id,
+      code,
+      signal,
+      nicksDropped: dropped,
+    };
+    if (!announced) {
+      // Dying before the cluster ever listened is a startup error (bad port, bad term
+      // file…), not a crash to retry forever: fail the start so the exit code says so.
+      log.error(fields, 'worker failed to start; stopping the cluster');
+      void close().then(() => abort(new Error(`worker ${slot.index} exited with code ${code ?? signal} before listening`)));
+      return;
+    }
     const ranFor = Date.now() - slot.startedAt;
     if (ranFor > STABLE_AFTER_MS) slot.backoffMs = RESTART_BACKOFF_MIN_MS;
-    log.warn(
-      { worker: worker.id, pid: worker.process.pid, code, signal, nicksDropped: dropped, restartInMs: slot.backoffMs },
-      'worker died; restarting',
-    );
+    log.warn({ ...fields, restartInMs: slot.backoffMs }, 'worker died; restarting');
     const delay = slot.backoffMs;
     slot.backoffMs = Math.min(RESTART_BACKOFF_MAX_MS, slot.backoffMs * 2);
-    setTimeout(() => shuttingDown || fork(slot), delay).unref();
+    const timer = setTimeout(() => {
+      restarts.delete(timer);
+      if (!shuttingDown) fork(slot);
+    }, delay);
+    restarts.add(timer);
   }
 
   async function close(): Promise<void> {
     shuttingDown = true;
     clearInterval(sweeper);
+    for (const timer of restarts) clearTimeout(timer);
+    restarts.clear();
     const live = [...workersById.values()];
     const exited = Promise.all(
       live.map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve())))),

@@ -46,7 +46,7 @@ export function createHttpApp(ctx: ServerContext, metrics: Registry) {
 
   app.get('/stats', async (req) => {
     if (cluster === undefined || workerScope(req.query)) return collectStats(ctx);
-    return clusterStats((await cluster.gather('stats')) as ReturnType<typeof collectStats>[]);
+    return clusterStats((await cluster.gather('stats')) as Parameters<typeof clusterStats>[0]);
   });
 
   // Browsers ask for it on every page load; an empty answer keeps their consoles clean.

@@ -7,6 +7,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ServerContext } from '../core/context.js';
 import type { Stats, TransportName } from '../core/stats.js';
+import { LocalBus } from '../bus/local-bus.js';
 import { loopDelayMs } from './loop-delay.js';
 
 const TRANSPORTS: TransportName[] = ['tcp', 'ws'];
@@ -59,9 +60,22 @@ export function createMetrics(ctx: ServerContext): Registry {
       this.inc(stats.disconnects['slow_consumer'] ?? 0);
     },
   });
+  const bus = ctx.hub.bus;
+  if (bus instanceof LocalBus) {
+    new Gauge({
+      name: 'loopchat_rooms',
+      help: 'Rooms that exist (with members or retained history)',
+      registers: [registry],
+      collect() {
+        this.set(bus.state.roomCount);
+      },
+    });
+  }
+  // In cluster mode the primary reports loopchat_rooms; summing workers would count a room
+  // with members on two workers twice.
   new Gauge({
-    name: 'loopchat_rooms',
-    help: 'Rooms that exist (with members or retained history)',
+    name: 'loopchat_local_rooms',
+    help: 'Rooms with members on this process',
     registers: [registry],
     collect() {
       this.set(ctx.hub.rooms.size);

@@ -2,9 +2,18 @@
 import type { ServerContext } from '../core/context.js';
 import { loopDelayMs } from './loop-delay.js';
 
-/** Cluster totals plus each worker's own report. */
-export function clusterStats(workers: ReturnType<typeof collectStats>[]) {
-  const sum = (pick: (w: ReturnType<typeof collectStats>) => number): number => workers.reduce((n, w) => n + pick(w), 0);
+type WorkerStats = ReturnType<typeof collectStats>;
+
+/** Cluster totals plus each worker's own report (the primary's entry carries the room count). */
+export function clusterStats(reports: (WorkerStats | { primary: { rooms: number; workers: number } })[]) {
+  const workers = reports.filter((r): r is WorkerStats => !('primary' in r));
+  const primary = reports.find((r) => 'primary' in r) as { primary: { rooms: number } } | undefined;
+  const sum = (pick: (w: WorkerStats) => number): number => workers.reduce((n, w) => n + pick(w), 0);
+  const merge = (pick: (w: WorkerStats) => Record<string, number>): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const w of workers) for (const [k, v] of Object.entries(pick(w))) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
   return {
     mode: 'cluster' as const,
     workers: workers.length,
@@ -14,6 +23,14 @@ export function clusterStats(workers: ReturnType<typeof collectStats>[]) {
       ws: sum((w) => w.connections.ws),
     },
     nicks: sum((w) => w.nicks),
+    rooms: primary?.primary.rooms ?? null,
+    traffic: {
+      framesIn: merge((w) => w.traffic.framesIn),
+      framesOut: merge((w) => w.traffic.framesOut),
+      deliveries: sum((w) => w.traffic.deliveries),
+      drops: merge((w) => w.traffic.drops),
+      disconnects: merge((w) => w.traffic.disconnects),
+    },
     deliveries: sum((w) => w.traffic.deliveries),
     rssBytes: sum((w) => w.process.rssBytes),
     eventLoopDelayMs: { p99: Math.max(0, ...workers.map((w) => w.process.eventLoopDelayMs.p99)) },
