@@ -21,6 +21,8 @@ export interface BusSink {
   onPresence(presence: PresenceFrame): void;
   /** A direct message for a nick held by this process. */
   onDm(dm: DmFrame): void;
+  /** The bus gave this process's `nick` to someone else (Redis lease lost): drop its holder. */
+  onNickLost?(nick: string): void;
 }
 
 export interface RoomSummary {

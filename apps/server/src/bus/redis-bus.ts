@@ -100,7 +100,12 @@ export class RedisBus implements Bus {
       ['subscriber', this.#sub],
     ] as const) {
       conn.on('error', (err: Error) => this.#log.warn({ err: err.message, conn: name }, 'redis error'));
-      conn.on('ready', () => this.#log.info({ conn: name }, 'redis ready'));
+      conn.on('ready', () => {
+        this.#log.info({ conn: name }, 'redis ready');
+        // Back from an outage (maybe to an empty Redis): renew every lease now, not in 20 s.
+        this.#lastRefresh = 0;
+        this.sweep(Date.now());
+      });
       conn.on('end', () => this.#log.warn({ conn: name }, 'redis connection ended'));
     }
   }
@@ -141,6 +146,7 @@ export class RedisBus implements Bus {
   }
 
   async join(room: string, nick: string): Promise<number> {
+    if (!this.ready) throw new BusUnavailableError('redis unavailable');
     let local = this.#localRooms.get(room);
     const subscribe = local === undefined;
     if (local === undefined) this.#localRooms.set(room, (local = new Set()));
@@ -148,6 +154,8 @@ export class RedisBus implements Bus {
     try {
       // Subscribed before the join is acknowledged: from the ack on, nothing is missed.
       if (subscribe) await this.#call(() => this.#sub.subscribe(this.#roomChannel(room)));
+      // The client may have left (or gone) while we waited: then there is nothing to announce.
+      if (!this.#localRooms.get(room)?.has(nick)) return 0;
       const expires = Date.now() + LEASE_SECONDS * 1000;
       const presence: PresenceFrame = { type: 'presence', room, nick, event: 'join' };
       const results = await this.#call(() =>
@@ -235,14 +243,30 @@ export class RedisBus implements Bus {
     if (now - this.#lastRefresh < REFRESH_MS || !this.ready) return;
     this.#lastRefresh = now;
     const expires = now + LEASE_SECONDS * 1000;
+    /** Where each nick's renew answer sits in the pipeline's results. */
+    const renewAt: [string, number][] = [];
+    let commands = 0;
     const pipeline = this.#pub.pipeline() as ReturnType<Redis['pipeline']> & {
       lcRenew(key: string, owner: string, seconds: number): unknown;
     };
     for (const [nick, rooms] of this.#held) {
+      renewAt.push([nick, commands]);
+      commands += 1 + 2 * rooms.size;
       pipeline.lcRenew(this.#nickKey(nick), this.hostId, LEASE_SECONDS);
       for (const room of rooms) pipeline.zadd(this.#membersKey(room), expires, nick).zadd(this.#roomsKey(), expires, room);
     }
-    pipeline.exec().catch((err: Error) => this.#log.warn({ err: err.message }, 'redis lease refresh failed'));
+    pipeline
+      .exec()
+      .then((results) => {
+        // Renew answers 0 when another host took the nick while Redis had forgotten ours
+        // (an outage with an empty restart): the local holder must give it up.
+        for (const [nick, at] of renewAt) {
+          if (results?.[at]?.[1] !== 0) continue;
+          this.#log.warn({ nick }, 'nick lease lost to another host; disconnecting the local holder');
+          this.#sink?.onNickLost?.(nick);
+        }
+      })
+      .catch((err: Error) => this.#log.warn({ err: err.message }, 'redis lease refresh failed'));
   }
 
   async close(): Promise<void> {

@@ -143,6 +143,10 @@ export class Hub implements BusSink {
     this.#stats.deliveries++;
   }
 
+  onNickLost(nick: string): void {
+    this.findNick(nick)?.closeWithError('nick_taken', 'your nick was claimed elsewhere while the bus was down; reconnect');
+  }
+
   #removeMember(session: Session, room: Room): void {
     room.members.delete(session);
     session.rooms.delete(room);
