@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULTS, resolveConfig, type Config } from './config.js';
 
-type Kind = 'int' | 'number' | 'string' | 'bool' | 'workers';
+type Kind = 'int' | 'number' | 'string' | 'bool' | 'workers' | 'list';
 
 /** [config key, flag, environment variable, kind, help] */
 const OPTIONS: [keyof Config, string, string, Kind, string][] = [
@@ -36,6 +36,13 @@ const OPTIONS: [keyof Config, string, string, Kind, string][] = [
   ['maxConnections', '--max-connections <n>', 'MAX_CONNECTIONS', 'int', 'most connections in the process'],
   ['maxConnectionsPerIp', '--max-connections-per-ip <n>', 'MAX_CONNECTIONS_PER_IP', 'int', 'most connections per client IP'],
   ['limitLoopback', '--limit-loopback', 'LIMIT_LOOPBACK', 'bool', 'apply the per-IP limit to loopback clients too'],
+  [
+    'trustedProxies',
+    '--trusted-proxies <list>',
+    'TRUSTED_PROXIES',
+    'list',
+    'comma-separated IPs/CIDRs of load balancers whose PROXY header / X-Forwarded-For is believed',
+  ],
   ['heartbeatMs', '--heartbeat-ms <ms>', 'HEARTBEAT_MS', 'int', 'quiet time before the server probes a connection'],
   ['idleTimeoutMs', '--idle-timeout-ms <ms>', 'IDLE_TIMEOUT_MS', 'int', 'quiet time before a JSON/WS connection is closed'],
   [
@@ -58,6 +65,14 @@ const OPTIONS: [keyof Config, string, string, Kind, string][] = [
   ],
   ['filter', '--filter <level>', 'FILTER', 'string', 'moderation: off, basic (mask terms, reject spam) or strict (reject)'],
   ['filterTerms', '--filter-terms <path>', 'FILTER_TERMS', 'string', 'term list file replacing the shipped one'],
+  [
+    'filterFloodMax',
+    '--filter-flood-max <n>',
+    'FILTER_FLOOD_MAX',
+    'int',
+    'moderation: messages per sender per flood window',
+  ],
+  ['filterFloodWindowMs', '--filter-flood-window-ms <ms>', 'FILTER_FLOOD_WINDOW_MS', 'int', 'moderation: the flood window'],
 ];
 
 /** Read from the environment only: never a flag, so it stays out of `ps` and shell history. */
@@ -74,6 +89,11 @@ const PARSERS: Record<Kind, (value: string) => unknown> = {
     return n;
   },
   string: (v) => v,
+  list: (v) =>
+    v
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ''),
   workers: (v) => (v.trim() === 'auto' ? availableParallelism() : PARSERS.int(v)),
   bool: (v) => {
     if (!/^(1|0|true|false|yes|no)$/i.test(v)) throw new InvalidArgumentError('expected true or false.');
@@ -89,7 +109,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     .allowExcessArguments(false);
   const attributes = new Map<keyof Config, string>();
   for (const [key, flag, envName, kind, help] of OPTIONS) {
-    const option = new Option(flag, `${help} (env ${envName}, default ${String(DEFAULTS[key])})`);
+    const shown = kind === 'list' && String(DEFAULTS[key]) === '' ? 'none' : String(DEFAULTS[key]);
+    const option = new Option(flag, `${help} (env ${envName}, default ${shown})`);
     if (kind !== 'bool') option.argParser(PARSERS[kind]);
     program.addOption(option);
     // Commander names the value after the flag (--rate → rate), not after the config key.

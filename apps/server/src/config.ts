@@ -3,6 +3,7 @@
  * the result frozen. A bad value is one clear line (ConfigError), never a half-started server.
  * The CLI (cli.ts) maps flags and environment variables onto this; tests call it directly.
  */
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_TEXT_LENGTH, MAX_HISTORY_LIMIT } from '@loopchat/protocol';
 
@@ -35,6 +36,13 @@ export interface Config {
   maxConnectionsPerIp: number;
   /** Apply the per-IP limit to loopback clients too. @default false (local load tests) */
   limitLoopback: boolean;
+  /**
+   * Load balancers (IP addresses or CIDR blocks) whose word on the client address is taken:
+   * a PROXY protocol v1/v2 header on TCP (required from them: a connection without one is
+   * closed) and X-Forwarded-For on the WebSocket upgrade. From any other peer, neither is
+   * believed. @default [] (no proxy trusted)
+   */
+  trustedProxies: readonly string[];
   /** Quiet time after which the server probes a connection (WS ping, JSON `ping` frame). @default 30000 */
   heartbeatMs: number;
   /** Quiet time after which a JSON or WebSocket connection is closed. @default 120000 */
@@ -55,6 +63,10 @@ export interface Config {
   filter: 'off' | 'basic' | 'strict';
   /** A term list replacing the shipped one (one term per line). @default '' (shipped list) */
   filterTerms: string;
+  /** Moderation flood rule: more than this many messages from one sender within the window. @default 10 */
+  filterFloodMax: number;
+  /** The flood rule's window. @default 10000 */
+  filterFloodWindowMs: number;
   /** Redis for multi-host mode (from the environment only: it may hold a password). @default '' */
   redisUrl: string;
 }
@@ -74,6 +86,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   maxConnections: 50_000,
   maxConnectionsPerIp: 100,
   limitLoopback: false,
+  trustedProxies: Object.freeze([]),
   heartbeatMs: 30_000,
   idleTimeoutMs: 120_000,
   textIdleTimeoutMs: 30 * 60_000,
@@ -84,6 +97,8 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   workers: 1,
   filter: 'basic',
   filterTerms: '',
+  filterFloodMax: 10,
+  filterFloodWindowMs: 10_000,
   redisUrl: '',
 });
 
@@ -117,6 +132,7 @@ export function resolveConfig(overrides: Partial<Config> = {}): Readonly<Config>
   int(c, 'maxConnections', 1, 10_000_000);
   int(c, 'maxConnectionsPerIp', 1, 10_000_000);
   if (typeof c.limitLoopback !== 'boolean') fail('limitLoopback must be true or false');
+  c.trustedProxies = trustedProxies(c.trustedProxies);
   int(c, 'heartbeatMs', 100, 3_600_000);
   int(c, 'idleTimeoutMs', 200, 24 * 3_600_000);
   int(c, 'textIdleTimeoutMs', 200, 24 * 3_600_000);
@@ -129,10 +145,28 @@ export function resolveConfig(overrides: Partial<Config> = {}): Readonly<Config>
   int(c, 'workers', 1, 256);
   if (!['off', 'basic', 'strict'].includes(c.filter)) fail('filter must be off, basic or strict');
   if (typeof c.filterTerms !== 'string') fail('filterTerms must be a file path');
+  int(c, 'filterFloodMax', 1, 1000);
+  int(c, 'filterFloodWindowMs', 1, 3_600_000);
   if (typeof c.redisUrl !== 'string' || (c.redisUrl !== '' && !/^rediss?:\/\//.test(c.redisUrl))) {
     fail('REDIS_URL must start with redis:// or rediss://');
   }
   return Object.freeze(c);
+}
+
+/** Each entry an IP address or CIDR block (`10.0.0.0/8`, `fd00::/8`); the list frozen. */
+function trustedProxies(value: unknown): readonly string[] {
+  if (!Array.isArray(value)) fail('trustedProxies must be a list of IP addresses or CIDR blocks');
+  const entries = value.map((entry: unknown) => (typeof entry === 'string' ? entry.trim() : entry));
+  for (const entry of entries) {
+    const [address, prefix, extra] = typeof entry === 'string' ? entry.split('/') : [];
+    const version = isIP(address ?? '');
+    const maxPrefix = version === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (version === 0 || !prefixOk || extra !== undefined) {
+      fail(`trustedProxies: '${String(entry)}' is not an IP address or CIDR block`);
+    }
+  }
+  return Object.freeze(entries as string[]);
 }
 
 function int<K extends keyof Config>(c: Config, key: K, min: number, max: number): void {

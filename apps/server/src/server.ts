@@ -55,6 +55,8 @@ export async function startServer(
     limiter: new ConnectionLimiter(config),
     filter: createModerationFilter({
       level: config.filter,
+      floodMax: config.filterFloodMax,
+      floodWindowMs: config.filterFloodWindowMs,
       ...(config.filterTerms === '' ? {} : { terms: loadTermsFile(config.filterTerms) }),
     }),
     log,

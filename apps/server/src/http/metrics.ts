@@ -83,7 +83,7 @@ export function createMetrics(ctx: ServerContext): Registry {
   });
   new Gauge({
     name: 'loopchat_event_loop_delay_seconds',
-    help: 'Event-loop delay since start (timer resolution subtracted), by quantile',
+    help: 'Event-loop delay over the last 5 s window (timer resolution subtracted), by quantile',
     aggregator: 'max',
     labelNames: ['quantile'],
     registers: [registry],
