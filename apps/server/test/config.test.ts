@@ -202,3 +202,26 @@ describe('the CLI with a bad value', () => {
     }
   });
 });
+
+describe('trustedProxies (--trusted-proxies / TRUSTED_PROXIES)', () => {
+  it('defaults to no proxy trusted', () => {
+    expect(DEFAULTS.trustedProxies).toEqual([]);
+    expect(parseCommandLine([], {}).trustedProxies).toEqual([]);
+  });
+
+  it('reads a comma-separated list of addresses and CIDR blocks, flag over environment, frozen', () => {
+    const fromEnv = parseCommandLine([], { TRUSTED_PROXIES: ' 10.0.0.0/8, 127.0.0.1 ,fd00::/8,' });
+    expect(fromEnv.trustedProxies).toEqual(['10.0.0.0/8', '127.0.0.1', 'fd00::/8']);
+    expect(Object.isFrozen(fromEnv.trustedProxies)).toBe(true);
+    const fromFlag = parseCommandLine(['--trusted-proxies', '172.18.0.2'], { TRUSTED_PROXIES: '10.0.0.0/8' });
+    expect(fromFlag.trustedProxies).toEqual(['172.18.0.2']);
+  });
+
+  it.each(['haproxy', '10.0.0.0/33', '::1/129', '10.0.0.1/8/8', '10.0.0.0/', '', '*'])('rejects %j naming the setting', (entry) => {
+    expect(() => resolveConfig({ trustedProxies: [entry] })).toThrow(/trustedProxies/);
+  });
+
+  it('rejects a value that is not a list', () => {
+    expect(() => resolveConfig({ trustedProxies: '10.0.0.1' as unknown as string[] })).toThrow(ConfigError);
+  });
+});

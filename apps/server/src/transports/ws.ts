@@ -4,6 +4,10 @@
  * message (core/encoded-frame.ts) and written straight to the upgraded socket through the
  * session's batched path. permessage-deflate is off: compressing per member would undo
  * encode-once, and chat frames are small.
+ *
+ * Behind a trusted load balancer (`trustedProxies`) the client's address comes from
+ * X-Forwarded-For (rightmost untrusted hop, trusted-proxies.ts); from anyone else the
+ * header is ignored.
  */
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -13,6 +17,7 @@ import { ErrorCodes } from '@loopchat/protocol';
 import type { ServerContext } from '../core/context.js';
 import { Session } from '../core/session.js';
 import { bump } from '../core/stats.js';
+import { TrustedProxies } from './trusted-proxies.js';
 
 export const WS_PATH = '/ws';
 
@@ -26,11 +31,12 @@ export function attachWebSocket(http: HttpServer, ctx: ServerContext): WebSocket
     clientTracking: false,
     maxPayload: ctx.config.maxLineBytes,
   });
+  const trusted = new TrustedProxies(ctx.config.trustedProxies);
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', ignore);
     const path = (req.url ?? '').split('?', 1)[0];
     if (path !== WS_PATH) return rejectUpgrade(socket, 404, 'Not Found', 'WebSocket endpoint is /ws');
-    const ip = req.socket.remoteAddress ?? 'unknown';
+    const ip = trusted.clientAddress(req.socket.remoteAddress ?? 'unknown', req.headers['x-forwarded-for']);
     const refusal = ctx.shuttingDown ? 'shutdown' : ctx.limiter.acquire(ip);
     if (refusal !== null) {
       bump(ctx.stats.refused, refusal);

@@ -123,7 +123,11 @@ export class TcpJsonClient {
     socket.on('error', () => {});
   }
 
-  static async connect(port: number, host = '127.0.0.1', options: { allowHalfOpen?: boolean } = {}): Promise<TcpJsonClient> {
+  static async connect(
+    port: number,
+    host = '127.0.0.1',
+    options: { allowHalfOpen?: boolean; localAddress?: string } = {},
+  ): Promise<TcpJsonClient> {
     const socket = connect({ port, host, ...options });
     await once(socket, 'connect');
     return new TcpJsonClient(socket);
