@@ -66,6 +66,13 @@ const OPTIONS: [keyof Config, string, string, Kind, string][] = [
   ['filter', '--filter <level>', 'FILTER', 'string', 'moderation: off, basic (mask terms, reject spam) or strict (reject)'],
   ['filterTerms', '--filter-terms <path>', 'FILTER_TERMS', 'string', 'term list file replacing the shipped one'],
   [
+    'listenBacklog',
+    '--listen-backlog <n>',
+    'LISTEN_BACKLOG',
+    'int',
+    'pending-connection queue per listener (raise with somaxconn)',
+  ],
+  [
     'filterFloodMax',
     '--filter-flood-max <n>',
     'FILTER_FLOOD_MAX',

@@ -15,7 +15,7 @@ import { FlushScheduler } from './core/flush-scheduler.js';
 import { startHousekeeping } from './core/housekeeping.js';
 import { Hub } from './core/hub.js';
 import { Stats } from './core/stats.js';
-import { IpcBus } from './bus/ipc-bus.js';
+import type { IpcBus } from './bus/ipc-bus.js';
 import { createHttpApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { collectStats } from './http/stats-report.js';
@@ -35,6 +35,8 @@ export interface LoopchatServer {
 export interface StartOptions {
   /** Where rooms are sequenced; default: this process alone (LocalBus). */
   bus?: Bus;
+  /** Cluster workers: the channel to the primary, for cluster-wide /stats and /metrics. */
+  cluster?: IpcBus;
   /** Log the listening line at debug (cluster workers: the primary announces the cluster). */
   quiet?: boolean;
 }
@@ -66,16 +68,17 @@ export async function startServer(
 
   const tcp = createTcpServer(ctx);
   const metrics = createMetrics(ctx);
-  const http = createHttpApp(ctx, metrics);
-  if (bus instanceof IpcBus) {
-    bus.collector = (what) => (what === 'stats' ? Promise.resolve(collectStats(ctx)) : metrics.getMetricsAsJSON());
+  const http = createHttpApp(ctx, metrics, options.cluster);
+  if (options.cluster !== undefined) {
+    options.cluster.collector = (what) =>
+      what === 'stats' ? Promise.resolve(collectStats(ctx)) : metrics.getMetricsAsJSON();
   }
   const wss = attachWebSocket(http.server, ctx);
 
-  tcp.listen(config.tcpPort, config.host);
+  tcp.listen({ port: config.tcpPort, host: config.host, backlog: config.listenBacklog });
   await once(tcp, 'listening');
   try {
-    await http.listen({ port: config.httpPort, host: config.host });
+    await http.listen({ port: config.httpPort, host: config.host, backlog: config.listenBacklog });
   } catch (err) {
     tcp.close();
     throw err;

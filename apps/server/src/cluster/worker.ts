@@ -13,7 +13,10 @@ export async function startWorker(config: Readonly<Config>, log: Logger): Promis
   const slot = process.env['LOOPCHAT_WORKER_SLOT'] ?? '0';
   const ports = JSON.parse(process.env['LOOPCHAT_PORTS'] ?? '{}') as { tcpPort?: number; httpPort?: number };
   // With Redis, each worker is a host of its own on the Redis bus; otherwise the primary is the bus.
-  const bus = config.redisUrl === '' ? new IpcBus(process as unknown as IpcChannel) : undefined;
+  // The IPC channel to the primary always carries cluster-wide /stats and /metrics gathering;
+  // it is also the bus unless Redis is (then each worker is a host of its own on Redis).
+  const ipc = new IpcBus(process as unknown as IpcChannel);
+  const bus = config.redisUrl === '' ? ipc : undefined;
   const server = await startServer(
     {
       ...config,
@@ -22,7 +25,7 @@ export async function startWorker(config: Readonly<Config>, log: Logger): Promis
       serverName: `${config.serverName}/w${slot}`,
     },
     log,
-    { ...(bus === undefined ? {} : { bus }), quiet: true },
+    { ...(bus === undefined ? {} : { bus }), cluster: ipc, quiet: true },
   );
   process.send?.({ t: 'listening', tcpPort: server.tcpPort, httpPort: server.httpPort } satisfies ToPrimary);
   return server;

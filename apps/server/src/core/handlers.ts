@@ -16,7 +16,8 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
     if (session.nick !== null) return session.sendError('already_registered', undefined, frame.id);
     // Frames pipelined behind hello (join, msg…) wait for the nick: they depend on it.
     session.holdFrames();
-    session.ctx.hub.register(session, frame.nick).then(
+    session.settle(
+      session.ctx.hub.register(session, frame.nick),
       (ok) => {
         if (!ok) session.sendError('nick_taken', `nick "${frame.nick}" is taken`, frame.id);
         else session.send(welcome(session, frame.nick, frame.id));
@@ -30,11 +31,11 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
     const joined = session.ctx.hub.join(session, frame.room);
     if (typeof joined === 'string') return session.sendError(joined, undefined, frame.id);
     session.currentRoom = frame.room;
-    joined.then(
-      async (seq) => {
-        const echo = session.isText ? await membersFrame(session, frame.room) : undefined;
-        session.answer(frame.id, seq, echo);
-      },
+    // Text mode shows the member list on join: asked for at once, answered together.
+    const members = session.isText ? membersFrame(session, frame.room) : Promise.resolve(undefined);
+    session.settle(
+      Promise.all([joined, members]),
+      ([seq, echo]) => session.answer(frame.id, seq, echo),
       failed(session, frame.id),
     );
   },
@@ -52,15 +53,18 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
     if (room === undefined) return;
     const text = moderate(session, frame.text, frame.id);
     if (text === undefined) return;
-    session.ctx.hub
-      .publish(session, room, text, frame.id)
-      .then((msg) => session.answer(frame.id, msg.seq, msg), failed(session, frame.id));
+    session.settle(
+      session.ctx.hub.publish(session, room, text, frame.id),
+      (msg) => session.answer(frame.id, msg.seq, msg),
+      failed(session, frame.id),
+    );
   },
 
   dm(session, frame) {
     const text = moderate(session, frame.text, frame.id);
     if (text === undefined) return;
-    session.ctx.hub.dm(session, frame.to, text, frame.id).then(
+    session.settle(
+      session.ctx.hub.dm(session, frame.to, text, frame.id),
       (dm) => {
         if (dm === undefined) session.sendError('no_such_nick', `no user "${frame.to}" is connected`, frame.id);
         else session.answer(frame.id, undefined, dm);
@@ -72,7 +76,8 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
   history(session, frame) {
     const room = memberRoom(session, frame.room, frame.id);
     if (room === undefined) return;
-    session.ctx.hub.history(room.name, frame.since, frame.limit ?? 100).then(
+    session.settle(
+      session.ctx.hub.history(room.name, frame.since, frame.limit ?? 100),
       (all) => {
         // An answer must never trip the slow-consumer budget it exists to recover from: cap
         // it by bytes and return a consecutive page; the client continues from its last seq.
@@ -84,16 +89,19 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
   },
 
   who(session, frame) {
-    membersFrame(session, frame.room).then(
+    session.settle(
+      membersFrame(session, frame.room),
       (members) => session.send({ ...members, ...withId(frame.id) }),
       failed(session, frame.id),
     );
   },
 
   rooms(session, frame) {
-    session.ctx.hub
-      .roomList(100)
-      .then((rooms) => session.send({ type: 'rooms', rooms, ...withId(frame.id) }), failed(session, frame.id));
+    session.settle(
+      session.ctx.hub.roomList(100),
+      (rooms) => session.send({ type: 'rooms', rooms, ...withId(frame.id) }),
+      failed(session, frame.id),
+    );
   },
 
   ping(session, frame) {

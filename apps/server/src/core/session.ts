@@ -66,8 +66,18 @@ export class Session implements LineSink {
   lastProbeAt = 0;
   #tokens: number;
   #refilledAt: number;
-  /** Frames that arrived while hello was in flight (bounded), replayed in order after it. */
-  #held: ClientFrame[] | null = null;
+  /**
+   * Input that arrived while hello was in flight (bounded), replayed in order after it.
+   * Raw lines, not parsed frames: a text-mode line depends on state (the current room)
+   * that the lines before it may still change.
+   */
+  #held: string[] | null = null;
+  /** Answers to bus requests, in request order; null while none is pending. */
+  #answers: { done: boolean; run: () => void }[] | null = null;
+  #quitting = false;
+  /** True while an answer runs: its own frames go out at once. */
+  #answering = false;
+  #releaseAfterAnswers = false;
   #queue: Buffer | Buffer[] | null = null;
   #queuedBytes = 0;
   #closing = false;
@@ -101,14 +111,15 @@ export class Session implements LineSink {
 
   /** LineSink: one complete TCP line. The first line decides JSON or text mode. */
   onLine(line: string): void {
-    if (this.#closing) return;
+    if (this.#closing || this.#quitting) return;
     if (this.format === WireFormat.Undecided) {
       const start = line.trimStart();
       if (start === '') return; // a stray newline before the first frame decides nothing
       this.format = start.startsWith('{') ? WireFormat.JsonLines : WireFormat.Text;
     }
+    if (this.#held !== null) return this.#hold(line);
     if (this.format === WireFormat.Text) this.#onTextLine(line);
-    else this.onJson(line);
+    else this.#onJsonLine(line);
   }
 
   /** LineSink: a line over maxLineBytes is a framing violation; the connection is closed. */
@@ -118,8 +129,14 @@ export class Session implements LineSink {
     this.closeWithError('line_too_long', `line exceeds ${this.ctx.config.maxLineBytes} bytes; closing`);
   }
 
-  /** A JSON frame from TCP JSON mode or a WebSocket text message. */
+  /** A WebSocket text message (one JSON frame). */
   onJson(text: string): void {
+    if (this.#closing) return;
+    if (this.#held !== null) return this.#hold(text);
+    this.#onJsonLine(text);
+  }
+
+  #onJsonLine(text: string): void {
     this.ctx.stats.framesIn[this.transport]++;
     const frame = this.ctx.codec.decode(text);
     if (frame instanceof ProtocolError) this.sendError(frame.code, frame.message, frame.id);
@@ -137,8 +154,10 @@ export class Session implements LineSink {
       case 'help':
         return this.#enqueue(Buffer.from(`${TEXT_HELP}\n`));
       case 'quit':
-        this.#enqueue(Buffer.from('* bye\n'));
-        return this.close();
+        // Answers still on their way from the bus go out first, then the goodbye.
+        this.#quitting = true;
+        if (this.#answers === null) this.#sayByeAndClose();
+        return;
       case 'empty':
         return;
     }
@@ -150,32 +169,78 @@ export class Session implements LineSink {
       bump(this.ctx.stats.drops, 'rate_limited');
       return this.sendError('rate_limited', ErrorCodes.rate_limited, 'id' in frame ? frame.id : undefined);
     }
-    if (this.#held !== null) {
-      if (this.#held.length < MAX_HELD_FRAMES) this.#held.push(frame);
-      else this.sendError('rate_limited', 'too many frames before the welcome', 'id' in frame ? frame.id : undefined);
-      return;
-    }
     this.#dispatch(frame);
   }
 
-  /** Holds later frames until releaseFrames (hello: everything after it needs the nick). */
+  #hold(input: string): void {
+    if (this.#held!.length < MAX_HELD_FRAMES) this.#held!.push(input);
+    else this.sendError('rate_limited', 'too many frames before the welcome');
+  }
+
+  /** Holds later input until releaseFrames (hello: everything after it needs the nick). */
   holdFrames(): void {
     this.#held ??= [];
   }
 
   releaseFrames(): void {
+    // Inside an answer (hello's), replay once the answers before it are out.
+    if (this.#answering) {
+      this.#releaseAfterAnswers = true;
+      return;
+    }
     const held = this.#held;
     this.#held = null;
     if (held === null) return;
-    for (let i = 0; i < held.length && !this.#closing; i++) {
-      this.#dispatch(held[i]!);
-      const heldAgain = this.#held as ClientFrame[] | null;
+    for (let i = 0; i < held.length && !this.#closing && !this.#quitting; i++) {
+      if (this.ws !== null) this.#onJsonLine(held[i]!);
+      else this.onLine(held[i]!);
+      const heldAgain = this.#held as string[] | null;
       if (heldAgain !== null) {
-        // A held frame was another hello: keep the rest held behind it.
+        // A held line was another hello: keep the rest held behind it.
         heldAgain.push(...held.slice(i + 1));
         return;
       }
     }
+  }
+
+  /**
+   * Runs `ok` or `fail` when a bus request settles, in the order the requests were made:
+   * bus answers can overtake each other (a history read may return before a publish), but
+   * a client reads its answers in the order it asked. A /quit waits for them all.
+   */
+  settle<T>(request: Promise<T>, ok: (value: T) => void, fail: (err: unknown) => void): void {
+    const slot = { done: false, run: (): void => {} };
+    (this.#answers ??= []).push(slot);
+    request.then(
+      (value) => this.#complete(slot, () => ok(value)),
+      (err: unknown) => this.#complete(slot, () => fail(err)),
+    );
+  }
+
+  #complete(slot: { done: boolean; run: () => void }, run: () => void): void {
+    slot.done = true;
+    slot.run = run;
+    const answers = this.#answers!;
+    while (answers.length > 0 && answers[0]!.done) {
+      const next = answers.shift()!;
+      this.#answering = true;
+      try {
+        next.run();
+      } finally {
+        this.#answering = false;
+      }
+    }
+    if (answers.length === 0 && this.#answers === answers) this.#answers = null;
+    if (this.#releaseAfterAnswers) {
+      this.#releaseAfterAnswers = false;
+      this.releaseFrames();
+    }
+    if (this.#answers === null && this.#quitting) this.#sayByeAndClose();
+  }
+
+  #sayByeAndClose(): void {
+    this.#enqueue(Buffer.from('* bye\n'));
+    this.close();
   }
 
   #dispatch(frame: ClientFrame): void {
@@ -208,6 +273,11 @@ export class Session implements LineSink {
 
   /** Queues a frame for this session alone. */
   send(frame: ServerFrame): void {
+    // An answer may not overtake an earlier one still waiting for the bus.
+    if (!this.#answering && this.#answers !== null && this.#answers.length > 0) {
+      this.#answers.push({ done: true, run: () => this.send(frame) });
+      return;
+    }
     this.#enqueue(new EncodedFrame(frame, this.nick ?? undefined).bytes(this.format));
   }
 

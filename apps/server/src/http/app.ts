@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import type { ServerContext } from '../core/context.js';
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import { IpcBus } from '../bus/ipc-bus.js';
+import type { IpcBus } from '../bus/ipc-bus.js';
 import { clusterStats, collectStats } from './stats-report.js';
 
 const CHAT_PAGE = new URL('../../public/index.html', import.meta.url);
@@ -16,7 +16,7 @@ const CHAT_PAGE = new URL('../../public/index.html', import.meta.url);
  * /stats ask the primary to gather every worker's view and answer for the whole cluster;
  * `?scope=worker` answers for the worker that took the request.
  */
-export function createHttpApp(ctx: ServerContext, metrics: Registry) {
+export function createHttpApp(ctx: ServerContext, metrics: Registry, cluster?: IpcBus) {
   const app = Fastify({
     // Per-request logs would cost more than the requests; fastify reports warnings and errors.
     loggerInstance: ctx.log.child({ component: 'http' }, { level: ctx.log.level === 'info' ? 'warn' : ctx.log.level }),
@@ -33,8 +33,6 @@ export function createHttpApp(ctx: ServerContext, metrics: Registry) {
     return { ready: true };
   });
 
-  const bus = ctx.hub.bus;
-  const cluster = bus instanceof IpcBus ? bus : undefined;
   const workerScope = (query: unknown): boolean => (query as { scope?: string }).scope === 'worker';
 
   app.get('/metrics', async (req, reply) => {
