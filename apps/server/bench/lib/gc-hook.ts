@@ -1,0 +1,23 @@
+/**
+ * Preloaded into a server under test for the memory bench (`node --expose-gc --import`):
+ * SIGUSR2 runs a full garbage collection and reports process.memoryUsage() as one JSON line
+ * on stderr, so RSS can be read without the garbage that happens to be waiting for the next
+ * GC (at 10,000 connections a young generation's worth of it moves the result by more than
+ * a KiB per connection), and the live JS heap can be reported beside RSS.
+ */
+const gc = (globalThis as { gc?: () => void }).gc;
+if (typeof gc === 'function') {
+  process.on('SIGUSR2', () => {
+    gc();
+    const m = process.memoryUsage();
+    const report = {
+      pid: process.pid,
+      rss: m.rss,
+      heapTotal: m.heapTotal,
+      heapUsed: m.heapUsed,
+      external: m.external,
+      arrayBuffers: m.arrayBuffers,
+    };
+    process.stderr.write(`${JSON.stringify({ benchGc: report })}\n`);
+  });
+}

@@ -1,0 +1,12 @@
+/** Where things are, relative to this compiled file (apps/server/dist-bench/lib/paths.js). */
+import { fileURLToPath } from 'node:url';
+
+const here = (relative: string): string => fileURLToPath(new URL(relative, import.meta.url));
+
+export const REPO_ROOT = here('../../../../');
+export const LOOPCHAT_MAIN = here('../../dist/main.js');
+export const PEERS_DIR = here('../peers/');
+export const WORKERS_DIR = here('../workers/');
+export const GC_HOOK = here('./gc-hook.js');
+/** Server logs and raw results: never committed. */
+export const TMP_DIR = '/tmp/loopchat-bench';
