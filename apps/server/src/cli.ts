@@ -66,6 +66,13 @@ const OPTIONS: [keyof Config, string, string, Kind, string][] = [
   ['filter', '--filter <level>', 'FILTER', 'string', 'moderation: off, basic (mask terms, reject spam) or strict (reject)'],
   ['filterTerms', '--filter-terms <path>', 'FILTER_TERMS', 'string', 'term list file replacing the shipped one'],
   [
+    'presenceMaxMembers',
+    '--presence-max-members <n>',
+    'PRESENCE_MAX_MEMBERS',
+    'int',
+    'rooms larger than this announce no joins/leaves',
+  ],
+  [
     'listenBacklog',
     '--listen-backlog <n>',
     'LISTEN_BACKLOG',

@@ -63,6 +63,11 @@ export interface Config {
   filter: 'off' | 'basic' | 'strict';
   /** A term list replacing the shipped one (one term per line). @default '' (shipped list) */
   filterTerms: string;
+  /**
+   * Rooms with more members than this announce no joins and leaves: in a big room they are
+   * noise, and announcing every join costs O(members²) deliveries. @default 500
+   */
+  presenceMaxMembers: number;
   /** Pending-connection queue of each listener (the kernel caps it at net.core.somaxconn). @default 511 */
   listenBacklog: number;
   /** Moderation flood rule: more than this many messages from one sender within the window. @default 10 */
@@ -100,6 +105,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   filter: 'basic',
   filterTerms: '',
   listenBacklog: 511,
+  presenceMaxMembers: 500,
   filterFloodMax: 10,
   filterFloodWindowMs: 10_000,
   redisUrl: '',
@@ -149,6 +155,7 @@ export function resolveConfig(overrides: Partial<Config> = {}): Readonly<Config>
   if (!['off', 'basic', 'strict'].includes(c.filter)) fail('filter must be off, basic or strict');
   if (typeof c.filterTerms !== 'string') fail('filterTerms must be a file path');
   int(c, 'listenBacklog', 1, 1_000_000);
+  int(c, 'presenceMaxMembers', 0, 10_000_000);
   int(c, 'filterFloodMax', 1, 1000);
   int(c, 'filterFloodWindowMs', 1, 3_600_000);
   if (typeof c.redisUrl !== 'string' || (c.redisUrl !== '' && !/^rediss?:\/\//.test(c.redisUrl))) {

@@ -122,6 +122,7 @@ async function defaultBus(config: Readonly<Config>, log: Logger): Promise<Bus> {
   const bus = new RedisBus({
     url: config.redisUrl,
     historySize: config.historySize,
+    presenceMaxMembers: config.presenceMaxMembers,
     log: log.child({ component: 'redis' }),
   });
   await bus.connect();

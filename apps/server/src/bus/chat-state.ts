@@ -18,6 +18,8 @@ export interface ChatStateLimits {
   historySize: number;
   maxRooms: number;
   emptyRoomTtlMs: number;
+  /** Rooms larger than this announce no joins and leaves (`who` still lists members). */
+  presenceMaxMembers: number;
 }
 
 class RoomState {
@@ -80,7 +82,9 @@ export class ChatState {
       this.#rooms.set(name, room);
     }
     if (room.members.has(nick)) return room.seq;
-    this.#broadcast(room, { t: 'presence', p: { type: 'presence', room: name, nick, event: 'join' } });
+    if (room.members.size < this.#limits.presenceMaxMembers) {
+      this.#broadcast(room, { t: 'presence', p: { type: 'presence', room: name, nick, event: 'join' } });
+    }
     room.members.set(nick, owner);
     room.owners.set(owner, (room.owners.get(owner) ?? 0) + 1);
     room.emptySince = 0;
@@ -96,7 +100,9 @@ export class ChatState {
     if (left === 0) room.owners.delete(owner);
     else room.owners.set(owner, left);
     if (room.members.size === 0) room.emptySince = Date.now();
-    else this.#broadcast(room, { t: 'presence', p: { type: 'presence', room: name, nick, event: 'leave' } });
+    else if (room.members.size < this.#limits.presenceMaxMembers) {
+      this.#broadcast(room, { t: 'presence', p: { type: 'presence', room: name, nick, event: 'leave' } });
+    }
   }
 
   /** Sequences a message and routes it to every process with members (the sender's included). */

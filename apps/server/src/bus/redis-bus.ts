@@ -48,6 +48,8 @@ return 0`;
 export interface RedisBusOptions {
   url: string;
   historySize: number;
+  /** Rooms larger than this announce no joins and leaves. @default 500 */
+  presenceMaxMembers?: number;
   log: Logger;
   /** Key and channel prefix, so several deployments (or tests) can share one Redis. */
   prefix?: string;
@@ -66,6 +68,7 @@ export class RedisBus implements Bus {
   readonly #sub: Redis;
   readonly #prefix: string;
   readonly #historySize: number;
+  readonly #presenceMaxMembers: number;
   readonly #log: Logger;
   #sink: BusSink | undefined;
   /** nick → rooms, for the nicks this instance holds (refreshed every REFRESH_MS). */
@@ -77,6 +80,7 @@ export class RedisBus implements Bus {
   constructor(options: RedisBusOptions) {
     this.#prefix = options.prefix ?? 'loopchat:';
     this.#historySize = Math.max(1, options.historySize);
+    this.#presenceMaxMembers = options.presenceMaxMembers ?? 500;
     this.#log = options.log;
     const common: RedisOptions = {
       enableOfflineQueue: false,
@@ -157,17 +161,17 @@ export class RedisBus implements Bus {
       // The client may have left (or gone) while we waited: then there is nothing to announce.
       if (!this.#localRooms.get(room)?.has(nick)) return 0;
       const expires = Date.now() + LEASE_SECONDS * 1000;
-      const presence: PresenceFrame = { type: 'presence', room, nick, event: 'join' };
       const results = await this.#call(() =>
         this.#pub
           .multi()
           .zadd(this.#membersKey(room), expires, nick)
           .zadd(this.#roomsKey(), expires, room)
           .get(this.#seqKey(room))
-          .publish(this.#roomChannel(room), JSON.stringify(presence))
+          .zcard(this.#membersKey(room))
           .exec(),
       );
       this.#held.get(nick)?.add(room);
+      if (Number(results?.[3]?.[1] ?? 0) <= this.#presenceMaxMembers) this.#announce(room, nick, 'join');
       return Number(results?.[2]?.[1] ?? 0);
     } catch (err) {
       this.#dropLocal(room, nick);
@@ -177,12 +181,15 @@ export class RedisBus implements Bus {
 
   leave(room: string, nick: string): void {
     this.#held.get(nick)?.delete(room);
-    const presence: PresenceFrame = { type: 'presence', room, nick, event: 'leave' };
     this.#pub
       .multi()
       .zrem(this.#membersKey(room), nick)
-      .publish(this.#roomChannel(room), JSON.stringify(presence))
+      .zcard(this.#membersKey(room))
       .exec()
+      .then((results) => {
+        const left = Number(results?.[1]?.[1] ?? 0);
+        if (left > 0 && left < this.#presenceMaxMembers) this.#announce(room, nick, 'leave');
+      })
       .catch(() => {
         // Redis is down: the membership lease expires by itself.
       });
@@ -272,6 +279,11 @@ export class RedisBus implements Bus {
   async close(): Promise<void> {
     for (const [nick, rooms] of this.#held) this.release(nick, [...rooms]);
     await Promise.allSettled([this.#pub.quit(), this.#sub.quit()]);
+  }
+
+  #announce(room: string, nick: string, event: PresenceFrame['event']): void {
+    const presence: PresenceFrame = { type: 'presence', room, nick, event };
+    this.#pub.publish(this.#roomChannel(room), JSON.stringify(presence)).catch(() => {});
   }
 
   #onMessage(channel: string, payload: string): void {
