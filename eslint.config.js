@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/dist-bench/**', 'node_modules/**', '.bench-tmp/**', 'apps/loadgen/k6/**'] },
+  { ignores: ['**/dist/**', '**/dist-bench/**', 'node_modules/**', '.bench-tmp/**', 'apps/loadgen/k6/**', '**/*.html'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

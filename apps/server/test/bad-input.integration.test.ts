@@ -315,7 +315,6 @@ describe('text mode', () => {
     await carol.waitFor('* pong');
 
     const received = carol.inbox.items.join('\n');
-    // eslint-disable-next-line no-control-regex
     expect(received).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
     expect(carol.inbox.items.some((l) => l.startsWith('[ansi] root:'))).toBe(false);
     // Each message still arrives, on one line, twice (live and in /history).
