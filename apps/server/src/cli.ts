@@ -43,6 +43,13 @@ const OPTIONS: [keyof Config, string, string, Kind, string][] = [
     'list',
     'comma-separated IPs/CIDRs of load balancers whose PROXY header / X-Forwarded-For is believed',
   ],
+  [
+    'allowedOrigins',
+    '--allowed-origins <list>',
+    'ALLOWED_ORIGINS',
+    'list',
+    'browser origins allowed to open a WebSocket besides the server itself',
+  ],
   ['heartbeatMs', '--heartbeat-ms <ms>', 'HEARTBEAT_MS', 'int', 'quiet time before the server probes a connection'],
   ['idleTimeoutMs', '--idle-timeout-ms <ms>', 'IDLE_TIMEOUT_MS', 'int', 'quiet time before a JSON/WS connection is closed'],
   [
@@ -90,7 +97,12 @@ const OPTIONS: [keyof Config, string, string, Kind, string][] = [
 ];
 
 /** Read from the environment only: never a flag, so it stays out of `ps` and shell history. */
-const ENV_ONLY: [keyof Config, string][] = [['redisUrl', 'REDIS_URL']];
+const ENV_ONLY: [keyof Config, string][] = [
+  ['redisUrl', 'REDIS_URL'],
+  ['redisClusterNodes', 'REDIS_CLUSTER_NODES'],
+  ['authSecret', 'AUTH_SECRET'],
+  ['authPublicKey', 'AUTH_PUBLIC_KEY'],
+];
 
 const PARSERS: Record<Kind, (value: string) => unknown> = {
   int: (v) => {

@@ -76,6 +76,21 @@ export interface Config {
   filterFloodWindowMs: number;
   /** Redis for multi-host mode (from the environment only: it may hold a password). @default '' */
   redisUrl: string;
+  /**
+   * Redis Cluster seed nodes, `host:port` each (from the environment only, like REDIS_URL:
+   * REDIS_CLUSTER_NODES, comma-separated); when set, the bus uses the cluster and sharded
+   * pub/sub instead of REDIS_URL. @default []
+   */
+  redisClusterNodes: readonly string[];
+  /** HS256 secret for user tokens (environment only). @default '' (anonymous nicks) */
+  authSecret: string;
+  /** PEM public key for ES256 user tokens (environment only). @default '' */
+  authPublicKey: string;
+  /**
+   * Browser origins allowed to open a WebSocket (`Origin` header), besides the server's own
+   * (same host). Non-browser clients send no Origin and are not affected. @default []
+   */
+  allowedOrigins: readonly string[];
 }
 
 export const DEFAULTS: Readonly<Config> = Object.freeze({
@@ -109,6 +124,10 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   filterFloodMax: 10,
   filterFloodWindowMs: 10_000,
   redisUrl: '',
+  redisClusterNodes: Object.freeze([]),
+  authSecret: '',
+  authPublicKey: '',
+  allowedOrigins: Object.freeze([]),
 });
 
 export class ConfigError extends Error {
@@ -158,10 +177,39 @@ export function resolveConfig(overrides: Partial<Config> = {}): Readonly<Config>
   int(c, 'presenceMaxMembers', 0, 10_000_000);
   int(c, 'filterFloodMax', 1, 1000);
   int(c, 'filterFloodWindowMs', 1, 3_600_000);
+  if (typeof c.authSecret !== 'string' || (c.authSecret !== '' && Buffer.byteLength(c.authSecret) < 32)) {
+    fail('AUTH_SECRET must be at least 32 bytes (HS256 needs a key as long as its hash)');
+  }
+  if (c.authSecret !== '' && c.authPublicKey !== '') fail('set AUTH_SECRET or AUTH_PUBLIC_KEY, not both');
+  if (typeof c.authPublicKey !== 'string' || (c.authPublicKey !== '' && !c.authPublicKey.includes('BEGIN PUBLIC KEY'))) {
+    fail('AUTH_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----)');
+  }
+  if (
+    !Array.isArray(c.allowedOrigins) ||
+    !c.allowedOrigins.every((o) => typeof o === 'string' && /^https?:\/\/[^/]+$/.test(o))
+  ) {
+    fail('allowedOrigins must be origins like https://chat.example.com (scheme and host, no path)');
+  }
+  c.allowedOrigins = Object.freeze([...c.allowedOrigins]);
   if (typeof c.redisUrl !== 'string' || (c.redisUrl !== '' && !/^rediss?:\/\//.test(c.redisUrl))) {
     fail('REDIS_URL must start with redis:// or rediss://');
   }
+  c.redisClusterNodes = redisClusterNodes(c.redisClusterNodes);
   return Object.freeze(c);
+}
+
+/** REDIS_CLUSTER_NODES (a comma-separated string) or a list, each `host:port`; frozen. */
+function redisClusterNodes(value: unknown): readonly string[] {
+  const list = typeof value === 'string' ? value.split(',') : value;
+  if (!Array.isArray(list)) fail('REDIS_CLUSTER_NODES must be a list of host:port');
+  const nodes = list.map((node: unknown) => (typeof node === 'string' ? node.trim() : node)).filter((node) => node !== '');
+  for (const node of nodes) {
+    const port = typeof node === 'string' ? /^[^\s/]+:(\d{1,5})$/.exec(node)?.[1] : undefined;
+    if (port === undefined || Number(port) < 1 || Number(port) > 65535) {
+      fail(`REDIS_CLUSTER_NODES: ${String(node)} is not host:port`);
+    }
+  }
+  return Object.freeze(nodes as string[]);
 }
 
 /** Each entry an IP address or CIDR block (`10.0.0.0/8`, `fd00::/8`); the list frozen. */

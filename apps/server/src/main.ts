@@ -43,12 +43,22 @@ async function main(): Promise<void> {
     if (!['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
       log.warn({ host: config.host }, 'listening beyond loopback: clients on the network can connect');
     }
+    if (config.authSecret === '' && config.authPublicKey === '') {
+      log.warn('AUTH_SECRET and AUTH_PUBLIC_KEY unset: anonymous nicks, first come first served (development mode)');
+    }
     log.info(
       {
         role,
         workers: config.workers,
         filter: config.filter,
-        bus: config.redisUrl ? 'redis' : config.workers > 1 ? 'ipc' : 'local',
+        bus:
+          config.redisClusterNodes.length > 0
+            ? 'redis-cluster'
+            : config.redisUrl
+              ? 'redis'
+              : config.workers > 1
+                ? 'ipc'
+                : 'local',
       },
       'loopchat starting',
     );

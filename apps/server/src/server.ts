@@ -11,6 +11,7 @@ import { LocalBus } from './bus/local-bus.js';
 import { RedisBus } from './bus/redis-bus.js';
 import type { Config } from './config.js';
 import type { ServerContext } from './core/context.js';
+import { createAuthenticator } from './core/auth.js';
 import { FlushScheduler } from './core/flush-scheduler.js';
 import { startHousekeeping } from './core/housekeeping.js';
 import { Hub } from './core/hub.js';
@@ -55,6 +56,7 @@ export async function startServer(
     flusher: new FlushScheduler(),
     stats,
     limiter: new ConnectionLimiter(config),
+    auth: createAuthenticator(config),
     filter: createModerationFilter({
       level: config.filter,
       floodMax: config.filterFloodMax,
@@ -116,11 +118,12 @@ export async function startServer(
   };
 }
 
-/** Redis when REDIS_URL is set (multi-host), else this process alone. */
+/** Redis Cluster when REDIS_CLUSTER_NODES is set, else Redis when REDIS_URL is, else this process alone. */
 async function defaultBus(config: Readonly<Config>, log: Logger): Promise<Bus> {
-  if (config.redisUrl === '') return new LocalBus(config);
+  if (config.redisUrl === '' && config.redisClusterNodes.length === 0) return new LocalBus(config);
   const bus = new RedisBus({
     url: config.redisUrl,
+    clusterNodes: config.redisClusterNodes,
     historySize: config.historySize,
     presenceMaxMembers: config.presenceMaxMembers,
     log: log.child({ component: 'redis' }),

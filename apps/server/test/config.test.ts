@@ -225,3 +225,19 @@ describe('trustedProxies (--trusted-proxies / TRUSTED_PROXIES)', () => {
     expect(() => resolveConfig({ trustedProxies: '10.0.0.1' as unknown as string[] })).toThrow(ConfigError);
   });
 });
+
+describe('redisClusterNodes (REDIS_CLUSTER_NODES, environment only)', () => {
+  it('defaults to none, reads a comma-separated host:port list from the environment, frozen', () => {
+    expect(parseCommandLine([], {}).redisClusterNodes).toEqual([]);
+    const config = parseCommandLine([], { REDIS_CLUSTER_NODES: ' 127.0.0.1:7000, redis-2:7001 ,' });
+    expect(config.redisClusterNodes).toEqual(['127.0.0.1:7000', 'redis-2:7001']);
+    expect(Object.isFrozen(config.redisClusterNodes)).toBe(true);
+  });
+
+  it.each(['redis-1', 'redis-1:', ':7000', 'redis-1:70000', 'redis://redis-1:7000'])(
+    'rejects %j naming the variable',
+    (node) => {
+      expect(() => parseCommandLine([], { REDIS_CLUSTER_NODES: node })).toThrow(/REDIS_CLUSTER_NODES/);
+    },
+  );
+});

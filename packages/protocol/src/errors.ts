@@ -20,6 +20,8 @@ export const ErrorCodes = {
   missing_argument: 'text mode: the command needs an argument',
   // Session state
   not_registered: 'send hello (text mode: /nick NAME) before anything else',
+  unauthorized: 'the token is missing, invalid, expired or for another nick; the connection is closed',
+  forbidden: 'this room is private and your token does not grant it',
   already_registered: 'this connection already has a nick',
   nick_taken: 'another connection holds this nick',
   not_in_room: 'join the room first',

@@ -11,6 +11,12 @@
  *   member lists           a sorted set per room scored by expiry, refreshed the same way
  *   DMs                    the nick's key names its host; PUBLISH on that host's channel
  *
+ * Redis Cluster (REDIS_CLUSTER_NODES): the same bus on an ioredis `Cluster`. Every key and
+ * the channel of one room carry the hash tag `{room:<room>}`, so they share one slot and the
+ * publish script runs on the shard that owns it; fan-out is sharded pub/sub (SPUBLISH,
+ * SSUBSCRIBE: a message travels only within its shard), DMs go to `{host:<id>}`. Nothing
+ * spans two slots: what touches the rooms index is sent apart from the room's keys.
+ *
  * Outage: commands fail at once (no offline queue) and the client gets `unavailable` for
  * anything that needs Redis, so nothing is acknowledged that Redis did not store; /readyz
  * reports not-ready; ioredis reconnects and resubscribes, and cross-host delivery resumes.
@@ -18,7 +24,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { DmFrame, Id, MsgFrame, PresenceFrame } from '@loopchat/protocol';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { BusUnavailableError, type Bus, type BusSink, type RoomSummary } from './bus.js';
 
@@ -27,11 +33,12 @@ const LEASE_SECONDS = 60;
 /** How often held nicks and memberships are refreshed. */
 const REFRESH_MS = 20_000;
 
-const PUBLISH_SCRIPT = `
+/** `PUBLISH` is SPUBLISH on a cluster (the channel is in the slot of KEYS[1] and KEYS[2]). */
+const publishScript = (publish: 'PUBLISH' | 'SPUBLISH'): string => `
 local seq = redis.call('INCR', KEYS[1])
 local payload = ARGV[2] .. seq .. ARGV[3]
 redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], seq .. '-1', 'm', payload)
-redis.call('PUBLISH', ARGV[1], payload)
+redis.call('${publish}', ARGV[1], payload)
 return seq`;
 
 /** Keeps a lease we hold, re-creates it if Redis lost it, and reports a lease someone else took. */
@@ -46,7 +53,10 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0`;
 
 export interface RedisBusOptions {
+  /** One Redis (`redis://…`); ignored when `clusterNodes` is given. */
   url: string;
+  /** Redis Cluster seed nodes (`host:port`): the bus then uses sharded pub/sub. */
+  clusterNodes?: readonly string[];
   historySize: number;
   /** Rooms larger than this announce no joins and leaves. @default 500 */
   presenceMaxMembers?: number;
@@ -55,6 +65,7 @@ export interface RedisBusOptions {
   prefix?: string;
 }
 
+/** The publisher: one Redis, or a cluster client (the commands used here exist on both). */
 type RedisWithScripts = Redis & {
   lcPublish(seqKey: string, logKey: string, channel: string, head: string, tail: string, maxlen: number): Promise<number>;
   lcRenew(key: string, owner: string, seconds: number): Promise<number>;
@@ -66,6 +77,8 @@ export class RedisBus implements Bus {
   readonly hostId = `${hostname()}-${randomUUID().slice(0, 8)}`;
   readonly #pub: RedisWithScripts;
   readonly #sub: Redis;
+  /** True on Redis Cluster: hash-tagged keys, SPUBLISH/SSUBSCRIBE, nothing spanning slots. */
+  readonly #cluster: boolean;
   readonly #prefix: string;
   readonly #historySize: number;
   readonly #presenceMaxMembers: number;
@@ -88,17 +101,42 @@ export class RedisBus implements Bus {
       retryStrategy: (attempt) => Math.min(2_000, 50 * 2 ** attempt),
       lazyConnect: true,
     };
-    this.#pub = new Redis(options.url, { ...common, connectionName: `loopchat-pub-${this.hostId}` }) as RedisWithScripts;
-    // The subscriber queues SUBSCRIBE while reconnecting so it can resubscribe by itself.
-    this.#sub = new Redis(options.url, {
-      ...common,
-      enableOfflineQueue: true,
-      connectionName: `loopchat-sub-${this.hostId}`,
+    const nodes = options.clusterNodes ?? [];
+    this.#cluster = nodes.length > 0;
+    if (this.#cluster) {
+      const seeds = nodes.map((node) => {
+        const at = node.lastIndexOf(':');
+        return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
+      });
+      const { enableOfflineQueue: _queue, lazyConnect, retryStrategy, ...redisOptions } = common;
+      const cluster = (name: string, extra: { enableOfflineQueue: boolean; shardedSubscribers?: boolean }): Redis =>
+        new Cluster(seeds, {
+          ...extra,
+          lazyConnect,
+          clusterRetryStrategy: retryStrategy,
+          redisOptions: { ...redisOptions, connectionName: `loopchat-${name}-${this.hostId}` },
+        }) as unknown as Redis;
+      this.#pub = cluster('pub', { enableOfflineQueue: false }) as RedisWithScripts;
+      // One subscriber connection per shard (ioredis), SSUBSCRIBE queued while reconnecting.
+      this.#sub = cluster('sub', { enableOfflineQueue: true, shardedSubscribers: true });
+    } else {
+      this.#pub = new Redis(options.url, { ...common, connectionName: `loopchat-pub-${this.hostId}` }) as RedisWithScripts;
+      // The subscriber queues SUBSCRIBE while reconnecting so it can resubscribe by itself.
+      this.#sub = new Redis(options.url, {
+        ...common,
+        enableOfflineQueue: true,
+        connectionName: `loopchat-sub-${this.hostId}`,
+      });
+    }
+    this.#pub.defineCommand('lcPublish', {
+      numberOfKeys: 2,
+      lua: publishScript(this.#cluster ? 'SPUBLISH' : 'PUBLISH'),
     });
-    this.#pub.defineCommand('lcPublish', { numberOfKeys: 2, lua: PUBLISH_SCRIPT });
     this.#pub.defineCommand('lcRenew', { numberOfKeys: 1, lua: RENEW_SCRIPT });
     this.#pub.defineCommand('lcRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
-    this.#sub.on('message', (channel: string, payload: string) => this.#onMessage(channel, payload));
+    this.#sub.on(this.#cluster ? 'smessage' : 'message', (channel: string, payload: string) =>
+      this.#onMessage(channel, payload),
+    );
     for (const [name, conn] of [
       ['publisher', this.#pub],
       ['subscriber', this.#sub],
@@ -122,7 +160,7 @@ export class RedisBus implements Bus {
     const failed = (err: Error): void => this.#log.error({ err: err.message }, 'redis unreachable; retrying');
     this.#pub.connect().catch(failed);
     this.#sub.connect().catch(failed);
-    const subscribed = this.#sub.subscribe(this.#hostChannel(this.hostId));
+    const subscribed = this.#subscribe(this.#hostChannel(this.hostId));
     const timeout = new Promise((resolve) => setTimeout(resolve, waitMs).unref());
     await Promise.race([subscribed.catch(() => {}), timeout]);
   }
@@ -157,22 +195,21 @@ export class RedisBus implements Bus {
     local.add(nick);
     try {
       // Subscribed before the join is acknowledged: from the ack on, nothing is missed.
-      if (subscribe) await this.#call(() => this.#sub.subscribe(this.#roomChannel(room)));
+      if (subscribe) await this.#call(() => this.#subscribe(this.#roomChannel(room)));
       // The client may have left (or gone) while we waited: then there is nothing to announce.
       if (!this.#localRooms.get(room)?.has(nick)) return 0;
       const expires = Date.now() + LEASE_SECONDS * 1000;
-      const results = await this.#call(() =>
-        this.#pub
-          .multi()
-          .zadd(this.#membersKey(room), expires, nick)
-          .zadd(this.#roomsKey(), expires, room)
-          .get(this.#seqKey(room))
-          .zcard(this.#membersKey(room))
-          .exec(),
+      // The rooms index is another slot than the room's keys: on a cluster it goes apart.
+      const multi = this.#pub.multi().zadd(this.#membersKey(room), expires, nick);
+      if (!this.#cluster) multi.zadd(this.#roomsKey(), expires, room);
+      multi.get(this.#seqKey(room)).zcard(this.#membersKey(room));
+      const [results] = await this.#call(() =>
+        Promise.all([multi.exec(), this.#cluster ? this.#pub.zadd(this.#roomsKey(), expires, room) : undefined]),
       );
+      const at = this.#cluster ? 1 : 2;
       this.#held.get(nick)?.add(room);
-      if (Number(results?.[3]?.[1] ?? 0) <= this.#presenceMaxMembers) this.#announce(room, nick, 'join');
-      return Number(results?.[2]?.[1] ?? 0);
+      if (Number(results?.[at + 1]?.[1] ?? 0) <= this.#presenceMaxMembers) this.#announce(room, nick, 'join');
+      return Number(results?.[at]?.[1] ?? 0);
     } catch (err) {
       this.#dropLocal(room, nick);
       throw err;
@@ -215,8 +252,8 @@ export class RedisBus implements Bus {
     if (host === null) return undefined;
     const dm: DmFrame = { type: 'dm', from, to, text, ts: Date.now() };
     if (id !== undefined) dm.id = id;
-    const receivers = await this.#call(() => this.#pub.publish(this.#hostChannel(host), JSON.stringify(dm)));
-    return receivers > 0 ? dm : undefined;
+    const receivers = await this.#call(() => this.#publish(this.#hostChannel(host), JSON.stringify(dm)));
+    return Number(receivers) > 0 ? dm : undefined;
   }
 
   async history(room: string, since: number | undefined, limit: number): Promise<MsgFrame[]> {
@@ -235,11 +272,15 @@ export class RedisBus implements Bus {
   async rooms(limit: number): Promise<RoomSummary[]> {
     const now = Date.now();
     const names = await this.#call(() => this.#pub.zrangebyscore(this.#roomsKey(), now, '+inf', 'LIMIT', 0, 1000));
-    const pipeline = this.#pub.pipeline();
-    for (const room of names) pipeline.zcount(this.#membersKey(room), now, '+inf');
-    const counts = (await this.#call(() => pipeline.exec())) ?? [];
+    const counts = await this.#call(() => {
+      // A cluster pipeline must stay in one slot: there, one command per room (in parallel).
+      if (this.#cluster) return Promise.all(names.map((room) => this.#pub.zcount(this.#membersKey(room), now, '+inf')));
+      const pipeline = this.#pub.pipeline();
+      for (const room of names) pipeline.zcount(this.#membersKey(room), now, '+inf');
+      return pipeline.exec().then((results) => (results ?? []).map(([, count]) => count));
+    });
     return names
-      .map((room, i) => ({ room, members: Number(counts[i]?.[1] ?? 0) }))
+      .map((room, i) => ({ room, members: Number(counts[i] ?? 0) }))
       .filter((r) => r.members > 0)
       .sort((a, b) => b.members - a.members)
       .slice(0, limit);
@@ -250,25 +291,40 @@ export class RedisBus implements Bus {
     if (now - this.#lastRefresh < REFRESH_MS || !this.ready) return;
     this.#lastRefresh = now;
     const expires = now + LEASE_SECONDS * 1000;
-    /** Where each nick's renew answer sits in the pipeline's results. */
-    const renewAt: [string, number][] = [];
-    let commands = 0;
-    const pipeline = this.#pub.pipeline() as ReturnType<Redis['pipeline']> & {
-      lcRenew(key: string, owner: string, seconds: number): unknown;
-    };
-    for (const [nick, rooms] of this.#held) {
-      renewAt.push([nick, commands]);
-      commands += 1 + 2 * rooms.size;
-      pipeline.lcRenew(this.#nickKey(nick), this.hostId, LEASE_SECONDS);
-      for (const room of rooms) pipeline.zadd(this.#membersKey(room), expires, nick).zadd(this.#roomsKey(), expires, room);
+    const nicks = [...this.#held.keys()];
+    let renewed: Promise<unknown[]>;
+    if (this.#cluster) {
+      // A cluster pipeline must stay in one slot: there, each command on its own.
+      renewed = Promise.all(
+        [...this.#held].map(([nick, rooms]) => {
+          for (const room of rooms) {
+            this.#pub.zadd(this.#membersKey(room), expires, nick).catch(() => {});
+            this.#pub.zadd(this.#roomsKey(), expires, room).catch(() => {});
+          }
+          return this.#pub.lcRenew(this.#nickKey(nick), this.hostId, LEASE_SECONDS);
+        }),
+      );
+    } else {
+      /** Where each nick's renew answer sits in the pipeline's results. */
+      const renewAt: number[] = [];
+      let commands = 0;
+      const pipeline = this.#pub.pipeline() as ReturnType<Redis['pipeline']> & {
+        lcRenew(key: string, owner: string, seconds: number): unknown;
+      };
+      for (const [nick, rooms] of this.#held) {
+        renewAt.push(commands);
+        commands += 1 + 2 * rooms.size;
+        pipeline.lcRenew(this.#nickKey(nick), this.hostId, LEASE_SECONDS);
+        for (const room of rooms) pipeline.zadd(this.#membersKey(room), expires, nick).zadd(this.#roomsKey(), expires, room);
+      }
+      renewed = pipeline.exec().then((results) => renewAt.map((at) => results?.[at]?.[1]));
     }
-    pipeline
-      .exec()
-      .then((results) => {
+    renewed
+      .then((answers) => {
         // Renew answers 0 when another host took the nick while Redis had forgotten ours
         // (an outage with an empty restart): the local holder must give it up.
-        for (const [nick, at] of renewAt) {
-          if (results?.[at]?.[1] !== 0) continue;
+        for (const [i, nick] of nicks.entries()) {
+          if (answers[i] !== 0) continue;
           this.#log.warn({ nick }, 'nick lease lost to another host; disconnecting the local holder');
           this.#sink?.onNickLost?.(nick);
         }
@@ -283,7 +339,16 @@ export class RedisBus implements Bus {
 
   #announce(room: string, nick: string, event: PresenceFrame['event']): void {
     const presence: PresenceFrame = { type: 'presence', room, nick, event };
-    this.#pub.publish(this.#roomChannel(room), JSON.stringify(presence)).catch(() => {});
+    this.#publish(this.#roomChannel(room), JSON.stringify(presence)).catch(() => {});
+  }
+
+  /** PUBLISH, or SPUBLISH on a cluster; resolves to the number of receivers. */
+  #publish(channel: string, payload: string): Promise<unknown> {
+    return this.#cluster ? this.#pub.spublish(channel, payload) : this.#pub.publish(channel, payload);
+  }
+
+  #subscribe(channel: string): Promise<unknown> {
+    return this.#cluster ? this.#sub.ssubscribe(channel) : this.#sub.subscribe(channel);
   }
 
   #onMessage(channel: string, payload: string): void {
@@ -307,7 +372,8 @@ export class RedisBus implements Bus {
     local.delete(nick);
     if (local.size > 0) return;
     this.#localRooms.delete(room);
-    this.#sub.unsubscribe(this.#roomChannel(room)).catch(() => {});
+    const channel = this.#roomChannel(room);
+    (this.#cluster ? this.#sub.sunsubscribe(channel) : this.#sub.unsubscribe(channel)).catch(() => {});
   }
 
   /** Runs a Redis call; a failure because Redis is unreachable becomes BusUnavailableError. */
@@ -319,25 +385,32 @@ export class RedisBus implements Bus {
     }
   }
 
+  /**
+   * A room's (or host's) keys and channel, all in one slot on a cluster: `<prefix>{room:<room>}…`
+   * there, `<prefix>room:<room>…` on one Redis (the names single-Redis deployments already have).
+   */
+  #tag(name: string): string {
+    return this.#cluster ? `${this.#prefix}{${name}}` : `${this.#prefix}${name}`;
+  }
   #nickKey(nick: string): string {
     return `${this.#prefix}nick:${nick.toLowerCase()}`;
   }
   #seqKey(room: string): string {
-    return `${this.#prefix}room:${room}:seq`;
+    return `${this.#tag(`room:${room}`)}:seq`;
   }
   #logKey(room: string): string {
-    return `${this.#prefix}room:${room}:log`;
+    return `${this.#tag(`room:${room}`)}:log`;
   }
   #membersKey(room: string): string {
-    return `${this.#prefix}room:${room}:members`;
+    return `${this.#tag(`room:${room}`)}:members`;
   }
   #roomsKey(): string {
     return `${this.#prefix}rooms`;
   }
   #roomChannel(room: string): string {
-    return `${this.#prefix}room:${room}`;
+    return this.#tag(`room:${room}`);
   }
   #hostChannel(host: string): string {
-    return `${this.#prefix}host:${host}`;
+    return this.#tag(`host:${host}`);
   }
 }

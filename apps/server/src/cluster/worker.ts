@@ -16,7 +16,7 @@ export async function startWorker(config: Readonly<Config>, log: Logger): Promis
   // The IPC channel to the primary always carries cluster-wide /stats and /metrics gathering;
   // it is also the bus unless Redis is (then each worker is a host of its own on Redis).
   const ipc = new IpcBus(process as unknown as IpcChannel);
-  const bus = config.redisUrl === '' ? ipc : undefined;
+  const bus = config.redisUrl === '' && config.redisClusterNodes.length === 0 ? ipc : undefined;
   const server = await startServer(
     {
       ...config,

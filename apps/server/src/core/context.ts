@@ -1,6 +1,7 @@
 import type { ClientCodec } from '@loopchat/protocol';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { Authenticator } from './auth.js';
 import type { ModerationFilter } from '../moderation/index.js';
 import type { ConnectionLimiter } from '../transports/connection-limiter.js';
 import type { FlushScheduler } from './flush-scheduler.js';
@@ -18,6 +19,8 @@ export interface ServerContext {
   readonly limiter: ConnectionLimiter;
   /** Moderation for every room message and DM, run on this process's event loop. */
   readonly filter: ModerationFilter;
+  /** Token checks at hello; undefined when auth is off (anonymous nicks). */
+  readonly auth: Authenticator | undefined;
   readonly log: Logger;
   /** Every open session, for housekeeping, /stats and shutdown. */
   readonly sessions: Set<Session>;

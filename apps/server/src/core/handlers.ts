@@ -7,6 +7,7 @@
 import { PROTOCOL_VERSION, type ClientFrame, type ClientFrameOf, type Id, type MsgFrame } from '@loopchat/protocol';
 import { BusUnavailableError, RoomLimitError } from '../bus/bus.js';
 import type { Session } from './session.js';
+import { mayJoin } from './auth.js';
 import { bump } from './stats.js';
 
 type Handler<K extends ClientFrame['type']> = (session: Session, frame: ClientFrameOf<K>) => void;
@@ -17,8 +18,11 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
     // Frames pipelined behind hello (join, msg…) wait for the nick: they depend on it.
     session.holdFrames();
     session.settle(
-      session.ctx.hub.register(session, frame.nick),
+      authorize(session, frame.token ?? session.wsToken, frame.nick).then((granted) =>
+        granted ? session.ctx.hub.register(session, frame.nick) : Promise.resolve(null),
+      ),
       (ok) => {
+        if (ok === null) return; // unauthorized: the connection is closing
         if (!ok) session.sendError('nick_taken', `nick "${frame.nick}" is taken`, frame.id);
         else session.send(welcome(session, frame.nick, frame.id));
         session.releaseFrames();
@@ -28,6 +32,7 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
   },
 
   join(session, frame) {
+    if (!mayJoin(frame.room, session.grant)) return session.sendError('forbidden', undefined, frame.id);
     const joined = session.ctx.hub.join(session, frame.room);
     if (typeof joined === 'string') return session.sendError(joined, undefined, frame.id);
     session.currentRoom = frame.room;
@@ -122,6 +127,19 @@ export function dispatch(session: Session, frame: ClientFrame): void {
     return session.sendError('not_registered', hint, 'id' in frame ? frame.id : undefined);
   }
   (handlers[frame.type] as Handler<typeof frame.type>)(session, frame as never);
+}
+
+/** Checks the hello token when auth is on; on failure closes with `unauthorized`. */
+async function authorize(session: Session, token: string | undefined, nick: string): Promise<boolean> {
+  const { auth } = session.ctx;
+  if (auth === undefined) return true;
+  const grant = await auth.verify(token, nick);
+  if (typeof grant === 'string') {
+    session.closeWithError('unauthorized', grant);
+    return false;
+  }
+  session.grant = grant;
+  return true;
 }
 
 /**

@@ -28,6 +28,7 @@ import type WebSocket from 'ws';
 import type { ServerContext } from './context.js';
 import { EncodedFrame, WireFormat } from './encoded-frame.js';
 import { dispatch } from './handlers.js';
+import type { Grant } from './auth.js';
 import type { Room } from './room.js';
 import { bump, type TransportName } from './stats.js';
 
@@ -58,6 +59,10 @@ export class Session implements LineSink {
   format: WireFormat;
   nick: string | null = null;
   readonly rooms = new Set<Room>();
+  /** What the session's token grants (null: anonymous). */
+  grant: Grant | null = null;
+  /** WebSocket only: a token given as ?token= on the URL, used by hello when it has none. */
+  wsToken: string | undefined = undefined;
   /** Text mode: where plain lines go (the room joined last). */
   currentRoom: string | null = null;
   /** TCP only: the bounded line decoder. */

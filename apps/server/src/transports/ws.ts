@@ -34,8 +34,14 @@ export function attachWebSocket(http: HttpServer, ctx: ServerContext): WebSocket
   const trusted = new TrustedProxies(ctx.config.trustedProxies);
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', ignore);
-    const path = (req.url ?? '').split('?', 1)[0];
-    if (path !== WS_PATH) return rejectUpgrade(socket, 404, 'Not Found', 'WebSocket endpoint is /ws');
+    const url = new URL(req.url ?? '/', 'http://loopchat.invalid');
+    if (url.pathname !== WS_PATH) return rejectUpgrade(socket, 404, 'Not Found', 'WebSocket endpoint is /ws');
+    // Cross-site WebSocket hijacking: a page elsewhere must not use a visitor's browser to
+    // talk to this server. Browsers always send Origin; other clients need not.
+    if (!originAllowed(req.headers.origin, req.headers.host, ctx.config.allowedOrigins)) {
+      bump(ctx.stats.refused, 'origin');
+      return rejectUpgrade(socket, 403, 'Forbidden', 'origin not allowed');
+    }
     const ip = trusted.clientAddress(req.socket.remoteAddress ?? 'unknown', req.headers['x-forwarded-for']);
     const refusal = ctx.shuttingDown ? 'shutdown' : ctx.limiter.acquire(ip);
     if (refusal !== null) {
@@ -47,15 +53,16 @@ export function attachWebSocket(http: HttpServer, ctx: ServerContext): WebSocket
     socket.once('close', releaseIfHandshakeFails);
     wss.handleUpgrade(req, socket, head, (ws) => {
       socket.removeListener('close', releaseIfHandshakeFails);
-      openSession(ctx, ws, socket as Socket, ip);
+      openSession(ctx, ws, socket as Socket, ip, url.searchParams.get('token') ?? undefined);
     });
   });
   return wss;
 }
 
-function openSession(ctx: ServerContext, ws: SessionWebSocket, socket: Socket, ip: string): void {
+function openSession(ctx: ServerContext, ws: SessionWebSocket, socket: Socket, ip: string, token: string | undefined): void {
   socket.setNoDelay(true);
   const session = new Session(ctx, socket, ws, ip);
+  session.wsToken = token;
   ws[kSession] = session;
   ctx.sessions.add(session);
   ctx.stats.connectionsOpened.ws++;
@@ -100,6 +107,17 @@ function rejectUpgrade(socket: Duplex, status: number, reason: string, body: str
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
+}
+
+/** No Origin (not a browser), the server's own host, or a configured origin. */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined) return true;
+  if (allowed.includes(origin)) return true;
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }
 
 function ignore(): void {}
