@@ -6,19 +6,31 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import './lib/children.js';
 import { nowUs } from './lib/clock.js';
 import { BENCH_LOOPCHAT_ARGS } from './lib/loopchat-args.js';
 import { REPO_ROOT, TMP_DIR } from './lib/paths.js';
 import { QUIET_PERCENT } from './lib/quiet.js';
-import type { BenchOptions, BenchResults, SaturationStep } from './lib/results.js';
+import {
+  PARTS,
+  type BenchOptions,
+  type BenchResults,
+  type Part,
+  type SaturationStep,
+  type ScalingExtra,
+  type ScalingSeriesResult,
+  type ScalingStep,
+} from './lib/results.js';
 import { SERVER_KINDS, type ServerId } from './lib/servers.js';
 import { fixed, rate } from './lib/summary.js';
 import { machineInfo } from './report/machine.js';
 import { renderMarkdown, sustainedVerdict } from './report/markdown.js';
 import { FanoutSeries, type FanoutOptions, type FanoutResult } from './scenarios/fanout.js';
 import { runMemory } from './scenarios/memory.js';
+import { BUS_MODES, BusSetup, type BusMode, type BusResult } from './scenarios/bus.js';
+import { medianRun, runFilter } from './scenarios/filter.js';
+import { ScalingSeries, scalingVerdict, type ScalingOptions, type ScalingResult } from './scenarios/scaling.js';
 
 /** Phases re-measured because other processes loaded the machine, at most, per bench run. */
 const MAX_RETRIES = 6;
@@ -30,6 +42,10 @@ const positiveInt = (value: string): number => {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a positive whole number.');
   return Number(value);
 };
+const wholeNumber = (value: string): number => {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number.');
+  return Number(value);
+};
 const positiveNumber = (value: string): number => {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number.');
@@ -38,6 +54,27 @@ const positiveNumber = (value: string): number => {
 const rateList = (value: string): number[] => {
   if (value === 'none' || value === '') return [];
   return value.split(',').map((v) => positiveNumber(v.trim()));
+};
+const partList = (value: string): Part[] => {
+  const parts = value.split(',').map((v) => v.trim()) as Part[];
+  for (const part of parts)
+    if (!PARTS.includes(part)) throw new InvalidArgumentError(`unknown part '${part}' (one of ${PARTS.join(', ')}).`);
+  return parts;
+};
+const intList = (value: string): number[] => value.split(',').map((v) => positiveInt(v.trim()));
+const busModes = (value: string): BusMode[] => {
+  const modes = value.split(',').map((v) => v.trim()) as BusMode[];
+  for (const m of modes)
+    if (!BUS_MODES.includes(m)) throw new InvalidArgumentError(`unknown bus mode '${m}' (one of ${BUS_MODES.join(', ')}).`);
+  return modes;
+};
+const extras = (value: string): ScalingExtra[] => {
+  if (value === 'none' || value === '') return [];
+  const list = value.split(',').map((v) => v.trim()) as ScalingExtra[];
+  for (const x of list)
+    if (x !== 'strict' && x !== 'heavy')
+      throw new InvalidArgumentError(`unknown extra series '${x}' (strict, heavy or none).`);
+  return list;
 };
 const serverList =
   (allowed: ServerId[]) =>
@@ -50,8 +87,10 @@ const serverList =
 
 function parseOptions(argv: string[]): BenchOptions {
   const program = new Command('bench')
-    .description('loopchat benchmarks: idle-connection memory and room fan-out, against bare and naive servers')
-    .addOption(new Option('--only <what>', 'run one part only').choices(['memory', 'fanout']))
+    .description(
+      'loopchat benchmarks: idle-connection memory and room fan-out against bare and naive servers; moderation filter cost, cluster scaling and bus latency',
+    )
+    .option('--only <parts>', `run only these parts, comma-separated (${PARTS.join(',')})`, partList)
     .option('--connections <n>', 'idle connections per server (memory)', positiveInt)
     .option('--rooms <n>', 'rooms the idle connections join (memory)', positiveInt, 100)
     .option('--concurrency <n>', 'connections being opened at once (memory)', positiveInt, 500)
@@ -75,6 +114,30 @@ function parseOptions(argv: string[]): BenchOptions {
       `servers for the fan-out bench (${FANOUT_SERVERS.join(',')})`,
       serverList(FANOUT_SERVERS),
     )
+    .option('--filter-messages <n>', 'messages timed per filter level and run (filter)', positiveInt)
+    .option('--filter-runs <n>', 'runs per filter level (median reported)', positiveInt)
+    .option('--scaling-workers <list>', 'worker counts to compare (scaling)', intList, [1, 2])
+    .option('--scaling-rooms <n>', 'rooms of the scaling bench', positiveInt, 500)
+    .option('--scaling-members <n>', 'members per room, every one a sender (scaling)', positiveInt, 4)
+    .option('--scaling-client-procs <n>', 'client processes holding the scaling connections', positiveInt, 2)
+    .option('--scaling-rates <list>', 'offered msgs/s, comma-separated, stepped until one is not sustained', rateList)
+    .option('--scaling-refine <n>', 'bisection steps between the last sustained and the first unsustained rate', wholeNumber)
+    .option('--scaling-warmup <s>', 'warm-up of each scaling step, seconds', positiveNumber)
+    .option('--scaling-duration <s>', 'measurement window of each scaling step, seconds', positiveNumber)
+    .option('--scaling-tail <s>', 'load after the window (event-loop samples only), seconds', positiveNumber)
+    .option('--scaling-max-p99 <ms>', 'latency p99 above which a scaling step is not sustained', positiveNumber, 500)
+    .option(
+      '--scaling-extra <list>',
+      "extra scaling series: 'strict' (--filter strict) and/or 'heavy' (1–2 KB texts), or 'none'",
+      extras,
+    )
+    .option('--bus-modes <list>', `bus deployments (${BUS_MODES.join(',')})`, busModes, BUS_MODES)
+    .option('--bus-rooms <n>', 'rooms of the bus bench', positiveInt, 100)
+    .option('--bus-members <n>', 'members per room of the bus bench: one sender, the rest receive', positiveInt, 10)
+    .option('--bus-rate <n>', 'msgs/s of the bus bench (over all rooms)', positiveNumber, 1000)
+    .option('--bus-warmup <s>', 'bus bench warm-up, seconds', positiveNumber)
+    .option('--bus-duration <s>', 'bus bench window, seconds', positiveNumber)
+    .option('--bus-runs <n>', 'windows per bus deployment (median reported)', positiveInt)
     .option('--quick', 'smoke run: 1000 connections, 200 members, 3 s windows, one run of each, two saturation steps', false)
     .option(
       '--quiet-wait <s>',
@@ -88,7 +151,27 @@ function parseOptions(argv: string[]): BenchOptions {
     .allowExcessArguments(false);
   program.parse(argv, { from: 'user' });
   const f = program.opts<{
-    only?: 'memory' | 'fanout';
+    only?: Part[];
+    filterMessages?: number;
+    filterRuns?: number;
+    scalingWorkers: number[];
+    scalingRooms: number;
+    scalingMembers: number;
+    scalingClientProcs: number;
+    scalingRates?: number[];
+    scalingRefine?: number;
+    scalingWarmup?: number;
+    scalingDuration?: number;
+    scalingTail?: number;
+    scalingMaxP99: number;
+    scalingExtra?: ScalingExtra[];
+    busModes: BusMode[];
+    busRooms: number;
+    busMembers: number;
+    busRate: number;
+    busWarmup?: number;
+    busDuration?: number;
+    busRuns?: number;
     connections?: number;
     rooms: number;
     concurrency: number;
@@ -120,7 +203,7 @@ function parseOptions(argv: string[]): BenchOptions {
         ? f.out
         : resolve(process.env.INIT_CWD ?? process.cwd(), f.out);
   return {
-    only: f.only ?? 'all',
+    parts: f.only ?? [...PARTS],
     connections: f.connections ?? (q ? 1000 : 10_000),
     rooms: f.rooms,
     concurrency: f.concurrency,
@@ -136,6 +219,26 @@ function parseOptions(argv: string[]): BenchOptions {
     saturationDurationS: f.saturationDuration ?? (q ? durationS : Math.max(1, durationS / 2)),
     clientProcs: f.clientProcs,
     fanoutServers: f.fanoutServers ?? FANOUT_SERVERS,
+    filterMessages: f.filterMessages ?? (q ? 20_000 : 100_000),
+    filterRuns: f.filterRuns ?? (q ? 1 : 3),
+    scalingWorkers: f.scalingWorkers,
+    scalingRooms: f.scalingRooms,
+    scalingMembers: f.scalingMembers,
+    scalingClientProcs: f.scalingClientProcs,
+    scalingRates: f.scalingRates ?? (q ? [4_000, 16_000] : [16_000, 32_000, 64_000]),
+    scalingRefine: f.scalingRefine ?? (q ? 0 : 2),
+    scalingWarmupS: f.scalingWarmup ?? (q ? 1 : 2),
+    scalingDurationS: f.scalingDuration ?? (q ? 3 : 5),
+    scalingTailS: f.scalingTail ?? (q ? 1 : 3),
+    scalingMaxP99Ms: f.scalingMaxP99,
+    scalingExtra: f.scalingExtra ?? (q ? [] : ['heavy']),
+    busModes: f.busModes,
+    busRooms: f.busRooms,
+    busMembers: f.busMembers,
+    busRate: f.busRate,
+    busWarmupS: f.busWarmup ?? (q ? 1 : 2),
+    busDurationS: f.busDuration ?? (q ? 3 : 8),
+    busRuns: f.busRuns ?? 1,
     quick: q,
     quietWaitS: f.quietWait,
     loopchatArgs: f.loopchatArgs.split(/\s+/).filter((a) => a !== ''),
@@ -171,11 +274,14 @@ async function main(): Promise<void> {
     memory: {},
     fanout: {},
     saturation: {},
+    scaling: [],
+    bus: [],
     failures: [],
   };
-  log(`loopchat bench: ${options.only}; report → ${options.out}; server logs → ${TMP_DIR}`);
+  const has = (part: Part): boolean => options.parts.includes(part);
+  log(`loopchat bench: ${options.parts.join(', ')}; report → ${options.out}; server logs → ${TMP_DIR}`);
 
-  if (options.only !== 'fanout') {
+  if (has('memory')) {
     // Runs interleave the servers, so slow drift on the machine spreads over all of them.
     for (let run = 1; run <= options.memoryRuns; run++) {
       for (const id of options.memoryServers) {
@@ -203,7 +309,7 @@ async function main(): Promise<void> {
     }
   }
 
-  if (options.only !== 'memory') {
+  if (has('fanout')) {
     const fanoutOptions: FanoutOptions = {
       members: options.members,
       warmupS: options.warmupS,
@@ -275,6 +381,10 @@ async function main(): Promise<void> {
     }
   }
 
+  if (has('filter')) await runFilterPart(options, results);
+  if (has('scaling')) await runScalingPart(options, results);
+  if (has('bus')) await runBusPart(options, results);
+
   results.elapsedS = (nowUs() - started) / 1e6;
   mkdirSync(dirname(options.raw), { recursive: true });
   writeFileSync(options.raw, JSON.stringify(results, null, 2));
@@ -283,6 +393,199 @@ async function main(): Promise<void> {
     `done in ${Math.round(results.elapsedS)} s: ${options.out} (raw: ${options.raw}); ${results.failures.length} failure(s)`,
   );
   if (results.failures.length > 0) process.exitCode = 1;
+}
+
+// ── filter, scaling, bus ─────────────────────────────────────────────────────────
+
+async function runFilterPart(o: BenchOptions, results: BenchResults): Promise<void> {
+  try {
+    const x = await runFilter({
+      levels: ['basic', 'strict'],
+      messages: o.filterMessages,
+      runs: o.filterRuns,
+      quietWaitS: o.quietWaitS,
+    });
+    results.filter = x;
+    for (const level of ['basic', 'strict'] as const) {
+      const m = medianRun(x, level);
+      if (m !== undefined)
+        log(
+          `filter ${level}: p50 ${fixed(m.p50us, 2)} µs, p99 ${fixed(m.p99us, 2)} µs, mean ${fixed(m.meanus, 2)} µs, ` +
+            `${rate(m.messagesPerSecond)} msgs/s on one core, verdicts ${JSON.stringify(m.verdicts)}`,
+        );
+    }
+    if (x.problems.length + x.warnings.length > 0) log(`filter: ${[...x.problems, ...x.warnings].join('; ')}`);
+  } catch (err) {
+    results.failures.push({ server: 'filter', scenario: 'filter cost', error: (err as Error).message });
+    log(`filter: FAILED: ${(err as Error).stack ?? String(err)}`);
+  }
+}
+
+/** The scaling series: the main one and the extras asked for. */
+export const SCALING_SERIES: Record<'main' | ScalingExtra, Omit<ScalingSeriesResult, 'steps'> & { rateScale: number }> = {
+  main: {
+    id: 'main',
+    label: 'basic filter, 100–200 B texts',
+    filter: 'basic',
+    minBytes: 100,
+    maxBytes: 200,
+    termShare: 0.25,
+    rateScale: 1,
+  },
+  strict: {
+    id: 'strict',
+    label: 'strict filter, 100–200 B clean texts',
+    filter: 'strict',
+    minBytes: 100,
+    maxBytes: 200,
+    termShare: 0,
+    rateScale: 1,
+  },
+  heavy: {
+    id: 'heavy',
+    label: 'basic filter, 1–2 KB texts (heavier per message)',
+    filter: 'basic',
+    minBytes: 1000,
+    maxBytes: 2000,
+    termShare: 0.25,
+    rateScale: 0.25,
+  },
+};
+
+function describeScaling(x: ScalingResult): string {
+  return (
+    `${rate(x.msgsPerSecond)} msgs/s (${rate(x.deliveredPerSecond)} deliveries/s) of ${rate(x.offeredMsgsPerSecond)} offered, ` +
+    `server ${fixed(x.serverCpuPercent, 0)} % CPU (${x.serverCpuPerProc.map((p) => `${p.role} ${fixed(p.percent, 0)}`).join(', ')}), ` +
+    `${fixed(x.serverCpuUsPerMsg, 1)} µs/msg, loop p99 ${fixed(x.loopP99Ms, 1)} ms, latency p50 ${fixed(x.latencyP50Ms, 1)} p99 ${fixed(x.latencyP99Ms, 1)} ms, ` +
+    `clients ${x.clientCpuPercentPerProc.map((v) => fixed(v, 0)).join('+')} % CPU, softirq ${fixed(x.irqPercent, 0)} %, other ${fixed(x.otherLoadPercent, 0)} %, ` +
+    `${x.totalDelivered}/${x.totalExpected} delivered, conns/worker ${x.connectionsPerWorker.join('+')}` +
+    (x.problems.length > 0 ? ` — PROBLEMS: ${x.problems.join('; ')}` : '') +
+    (x.warnings.length > 0 ? ` — WARNINGS: ${x.warnings.join('; ')}` : '')
+  );
+}
+
+async function runScalingPart(o: BenchOptions, results: BenchResults): Promise<void> {
+  let retries = MAX_RETRIES;
+  for (const id of ['main', ...o.scalingExtra] as const) {
+    const def = SCALING_SERIES[id];
+    const { rateScale, ...meta } = def;
+    const out: ScalingSeriesResult = { ...meta, steps: {} };
+    results.scaling.push(out);
+    const opts: ScalingOptions = {
+      rooms: o.scalingRooms,
+      members: o.scalingMembers,
+      clientProcs: o.scalingClientProcs,
+      warmupS: o.scalingWarmupS,
+      tailS: o.scalingTailS,
+      filter: def.filter,
+      minBytes: def.minBytes,
+      maxBytes: def.maxBytes,
+      termShare: def.termShare,
+      maxP99Ms: o.scalingMaxP99Ms,
+      drainTimeoutMs: 10_000,
+      quietWaitS: o.quietWaitS,
+    };
+    const rates = o.scalingRates.map((r) => Math.max(100, Math.round((r * rateScale) / 100) * 100));
+    for (const workers of o.scalingWorkers) {
+      const steps: ScalingStep[] = (out.steps[String(workers)] = []);
+      let series: ScalingSeries | undefined;
+      let phase = 'setup';
+      try {
+        series = await ScalingSeries.open(workers, def.label, opts);
+        const s = series;
+        const step = async (offered: number): Promise<boolean> => {
+          phase = `${rate(offered)} msgs/s`;
+          for (;;) {
+            const x = await s.run(offered, o.scalingDurationS);
+            const why = scalingVerdict(x, o.scalingMaxP99Ms);
+            const spoiled = x.otherLoadPercent > QUIET_PERCENT && (why !== 'yes' || x.otherLoadPercent > 2 * QUIET_PERCENT);
+            if (spoiled && retries > 0) {
+              retries--;
+              log(
+                `scaling ${id} ${workers}w ${rate(offered)}/s: other processes used ${fixed(x.otherLoadPercent, 0)} % of a core; measuring again (${retries} retries left)`,
+              );
+              continue;
+            }
+            steps.push({ result: x, sustained: why === 'yes', why });
+            log(
+              `scaling ${id} ${workers}w ${rate(offered)} msgs/s: ${why === 'yes' ? 'sustained' : `NOT sustained (${why})`}: ${describeScaling(x)}`,
+            );
+            return why === 'yes';
+          }
+        };
+        let lo = NaN;
+        let hi = NaN;
+        for (const offered of rates) {
+          if (await step(offered)) lo = offered;
+          else {
+            hi = offered;
+            break;
+          }
+        }
+        for (let i = 0; i < o.scalingRefine && Number.isFinite(hi); i++) {
+          const mid = Math.round((Number.isFinite(lo) ? Math.sqrt(lo * hi) : hi / 2) / 100) * 100;
+          if (mid <= (Number.isFinite(lo) ? lo : 0) || mid >= hi) break;
+          if (await step(mid)) lo = mid;
+          else hi = mid;
+        }
+      } catch (err) {
+        results.failures.push({
+          server: `scaling ${id}, --workers ${workers}`,
+          scenario: phase === 'setup' ? 'scaling setup' : `scaling ${phase}`,
+          error: (err as Error).message,
+        });
+        log(`scaling ${id} ${workers}w ${phase}: FAILED: ${(err as Error).stack ?? String(err)}`);
+      } finally {
+        await series?.close();
+      }
+    }
+  }
+}
+
+function describeBus(x: BusResult): string {
+  return (
+    `p50 ${fixed(x.latencyP50Ms, 2)} ms, p99 ${fixed(x.latencyP99Ms, 2)} ms, p99.9 ${fixed(x.latencyP999Ms, 2)} ms, max ${fixed(x.latencyMaxMs, 1)} ms; ` +
+    `${rate(x.deliveredPerSecond)} deliveries/s, server ${fixed(x.serverCpuPercent, 0)} % CPU${x.mode === 'redis' ? ` (redis ${fixed(x.redisCpuPercent, 0)} %)` : ''}, ` +
+    `clients ${fixed(x.clientCpuPercent, 0)} %, other ${fixed(x.otherLoadPercent, 0)} %, ${x.totalDelivered}/${x.totalExpected} delivered, ` +
+    `connections ${x.connectionsPerProcess.join('+')}` +
+    (x.problems.length > 0 ? ` — PROBLEMS: ${x.problems.join('; ')}` : '') +
+    (x.warnings.length > 0 ? ` — WARNINGS: ${x.warnings.join('; ')}` : '')
+  );
+}
+
+async function runBusPart(o: BenchOptions, results: BenchResults): Promise<void> {
+  let retries = MAX_RETRIES;
+  for (const mode of o.busModes) {
+    let setup: BusSetup | undefined;
+    try {
+      setup = await BusSetup.open(mode, {
+        rooms: o.busRooms,
+        members: o.busMembers,
+        msgsPerSecond: o.busRate,
+        warmupS: o.busWarmupS,
+        durationS: o.busDurationS,
+        drainTimeoutMs: 10_000,
+        quietWaitS: o.quietWaitS,
+      });
+      for (let run = 1; run <= o.busRuns; run++) {
+        let x = await setup.run();
+        while (x.otherLoadPercent > QUIET_PERCENT && retries > 0) {
+          retries--;
+          log(
+            `bus ${mode}: other processes used ${fixed(x.otherLoadPercent, 0)} % of a core; measuring again (${retries} retries left)`,
+          );
+          x = await setup.run();
+        }
+        results.bus.push(x);
+        log(`bus ${mode} run ${run}: ${describeBus(x)}`);
+      }
+    } catch (err) {
+      results.failures.push({ server: `bus ${mode}`, scenario: 'bus latency', error: (err as Error).message });
+      log(`bus ${mode}: FAILED: ${(err as Error).stack ?? String(err)}`);
+    } finally {
+      await setup?.close();
+    }
+  }
 }
 
 main().catch((err: unknown) => {

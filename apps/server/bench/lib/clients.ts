@@ -2,7 +2,7 @@
 import { kill } from './children.js';
 import { Histogram } from './histogram.js';
 import type { ConnectCommand, ConnectedReply, CountersSnapshot, ReportReply, Target } from './messages.js';
-import { WorkerHandle } from './worker-handle.js';
+import { WorkerHandle, type WorkerScript } from './worker-handle.js';
 
 /** Source addresses for client sockets: ephemeral ports are allocated per source address. */
 export const LOCAL_ADDRESSES = [
@@ -37,10 +37,7 @@ export interface ConnectedGroup {
 }
 
 /** Forks `procs` client workers and has them open `total` connections between them. */
-export async function connectGroup(
-  plan: ConnectPlan,
-  script: 'client-worker' | 'sender-worker' = 'client-worker',
-): Promise<ConnectedGroup> {
+export async function connectGroup(plan: ConnectPlan, script: WorkerScript = 'client-worker'): Promise<ConnectedGroup> {
   const workers: WorkerHandle[] = [];
   try {
     const replies: Promise<ConnectedReply>[] = [];

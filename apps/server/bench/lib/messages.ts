@@ -57,7 +57,26 @@ export interface SendCommand {
   windowEndUs: number;
 }
 
-export type WorkerCommand = ConnectCommand | WindowCommand | ReportCommand | SendCommand;
+/**
+ * room-worker: every connection of the worker sends into its own room (the room it joined)
+ * at a fixed arrival rate for the worker as a whole, messages dealt round-robin over the
+ * connections, so each sends at msgsPerSecond ÷ connections. Message k of the worker is
+ * scheduled at startUs + k / msgsPerSecond and carries that time as its `id`.
+ */
+export interface SendRoomsCommand {
+  type: 'send-rooms';
+  /** Message texts, used in turn (JSON-escaped by the worker once, not per message). */
+  texts: string[];
+  startUs: number;
+  endUs: number;
+  msgsPerSecond: number;
+  windowStartUs: number;
+  windowEndUs: number;
+  /** Only the first `senders` connections send (the rest only receive); all when undefined. */
+  senders?: number;
+}
+
+export type WorkerCommand = ConnectCommand | WindowCommand | ReportCommand | SendCommand | SendRoomsCommand;
 
 export interface Sparse {
   counts: SparseCounts;

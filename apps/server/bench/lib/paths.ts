@@ -5,6 +5,10 @@ const here = (relative: string): string => fileURLToPath(new URL(relative, impor
 
 export const REPO_ROOT = here('../../../../');
 export const LOOPCHAT_MAIN = here('../../dist/main.js');
+/** The moderation filter's public surface, built (measureFilterCost lives here). */
+export const LOOPCHAT_MODERATION = here('../../dist/moderation/index.js');
+/** The shipped term list. */
+export const FILTER_TERMS = here('../../data/filter-terms.txt');
 export const PEERS_DIR = here('../peers/');
 export const WORKERS_DIR = here('../workers/');
 export const GC_HOOK = here('./gc-hook.js');

@@ -2,10 +2,17 @@
 import type { MachineInfo } from '../report/machine.js';
 import type { FanoutResult } from '../scenarios/fanout.js';
 import type { MemoryResult } from '../scenarios/memory.js';
+import type { BusMode, BusResult } from '../scenarios/bus.js';
+import type { FilterResult } from '../scenarios/filter.js';
+import type { ScalingResult } from '../scenarios/scaling.js';
 import type { ServerId } from './servers.js';
 
+export const PARTS = ['memory', 'fanout', 'filter', 'scaling', 'bus'] as const;
+export type Part = (typeof PARTS)[number];
+
 export interface BenchOptions {
-  only: 'memory' | 'fanout' | 'all';
+  /** The parts to run (all of them unless --only). */
+  parts: Part[];
   connections: number;
   rooms: number;
   concurrency: number;
@@ -21,6 +28,28 @@ export interface BenchOptions {
   saturationDurationS: number;
   clientProcs: number;
   fanoutServers: ServerId[];
+  filterMessages: number;
+  filterRuns: number;
+  scalingWorkers: number[];
+  scalingRooms: number;
+  scalingMembers: number;
+  scalingClientProcs: number;
+  scalingRates: number[];
+  /** Bisection steps between the last sustained and the first unsustained rate. */
+  scalingRefine: number;
+  scalingWarmupS: number;
+  scalingDurationS: number;
+  scalingTailS: number;
+  scalingMaxP99Ms: number;
+  /** Extra series: a level or a text size besides the main one (basic, 100–200 B). */
+  scalingExtra: ScalingExtra[];
+  busModes: BusMode[];
+  busRooms: number;
+  busMembers: number;
+  busRate: number;
+  busWarmupS: number;
+  busDurationS: number;
+  busRuns: number;
   quick: boolean;
   quietWaitS: number;
   loopchatArgs: string[];
@@ -29,9 +58,31 @@ export interface BenchOptions {
   argv: string[];
 }
 
+export type ScalingExtra = 'strict' | 'heavy';
+
+/** A scaling series: one filter level and text size, stepped at each worker count. */
+export interface ScalingSeriesResult {
+  /** 'main' (basic, 100–200 B texts) or an extra. */
+  id: 'main' | ScalingExtra;
+  label: string;
+  filter: 'basic' | 'strict';
+  minBytes: number;
+  maxBytes: number;
+  termShare: number;
+  /** Steps per worker count, in the order they ran. */
+  steps: Record<string, ScalingStep[]>;
+}
+
+export interface ScalingStep {
+  result: ScalingResult;
+  sustained: boolean;
+  why: string;
+}
+
 /** A scenario that threw instead of producing figures (a crashed server, a failed connect). */
 export interface Failure {
-  server: ServerId;
+  /** A server id, or the part (filter, scaling, bus) for the newer scenarios. */
+  server: ServerId | string;
   scenario: string;
   error: string;
 }
@@ -50,5 +101,8 @@ export interface BenchResults {
   memory: Partial<Record<ServerId, MemoryResult[]>>;
   fanout: Partial<Record<ServerId, FanoutResult[]>>;
   saturation: Partial<Record<ServerId, SaturationStep[]>>;
+  filter?: FilterResult;
+  scaling: ScalingSeriesResult[];
+  bus: BusResult[];
   failures: Failure[];
 }

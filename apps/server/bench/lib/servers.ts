@@ -112,15 +112,26 @@ export interface StartOptions {
   args?: string[];
   /** Preload lib/gc-hook.js with --expose-gc: SIGUSR2 then runs a full GC (see forceGc). */
   gcHook?: boolean;
+  /** Extra environment (e.g. REDIS_URL of a private redis-server). */
+  env?: Record<string, string>;
+  /** A name for the log file, after the server id. */
+  tag?: string;
 }
 
 export async function startServer(kind: ServerKind, options: StartOptions = {}): Promise<RunningServer> {
   mkdirSync(TMP_DIR, { recursive: true });
-  const logPath = join(TMP_DIR, `${String(++serial).padStart(3, '0')}-${kind.id}.log`);
+  const tag = options.tag === undefined ? '' : `-${options.tag.replace(/[^\w.-]+/g, '_')}`;
+  const logPath = join(TMP_DIR, `${String(++serial).padStart(3, '0')}-${kind.id}${tag}.log`);
   const log = createWriteStream(logPath);
   // RATE_PER_SECOND too: early builds ignored `--rate` (commander named it `rate`, not
-  // `ratePerSecond`). Either way the welcome is checked below.
-  const env = kind.isLoopchat ? { ...process.env, RATE_PER_SECOND: '0' } : process.env;
+  // `ratePerSecond`). Either way the welcome is checked below. A REDIS_URL or WORKERS from
+  // the bench's own environment must not leak into a server under test (a shared Redis!):
+  // only what the scenario passes in `env`.
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env['REDIS_URL'];
+  delete env['WORKERS'];
+  if (kind.isLoopchat) env['RATE_PER_SECOND'] = '0';
+  Object.assign(env, options.env ?? {});
   const args = [...kind.args, ...(options.args ?? [])];
   const nodeFlags = options.gcHook === true ? ['--expose-gc', '--import', pathToFileURL(GC_HOOK).href] : [];
   // LOOPCHAT_BENCH_SERVER_FLAGS: extra node flags for the server under test (e.g. --cpu-prof).
@@ -259,24 +270,23 @@ function probeWelcome(port: number): Promise<Welcome> {
 }
 
 /** GET /stats from a loopchat server (a fresh connection, closed after). */
-export function fetchStats(server: RunningServer): Promise<LoopchatStats> {
+export async function fetchStats(server: RunningServer): Promise<LoopchatStats> {
+  return JSON.parse(await httpGet(server.httpPort, '/stats')) as LoopchatStats;
+}
+
+/** GET `path` on 127.0.0.1:`port`; rejects on a status other than 200. */
+export function httpGet(port: number, path: string, timeoutMs = 10_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: server.httpPort, path: '/stats', agent: false, timeout: 10_000 },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => {
-          try {
-            resolve(JSON.parse(body) as LoopchatStats);
-          } catch (err) {
-            reject(err as Error);
-          }
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('GET /stats timed out')));
+    const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        if (res.statusCode !== 200) reject(new Error(`GET ${path}: HTTP ${res.statusCode}: ${body.slice(0, 200)}`));
+        else resolve(body);
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
     req.on('error', reject);
     req.end();
   });

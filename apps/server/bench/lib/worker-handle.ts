@@ -5,6 +5,9 @@ import { track } from './children.js';
 import type { WorkerCommand, WorkerReply } from './messages.js';
 import { WORKERS_DIR } from './paths.js';
 
+/** The bench worker scripts under workers/. */
+export type WorkerScript = 'client-worker' | 'sender-worker' | 'room-worker';
+
 type ReplyOf<T extends WorkerReply['type']> = Extract<WorkerReply, { type: T }>;
 
 export class WorkerHandle {
@@ -13,7 +16,7 @@ export class WorkerHandle {
   #waiters: { type: WorkerReply['type']; resolve: (r: WorkerReply) => void; reject: (e: Error) => void }[] = [];
   #exitError: Error | null = null;
 
-  constructor(script: 'client-worker' | 'sender-worker', name: string) {
+  constructor(script: WorkerScript, name: string) {
     this.name = name;
     this.child = track(
       fork(join(WORKERS_DIR, `${script}.js`), [], {

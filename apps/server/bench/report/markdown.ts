@@ -6,6 +6,7 @@ import type { FanoutResult } from '../scenarios/fanout.js';
 import { MESSAGE_TEXT } from '../scenarios/fanout.js';
 import { QUIET_PERCENT } from '../lib/quiet.js';
 import { BENCH_LOOPCHAT_ARGS } from '../lib/loopchat-args.js';
+import { clusterCheckLines, renderBus, renderFilter, renderScaling } from './cluster.js';
 
 /** Figures quoted in the foundation issue, measured on this machine type. */
 const REFERENCE: { server: string; kib: string; us: string }[] = [
@@ -47,18 +48,25 @@ export function renderMarkdown(r: BenchResults): string {
   );
   const extra = o.loopchatArgs.length > 0 ? ` ${o.loopchatArgs.join(' ')}` : '';
   p(
-    `- loopchat runs with its defaults plus \`--tcp-port 0 --http-port 0 --rate 0 ${BENCH_LOOPCHAT_ARGS.join(' ')}${extra}\`: no rate limit (the bench sender sends hundreds of messages a second on one connection) ` +
+    `- For memory and fan-out, loopchat runs with its defaults plus \`--tcp-port 0 --http-port 0 --rate 0 ${BENCH_LOOPCHAT_ARGS.join(' ')}${extra}\`: no rate limit (the bench sender sends hundreds of messages a second on one connection) ` +
       'and no moderation filter (its flood heuristic would reject that sender; it costs per message, not per delivery; and the tables it builds at startup leave ~17 MB of freed heap resident that the first connections would reuse, so they would look cheaper than they are).',
   );
+  if (o.parts.some((part) => part === 'filter' || part === 'scaling' || part === 'bus'))
+    p(
+      '- The filter, scaling and bus parts (issue 3) choose their own loopchat flags (`--workers`, `--filter`, the flood rule), given in their sections; `--loopchat-args` does not apply to them.',
+    );
   if (o.quick) p('- **Quick (smoke) run**: small sizes; the figures are not comparable with a full run.');
   p();
 
-  if (o.only !== 'fanout') renderMemory(r, p);
-  if (o.only !== 'memory') {
+  if (o.parts.includes('memory')) renderMemory(r, p);
+  if (o.parts.includes('fanout')) {
     renderFanout(r, p);
     renderSaturation(r, p);
   }
-  renderReference(r, p);
+  if (o.parts.includes('filter')) renderFilter(r, p);
+  if (o.parts.includes('scaling')) renderScaling(r, p);
+  if (o.parts.includes('bus')) renderBus(r, p);
+  if (o.parts.includes('memory') || o.parts.includes('fanout')) renderReference(r, p);
   renderChecks(r, p);
   return `${out.join('\n')}\n`;
 }
@@ -319,7 +327,7 @@ function renderReference(r: BenchResults, p: Print): void {
   const us = (id: ServerId): number => median((r.fanout[id] ?? []).map((x) => x.serverCpuUsPerDelivery));
   const verdict = (value: number, goal: number): string =>
     !Number.isFinite(value) ? 'not measured' : value <= goal ? 'met' : '**not met**';
-  if (r.options.only !== 'fanout') {
+  if (r.options.parts.includes('memory')) {
     rows.push(
       `| loopchat TCP, KiB / idle conn | ${fixed(kib('loopchat-tcp'), 2)} | ≤ ${GOALS.tcpKiB} | ${verdict(kib('loopchat-tcp'), GOALS.tcpKiB)} |`,
     );
@@ -327,7 +335,7 @@ function renderReference(r: BenchResults, p: Print): void {
       `| loopchat WebSocket, KiB / idle conn | ${fixed(kib('loopchat-ws'), 2)} | ≤ ${GOALS.wsKiB} | ${verdict(kib('loopchat-ws'), GOALS.wsKiB)} |`,
     );
   }
-  if (r.options.only !== 'memory') {
+  if (r.options.parts.includes('fanout')) {
     rows.push(
       `| loopchat TCP, µs / delivery at ${rate(r.options.rate)}/s | ${fixed(us('loopchat-tcp'), 2)} | ≤ ${GOALS.usPerDelivery.toFixed(1)} | ${verdict(us('loopchat-tcp'), GOALS.usPerDelivery)} |`,
     );
@@ -398,6 +406,7 @@ function renderChecks(r: BenchResults, p: Print): void {
       );
     }
   }
+  lines.push(...clusterCheckLines(r));
   for (const f of r.failures) lines.push(`- ${f.scenario}, ${f.server}: **failed**: ${f.error}`);
   if (lines.length === 0) p('All checks passed.');
   else for (const line of lines.slice(0, 200)) p(escapeLine(line));

@@ -1,0 +1,113 @@
+/**
+ * The moderation filter's cost per message, on one core, with nothing else in the way:
+ * loopchat's measureFilterCost (apps/server/src/moderation/filter-cost.ts) times each
+ * check() of a generated chat corpus (mostly clean ~100-character sentences, some with
+ * listed terms, some obfuscated: leetspeak, spacing, look-alikes, zero-width, fullwidth)
+ * against the shipped term list, after a JIT warm-up. Run in a child process of its own
+ * (workers/filter-cost-worker.ts), a few times per level; the median run is reported.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { track } from '../lib/children.js';
+import { machineCpu } from '../lib/proc.js';
+import { nowUs } from '../lib/clock.js';
+import { WORKERS_DIR } from '../lib/paths.js';
+import { QUIET_PERCENT, waitForQuiet } from '../lib/quiet.js';
+
+export type FilterLevel = 'basic' | 'strict';
+
+export interface FilterOptions {
+  levels: FilterLevel[];
+  messages: number;
+  runs: number;
+  quietWaitS: number;
+}
+
+export interface FilterRun {
+  level: FilterLevel;
+  run: number;
+  p50us: number;
+  p99us: number;
+  meanus: number;
+  maxus: number;
+  messagesPerSecond: number;
+  verdicts: { allow: number; mask: number; reject: number };
+  /** CPU of the measuring process ÷ its wall time over the run (≈ 1 when it had its core). */
+  cpuShare: number;
+}
+
+export interface FilterResult {
+  messages: number;
+  runs: FilterRun[];
+  /** CPU other processes used during the measurement, % of one core. */
+  otherLoadPercent: number;
+  problems: string[];
+  warnings: string[];
+}
+
+interface Line {
+  level: FilterLevel;
+  run: number;
+  cost: Omit<FilterRun, 'level' | 'run' | 'cpuShare'>;
+  cpuUs: number;
+  wallUs: number;
+}
+
+export async function runFilter(opts: FilterOptions): Promise<FilterResult> {
+  const warnings: string[] = [];
+  const problems: string[] = [];
+  const quiet = await waitForQuiet(opts.quietWaitS);
+  if (quiet.busyPercent > QUIET_PERCENT)
+    warnings.push(
+      `machine still ${quiet.busyPercent.toFixed(0)} % busy after waiting ${quiet.waitedS.toFixed(0)} s for quiet`,
+    );
+  const machine0 = machineCpu();
+  const runner0 = process.cpuUsage();
+  const t0 = nowUs();
+  const child = track(
+    spawn(
+      process.execPath,
+      [join(WORKERS_DIR, 'filter-cost-worker.js'), opts.levels.join(','), String(opts.messages), String(opts.runs)],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
+  );
+  const runs: FilterRun[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let childCpuS = NaN;
+  createInterface({ input: child.stdout! }).on('line', (text) => {
+    const line = JSON.parse(text) as Line | { totalCpuUs: number };
+    if ('totalCpuUs' in line) {
+      childCpuS = line.totalCpuUs / 1e6;
+      return;
+    }
+    runs.push({ ...line.cost, level: line.level, run: line.run, cpuShare: line.cpuUs / line.wallUs });
+  });
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.once('close', (c, s) => resolve([c, s])),
+  );
+  const wallS = (nowUs() - t0) / 1e6;
+  const busyS = machineCpu().busy - machine0.busy;
+  const runnerS = process.cpuUsage(runner0);
+  const oursS = (Number.isFinite(childCpuS) ? childCpuS : wallS) + (runnerS.user + runnerS.system) / 1e6;
+  const otherLoadPercent = Math.max(0, ((busyS - oursS) / wallS) * 100);
+  if (code !== 0) problems.push(`filter-cost worker exited with ${signal ?? code}: ${stderr.trim().slice(0, 500)}`);
+  if (runs.length !== opts.levels.length * opts.runs)
+    problems.push(`expected ${opts.levels.length * opts.runs} runs, got ${runs.length}`);
+  for (const r of runs) {
+    const total = r.verdicts.allow + r.verdicts.mask + r.verdicts.reject;
+    if (total !== opts.messages) problems.push(`${r.level} run ${r.run}: ${total} verdicts for ${opts.messages} messages`);
+    if (r.cpuShare < 0.9)
+      warnings.push(`${r.level} run ${r.run}: the measuring process had ${(r.cpuShare * 100).toFixed(0)} % of a core`);
+  }
+  if (otherLoadPercent > QUIET_PERCENT)
+    warnings.push(`other processes used ${otherLoadPercent.toFixed(0)} % of a core during the filter measurement`);
+  return { messages: opts.messages, runs, otherLoadPercent, problems, warnings };
+}
+
+/** The run with the median mean cost, per level. */
+export function medianRun(result: FilterResult, level: FilterLevel): FilterRun | undefined {
+  const runs = result.runs.filter((r) => r.level === level).sort((a, b) => a.meanus - b.meanus);
+  return runs[Math.floor(runs.length / 2)];
+}

@@ -1,0 +1,41 @@
+/**
+ * Measures the moderation filter's cost per message with loopchat's own measureFilterCost
+ * (apps/server/src/moderation/filter-cost.ts), in a process of its own so the bench runner's
+ * heap and JIT state do not mix in. Usage (the runner spawns it):
+ *
+ *   node filter-cost-worker.js <level>[,<level>…] <messages> <runs>
+ *
+ * Prints one JSON line per run: { level, run, cost, cpuUs, wallUs }, then { totalCpuUs }.
+ */
+import { pathToFileURL } from 'node:url';
+import { LOOPCHAT_MODERATION } from '../lib/paths.js';
+
+interface FilterCost {
+  p50us: number;
+  p99us: number;
+  meanus: number;
+  maxus: number;
+  messagesPerSecond: number;
+  verdicts: { allow: number; mask: number; reject: number };
+}
+type Measure = (options: { level: 'basic' | 'strict'; messages: number; seed?: number }) => FilterCost;
+
+const [levelsArg = 'basic,strict', messagesArg = '100000', runsArg = '3'] = process.argv.slice(2);
+const moderation = (await import(pathToFileURL(LOOPCHAT_MODERATION).href)) as { measureFilterCost?: Measure };
+if (typeof moderation.measureFilterCost !== 'function')
+  throw new Error(`${LOOPCHAT_MODERATION} exports no measureFilterCost (build the server first: npx tsc -b)`);
+const measure = moderation.measureFilterCost;
+
+for (let run = 1; run <= Number(runsArg); run++) {
+  for (const level of levelsArg.split(',') as ('basic' | 'strict')[]) {
+    const cpu0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    // The same corpus every run (seed 1): runs differ only by what the machine did.
+    const cost = measure({ level, messages: Number(messagesArg) });
+    const wallUs = Number(process.hrtime.bigint() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    process.stdout.write(`${JSON.stringify({ level, run, cost, cpuUs: cpu.user + cpu.system, wallUs })}\n`);
+  }
+}
+const total = process.cpuUsage();
+process.stdout.write(`${JSON.stringify({ totalCpuUs: total.user + total.system })}\n`);
