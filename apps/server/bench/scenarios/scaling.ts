@@ -418,17 +418,17 @@ export class ScalingSeries {
     if (viewAfter.workers.length !== this.workers)
       problems.push(`/stats after the phase answered for ${viewAfter.workers.length} of ${this.workers} workers`);
     if (statsErrors.length > 0) warnings.push(`${statsErrors.length} /stats samples failed: ${statsErrors[0]}`);
+    const loop = loadWindows(loopSamples, startUs);
     const slowest = maxOf(loopSamples.map((l) => l.waitMs));
     if (slowest > 1000)
       warnings.push(
-        `GET /stats took up to ${(slowest / 1000).toFixed(1)} s to answer under this load (event-loop delay max ${maxOf(loopSamples.map((l) => l.maxMs)).toFixed(0)} ms)`,
+        `GET /stats took up to ${(slowest / 1000).toFixed(1)} s to answer under this load (event-loop delay max ${loop.maxMs.toFixed(0)} ms)`,
       );
     const blind = loopSamples.filter((l) => l.waitMs > 1000 && l.maxMs === 0);
     if (blind.length > 0)
       warnings.push(
         `loopchat reported an event-loop delay of 0 ms in ${blind.length} /stats answer(s) that took over 1 s: its 5 s window held no samples (timers starved), so the loop p99 of this step means nothing`,
       );
-    const loop = loadWindows(loopSamples, startUs);
     if (!loop.clean && loadEndUs - startUs >= 2 * LOOP_WINDOW_US)
       warnings.push(
         'no worker showed a 5 s event-loop window that began after the load did: the loop figures may include the time before this step',
