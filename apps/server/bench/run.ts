@@ -72,8 +72,8 @@ const extras = (value: string): ScalingExtra[] => {
   if (value === 'none' || value === '') return [];
   const list = value.split(',').map((v) => v.trim()) as ScalingExtra[];
   for (const x of list)
-    if (x !== 'strict' && x !== 'heavy')
-      throw new InvalidArgumentError(`unknown extra series '${x}' (strict, heavy or none).`);
+    if (x !== 'strict' && x !== 'heavy' && x !== 'classifier')
+      throw new InvalidArgumentError(`unknown extra series '${x}' (strict, heavy, classifier or none).`);
   return list;
 };
 const serverList =
@@ -128,7 +128,7 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--scaling-max-p99 <ms>', 'latency p99 above which a scaling step is not sustained', positiveNumber, 500)
     .option(
       '--scaling-extra <list>',
-      "extra scaling series: 'strict' (--filter strict) and/or 'heavy' (1–2 KB texts), or 'none'",
+      "extra scaling series: 'strict' (--filter strict), 'heavy' (1–2 KB texts), 'classifier' (--filter-classifier-us 1000), or 'none'",
       extras,
     )
     .option('--bus-modes <list>', `bus deployments (${BUS_MODES.join(',')})`, busModes, BUS_MODES)
@@ -427,6 +427,7 @@ export const SCALING_SERIES: Record<'main' | ScalingExtra, Omit<ScalingSeriesRes
     id: 'main',
     label: 'basic filter, 100–200 B texts',
     filter: 'basic',
+    classifierUs: 0,
     minBytes: 100,
     maxBytes: 200,
     termShare: 0.25,
@@ -436,6 +437,7 @@ export const SCALING_SERIES: Record<'main' | ScalingExtra, Omit<ScalingSeriesRes
     id: 'strict',
     label: 'strict filter, 100–200 B clean texts',
     filter: 'strict',
+    classifierUs: 0,
     minBytes: 100,
     maxBytes: 200,
     termShare: 0,
@@ -445,10 +447,21 @@ export const SCALING_SERIES: Record<'main' | ScalingExtra, Omit<ScalingSeriesRes
     id: 'heavy',
     label: 'basic filter, 1–2 KB texts (heavier per message)',
     filter: 'basic',
+    classifierUs: 0,
     minBytes: 1000,
     maxBytes: 2000,
     termShare: 0.25,
     rateScale: 0.25,
+  },
+  classifier: {
+    id: 'classifier',
+    label: 'basic filter + 1 ms simulated classifier, 100–200 B texts (CPU-heavy moderation)',
+    filter: 'basic',
+    classifierUs: 1000,
+    minBytes: 100,
+    maxBytes: 200,
+    termShare: 0.25,
+    rateScale: 1 / 32,
   },
 };
 
@@ -478,6 +491,7 @@ async function runScalingPart(o: BenchOptions, results: BenchResults): Promise<v
       warmupS: o.scalingWarmupS,
       tailS: o.scalingTailS,
       filter: def.filter,
+      classifierUs: def.classifierUs,
       minBytes: def.minBytes,
       maxBytes: def.maxBytes,
       termShare: def.termShare,

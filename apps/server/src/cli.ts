@@ -94,6 +94,13 @@ const OPTIONS: [keyof Config, string, string, Kind, string][] = [
     'moderation: messages per sender per flood window',
   ],
   ['filterFloodWindowMs', '--filter-flood-window-ms <ms>', 'FILTER_FLOOD_WINDOW_MS', 'int', 'moderation: the flood window'],
+  [
+    'filterClassifierUs',
+    '--filter-classifier-us <us>',
+    'FILTER_CLASSIFIER_US',
+    'int',
+    'experiments: CPU µs of a simulated classifier per message (0 = none)',
+  ],
 ];
 
 /** Read from the environment only: never a flag, so it stays out of `ps` and shell history. */
@@ -102,6 +109,7 @@ const ENV_ONLY: [keyof Config, string][] = [
   ['redisClusterNodes', 'REDIS_CLUSTER_NODES'],
   ['authSecret', 'AUTH_SECRET'],
   ['authPublicKey', 'AUTH_PUBLIC_KEY'],
+  ['adminToken', 'ADMIN_TOKEN'],
 ];
 
 const PARSERS: Record<Kind, (value: string) => unknown> = {

@@ -74,6 +74,11 @@ export interface Config {
   filterFloodMax: number;
   /** The flood rule's window. @default 10000 */
   filterFloodWindowMs: number;
+  /**
+   * Experiments only: CPU µs of a simulated per-message classifier run after the rules
+   * (moderation/classifier-stand-in.ts), to study cluster scaling with CPU-heavy moderation. @default 0
+   */
+  filterClassifierUs: number;
   /** Redis for multi-host mode (from the environment only: it may hold a password). @default '' */
   redisUrl: string;
   /**
@@ -86,6 +91,11 @@ export interface Config {
   authSecret: string;
   /** PEM public key for ES256 user tokens (environment only). @default '' */
   authPublicKey: string;
+  /**
+   * Bearer token for the /admin HTTP API (environment only: ADMIN_TOKEN). Unset, the admin
+   * routes do not exist at all. @default ''
+   */
+  adminToken: string;
   /**
    * Browser origins allowed to open a WebSocket (`Origin` header), besides the server's own
    * (same host). Non-browser clients send no Origin and are not affected. @default []
@@ -123,10 +133,12 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   presenceMaxMembers: 500,
   filterFloodMax: 10,
   filterFloodWindowMs: 10_000,
+  filterClassifierUs: 0,
   redisUrl: '',
   redisClusterNodes: Object.freeze([]),
   authSecret: '',
   authPublicKey: '',
+  adminToken: '',
   allowedOrigins: Object.freeze([]),
 });
 
@@ -177,12 +189,16 @@ export function resolveConfig(overrides: Partial<Config> = {}): Readonly<Config>
   int(c, 'presenceMaxMembers', 0, 10_000_000);
   int(c, 'filterFloodMax', 1, 1000);
   int(c, 'filterFloodWindowMs', 1, 3_600_000);
+  int(c, 'filterClassifierUs', 0, 100_000);
   if (typeof c.authSecret !== 'string' || (c.authSecret !== '' && Buffer.byteLength(c.authSecret) < 32)) {
     fail('AUTH_SECRET must be at least 32 bytes (HS256 needs a key as long as its hash)');
   }
   if (c.authSecret !== '' && c.authPublicKey !== '') fail('set AUTH_SECRET or AUTH_PUBLIC_KEY, not both');
   if (typeof c.authPublicKey !== 'string' || (c.authPublicKey !== '' && !c.authPublicKey.includes('BEGIN PUBLIC KEY'))) {
     fail('AUTH_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----)');
+  }
+  if (typeof c.adminToken !== 'string' || (c.adminToken !== '' && Buffer.byteLength(c.adminToken) < 16)) {
+    fail('ADMIN_TOKEN must be at least 16 bytes (it guards kick, close and notice)');
   }
   if (
     !Array.isArray(c.allowedOrigins) ||

@@ -13,8 +13,11 @@ import type { Config } from './config.js';
 import type { ServerContext } from './core/context.js';
 import { createAuthenticator } from './core/auth.js';
 import { FlushScheduler } from './core/flush-scheduler.js';
+import { ReadThrottle } from './core/read-throttle.js';
 import { startHousekeeping } from './core/housekeeping.js';
 import { Hub } from './core/hub.js';
+import { runAdminCommand } from './core/admin-commands.js';
+import { SessionRegistry } from './core/session-registry.js';
 import { Stats } from './core/stats.js';
 import type { IpcBus } from './bus/ipc-bus.js';
 import { createHttpApp } from './http/app.js';
@@ -54,6 +57,7 @@ export async function startServer(
     codec: createClientCodec({ maxTextLength: config.maxTextLength }),
     hub: new Hub(config, stats, bus),
     flusher: new FlushScheduler(),
+    readThrottle: new ReadThrottle(),
     stats,
     limiter: new ConnectionLimiter(config),
     auth: createAuthenticator(config),
@@ -61,10 +65,11 @@ export async function startServer(
       level: config.filter,
       floodMax: config.filterFloodMax,
       floodWindowMs: config.filterFloodWindowMs,
+      classifierUs: config.filterClassifierUs,
       ...(config.filterTerms === '' ? {} : { terms: loadTermsFile(config.filterTerms) }),
     }),
     log,
-    sessions: new Set(),
+    sessions: new SessionRegistry(),
     shuttingDown: false,
   };
 
@@ -73,7 +78,11 @@ export async function startServer(
   const http = createHttpApp(ctx, metrics, options.cluster);
   if (options.cluster !== undefined) {
     options.cluster.collector = (what) =>
-      what === 'stats' ? Promise.resolve(collectStats(ctx)) : metrics.getMetricsAsJSON();
+      typeof what === 'object'
+        ? Promise.resolve(runAdminCommand(ctx, what))
+        : what === 'stats'
+          ? Promise.resolve(collectStats(ctx))
+          : metrics.getMetricsAsJSON();
   }
   const wss = attachWebSocket(http.server, ctx);
 

@@ -286,6 +286,8 @@ describe('/stats and /metrics in cluster mode (filter basic: each worker moderat
       workers?: number;
       connections: { total: number; tcp: number; ws: number };
       nicks: number;
+      workerSlots?: number;
+      primary?: { rssBytes: number; eventLoopDelayMs: { p99: number } } | null;
       perWorker?: WorkerStats[];
     };
     // Connections closed by connectOn's misplaced attempts may still be counted for a moment.
@@ -303,9 +305,13 @@ describe('/stats and /metrics in cluster mode (filter basic: each worker moderat
       expect(s, 'GET /stats is the cluster-wide view').toMatchObject({
         mode: 'cluster',
         workers: 2,
+        workerSlots: 2,
         connections: { total: 3, tcp: 2, ws: 1 },
         nicks: 3,
       });
+      // The primary sequences every message: its own loop and memory are reported too.
+      expect(s.primary?.rssBytes).toBeGreaterThan(0);
+      expect(s.primary?.eventLoopDelayMs.p99).toBeGreaterThanOrEqual(0);
       expect(s.perWorker).toHaveLength(2);
       const perWorker = s.perWorker!;
       expect(perWorker.map((x) => x.pid).sort()).toEqual([...pids.values()].sort());
@@ -346,6 +352,7 @@ describe('/stats and /metrics in cluster mode (filter basic: each worker moderat
     // aggregation sums them, so one room spanning 2 workers counts 2.
     const text = (await httpGet(cluster.httpPort, '/metrics')).body;
     expect(metricValue(text, 'loopchat_rooms')).toBe(1);
+    expect(metricValue(text, 'loopchat_primary_resident_memory_bytes')).toBeGreaterThan(0);
   });
 });
 

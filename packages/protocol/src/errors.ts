@@ -34,6 +34,7 @@ export const ErrorCodes = {
   idle_timeout: 'nothing received within the idle timeout; the connection is closed',
   server_full: 'the server is at its connection limit; the connection is closed',
   too_many_connections: 'too many connections from this address; the connection is closed',
+  kicked: 'an administrator disconnected this connection; the connection is closed',
   shutdown: 'the server is shutting down; reconnect later (or to another instance)',
   unavailable: 'the server cannot reach its message bus right now; the frame was not processed, retry shortly',
   internal: 'unexpected server error; the frame was not processed',

@@ -137,6 +137,18 @@ export interface PingFrame {
   type: 'ping';
 }
 
+/**
+ * A notice from the server's operators (admin API), to everyone or to one room's members.
+ * Informational: nothing answers it. Also sent, with `room`, just before a room is closed.
+ */
+export interface NoticeFrame {
+  type: 'notice';
+  text: string;
+  /** Set when the notice concerns one room (sent to its members only). */
+  room?: string;
+  ts: number;
+}
+
 export interface ErrorFrame {
   type: 'error';
   code: string;
@@ -155,4 +167,5 @@ export type ServerFrame =
   | RoomsFrame
   | PongFrame
   | PingFrame
+  | NoticeFrame
   | ErrorFrame;

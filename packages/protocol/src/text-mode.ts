@@ -142,6 +142,9 @@ export function renderText(frame: ServerFrame, viewer?: string): string {
       return '* pong\n';
     case 'ping':
       return '';
+    case 'notice':
+      // Operators' text, but shown on a terminal all the same: sanitized like anyone's.
+      return frame.room === undefined ? `* notice: ${s(frame.text)}\n` : `* [${frame.room}] notice: ${s(frame.text)}\n`;
     case 'error':
       return `! ${frame.code}: ${s(frame.message)}\n`;
   }

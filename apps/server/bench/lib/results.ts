@@ -58,7 +58,7 @@ export interface BenchOptions {
   argv: string[];
 }
 
-export type ScalingExtra = 'strict' | 'heavy';
+export type ScalingExtra = 'strict' | 'heavy' | 'classifier';
 
 /** A scaling series: one filter level and text size, stepped at each worker count. */
 export interface ScalingSeriesResult {
@@ -66,6 +66,8 @@ export interface ScalingSeriesResult {
   id: 'main' | ScalingExtra;
   label: string;
   filter: 'basic' | 'strict';
+  /** µs of the simulated classifier per message (--filter-classifier-us), 0 for none. */
+  classifierUs: number;
   minBytes: number;
   maxBytes: number;
   termShare: number;

@@ -35,6 +35,8 @@ export interface ScalingOptions {
    */
   tailS: number;
   filter: 'basic' | 'strict';
+  /** µs of the simulated classifier per message (--filter-classifier-us). */
+  classifierUs: number;
   /** Text sizes, bytes (ASCII), and the share with listed terms. */
   minBytes: number;
   maxBytes: number;
@@ -134,7 +136,7 @@ interface CpuSample {
 }
 
 /** The loopchat flags of a scaling series (besides ports and `--rate 0`). */
-export function scalingArgs(workers: number, filter: string): string[] {
+export function scalingArgs(workers: number, filter: string, classifierUs = 0): string[] {
   // The flood rule must not reject a member sending a few messages a second.
   return [
     '--workers',
@@ -145,6 +147,8 @@ export function scalingArgs(workers: number, filter: string): string[] {
     '1000',
     '--filter-flood-window-ms',
     '1000',
+    '--filter-classifier-us',
+    String(classifierUs),
   ];
 }
 
@@ -196,7 +200,7 @@ export class ScalingSeries {
       await waitForQuiet(opts.quietWaitS);
       const startUs = nowUs();
       server = await startServer(SERVER_KINDS['loopchat-tcp'], {
-        args: scalingArgs(workers, opts.filter),
+        args: scalingArgs(workers, opts.filter, opts.classifierUs),
         tag: `scaling-w${workers}-${opts.filter}`,
       });
       const total = opts.rooms * opts.members;

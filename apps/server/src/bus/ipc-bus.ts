@@ -140,6 +140,12 @@ export class IpcBus implements Bus {
     for (const item of m.items) this.#apply(item);
   }
 
+  #take(rid: number): Pending | undefined {
+    const pending = this.#pending.get(rid);
+    if (pending !== undefined) this.#pending.delete(rid);
+    return pending;
+  }
+
   #apply(item: PrimaryItem): void {
     if ('ev' in item) {
       const sink = this.#sink!;
@@ -147,11 +153,11 @@ export class IpcBus implements Bus {
       if (event.t === 'msg') sink.onMessage(event.msg);
       else if (event.t === 'presence') sink.onPresence(event.p);
       else sink.onDm(event.dm);
+      if (item.rid !== undefined && event.t === 'msg') this.#take(item.rid)?.resolve(event.msg as never);
       return;
     }
-    const pending = this.#pending.get(item.rid);
+    const pending = this.#take(item.rid);
     if (pending === undefined) return;
-    this.#pending.delete(item.rid);
     if ('ok' in item) pending.resolve(item.ok as never);
     else pending.reject(item.err === 'too_many_rooms' ? new RoomLimitError() : new Error(`primary: ${item.err}`));
   }

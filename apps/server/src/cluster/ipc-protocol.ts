@@ -8,6 +8,7 @@
 import type { Id, MsgFrame } from '@loopchat/protocol';
 import type { RoomSummary } from '../bus/bus.js';
 import type { BusEvent } from '../bus/chat-state.js';
+import type { AdminCommand } from '../core/admin-commands.js';
 
 export type WorkerRequest =
   | { op: 'claim'; rid: number; nick: string }
@@ -22,12 +23,20 @@ export type WorkerRequest =
   /** Ask the primary to gather something from every worker (cluster-wide /stats, /metrics). */
   | { op: 'gather'; rid: number; what: GatherKind };
 
-export type GatherKind = 'stats' | 'metrics';
+/** An AdminCommand is run by every worker and answered like stats (http/admin.ts merges them). */
+export type GatherKind = 'stats' | 'metrics' | AdminCommand;
 
 export type ResponseValue = boolean | number | MsgFrame | MsgFrame[] | string[] | RoomSummary[] | unknown;
 
+/**
+ * An event may also answer a request: the sender's own worker gets its published message
+ * once, as the event for its local members carrying the publish's `rid`, not a second time
+ * as the answer (that halved what the sender's worker parses and the primary serializes).
+ */
 export type PrimaryItem =
-  { rid: number; ok: ResponseValue } | { rid: number; err: 'too_many_rooms' | 'no_room' | 'failed' } | { ev: BusEvent };
+  | { rid: number; ok: ResponseValue }
+  | { rid: number; err: 'too_many_rooms' | 'no_room' | 'failed' }
+  | { ev: BusEvent; rid?: number };
 
 /** worker → primary */
 export type ToPrimary =

@@ -18,6 +18,8 @@ import { Gauge, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { ChatState, type BusEvent } from '../bus/chat-state.js';
 import type { Config } from '../config.js';
+import { loopDelayMs } from '../http/loop-delay.js';
+import { loopDelayGauge } from '../http/metrics.js';
 import type { GatherKind, PrimaryItem, ToPrimary, ToWorker, WorkerRequest } from './ipc-protocol.js';
 import { isLoopchatMessage } from './ipc-protocol.js';
 
@@ -63,6 +65,8 @@ export function startPrimary(
   }));
   const gathers = new Map<number, { results: unknown[]; waiting: number; done: () => void }>();
   let nextCid = 1;
+  /** The publish being sequenced right now, until its event for the sender's worker carries the answer. */
+  let unansweredPub: { owner: string; rid: number } | undefined;
   let shuttingDown = false;
   let announced = false;
   const ports = fixedPorts;
@@ -75,6 +79,19 @@ export function startPrimary(
   /** Pending restarts: ref'd, so a primary whose workers all died stays up to restart them. */
   const restarts = new Set<NodeJS.Timeout>();
   const primaryMetrics = new Registry();
+  loopDelayGauge(
+    primaryMetrics,
+    'loopchat_primary_event_loop_delay_seconds',
+    "The cluster primary's event-loop delay over the last 5 s window, by quantile",
+  );
+  new Gauge({
+    name: 'loopchat_primary_resident_memory_bytes',
+    help: "The cluster primary's resident set size",
+    registers: [primaryMetrics],
+    collect() {
+      this.set(process.memoryUsage().rss);
+    },
+  });
   new Gauge({
     name: 'loopchat_rooms',
     help: 'Rooms that exist in the cluster (with members or retained history)',
@@ -141,8 +158,15 @@ export function startPrimary(
       case 'leave':
         return state.leave(r.room, r.nick);
       case 'pub': {
+        // route() attaches the rid to the event for the sender's worker (it has the sender
+        // as a member); only if it had no member left does the answer travel on its own.
+        unansweredPub = { owner, rid: r.rid };
         const msg = state.publish(r.room, r.from, r.text, r.id);
-        return msg === undefined ? fail(owner, r.rid, 'no_room') : reply(owner, r.rid, msg);
+        const stillUnanswered = unansweredPub !== undefined;
+        unansweredPub = undefined;
+        if (msg === undefined) return fail(owner, r.rid, 'no_room');
+        if (stillUnanswered) reply(owner, r.rid, msg);
+        return;
       }
       case 'dm':
         return reply(owner, r.rid, state.dm(r.from, r.to, r.text, r.id) ?? null);
@@ -155,10 +179,25 @@ export function startPrimary(
       case 'gather':
         return void gather(r.what).then(async (results) => {
           if (r.what === 'metrics') results.push(await primaryMetrics.getMetricsAsJSON());
-          else results.push({ primary: { rooms: state.roomCount, workers: slots.length } });
+          else if (r.what === 'stats') results.push({ primary: primaryStats(results.length) });
           reply(owner, r.rid, results);
         });
     }
+  }
+
+  /**
+   * The primary's own line in /stats: its event loop sequences every message of the
+   * cluster, so its delay belongs beside the workers'; `answered` < `workers` says that a
+   * worker was starting, restarting or too slow to answer within GATHER_TIMEOUT_MS.
+   */
+  function primaryStats(answered: number) {
+    return {
+      rooms: state.roomCount,
+      workers: slots.length,
+      answered,
+      rssBytes: process.memoryUsage().rss,
+      eventLoopDelayMs: loopDelayMs(),
+    };
   }
 
   /** Asks every live worker for its stats or metrics; waits at most GATHER_TIMEOUT_MS. */
@@ -181,7 +220,12 @@ export function startPrimary(
   }
 
   function route(owner: string, event: BusEvent): void {
-    push(owner, { ev: event });
+    if (unansweredPub?.owner === owner && event.t === 'msg') {
+      push(owner, { ev: event, rid: unansweredPub.rid });
+      unansweredPub = undefined;
+    } else {
+      push(owner, { ev: event });
+    }
   }
 
   function reply(owner: string, rid: number, ok: unknown): void {

@@ -6,7 +6,8 @@ import type { ModerationFilter } from '../moderation/index.js';
 import type { ConnectionLimiter } from '../transports/connection-limiter.js';
 import type { FlushScheduler } from './flush-scheduler.js';
 import type { Hub } from './hub.js';
-import type { Session } from './session.js';
+import type { ReadThrottle } from './read-throttle.js';
+import type { SessionRegistry } from './session-registry.js';
 import type { Stats } from './stats.js';
 
 /** What every session of one server shares; one per server instance (tests run several per process). */
@@ -15,6 +16,8 @@ export interface ServerContext {
   readonly codec: ClientCodec;
   readonly hub: Hub;
   readonly flusher: FlushScheduler;
+  /** How much client input one event-loop turn handles (read-side backpressure). */
+  readonly readThrottle: ReadThrottle;
   readonly stats: Stats;
   readonly limiter: ConnectionLimiter;
   /** Moderation for every room message and DM, run on this process's event loop. */
@@ -22,8 +25,8 @@ export interface ServerContext {
   /** Token checks at hello; undefined when auth is off (anonymous nicks). */
   readonly auth: Authenticator | undefined;
   readonly log: Logger;
-  /** Every open session, for housekeeping, /stats and shutdown. */
-  readonly sessions: Set<Session>;
+  /** Every open session, for housekeeping, /stats, shutdown and the admin connection list. */
+  readonly sessions: SessionRegistry;
   /** Set once a graceful shutdown begins: new connections are refused. */
   shuttingDown: boolean;
 }

@@ -76,6 +76,17 @@ export class Hub implements BusSink {
     this.bus.leave(room.name, session.nick!);
   }
 
+  /**
+   * Takes every local member out of `room` at once (admin close). All leave locally before
+   * any leaves on the bus, so they hear no presence about each other on the way out.
+   */
+  evict(room: Room): Session[] {
+    const members = [...room.members];
+    for (const member of members) this.#removeMember(member, room);
+    for (const member of members) this.bus.leave(room.name, member.nick!);
+    return members;
+  }
+
   publish(sender: Session, room: Room, text: string, id: Id | undefined): Promise<MsgFrame> {
     return this.bus.publish(room.name, sender.nick!, text, id);
   }

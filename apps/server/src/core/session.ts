@@ -29,6 +29,7 @@ import type { ServerContext } from './context.js';
 import { EncodedFrame, WireFormat } from './encoded-frame.js';
 import { dispatch } from './handlers.js';
 import type { Grant } from './auth.js';
+import type { ReadWaiter } from './read-throttle.js';
 import type { Room } from './room.js';
 import { bump, type TransportName } from './stats.js';
 
@@ -50,7 +51,7 @@ const WS_CLOSE_CODES: Partial<Record<ErrorCode, number>> = {
   too_many_connections: 1013,
 };
 
-export class Session implements LineSink {
+export class Session implements LineSink, ReadWaiter {
   readonly ctx: ServerContext;
   readonly socket: Socket;
   /** The ws wrapper for WebSocket sessions (parsing, control frames); null for TCP. */
@@ -79,6 +80,12 @@ export class Session implements LineSink {
   #held: string[] | null = null;
   /** Answers to bus requests, in request order; null while none is pending. */
   #answers: { done: boolean; run: () => void }[] | null = null;
+  /**
+   * Input received after this turn's read budget was spent (read-throttle.ts), with reads
+   * paused until it is handled: one TCP chunk, or the WebSocket messages of one chunk
+   * (null stands for a binary message).
+   */
+  #waitingInput: Buffer | (string | null)[] | null = null;
   #quitting = false;
   /** True while an answer runs: its own frames go out at once. */
   #answering = false;
@@ -132,6 +139,52 @@ export class Session implements LineSink {
     this.ctx.stats.framesIn.tcp++;
     this.decoder?.close();
     this.closeWithError('line_too_long', `line exceeds ${this.ctx.config.maxLineBytes} bytes; closing`);
+  }
+
+  /** True while input waits for a later turn (a WebSocket message must then queue behind it). */
+  get isWaitingToRead(): boolean {
+    return this.#waitingInput !== null;
+  }
+
+  /** TCP: the turn's read budget is spent; keep this chunk, stop reading, and wait in line. */
+  waitWithChunk(chunk: Buffer): void {
+    this.socket.pause();
+    this.#waitingInput = chunk;
+    this.ctx.stats.readsDeferred++;
+    this.ctx.readThrottle.defer(this);
+  }
+
+  /** WebSocket: as waitWithChunk, per message (null: a binary one). */
+  waitWithMessage(text: string | null): void {
+    if (this.#waitingInput === null) {
+      this.ws!.pause();
+      this.#waitingInput = [];
+      this.ctx.stats.readsDeferred++;
+      this.ctx.readThrottle.defer(this);
+    }
+    (this.#waitingInput as (string | null)[]).push(text);
+  }
+
+  /** ReadWaiter: this session's turn came; handle what it kept, then read again. */
+  resumeReading(): void {
+    const input = this.#waitingInput;
+    this.#waitingInput = null;
+    if (input === null || this.isClosing) return;
+    if (Buffer.isBuffer(input)) this.decoder!.push(input, this);
+    else
+      for (const text of input) {
+        if (text === null) this.onBinary();
+        else this.onJson(text);
+      }
+    if (this.isClosing) return;
+    if (this.ws !== null) this.ws.resume();
+    else this.socket.resume();
+  }
+
+  /** A WebSocket binary message: the protocol is text frames only. */
+  onBinary(): void {
+    this.ctx.stats.framesIn.ws++;
+    this.sendError('binary_not_supported');
   }
 
   /** A WebSocket text message (one JSON frame). */

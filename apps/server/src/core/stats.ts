@@ -16,6 +16,8 @@ export class Stats {
   readonly bytesOut: Record<TransportName, number> = { tcp: 0, ws: 0 };
   /** Messages handed to a member's outbound queue (room messages and DMs). */
   deliveries = 0;
+  /** Times a connection's input waited for a later event-loop turn (read-throttle.ts). */
+  readsDeferred = 0;
   /** Frames not processed or not delivered, by reason (rate_limited, slow_consumer, …). */
   readonly drops: Record<string, number> = {};
   /** Error frames sent, by code. */

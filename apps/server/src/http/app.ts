@@ -8,6 +8,7 @@ import type { ServerContext } from '../core/context.js';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { IpcBus } from '../bus/ipc-bus.js';
 import { clusterStats, collectStats } from './stats-report.js';
+import { adminRoutes } from './admin.js';
 
 const CHAT_PAGE = new URL('../../public/index.html', import.meta.url);
 
@@ -26,6 +27,9 @@ export function createHttpApp(ctx: ServerContext, metrics: Registry, cluster?: I
   const page = readFileSync(CHAT_PAGE);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+
+  // Without a token there is no admin API at all (404), not one that always says 401.
+  if (ctx.config.adminToken !== '') void app.register(adminRoutes, { prefix: '/admin', ctx, cluster });
 
   app.get('/readyz', async (_req, reply) => {
     if (ctx.shuttingDown) return reply.code(503).send({ ready: false, reason: 'shutting down' });

@@ -41,6 +41,15 @@ export function createMetrics(ctx: ServerContext): Registry {
       this.inc(stats.deliveries);
     },
   });
+  new Counter({
+    name: 'loopchat_reads_deferred_total',
+    help: "Times a connection's input waited for a later event-loop turn (the turn's read budget was spent)",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(stats.readsDeferred);
+    },
+  });
   byCodeCounter(registry, 'loopchat_drops_total', 'Frames dropped, by reason', 'reason', stats.drops);
   byCodeCounter(registry, 'loopchat_errors_sent_total', 'Error frames sent, by code', 'code', stats.errors);
   byCodeCounter(
@@ -81,9 +90,19 @@ export function createMetrics(ctx: ServerContext): Registry {
       this.set(ctx.hub.rooms.size);
     },
   });
+  loopDelayGauge(
+    registry,
+    'loopchat_event_loop_delay_seconds',
+    'Event-loop delay over the last 5 s window (timer resolution subtracted), by quantile',
+  );
+  return registry;
+}
+
+/** This process's event-loop delay (loop-delay.ts) as a gauge by quantile; the worst worker wins in a cluster. */
+export function loopDelayGauge(registry: Registry, name: string, help: string): void {
   new Gauge({
-    name: 'loopchat_event_loop_delay_seconds',
-    help: 'Event-loop delay over the last 5 s window (timer resolution subtracted), by quantile',
+    name,
+    help,
     aggregator: 'max',
     labelNames: ['quantile'],
     registers: [registry],
@@ -94,7 +113,6 @@ export function createMetrics(ctx: ServerContext): Registry {
       this.set({ quantile: '1' }, delay.max / 1000);
     },
   });
-  return registry;
 }
 
 function perTransportCounter(registry: Registry, name: string, help: string, values: Stats['framesIn']): void {

@@ -1,13 +1,23 @@
 /** The JSON behind GET /stats: what an operator looks at first. */
 import type { ServerContext } from '../core/context.js';
-import { loopDelayMs } from './loop-delay.js';
+import { loopDelayMs, type LoopDelay } from './loop-delay.js';
 
 type WorkerStats = ReturnType<typeof collectStats>;
 
 /** Cluster totals plus each worker's own report (the primary's entry carries the room count). */
-export function clusterStats(reports: (WorkerStats | { primary: { rooms: number; workers: number } })[]) {
+/** The primary's own entry in a gathered /stats (cluster/primary.ts). */
+export interface PrimaryStats {
+  rooms: number;
+  /** Worker slots, and how many answered this gather (fewer: starting, restarting or slow). */
+  workers: number;
+  answered: number;
+  rssBytes: number;
+  eventLoopDelayMs: LoopDelay;
+}
+
+export function clusterStats(reports: (WorkerStats | { primary: PrimaryStats })[]) {
   const workers = reports.filter((r): r is WorkerStats => !('primary' in r));
-  const primary = reports.find((r) => 'primary' in r) as { primary: { rooms: number } } | undefined;
+  const primary = (reports.find((r) => 'primary' in r) as { primary: PrimaryStats } | undefined)?.primary;
   const sum = (pick: (w: WorkerStats) => number): number => workers.reduce((n, w) => n + pick(w), 0);
   const merge = (pick: (w: WorkerStats) => Record<string, number>): Record<string, number> => {
     const out: Record<string, number> = {};
@@ -17,23 +27,30 @@ export function clusterStats(reports: (WorkerStats | { primary: { rooms: number;
   return {
     mode: 'cluster' as const,
     workers: workers.length,
+    /** Worker slots configured; more than `workers` means some did not answer in time. */
+    workerSlots: primary?.workers ?? workers.length,
     connections: {
       total: sum((w) => w.connections.total),
       tcp: sum((w) => w.connections.tcp),
       ws: sum((w) => w.connections.ws),
     },
     nicks: sum((w) => w.nicks),
-    rooms: primary?.primary.rooms ?? null,
+    rooms: primary?.rooms ?? null,
     traffic: {
       framesIn: merge((w) => w.traffic.framesIn),
       framesOut: merge((w) => w.traffic.framesOut),
       deliveries: sum((w) => w.traffic.deliveries),
+      readsDeferred: sum((w) => w.traffic.readsDeferred),
       drops: merge((w) => w.traffic.drops),
       disconnects: merge((w) => w.traffic.disconnects),
     },
     deliveries: sum((w) => w.traffic.deliveries),
-    rssBytes: sum((w) => w.process.rssBytes),
-    eventLoopDelayMs: { p99: Math.max(0, ...workers.map((w) => w.process.eventLoopDelayMs.p99)) },
+    rssBytes: sum((w) => w.process.rssBytes) + (primary?.rssBytes ?? 0),
+    /** The worst loop in the cluster (the primary's included: it sequences every message). */
+    eventLoopDelayMs: {
+      p99: Math.max(0, primary?.eventLoopDelayMs.p99 ?? 0, ...workers.map((w) => w.process.eventLoopDelayMs.p99)),
+    },
+    primary: primary === undefined ? null : { rssBytes: primary.rssBytes, eventLoopDelayMs: primary.eventLoopDelayMs },
     perWorker: workers,
   };
 }
@@ -68,6 +85,7 @@ export function collectStats(ctx: ServerContext) {
       framesOut: { ...stats.framesOut },
       bytesOut: { ...stats.bytesOut },
       deliveries: stats.deliveries,
+      readsDeferred: stats.readsDeferred,
       drops: { ...stats.drops },
       disconnects: { ...stats.disconnects },
       refused: { ...stats.refused },

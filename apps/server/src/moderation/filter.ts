@@ -22,6 +22,7 @@
  */
 import { MatchList, type Layout } from './aho-corasick.js';
 import { ModerationError } from './errors.js';
+import { classify } from './classifier-stand-in.js';
 import { countLinks } from './links.js';
 import { Normalizer, fingerprint, type NormalizedText } from './normalize.js';
 import { DEFAULT_SPAM_OPTIONS, SenderTable, isShouting, type SpamOptions } from './spam.js';
@@ -45,6 +46,8 @@ export interface ModerationFilterOptions extends Partial<SpamOptions> {
   maxLinks?: number;
   /** Automaton layout (aho-corasick.ts). @default 'dense' */
   layout?: Layout;
+  /** CPU µs of a simulated classifier per message that passes (classifier-stand-in.ts). @default 0 */
+  classifierUs?: number;
 }
 
 export interface ModerationFilter {
@@ -69,7 +72,9 @@ const REJECT: Readonly<Record<RejectReason, Verdict>> = Object.freeze({
   caps: Object.freeze({ action: 'reject', reason: 'caps' }),
 });
 
-type ResolvedOptions = Readonly<SpamOptions & { level: FilterLevel; maxLinks: number; layout: Layout }>;
+type ResolvedOptions = Readonly<
+  SpamOptions & { level: FilterLevel; maxLinks: number; layout: Layout; classifierUs: number }
+>;
 
 /** Compiled shipped list per layout: built on first use, shared by every filter. */
 const defaultTerms = new Map<Layout, CompiledTerms>();
@@ -138,6 +143,8 @@ class Filter implements ModerationFilter {
     const found = this.#terms.automaton.search(norm, this.#matches);
     if (found.count > 0 && (this.#strict || this.#anyReject(found))) return REJECT.blocked_term;
     if (copies >= o.repeatMax) return REJECT.repetition;
+    // What the rules let through would go to the (simulated) model next.
+    if (o.classifierUs > 0) classify(text, o.classifierUs);
     const shouting = isShouting(norm.letters, norm.upper, o);
     if (shouting && this.#strict) return REJECT.caps;
     if (found.count === 0 && !shouting) return ALLOW;
@@ -186,10 +193,17 @@ export function maskMatches(text: string, norm: NormalizedText, found: MatchList
 
 function resolveOptions(options: ModerationFilterOptions): ResolvedOptions {
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  const o = { ...DEFAULT_SPAM_OPTIONS, maxLinks: 3, layout: 'dense' as Layout, ...defined } as SpamOptions & {
+  const o = {
+    ...DEFAULT_SPAM_OPTIONS,
+    maxLinks: 3,
+    layout: 'dense' as Layout,
+    classifierUs: 0,
+    ...defined,
+  } as SpamOptions & {
     level: FilterLevel;
     maxLinks: number;
     layout: Layout;
+    classifierUs: number;
   };
   if (!LEVELS.includes(o.level)) fail(`level must be one of ${LEVELS.join(', ')} (got ${String(o.level)})`);
   if (o.layout !== 'dense' && o.layout !== 'sparse') fail(`layout must be dense or sparse (got ${String(o.layout)})`);
@@ -201,6 +215,7 @@ function resolveOptions(options: ModerationFilterOptions): ResolvedOptions {
   int(o.capsMinLetters, 'capsMinLetters', 1, 1_000_000);
   int(o.maxSenders, 'maxSenders', 1, 10_000_000);
   int(o.maxLinks, 'maxLinks', 0, 10_000);
+  int(o.classifierUs, 'classifierUs', 0, 100_000);
   if (typeof o.capsRatio !== 'number' || !(o.capsRatio >= 0 && o.capsRatio <= 1))
     fail(`capsRatio must be a number from 0 to 1 (got ${String(o.capsRatio)})`);
   if (options.terms !== undefined && !Array.isArray(options.terms)) fail('terms must be an array of strings');

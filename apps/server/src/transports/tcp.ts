@@ -118,7 +118,8 @@ function stopWaitingForHeader(socket: SessionSocket): void {
 function onData(this: SessionSocket, chunk: Buffer): void {
   const session = this[kSession]!;
   session.lastInboundAt = Date.now();
-  session.decoder!.push(chunk, session);
+  if (session.ctx.readThrottle.shouldDefer()) session.waitWithChunk(chunk);
+  else session.decoder!.push(chunk, session);
 }
 
 function onError(this: SessionSocket, err: Error): void {

@@ -76,12 +76,11 @@ function openSession(ctx: ServerContext, ws: SessionWebSocket, socket: Socket, i
 function onMessage(this: SessionWebSocket, data: Buffer, isBinary: boolean): void {
   const session = this[kSession]!;
   session.lastInboundAt = Date.now();
-  if (isBinary) {
-    session.ctx.stats.framesIn.ws++;
-    session.sendError('binary_not_supported');
-    return;
-  }
-  session.onJson(data.toString('utf8'));
+  const text = isBinary ? null : data.toString('utf8');
+  // Behind input already waiting (read-throttle.ts), or past this turn's read budget: wait.
+  if (session.isWaitingToRead || session.ctx.readThrottle.shouldDefer()) session.waitWithMessage(text);
+  else if (text === null) session.onBinary();
+  else session.onJson(text);
 }
 
 function onPong(this: SessionWebSocket): void {
