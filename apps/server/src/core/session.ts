@@ -33,8 +33,15 @@ import type { ReadWaiter } from './read-throttle.js';
 import type { Room } from './room.js';
 import { bump, type TransportName } from './stats.js';
 
-/** Frames a connection may pipeline behind a hello whose answer is pending. */
+/**
+ * Frames held behind a hello whose answer is pending before the connection stops reading
+ * (the rest of that read is held too: bounded by one read, at most 64 KiB on TCP).
+ */
 const MAX_HELD_FRAMES = 64;
+
+/** Reasons reads are paused (bits of Session.#readPauses). */
+const PAUSED_BY_THROTTLE = 1;
+const PAUSED_FOR_HELLO = 2;
 
 /** Queued bytes at which a session writes at once instead of waiting for the end of the turn. */
 const FLUSH_EARLY_BYTES = 64 * 1024;
@@ -77,7 +84,9 @@ export class Session implements LineSink, ReadWaiter {
    * Raw lines, not parsed frames: a text-mode line depends on state (the current room)
    * that the lines before it may still change.
    */
-  #held: string[] | null = null;
+  #held: (string | null)[] | null = null;
+  /** Why reads are paused (PAUSED_BY_* bits); reading resumes when none is left. */
+  #readPauses = 0;
   /** Answers to bus requests, in request order; null while none is pending. */
   #answers: { done: boolean; run: () => void }[] | null = null;
   /**
@@ -148,7 +157,7 @@ export class Session implements LineSink, ReadWaiter {
 
   /** TCP: the turn's read budget is spent; keep this chunk, stop reading, and wait in line. */
   waitWithChunk(chunk: Buffer): void {
-    this.socket.pause();
+    this.#pauseReading(PAUSED_BY_THROTTLE);
     this.#waitingInput = chunk;
     this.ctx.stats.readsDeferred++;
     this.ctx.readThrottle.defer(this);
@@ -157,7 +166,7 @@ export class Session implements LineSink, ReadWaiter {
   /** WebSocket: as waitWithChunk, per message (null: a binary one). */
   waitWithMessage(text: string | null): void {
     if (this.#waitingInput === null) {
-      this.ws!.pause();
+      this.#pauseReading(PAUSED_BY_THROTTLE);
       this.#waitingInput = [];
       this.ctx.stats.readsDeferred++;
       this.ctx.readThrottle.defer(this);
@@ -176,13 +185,25 @@ export class Session implements LineSink, ReadWaiter {
         if (text === null) this.onBinary();
         else this.onJson(text);
       }
-    if (this.isClosing) return;
-    if (this.ws !== null) this.ws.resume();
-    else this.socket.resume();
+    this.#resumeReading(PAUSED_BY_THROTTLE);
+  }
+
+  #pauseReading(reason: number): void {
+    if (this.#readPauses === 0) (this.ws ?? this.socket).pause();
+    this.#readPauses |= reason;
+  }
+
+  #resumeReading(reason: number): void {
+    if ((this.#readPauses & reason) === 0) return;
+    this.#readPauses &= ~reason;
+    if (this.#readPauses === 0 && !this.isClosing) (this.ws ?? this.socket).resume();
   }
 
   /** A WebSocket binary message: the protocol is text frames only. */
   onBinary(): void {
+    if (this.#closing) return;
+    // Its error takes its place in line behind frames held for a pending hello.
+    if (this.#held !== null) return this.#hold(null);
     this.ctx.stats.framesIn.ws++;
     this.sendError('binary_not_supported');
   }
@@ -196,7 +217,14 @@ export class Session implements LineSink, ReadWaiter {
 
   #onJsonLine(text: string): void {
     this.ctx.stats.framesIn[this.transport]++;
-    const frame = this.ctx.codec.decode(text);
+    let frame: ClientFrame | ProtocolError;
+    try {
+      frame = this.ctx.codec.decode(text);
+    } catch (err) {
+      // decode never throws by contract; if a bug breaks that, one client gets an error, not the process.
+      this.ctx.log.error({ err, ip: this.ip }, 'frame decoder threw');
+      return this.sendError('internal', ErrorCodes.internal);
+    }
     if (frame instanceof ProtocolError) this.sendError(frame.code, frame.message, frame.id);
     else this.#handle(frame);
   }
@@ -230,9 +258,10 @@ export class Session implements LineSink, ReadWaiter {
     this.#dispatch(frame);
   }
 
-  #hold(input: string): void {
-    if (this.#held!.length < MAX_HELD_FRAMES) this.#held!.push(input);
-    else this.sendError('rate_limited', 'too many frames before the welcome');
+  /** Held input (null: a WebSocket binary message); at the cap, reading pauses until the welcome. */
+  #hold(input: string | null): void {
+    this.#held!.push(input);
+    if (this.#held!.length === MAX_HELD_FRAMES) this.#pauseReading(PAUSED_FOR_HELLO);
   }
 
   /** Holds later input until releaseFrames (hello: everything after it needs the nick). */
@@ -250,15 +279,20 @@ export class Session implements LineSink, ReadWaiter {
     this.#held = null;
     if (held === null) return;
     for (let i = 0; i < held.length && !this.#closing && !this.#quitting; i++) {
-      if (this.ws !== null) this.#onJsonLine(held[i]!);
-      else this.onLine(held[i]!);
-      const heldAgain = this.#held as string[] | null;
+      const input = held[i]!;
+      if (input === null) this.onBinary();
+      else if (this.ws !== null) this.#onJsonLine(input);
+      else this.onLine(input);
+      const heldAgain = this.#held as (string | null)[] | null;
       if (heldAgain !== null) {
         // A held line was another hello: keep the rest held behind it.
         heldAgain.push(...held.slice(i + 1));
+        if (heldAgain.length < MAX_HELD_FRAMES) this.#resumeReading(PAUSED_FOR_HELLO);
+        else this.#pauseReading(PAUSED_FOR_HELLO);
         return;
       }
     }
+    this.#resumeReading(PAUSED_FOR_HELLO);
   }
 
   /**

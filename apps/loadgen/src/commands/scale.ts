@@ -1,0 +1,299 @@
+/**
+ * `loadgen scale`: start loopchat at each worker count and find the highest open-model rate
+ * it sustains within the SLO (p99 under a bound, nothing lost, no errors, everything acked):
+ * double from --start-rate until a probe fails, then bisect. Reports throughput per worker
+ * count, scaling efficiency rate_N ÷ (N × rate_1), server CPU per message (/proc of the
+ * server's process tree) and event-loop lag (/stats). With --connections-sweep it instead
+ * measures server RSS per idle connection at several connection counts.
+ */
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { autoProcs, resolveRunConfig, type RunConfig } from '../config.js';
+import { invalidOption } from '../errors.js';
+import { parseDurationMs, parsePositiveInt, parseSourceIps } from '../options.js';
+import { writeJson } from '../report/json.js';
+import { int, mib, ms } from '../report/format.js';
+import type { RunResult } from '../result.js';
+import { launchLoopchat, type LaunchedServer } from '../server/launch.js';
+import { sampleTree } from '../server/proc-stat.js';
+import { THRESHOLD_EXIT_CODE } from '../thresholds.js';
+import { runScenario } from './run.js';
+
+export interface Probe {
+  rate: number;
+  pass: boolean;
+  why: string;
+  p99Ms: number | null;
+  delivered: number;
+  lost: number;
+  errors: number;
+  serverCpuUsPerMsg: number | null;
+  serverLoopP99Ms: number | null;
+  loadgenCpuPercent: number;
+}
+
+export interface WorkerRow {
+  workers: number;
+  sustainedRate: number;
+  /** rate_N ÷ (N × rate_1). */
+  efficiency: number | null;
+  /** rate_N ÷ rate_1. */
+  ratio: number | null;
+  best: Probe | null;
+  probes: Probe[];
+  clientLimited: boolean;
+}
+
+interface ScaleFlags {
+  workers?: string;
+  connectionsSweep?: string;
+  transport?: string;
+  connections?: string;
+  rooms?: string;
+  size?: string;
+  startRate?: string;
+  maxRate?: string;
+  probeDuration?: string;
+  warmup?: string;
+  sloP99?: string;
+  bisect?: string;
+  minEfficiency?: string;
+  procs?: string;
+  sourceIps?: string;
+  server?: string;
+  serverArg?: string[];
+  out?: string;
+  md?: string;
+  quiet?: boolean;
+}
+
+function judge(rate: number, r: RunResult, sloMs: number): Probe {
+  const m = r.messages;
+  const reasons: string[] = [];
+  if (r.latencyMs.p99 === null || r.latencyMs.p99 > sloMs) reasons.push(`p99 ${ms(r.latencyMs.p99)} > ${sloMs} ms`);
+  if (m.lost > 0) reasons.push(`${m.lost} lost`);
+  if (r.errors.total > 0) reasons.push(`${r.errors.total} errors`);
+  if (m.acked !== null && m.acked < m.sent) reasons.push(`${m.sent - m.acked} unacked`);
+  if (r.connections.failed > 0 || r.connections.closedEarly > 0) reasons.push('connections failed/closed');
+  return {
+    rate,
+    pass: reasons.length === 0,
+    why: reasons.join(', '),
+    p99Ms: r.latencyMs.p99,
+    delivered: m.delivered,
+    lost: m.lost,
+    errors: r.errors.total,
+    serverCpuUsPerMsg: r.server?.cpuUsPerMessage ?? null,
+    serverLoopP99Ms: r.server?.loopDelayP99Ms ?? null,
+    loadgenCpuPercent: r.loadgen.maxCpuPercent,
+  };
+}
+
+export async function scaleCommand(flags: ScaleFlags): Promise<number> {
+  const workerCounts = (flags.workers ?? '1,2')
+    .split(',')
+    .map((w) => (w.trim() === 'auto' ? availableParallelism() : parsePositiveInt(w, '--workers')));
+  const base: Partial<RunConfig> = {
+    connections: parsePositiveInt(flags.connections ?? '200', '--connections'),
+    rooms: parsePositiveInt(flags.rooms ?? '50', '--rooms'),
+    messageBytes: parsePositiveInt(flags.size ?? '64', '--size'),
+    mix: flags.transport === 'ws' ? { tcp: 0, ws: 1 } : { tcp: 1, ws: 0 },
+    stepMs: parseDurationMs(flags.probeDuration ?? '3s', '--probe-duration'),
+    warmupMs: parseDurationMs(flags.warmup ?? '1s', '--warmup'),
+    drainMs: 3_000,
+    sourceIps: flags.sourceIps === undefined ? [] : parseSourceIps(flags.sourceIps),
+  };
+  const serverArgs = flags.serverArg ?? [];
+  const main = flags.server === undefined || flags.server === '' ? undefined : flags.server;
+  if (flags.connectionsSweep !== undefined) return connectionsSweep(flags, base, workerCounts[0] ?? 1, serverArgs, main);
+  const sloMs = parseDurationMs(flags.sloP99 ?? '50ms', '--slo-p99');
+  const startRate = parsePositiveInt(flags.startRate ?? '1000', '--start-rate');
+  const maxRate = parsePositiveInt(flags.maxRate ?? '200000', '--max-rate');
+  const bisect = parsePositiveInt(flags.bisect ?? '3', '--bisect', 0);
+  const minEff = flags.minEfficiency === undefined ? null : Number(flags.minEfficiency);
+  if (minEff !== null && !(minEff > 0)) throw invalidOption('--min-efficiency: expected a number > 0');
+  const rows: WorkerRow[] = [];
+  for (const workers of workerCounts) {
+    const server = await launchLoopchat(workers, serverArgs, main);
+    try {
+      const probe = async (rate: number, judged = true): Promise<Probe> => {
+        const cfg = resolveRunConfig({
+          ...base,
+          rates: [rate],
+          tcp: { host: '127.0.0.1', port: server.tcpPort },
+          ws: `ws://127.0.0.1:${server.httpPort}/ws`,
+          http: `http://127.0.0.1:${server.httpPort}`,
+          serverPid: server.pid,
+          procs: procsFor(flags.procs, base.connections!, rate),
+        });
+        const p = judge(rate, await runScenario(cfg, []), sloMs);
+        if (!judged) return p;
+        if (flags.quiet !== true)
+          process.stderr.write(`workers ${workers}: ${int(rate)} msg/s → ${p.pass ? 'ok' : `fail (${p.why})`}\n`);
+        return p;
+      };
+      // A fresh server (and this process) runs cold code for its first second or so: one
+      // unjudged probe first, so the search measures steady state, not JIT warm-up.
+      await probe(startRate, false);
+      rows.push(await searchRate(workers, probe, startRate, maxRate, bisect));
+    } finally {
+      await server.stop();
+    }
+  }
+  const one = rows.find((r) => r.workers === 1)?.sustainedRate ?? null;
+  for (const r of rows) {
+    r.ratio = one === null || one === 0 ? null : r.sustainedRate / one;
+    r.efficiency = r.ratio === null ? null : r.ratio / r.workers;
+  }
+  const report = { kind: 'scale', sloP99Ms: sloMs, connections: base.connections, rooms: base.rooms, rows };
+  const md = scaleMarkdown(rows, sloMs);
+  if (flags.out !== undefined) writeJson(flags.out, report);
+  if (flags.md !== undefined) writeFileSync(flags.md, md);
+  if (flags.quiet !== true) process.stdout.write(md);
+  if (minEff !== null) {
+    const low = rows.filter((r) => r.workers > 1 && (r.efficiency ?? 0) < minEff);
+    if (low.length > 0) {
+      process.stderr.write(
+        `FAILED: efficiency below ${minEff} at ${low.map((r) => `${r.workers} workers (${r.efficiency?.toFixed(2)})`).join(', ')}\n`,
+      );
+      return THRESHOLD_EXIT_CODE;
+    }
+  }
+  return 0;
+}
+
+function procsFor(flag: string | undefined, connections: number, rate: number): number {
+  if (flag === undefined || flag === 'auto') return autoProcs(connections, rate * 4);
+  return parsePositiveInt(flag, '--procs');
+}
+
+/** Doubles until a probe fails, then bisects `bisect` times between the last pass and the first failure. */
+export async function searchRate(
+  workers: number,
+  probe: (rate: number) => Promise<Probe>,
+  startRate: number,
+  maxRate: number,
+  bisect: number,
+): Promise<WorkerRow> {
+  const probes: Probe[] = [];
+  let best: Probe | null = null;
+  let fail: number | null = null;
+  for (let rate = startRate; rate <= maxRate; rate *= 2) {
+    const p = await probe(rate);
+    probes.push(p);
+    if (!p.pass) {
+      fail = rate;
+      break;
+    }
+    best = p;
+  }
+  let lo = best?.rate ?? 0;
+  for (let i = 0; i < bisect && fail !== null && fail - lo > Math.max(1, lo * 0.05); i++) {
+    const mid = Math.round((lo + fail) / 2);
+    const p = await probe(mid);
+    probes.push(p);
+    if (p.pass) {
+      best = p;
+      lo = mid;
+    } else {
+      fail = mid;
+    }
+  }
+  const failed = probes.find((p) => !p.pass);
+  return {
+    workers,
+    sustainedRate: best?.rate ?? 0,
+    efficiency: null,
+    ratio: null,
+    best,
+    probes,
+    clientLimited: failed !== undefined && failed.loadgenCpuPercent > 90,
+  };
+}
+
+function scaleMarkdown(rows: readonly WorkerRow[], sloMs: number): string {
+  const lines = [
+    `# loopchat scaling (SLO: p99 < ${sloMs} ms, no loss, no errors)`,
+    '',
+    '| workers | sustained msg/s | ratio | efficiency | p99 | server µs CPU/msg | server loop p99 | loadgen CPU |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    const b = r.best;
+    lines.push(
+      `| ${r.workers} | ${int(r.sustainedRate)} | ${r.ratio?.toFixed(2) ?? '–'} | ${r.efficiency?.toFixed(2) ?? '–'} | ${ms(b?.p99Ms ?? null)} | ${b?.serverCpuUsPerMsg ?? '–'} | ${ms(b?.serverLoopP99Ms ?? null)} | ${b?.loadgenCpuPercent ?? '–'} %${r.clientLimited ? ' (client-limited!)' : ''} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function connectionsSweep(
+  flags: ScaleFlags,
+  base: Partial<RunConfig>,
+  workers: number,
+  serverArgs: readonly string[],
+  main: string | undefined,
+): Promise<number> {
+  const counts = flags.connectionsSweep!.split(',').map((c) => parsePositiveInt(c, '--connections-sweep'));
+  const rows: { connections: number; ok: number; baselineRss: number; rss: number; bytesPerConnection: number | null }[] =
+    [];
+  for (const connections of counts) {
+    let server: LaunchedServer | undefined;
+    try {
+      server = await launchLoopchat(workers, serverArgs, main);
+      const baseline = sampleTree(server.pid)?.rssBytes ?? 0;
+      // Past one source address's ~28k ports, spread over several (127.0.0.0/8 is all ours).
+      const sourceIps =
+        base.sourceIps!.length > 0 || connections <= 20_000 ? base.sourceIps! : parseSourceIps('127.0.0.2-127.0.0.5');
+      const cfg = resolveRunConfig({
+        ...base,
+        connections,
+        rooms: Math.min(base.rooms!, connections),
+        rates: [0],
+        stepMs: 1_000,
+        warmupMs: 0,
+        senders: 0,
+        connectRate: 5_000,
+        connectTimeoutMs: 30_000,
+        sourceIps,
+        tcp: { host: '127.0.0.1', port: server.tcpPort },
+        ws: `ws://127.0.0.1:${server.httpPort}/ws`,
+        serverPid: server.pid,
+        procs:
+          flags.procs === undefined || flags.procs === 'auto'
+            ? autoProcs(connections, 0)
+            : parsePositiveInt(flags.procs, '--procs'),
+      });
+      const r = await runScenario(cfg, []);
+      const rss = r.server?.rssBytes ?? 0;
+      const ok = r.connections.ok;
+      rows.push({
+        connections,
+        ok,
+        baselineRss: baseline,
+        rss,
+        bytesPerConnection: ok === 0 ? null : Math.round((rss - baseline) / ok),
+      });
+      if (flags.quiet !== true)
+        process.stderr.write(`${int(connections)} connections: ${int(ok)} ready, server RSS ${mib(rss)}\n`);
+    } finally {
+      await server?.stop();
+    }
+  }
+  const lines = [
+    '# loopchat memory per connection',
+    '',
+    '| connections | ready | server RSS idle | server RSS loaded | per connection |',
+    '|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${int(r.connections)} | ${int(r.ok)} | ${mib(r.baselineRss)} | ${mib(r.rss)} | ${r.bytesPerConnection === null ? '–' : `${(r.bytesPerConnection / 1024).toFixed(1)} KiB`} |`,
+    );
+  }
+  const md = `${lines.join('\n')}\n`;
+  if (flags.out !== undefined) writeJson(flags.out, { kind: 'connections-sweep', workers, rows });
+  if (flags.md !== undefined) writeFileSync(flags.md, md);
+  if (flags.quiet !== true) process.stdout.write(md);
+  return 0;
+}

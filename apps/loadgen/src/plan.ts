@@ -1,0 +1,63 @@
+/**
+ * Who is where: the deterministic connection plan every process computes from the same
+ * RunConfig. Rooms are contiguous blocks of connection indices and process p takes the
+ * indices i ≡ p (mod procs), so the members of a room are spread over every process and the
+ * per-room accounting has to be merged across them.
+ */
+import type { RunConfig } from './config.js';
+import type { Transport } from './drivers/driver.js';
+
+export interface ConnPlan {
+  index: number;
+  room: number;
+  transport: Transport;
+  sender: boolean;
+  localAddress: string | undefined;
+}
+
+/** Members per room: equal (±1) for uniform, ∝ 1/(k+1)^s for zipf, each room at least one. */
+export function roomSizes(cfg: Pick<RunConfig, 'connections' | 'rooms' | 'roomSize'>): number[] {
+  const { connections: n, rooms } = cfg;
+  if (cfg.roomSize.kind === 'uniform') {
+    return Array.from({ length: rooms }, (_, k) => Math.floor(((k + 1) * n) / rooms) - Math.floor((k * n) / rooms));
+  }
+  const s = cfg.roomSize.s;
+  const weights = Array.from({ length: rooms }, (_, k) => 1 / (k + 1) ** s);
+  const total = weights.reduce((a, b) => a + b, 0);
+  const spare = n - rooms;
+  // Largest remainder over the members beyond the first of each room.
+  const raw = weights.map((w) => (w / total) * spare);
+  const sizes = raw.map((r) => 1 + Math.floor(r));
+  let left = n - sizes.reduce((a, b) => a + b, 0);
+  const order = raw.map((r, k) => [r - Math.floor(r), k] as const).sort((a, b) => b[0] - a[0]);
+  for (let j = 0; left > 0; j = (j + 1) % order.length, left--) sizes[order[j]![1]]!++;
+  return sizes;
+}
+
+export function buildPlan(cfg: RunConfig): ConnPlan[] {
+  const sizes = roomSizes(cfg);
+  const plan: ConnPlan[] = [];
+  const ws = cfg.mix.ws;
+  let i = 0;
+  for (let room = 0; room < sizes.length; room++) {
+    const size = sizes[room]!;
+    const senders = cfg.senders <= 0 ? 0 : Math.max(1, Math.round(cfg.senders * size));
+    for (let m = 0; m < size; m++, i++) {
+      // Spread ws connections evenly through the index range (and so through the rooms).
+      const transport: Transport = Math.floor((i + 1) * ws) > Math.floor(i * ws) ? 'ws' : 'tcp';
+      const localAddress = cfg.sourceIps.length === 0 ? undefined : cfg.sourceIps[i % cfg.sourceIps.length];
+      plan.push({ index: i, room, transport, sender: m < senders, localAddress });
+    }
+  }
+  return plan;
+}
+
+/** The part of the plan process `proc` of `procs` runs. */
+export function planForProc(plan: readonly ConnPlan[], proc: number, procs: number): ConnPlan[] {
+  return plan.filter((c) => c.index % procs === proc);
+}
+
+/** The schedule's length and the measured window, ms. */
+export function runLengthMs(cfg: Pick<RunConfig, 'rates' | 'stepMs' | 'warmupMs'>): number {
+  return cfg.warmupMs + cfg.rates.length * cfg.stepMs;
+}
