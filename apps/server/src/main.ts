@@ -10,7 +10,6 @@
 import cluster from 'node:cluster';
 import { CommanderError, InvalidArgumentError } from 'commander';
 import { parseCommandLine } from './cli.js';
-import { freePort } from './cluster/free-ports.js';
 import { startPrimary } from './cluster/primary.js';
 import { startWorker } from './cluster/worker.js';
 import { ConfigError, type Config } from './config.js';
@@ -95,13 +94,9 @@ async function main(): Promise<void> {
     if (cluster.isWorker) {
       running = await startWorker(config, log);
     } else if (config.workers > 1) {
-      const ports = {
-        tcpPort: config.tcpPort === 0 ? await freePort(config.host) : config.tcpPort,
-        httpPort: config.httpPort === 0 ? await freePort(config.host) : config.httpPort,
-      };
       // Checked once here rather than by N workers failing one after another.
       if (config.filterTerms !== '') loadTermsFile(config.filterTerms);
-      const primary = startPrimary(config, log, ports);
+      const primary = startPrimary(config, log);
       running = primary;
       await primary.listening;
     } else {

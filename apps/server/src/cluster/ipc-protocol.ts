@@ -42,10 +42,19 @@ export type PrimaryItem =
 export type ToPrimary =
   | { t: 'batch'; reqs: WorkerRequest[] }
   | { t: 'listening'; tcpPort: number; httpPort: number }
-  | { t: 'collected'; cid: number; data: unknown };
+  | { t: 'collected'; cid: number; data: unknown }
+  /** Connections handed over by the primary that closed since the last report. */
+  | { t: 'closed'; count: number };
+
+/** Which of the cluster's two ports a handed-over connection came in on. */
+export type ListenerKind = 'tcp' | 'http';
 
 /** primary → worker */
-export type ToWorker = { t: 'batch'; items: PrimaryItem[] } | { t: 'collect'; cid: number; what: GatherKind };
+export type ToWorker =
+  | { t: 'batch'; items: PrimaryItem[] }
+  | { t: 'collect'; cid: number; what: GatherKind }
+  /** Sent with a socket handle (connection-distributor.ts). */
+  | { t: 'conn'; kind: ListenerKind };
 
 export function isLoopchatMessage(message: unknown): message is { t: string } {
   return typeof message === 'object' && message !== null && typeof (message as { t?: unknown }).t === 'string';

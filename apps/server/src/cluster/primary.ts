@@ -18,6 +18,7 @@ import { Gauge, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { ChatState, type BusEvent } from '../bus/chat-state.js';
 import type { Config } from '../config.js';
+import { ConnectionDistributor } from './connection-distributor.js';
 import { loopDelayMs } from '../http/loop-delay.js';
 import { loopDelayGauge } from '../http/metrics.js';
 import type { GatherKind, PrimaryItem, ToPrimary, ToWorker, WorkerRequest } from './ipc-protocol.js';
@@ -48,11 +49,7 @@ export interface ClusterPrimary {
 /** The worker entry: this build's main.js (tests and npm start both run the built CLI). */
 const WORKER_MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 
-export function startPrimary(
-  config: Readonly<Config>,
-  log: Logger,
-  fixedPorts: { tcpPort: number; httpPort: number },
-): ClusterPrimary {
+export function startPrimary(config: Readonly<Config>, log: Logger): ClusterPrimary {
   const outboxes = new Map<string, PrimaryItem[]>();
   const workersById = new Map<string, Worker>();
   const state = new ChatState(config, route);
@@ -69,7 +66,8 @@ export function startPrimary(
   let unansweredPub: { owner: string; rid: number } | undefined;
   let shuttingDown = false;
   let announced = false;
-  const ports = fixedPorts;
+  const ports = { tcpPort: config.tcpPort, httpPort: config.httpPort };
+  const distributor = new ConnectionDistributor(log);
   let announce: (p: { tcpPort: number; httpPort: number }) => void = () => {};
   let abort: (err: Error) => void = () => {};
   const listening = new Promise<{ tcpPort: number; httpPort: number }>((resolve, reject) => {
@@ -104,7 +102,16 @@ export function startPrimary(
   sweeper.unref();
 
   cluster.setupPrimary({ exec: WORKER_MAIN, args: process.argv.slice(2) });
-  for (const slot of slots) fork(slot);
+  // The ports are bound here, before any fork (port 0 gets its real number for the workers).
+  void (async () => {
+    ports.tcpPort = await distributor.listen('tcp', config.host, config.tcpPort, config.listenBacklog);
+    ports.httpPort = await distributor.listen('http', config.host, config.httpPort, config.listenBacklog);
+    if (shuttingDown) return;
+    for (const slot of slots) fork(slot);
+  })().catch((err: unknown) => {
+    distributor.close();
+    abort(err as Error);
+  });
 
   function fork(slot: Slot): void {
     const worker = cluster.fork({ LOOPCHAT_WORKER_SLOT: String(slot.index), LOOPCHAT_PORTS: JSON.stringify(ports) });
@@ -122,8 +129,11 @@ export function startPrimary(
     const m = message as ToPrimary;
     if (m.t === 'batch') {
       for (const request of m.reqs) handle(owner, request);
+    } else if (m.t === 'closed') {
+      if (slot.worker !== undefined) distributor.closed(slot.worker.id, m.count);
     } else if (m.t === 'listening') {
       slot.listening = true;
+      if (slot.worker !== undefined) distributor.addWorker(slot.worker);
       if (announced) log.info({ slot: slot.index, workerPid: slot.worker?.process.pid }, 'worker listening again');
       if (!announced && slots.every((s) => s.listening)) {
         announced = true;
@@ -258,6 +268,7 @@ export function startPrimary(
   function onExit(slot: Slot, worker: Worker, owner: string, code: number | null, signal: string | null): void {
     workersById.delete(owner);
     outboxes.delete(owner);
+    distributor.removeWorker(worker.id);
     slot.listening = false;
     const dropped = state.dropOwner(owner);
     if (shuttingDown) return;
@@ -290,6 +301,7 @@ export function startPrimary(
 
   async function close(): Promise<void> {
     shuttingDown = true;
+    distributor.close();
     clearInterval(sweeper);
     for (const timer of restarts) clearTimeout(timer);
     restarts.clear();

@@ -181,9 +181,10 @@ export interface Placed<C> {
 type AnyClient = TcpJsonClient | WsClient;
 
 /**
- * Connects and says hello until the connection lands on a worker `accept`s (node:cluster
- * round-robins, so it usually takes one or two tries). The nick is `base`, or `base` plus a
- * counter when a previous attempt's nick has not been released yet.
+ * Connects and says hello until the connection lands on a worker `accept`s. The primary
+ * gives each connection to the worker with the fewest open ones, so misplaced attempts stay
+ * open until the placement succeeds (closing one would send the next attempt straight back
+ * to the same worker), then close. The nick is `base`, or `base` plus a counter.
  */
 export async function connectOn<C extends AnyClient>(
   connect: () => Promise<C>,
@@ -191,24 +192,29 @@ export async function connectOn<C extends AnyClient>(
   accept: (slot: number) => boolean = () => true,
   { tries = 20, pauseMs = 5 }: { tries?: number; pauseMs?: number } = {},
 ): Promise<Placed<C>> {
-  for (let attempt = 0; attempt < tries; attempt++) {
-    let client: C;
-    try {
-      client = await connect();
-    } catch {
-      // Refused: no worker listens right now (all of them restarting).
+  const misplaced: C[] = [];
+  try {
+    for (let attempt = 0; attempt < tries; attempt++) {
+      let client: C;
+      try {
+        client = await connect();
+      } catch {
+        // Refused: no worker listens right now (all of them restarting).
+        await sleep(pauseMs);
+        continue;
+      }
+      const nick = attempt === 0 ? base : `${base}${attempt}`;
+      client.send({ type: 'hello', nick, id: `hello-${nick}` });
+      const answer = await client.waitForAny([{ type: 'welcome' }, { type: 'error', id: `hello-${nick}` }]);
+      if (answer.type === 'welcome') {
+        const slot = slotOf(answer);
+        if (accept(slot)) return { client, nick, slot };
+      }
+      misplaced.push(client);
       await sleep(pauseMs);
-      continue;
     }
-    const nick = attempt === 0 ? base : `${base}${attempt}`;
-    client.send({ type: 'hello', nick, id: `hello-${nick}` });
-    const answer = await client.waitForAny([{ type: 'welcome' }, { type: 'error', id: `hello-${nick}` }]);
-    if (answer.type === 'welcome') {
-      const slot = slotOf(answer);
-      if (accept(slot)) return { client, nick, slot };
-    }
-    client.close();
-    await sleep(pauseMs);
+  } finally {
+    for (const client of misplaced) client.close();
   }
   throw new Error(`could not place "${base}" on a wanted worker in ${tries} tries`);
 }

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../src/cluster/free-ports.js';
+import { freePort } from './free-port.js';
 import { httpGet, sleep } from './clients.js';
 
 export const INFRA = fileURLToPath(new URL('../../../../infra/', import.meta.url));
