@@ -100,17 +100,29 @@ async function openAll(): Promise<void> {
   send({ kind: 'ready', opened: conns.length, failed });
 }
 
+/**
+ * Steady traffic: every sender sends `rate` msgs/s, spread evenly over the second in 10 ms
+ * ticks (round robin over the senders). Firing every sender on the same tick would make a
+ * once-a-second burst of 10,000 one-message writes: a thundering herd, not chat traffic.
+ */
+const TICK_MS = 10;
 let counter = 0;
+let cursor = 0;
+let owed = 0;
 function sendTick(senders: Conn[]): void {
-  for (const conn of senders)
+  owed += (senders.length * plan.rate * TICK_MS) / 1000;
+  for (; owed >= 1; owed--) {
+    const conn = senders[cursor]!;
+    cursor = (cursor + 1) % senders.length;
     conn.socket.write(`{"type":"msg","room":"${conn.room}","text":"soak message ${counter}","id":"m${counter}"}\n`);
-  counter++;
+    counter++;
+  }
 }
 
 process.on('message', (message: ToClient) => {
   if (message.kind === 'go') {
     const senders = conns.filter((c) => c.sender);
-    if (senders.length > 0) sendTimer = setInterval(sendTick, 1000 / plan.rate, senders);
+    if (senders.length > 0) sendTimer = setInterval(sendTick, TICK_MS, senders);
   } else if (message.kind === 'stop') {
     clearInterval(sendTimer);
   } else {
