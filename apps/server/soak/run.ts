@@ -74,7 +74,9 @@ interface Sample {
 
 async function startServer(): Promise<{ child: ChildProcess; tcpPort: number; httpPort: number }> {
   const args = ['--tcp-port', '0', '--http-port', '0', '--rate', '0', '--filter-flood-max', '1000', '--log-level', 'info'];
-  const child = spawn(process.execPath, [...(process.env.SOAK_NODE_FLAGS ?? "").split(" ").filter(Boolean), MAIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.SOAK_NODE_FLAGS ?? '').split(' ').filter(Boolean), MAIN, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening`)));
