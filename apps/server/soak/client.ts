@@ -52,6 +52,11 @@ function onLines(conn: Conn, chunk: string): void {
   for (let nl = data.indexOf('\n'); nl !== -1; nl = data.indexOf('\n', start)) {
     const line = data.slice(start, nl);
     start = nl + 1;
+    // A member that only listens still answers heartbeats, or the idle timeout reaps it.
+    if (line.startsWith('{"type":"ping"')) {
+      conn.socket.write('{"type":"pong"}\n');
+      continue;
+    }
     const seqAt = line.indexOf('"seq":');
     if (seqAt === -1) continue;
     const seq = parseInt(line.slice(seqAt + 6), 10);
