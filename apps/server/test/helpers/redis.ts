@@ -2,8 +2,9 @@
  * A real Redis for the Redis-bus tests (issue 3: "Tests use a real Redis").
  *
  *   redis-server on PATH   each test file spawns its own `redis-server` on a free loopback
- *                          port (no persistence), so it can stop it and start it again on the
- *                          same port to stage an outage; servers use the default key prefix
+ *                          port (no persistence, unless `{persistent: true}`: AOF), so it can
+ *                          stop it and start it again on the same port to stage an outage;
+ *                          servers use the default key prefix
  *   else REDIS_URL         an existing Redis is shared: every test file gets a unique key
  *                          prefix, and servers reach Redis through a local TCP proxy, so that
  *                          stop()/restart() can cut and restore the connection without touching
@@ -81,17 +82,31 @@ export interface TestRedis {
   readonly prefix: string;
   /** Takes Redis away: kills the spawned redis-server (SIGKILL), or cuts the proxy. Idempotent. */
   stop(): Promise<void>;
-  /** stop(), then Redis again on the same port, empty, accepting connections. */
-  restart(): Promise<void>;
+  /**
+   * stop(), then (after `downMs`, default 0) Redis again on the same port, accepting
+   * connections: empty, unless started with `{persistent: true}`.
+   */
+  restart(downMs?: number): Promise<void>;
   /** A raw ioredis connection to the real Redis (the caller quits it). */
   client(): Redis;
 }
 
+export interface StartRedisOptions {
+  /**
+   * Data survives restart(): a spawned redis-server runs with AOF (`appendonly yes`,
+   * `appendfsync always`, so whatever Redis answered is in the file before the answer
+   * leaves); behind REDIS_URL, restart() cuts the proxy without deleting this file's keys.
+   * @default false
+   */
+  persistent?: boolean;
+}
+
 /** A spawned Redis, or one in front of REDIS_URL; throws (so a CI suite fails) when there is none. */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(options: StartRedisOptions = {}): Promise<TestRedis> {
   const mode = redisMode();
-  if (mode === 'spawn') return startSpawned(redisServerBinary()!);
-  if (mode === 'external') return startProxied(process.env['REDIS_URL']!);
+  const persistent = options.persistent ?? false;
+  if (mode === 'spawn') return startSpawned(redisServerBinary()!, persistent);
+  if (mode === 'external') return startProxied(process.env['REDIS_URL']!, persistent);
   throw new Error('no Redis for the Redis bus tests: install redis-server (on PATH) or set REDIS_URL');
 }
 
@@ -125,7 +140,7 @@ process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-async function startSpawned(binary: string): Promise<TestRedis> {
+async function startSpawned(binary: string, persistent: boolean): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'loopchat-redis-'));
   let child: ChildProcess | undefined;
   let port = 0;
@@ -133,7 +148,7 @@ async function startSpawned(binary: string): Promise<TestRedis> {
   for (let attempt = 1; child === undefined; attempt++) {
     port = await freePort();
     try {
-      child = await spawnRedis(binary, port, dir);
+      child = await spawnRedis(binary, port, dir, persistent);
     } catch (err) {
       if (attempt >= 3) {
         rmSync(dir, { recursive: true, force: true });
@@ -155,14 +170,15 @@ async function startSpawned(binary: string): Promise<TestRedis> {
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
-    async restart() {
+    async restart(downMs = 0) {
       await stop();
+      if (downMs > 0) await sleep(downMs);
       mkdirSync(dir, { recursive: true });
       // The port was ours a moment ago; retry briefly in case the kernel holds it.
       const deadline = Date.now() + 3000;
       for (;;) {
         try {
-          child = await spawnRedis(binary, port, dir);
+          child = await spawnRedis(binary, port, dir, persistent);
           return;
         } catch (err) {
           if (Date.now() > deadline) throw err;
@@ -174,11 +190,12 @@ async function startSpawned(binary: string): Promise<TestRedis> {
   };
 }
 
-/** Spawns redis-server on `port` and resolves once it answers PING. */
-async function spawnRedis(binary: string, port: number, dir: string): Promise<ChildProcess> {
+/** Spawns redis-server on `port` and resolves once it answers PING (after loading its AOF, if any). */
+async function spawnRedis(binary: string, port: number, dir: string, persistent = false): Promise<ChildProcess> {
+  const aof = persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const child = spawn(
     binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...aof, '--dir', dir, '--daemonize', 'no'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.add(child);
@@ -231,7 +248,7 @@ function pingOk(port: number): Promise<boolean> {
 
 // ── REDIS_URL behind a proxy ────────────────────────────────────────────────────────
 
-async function startProxied(realUrl: string): Promise<TestRedis> {
+async function startProxied(realUrl: string, persistent = false): Promise<TestRedis> {
   const target = new URL(realUrl);
   const targetHost = target.hostname || '127.0.0.1';
   const targetPort = Number(target.port || 6379);
@@ -266,7 +283,7 @@ async function startProxied(realUrl: string): Promise<TestRedis> {
   proxied.port = String(port);
   const client = (): Redis => new Redis(realUrl, { maxRetriesPerRequest: 1 });
 
-  const stop = async (): Promise<void> => {
+  const cut = async (): Promise<void> => {
     const s = server;
     server = undefined;
     if (s !== undefined) {
@@ -276,6 +293,9 @@ async function startProxied(realUrl: string): Promise<TestRedis> {
       sockets.clear();
       await closed;
     }
+  };
+  const stop = async (): Promise<void> => {
+    await cut();
     await deleteKeys(client, prefix);
   };
 
@@ -285,8 +305,10 @@ async function startProxied(realUrl: string): Promise<TestRedis> {
     mode: 'external',
     prefix,
     stop,
-    async restart() {
-      await stop();
+    async restart(downMs = 0) {
+      // A persistent Redis keeps its data over a restart: only the connection is cut.
+      await (persistent ? cut() : stop());
+      if (downMs > 0) await sleep(downMs);
       await listen(port);
     },
     client,
