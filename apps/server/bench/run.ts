@@ -31,6 +31,15 @@ import { runMemory } from './scenarios/memory.js';
 import { BUS_MODES, BusSetup, type BusMode, type BusResult } from './scenarios/bus.js';
 import { medianRun, runFilter } from './scenarios/filter.js';
 import { ScalingSeries, scalingVerdict, type ScalingOptions, type ScalingResult } from './scenarios/scaling.js';
+import {
+  PEER_DRIVERS,
+  PEER_SERVERS,
+  PeerSeries,
+  type PeerSeriesResult,
+  type PeerServerId,
+  type PeerStep,
+  type PeersOptions,
+} from './scenarios/peers.js';
 
 /** Phases re-measured because other processes loaded the machine, at most, per bench run. */
 const MAX_RETRIES = 6;
@@ -75,6 +84,10 @@ const extras = (value: string): ScalingExtra[] => {
     if (x !== 'strict' && x !== 'heavy' && x !== 'classifier')
       throw new InvalidArgumentError(`unknown extra series '${x}' (strict, heavy, classifier or none).`);
   return list;
+};
+const filterLevel = (value: string): 'off' | 'basic' => {
+  if (value !== 'off' && value !== 'basic') throw new InvalidArgumentError("expected 'off' or 'basic'.");
+  return value;
 };
 const serverList =
   (allowed: ServerId[]) =>
@@ -138,6 +151,31 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--bus-warmup <s>', 'bus bench warm-up, seconds', positiveNumber)
     .option('--bus-duration <s>', 'bus bench window, seconds', positiveNumber)
     .option('--bus-runs <n>', 'windows per bus deployment (median reported)', positiveInt)
+    .option(
+      '--peers-servers <list>',
+      `servers of the peers part, all driven by the loadgen (${PEER_SERVERS.join(',')})`,
+      serverList([...PEER_SERVERS]),
+    )
+    .option('--peers-rooms <n>', 'rooms of the peers part', positiveInt, 100)
+    .option('--peers-members <n>', 'members per room, every one a sender (peers)', positiveInt, 20)
+    .option('--peers-size <bytes>', 'message text size, bytes (peers)', positiveInt, 100)
+    .option('--peers-rates <list>', 'offered msgs/s over all senders, stepped until one is not sustained (peers)', rateList)
+    .option('--peers-warmup <s>', 'warm-up of each peers step, seconds', positiveNumber)
+    .option('--peers-duration <s>', 'measured length of each peers step, seconds', positiveNumber)
+    .option('--peers-procs <n>', 'loadgen processes (peers)', positiveInt, 1)
+    .option(
+      '--peers-min-delivered <ratio>',
+      'a peers step needs delivered ≥ this share of sent × deliveries per message',
+      positiveNumber,
+      0.99,
+    )
+    .option('--peers-max-p99 <ms>', 'latency p99 at or above which a peers step is not sustained', positiveNumber, 500)
+    .option(
+      '--peers-filter <level>',
+      "loopchat's moderation in the peers part: off, or basic with the flood rule out of the way",
+      filterLevel,
+      'off',
+    )
     .option('--quick', 'smoke run: 1000 connections, 200 members, 3 s windows, one run of each, two saturation steps', false)
     .option(
       '--quiet-wait <s>',
@@ -172,6 +210,17 @@ function parseOptions(argv: string[]): BenchOptions {
     busWarmup?: number;
     busDuration?: number;
     busRuns?: number;
+    peersServers?: PeerServerId[];
+    peersRooms: number;
+    peersMembers: number;
+    peersSize: number;
+    peersRates?: number[];
+    peersWarmup?: number;
+    peersDuration?: number;
+    peersProcs: number;
+    peersMinDelivered: number;
+    peersMaxP99: number;
+    peersFilter: 'off' | 'basic';
     connections?: number;
     rooms: number;
     concurrency: number;
@@ -226,12 +275,12 @@ function parseOptions(argv: string[]): BenchOptions {
     scalingMembers: f.scalingMembers,
     scalingClientProcs: f.scalingClientProcs,
     scalingRates: f.scalingRates ?? (q ? [4_000, 16_000] : [16_000, 32_000, 64_000]),
-    scalingRefine: f.scalingRefine ?? (q ? 0 : 2),
+    scalingRefine: f.scalingRefine ?? (q ? 0 : 3),
     scalingWarmupS: f.scalingWarmup ?? (q ? 1 : 2),
     scalingDurationS: f.scalingDuration ?? (q ? 3 : 5),
     scalingTailS: f.scalingTail ?? (q ? 1 : 3),
     scalingMaxP99Ms: f.scalingMaxP99,
-    scalingExtra: f.scalingExtra ?? (q ? [] : ['heavy']),
+    scalingExtra: f.scalingExtra ?? (q ? [] : ['heavy', 'classifier']),
     busModes: f.busModes,
     busRooms: f.busRooms,
     busMembers: f.busMembers,
@@ -239,6 +288,19 @@ function parseOptions(argv: string[]): BenchOptions {
     busWarmupS: f.busWarmup ?? (q ? 1 : 2),
     busDurationS: f.busDuration ?? (q ? 3 : 8),
     busRuns: f.busRuns ?? 1,
+    peersServers: f.peersServers ?? [...PEER_SERVERS],
+    peersRooms: f.peersRooms,
+    peersMembers: f.peersMembers,
+    peersSize: f.peersSize,
+    peersRates: f.peersRates ?? (q ? [2_000, 10_000] : [2_000, 5_000, 10_000, 20_000]),
+    peersWarmupS: f.peersWarmup ?? (q ? 1 : 2),
+    peersDurationS: f.peersDuration ?? (q ? 3 : 10),
+    peersServerWarmupS: q ? 1 : 3,
+    peersProcs: f.peersProcs,
+    peersConnectRate: 4_000,
+    peersMinDelivered: f.peersMinDelivered,
+    peersMaxP99Ms: f.peersMaxP99,
+    peersFilter: f.peersFilter,
     quick: q,
     quietWaitS: f.quietWait,
     loopchatArgs: f.loopchatArgs.split(/\s+/).filter((a) => a !== ''),
@@ -276,6 +338,7 @@ async function main(): Promise<void> {
     saturation: {},
     scaling: [],
     bus: [],
+    peers: [],
     failures: [],
   };
   const has = (part: Part): boolean => options.parts.includes(part);
@@ -384,6 +447,7 @@ async function main(): Promise<void> {
   if (has('filter')) await runFilterPart(options, results);
   if (has('scaling')) await runScalingPart(options, results);
   if (has('bus')) await runBusPart(options, results);
+  if (has('peers')) await runPeersPart(options, results);
 
   results.elapsedS = (nowUs() - started) / 1e6;
   mkdirSync(dirname(options.raw), { recursive: true });
@@ -598,6 +662,95 @@ async function runBusPart(o: BenchOptions, results: BenchResults): Promise<void>
       log(`bus ${mode}: FAILED: ${(err as Error).stack ?? String(err)}`);
     } finally {
       await setup?.close();
+    }
+  }
+}
+
+// ── peers (issue 4) ──────────────────────────────────────────────────────────────
+
+/** loopchat's flags in the peers part, besides `--tcp-port 0 --http-port 0 --rate 0` and `--loopchat-args`. */
+function peersLoopchatArgs(o: Pick<BenchOptions, 'peersFilter'>): string[] {
+  // basic: every member sends up to ~10 msgs/s, far over the flood rule's 10 per 10 s.
+  return o.peersFilter === 'off'
+    ? [...BENCH_LOOPCHAT_ARGS]
+    : ['--filter', 'basic', '--filter-flood-max', '1000000', '--filter-flood-window-ms', '1000'];
+}
+
+function describePeer(x: PeerStep): string {
+  return (
+    `${rate(x.deliveredPerSecond)} deliveries/s of ${rate(x.offeredDeliveriesPerSecond)} offered (${fixed(x.deliveredRatio * 100, 1)} % delivered), ` +
+    `p50 ${fixed(x.latencyP50Ms, 1)} ms p99 ${fixed(x.latencyP99Ms, 1)} ms, server ${fixed(x.serverCpuPercent, 0)} % CPU, ` +
+    `${fixed(x.serverCpuUsPerDelivery, 2)} µs/delivery, loadgen ${fixed(x.loadgenCpuPercent, 0)} %, softirq ${fixed(x.irqPercent, 0)} %, other ${fixed(x.otherLoadPercent, 0)} %` +
+    (x.problems.length > 0 ? ` — PROBLEMS: ${x.problems.join('; ')}` : '') +
+    (x.warnings.length > 0 ? ` — WARNINGS: ${x.warnings.join('; ')}` : '')
+  );
+}
+
+async function runPeersPart(o: BenchOptions, results: BenchResults): Promise<void> {
+  let retries = MAX_RETRIES;
+  const opts: PeersOptions = {
+    rooms: o.peersRooms,
+    members: o.peersMembers,
+    messageBytes: o.peersSize,
+    warmupS: o.peersWarmupS,
+    durationS: o.peersDurationS,
+    serverWarmupS: o.peersServerWarmupS,
+    procs: o.peersProcs,
+    connectRate: o.peersConnectRate,
+    drainS: 3,
+    minDeliveredRatio: o.peersMinDelivered,
+    maxP99Ms: o.peersMaxP99Ms,
+    quietWaitS: o.quietWaitS,
+    loopchatArgs: [...peersLoopchatArgs(o), ...o.loopchatArgs],
+  };
+  const first = o.peersRates[0];
+  if (first === undefined) {
+    results.failures.push({ server: 'peers', scenario: 'peers setup', error: 'no --peers-rates' });
+    return;
+  }
+  for (const id of o.peersServers) {
+    let series: PeerSeries | undefined;
+    let phase = 'setup';
+    const out: PeerSeriesResult = {
+      server: id,
+      label: SERVER_KINDS[id].label,
+      ...PEER_DRIVERS[id],
+      args: [],
+      steps: [],
+      notes: [],
+    };
+    results.peers.push(out);
+    try {
+      series = await PeerSeries.open(id, opts, first);
+      out.args = series.args;
+      for (const offered of o.peersRates) {
+        phase = `${rate(offered)} msgs/s`;
+        let x = await series.run(offered);
+        while (
+          x.otherLoadPercent > QUIET_PERCENT &&
+          (!x.sustained || x.otherLoadPercent > 2 * QUIET_PERCENT) &&
+          retries > 0
+        ) {
+          retries--;
+          log(
+            `peers ${id} ${phase}: other processes used ${fixed(x.otherLoadPercent, 0)} % of a core; measuring again (${retries} retries left)`,
+          );
+          x = await series.run(offered);
+        }
+        out.steps.push(x);
+        log(`peers ${id} ${phase}: ${x.sustained ? 'sustained' : `NOT sustained (${x.why})`}: ${describePeer(x)}`);
+        if (!x.sustained) break;
+      }
+    } catch (err) {
+      results.failures.push({
+        server: `peers ${id}`,
+        scenario: phase === 'setup' ? 'peers setup' : `peers ${phase}`,
+        error: (err as Error).message,
+      });
+      log(`peers ${id} ${phase}: FAILED: ${(err as Error).stack ?? String(err)}`);
+    } finally {
+      if (series !== undefined) out.notes = series.notes;
+      await series?.close();
     }
   }
 }

@@ -10,6 +10,8 @@ export const LOOPCHAT_MODERATION = here('../../dist/moderation/index.js');
 /** The shipped term list. */
 export const FILTER_TERMS = here('../../data/filter-terms.txt');
 export const PEERS_DIR = here('../peers/');
+/** The load generator's CLI, built (`apps/loadgen/dist/cli.js`): the peers part drives every server with it. */
+export const LOADGEN_CLI = here('../../../loadgen/dist/cli.js');
 export const WORKERS_DIR = here('../workers/');
 export const GC_HOOK = here('./gc-hook.js');
 /** Server logs and raw results: never committed. */

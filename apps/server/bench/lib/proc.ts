@@ -31,6 +31,17 @@ export function cpuSeconds(pid: number): number {
   return (utime + stime) / ticksPerSecond();
 }
 
+/**
+ * CPU of this process's children that have exited and been reaped (cutime + cstime of
+ * /proc/self/stat, fields 16 and 17), seconds: the only way to read the CPU of a child
+ * process, such as a loadgen run, after it has gone (its own reaped children included).
+ */
+export function reapedChildrenCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / ticksPerSecond();
+}
+
 /** VmRSS of `pid`, in KiB. */
 export function rssKiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -5,9 +5,10 @@ import type { MemoryResult } from '../scenarios/memory.js';
 import type { BusMode, BusResult } from '../scenarios/bus.js';
 import type { FilterResult } from '../scenarios/filter.js';
 import type { ScalingResult } from '../scenarios/scaling.js';
+import type { PeerSeriesResult, PeerServerId } from '../scenarios/peers.js';
 import type { ServerId } from './servers.js';
 
-export const PARTS = ['memory', 'fanout', 'filter', 'scaling', 'bus'] as const;
+export const PARTS = ['memory', 'fanout', 'filter', 'scaling', 'bus', 'peers'] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface BenchOptions {
@@ -50,6 +51,22 @@ export interface BenchOptions {
   busWarmupS: number;
   busDurationS: number;
   busRuns: number;
+  /** The peers part (issue 4): loopchat against Socket.IO and naive ws, all driven by the loadgen. */
+  peersServers: PeerServerId[];
+  peersRooms: number;
+  peersMembers: number;
+  peersSize: number;
+  /** Offered msgs/s over all senders, stepped until a step is not sustained. */
+  peersRates: number[];
+  peersWarmupS: number;
+  peersDurationS: number;
+  peersServerWarmupS: number;
+  peersProcs: number;
+  peersConnectRate: number;
+  peersMinDelivered: number;
+  peersMaxP99Ms: number;
+  /** loopchat's moderation level in the peers part ('off': the peers moderate nothing). */
+  peersFilter: 'off' | 'basic';
   quick: boolean;
   quietWaitS: number;
   loopchatArgs: string[];
@@ -106,5 +123,6 @@ export interface BenchResults {
   filter?: FilterResult;
   scaling: ScalingSeriesResult[];
   bus: BusResult[];
+  peers: PeerSeriesResult[];
   failures: Failure[];
 }

@@ -15,7 +15,7 @@ import { GC_HOOK, LOOPCHAT_MAIN, PEERS_DIR, TMP_DIR } from './paths.js';
 import { commandLine, processTree } from './proc.js';
 import { sleep } from './clock.js';
 
-export type ServerId = 'bare-net' | 'loopchat-tcp' | 'loopchat-ws' | 'naive-ws' | 'naive-net';
+export type ServerId = 'bare-net' | 'loopchat-tcp' | 'loopchat-ws' | 'naive-ws' | 'naive-net' | 'socketio';
 
 export interface ServerKind {
   id: ServerId;
@@ -23,6 +23,7 @@ export interface ServerKind {
   script: string;
   args: string[];
   transport: Transport;
+  /** What the bench's own client workers say (Socket.IO is driven by the loadgen only, never by them). */
   handshake: 'chat' | 'none';
   isLoopchat: boolean;
 }
@@ -74,6 +75,15 @@ export const SERVER_KINDS: Record<ServerId, ServerKind> = {
     args: [],
     transport: 'tcp',
     handshake: 'chat',
+    isLoopchat: false,
+  },
+  socketio: {
+    id: 'socketio',
+    label: 'Socket.IO 4 rooms',
+    script: join(PEERS_DIR, 'socketio.js'),
+    args: [],
+    transport: 'ws',
+    handshake: 'none',
     isLoopchat: false,
   },
 };

@@ -20,7 +20,9 @@ export function fixed(value: number, digits: number): string {
 export function rate(value: number): string {
   if (!Number.isFinite(value)) return '–';
   if (value >= 1e6) return `${(value / 1e6).toFixed(2)}M`;
-  if (value >= 1e3) return `${Math.round(value / 1e3)}k`;
+  if (value >= 1e4) return `${Math.round(value / 1e3)}k`;
+  // 1.7k, not 2k: the classifier series lives between 1k and 10k msgs/s.
+  if (value >= 1e3) return `${(Math.round(value / 100) / 10).toString()}k`;
   return String(Math.round(value));
 }
 

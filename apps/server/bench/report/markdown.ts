@@ -7,6 +7,7 @@ import { MESSAGE_TEXT } from '../scenarios/fanout.js';
 import { QUIET_PERCENT } from '../lib/quiet.js';
 import { BENCH_LOOPCHAT_ARGS } from '../lib/loopchat-args.js';
 import { clusterCheckLines, renderBus, renderFilter, renderScaling } from './cluster.js';
+import { peersCheckLines, renderPeers } from './peers.js';
 
 /** Figures quoted in the foundation issue, measured on this machine type. */
 const REFERENCE: { server: string; kib: string; us: string }[] = [
@@ -55,6 +56,10 @@ export function renderMarkdown(r: BenchResults): string {
     p(
       '- The filter, scaling and bus parts (issue 3) choose their own loopchat flags (`--workers`, `--filter`, the flood rule), given in their sections; `--loopchat-args` does not apply to them.',
     );
+  if (o.parts.includes('peers'))
+    p(
+      "- The peers part (issue 4) drives every server with the load generator (`apps/loadgen`), not with the bench's own clients; its loopchat flags are given in its section (`--loopchat-args` is added to them).",
+    );
   if (o.quick) p('- **Quick (smoke) run**: small sizes; the figures are not comparable with a full run.');
   p();
 
@@ -66,6 +71,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (o.parts.includes('filter')) renderFilter(r, p);
   if (o.parts.includes('scaling')) renderScaling(r, p);
   if (o.parts.includes('bus')) renderBus(r, p);
+  if (o.parts.includes('peers')) renderPeers(r, p);
   if (o.parts.includes('memory') || o.parts.includes('fanout')) renderReference(r, p);
   renderChecks(r, p);
   return `${out.join('\n')}\n`;
@@ -407,6 +413,7 @@ function renderChecks(r: BenchResults, p: Print): void {
     }
   }
   lines.push(...clusterCheckLines(r));
+  lines.push(...peersCheckLines(r));
   for (const f of r.failures) lines.push(`- ${f.scenario}, ${f.server}: **failed**: ${f.error}`);
   if (lines.length === 0) p('All checks passed.');
   else for (const line of lines.slice(0, 200)) p(escapeLine(line));
