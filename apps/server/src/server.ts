@@ -17,7 +17,6 @@ import { ReadThrottle } from './core/read-throttle.js';
 import { startHousekeeping } from './core/housekeeping.js';
 import { Hub } from './core/hub.js';
 import { runAdminCommand } from './core/admin-commands.js';
-import { SessionRegistry } from './core/session-registry.js';
 import { Stats } from './core/stats.js';
 import type { IpcBus } from './bus/ipc-bus.js';
 import { createHttpApp } from './http/app.js';
@@ -76,7 +75,7 @@ export async function startServer(
       ...(config.filterTerms === '' ? {} : { terms: loadTermsFile(config.filterTerms) }),
     }),
     log,
-    sessions: new SessionRegistry(),
+    sessions: new Set(),
     shuttingDown: false,
   };
 

@@ -76,15 +76,14 @@ function listConnections(ctx: ServerContext, limit: number): AdminResult {
 }
 
 function describe(ctx: ServerContext, session: Session): ConnectionInfo {
-  const stamp = ctx.sessions.stamp(session);
   return {
-    id: `${process.pid}-${stamp?.id ?? 0}`,
+    id: `${process.pid}-${session.id}`,
     nick: session.nick,
     transport: session.transport,
     mode: session.format === WireFormat.Text ? 'text' : session.format === WireFormat.Undecided ? 'undecided' : 'json',
     remoteAddress: session.ip,
     rooms: [...session.rooms].map((room) => room.name),
-    connectedSince: new Date(stamp?.since ?? 0).toISOString(),
+    connectedSince: new Date(session.connectedAt).toISOString(),
     outboundBytesQueued: session.socket.writableLength,
     server: ctx.config.serverName,
   };

@@ -7,7 +7,7 @@ import type { ConnectionLimiter } from '../transports/connection-limiter.js';
 import type { FlushScheduler } from './flush-scheduler.js';
 import type { Hub } from './hub.js';
 import type { ReadThrottle } from './read-throttle.js';
-import type { SessionRegistry } from './session-registry.js';
+import type { Session } from './session.js';
 import type { Stats } from './stats.js';
 
 /** What every session of one server shares; one per server instance (tests run several per process). */
@@ -26,7 +26,7 @@ export interface ServerContext {
   readonly auth: Authenticator | undefined;
   readonly log: Logger;
   /** Every open session, for housekeeping, /stats, shutdown and the admin connection list. */
-  readonly sessions: SessionRegistry;
+  readonly sessions: Set<Session>;
   /** Set once a graceful shutdown begins: new connections are refused. */
   shuttingDown: boolean;
 }

@@ -58,7 +58,13 @@ const WS_CLOSE_CODES: Partial<Record<ErrorCode, number>> = {
   too_many_connections: 1013,
 };
 
+/** Connection ids, sequential per process (the admin API shows them with the pid in front). */
+let nextSessionId = 1;
+
 export class Session implements LineSink, ReadWaiter {
+  readonly id = nextSessionId++;
+  /** ms since the epoch, when the connection was accepted. */
+  readonly connectedAt: number;
   readonly ctx: ServerContext;
   readonly socket: Socket;
   /** The ws wrapper for WebSocket sessions (parsing, control frames); null for TCP. */
@@ -111,7 +117,7 @@ export class Session implements LineSink, ReadWaiter {
     this.ip = ip;
     this.format = ws === null ? WireFormat.Undecided : WireFormat.WebSocket;
     this.decoder = ws === null ? new LineDecoder(ctx.config.maxLineBytes) : null;
-    this.lastInboundAt = this.#refilledAt = Date.now();
+    this.connectedAt = this.lastInboundAt = this.#refilledAt = Date.now();
     this.#tokens = ctx.config.rateBurst;
   }
 
