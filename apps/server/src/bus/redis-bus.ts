@@ -26,6 +26,7 @@ import { hostname } from 'node:os';
 import type { DmFrame, Id, MsgFrame, PresenceFrame } from '@loopchat/protocol';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import { RoomCatchUp } from './room-catch-up.js';
 import { BusUnavailableError, type Bus, type BusSink, type RoomSummary } from './bus.js';
 
 /** Seconds a nick or a membership lives in Redis without a refresh. */
@@ -89,6 +90,11 @@ export class RedisBus implements Bus {
   /** room → nicks of this instance in it; the room's channel is subscribed while non-empty */
   readonly #localRooms = new Map<string, Set<string>>();
   #lastRefresh = Date.now();
+  /** Live room messages, and the catch-up from the stream after the subscriber reconnects. */
+  readonly #catchUp = new RoomCatchUp((msg) => this.#sink?.onMessage(msg));
+  /** The subscriber lost its connection since it was last ready: catch up once both are back. */
+  #subscriberDropped = false;
+  #subscriberWasReady = false;
 
   constructor(options: RedisBusOptions) {
     this.#prefix = options.prefix ?? 'loopchat:';
@@ -147,7 +153,13 @@ export class RedisBus implements Bus {
         // Back from an outage (maybe to an empty Redis): renew every lease now, not in 20 s.
         this.#lastRefresh = 0;
         this.sweep(Date.now());
+        if (name === 'subscriber') this.#subscriberWasReady = true;
+        if (this.#subscriberDropped && this.ready) {
+          this.#subscriberDropped = false;
+          void this.#catchUpRooms();
+        }
       });
+      if (name === 'subscriber') conn.on('close', () => (this.#subscriberDropped ||= this.#subscriberWasReady));
       conn.on('end', () => this.#log.warn({ conn: name }, 'redis connection ended'));
     }
   }
@@ -361,7 +373,7 @@ export class RedisBus implements Bus {
       this.#log.warn({ channel }, 'unreadable bus payload');
       return;
     }
-    if (frame.type === 'msg') sink.onMessage(frame);
+    if (frame.type === 'msg') this.#catchUp.live(frame);
     else if (frame.type === 'presence') sink.onPresence(frame);
     else if (frame.type === 'dm') sink.onDm(frame);
   }
@@ -372,8 +384,34 @@ export class RedisBus implements Bus {
     local.delete(nick);
     if (local.size > 0) return;
     this.#localRooms.delete(room);
+    this.#catchUp.forget(room);
     const channel = this.#roomChannel(room);
     (this.#cluster ? this.#sub.sunsubscribe(channel) : this.#sub.unsubscribe(channel)).catch(() => {});
+  }
+
+  /**
+   * After the subscriber reconnected: for every room with local members, make sure the
+   * subscription is back, then read what the stream got since the last seq delivered here
+   * (room-catch-up.ts holds live messages meanwhile and merges both in seq order).
+   */
+  async #catchUpRooms(): Promise<void> {
+    const rooms = this.#catchUp.rooms().filter(([room]) => this.#localRooms.has(room));
+    let recovered = 0;
+    await Promise.all(
+      rooms.map(async ([room, since]) => {
+        this.#catchUp.begin(room);
+        let missed: MsgFrame[] | undefined;
+        try {
+          await this.#subscribe(this.#roomChannel(room));
+          missed = await this.history(room, since, this.#historySize);
+          recovered += missed.length;
+        } catch {
+          missed = undefined;
+        }
+        this.#catchUp.finish(room, missed);
+      }),
+    );
+    this.#log.info({ rooms: rooms.length, recovered }, 'caught up on rooms after the subscriber reconnected');
   }
 
   /** Runs a Redis call; a failure because Redis is unreachable becomes BusUnavailableError. */
