@@ -28,6 +28,7 @@ import { RedisBus } from '../../src/bus/redis-bus.js';
 import { resolveConfig, type Config } from '../../src/config.js';
 import { startServer, type LoopchatServer } from '../../src/server.js';
 import { startTestServer } from './server.js';
+import { freePort } from './free-port.js';
 
 export const SKIP_MESSAGE =
   'redis-server not found: skipping Redis bus tests (install redis-server or set REDIS_URL; under CI they run and fail)';
@@ -331,17 +332,6 @@ async function deleteKeys(client: () => Redis, prefix: string): Promise<void> {
 }
 
 // ── misc ────────────────────────────────────────────────────────────────────────────
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
