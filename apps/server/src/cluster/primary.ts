@@ -122,6 +122,9 @@ export function startPrimary(config: Readonly<Config>, log: Logger): ClusterPrim
     workersById.set(owner, worker);
     worker.on('message', (message: unknown) => onMessage(slot, owner, message));
     worker.once('exit', (code, signal) => onExit(slot, worker, owner, code, signal));
+    // The IPC channel closes as the process dies, often before 'exit': no new connection
+    // may be handed to a worker that can no longer take it.
+    worker.once('disconnect', () => distributor.removeWorker(worker.id));
   }
 
   function onMessage(slot: Slot, owner: string, message: unknown): void {

@@ -158,6 +158,9 @@ export class Member {
       const messages = (answer as HistoryFrame).messages;
       for (const m of messages) this.ledger.fromHistory(m.seq, String(m.id));
       if (messages.length < HISTORY_PAGE) return;
+      // A full page that did not move the gap-free prefix: what is missing has left the
+      // room's bounded history; asking again would loop forever. The accounting reports it.
+      if (this.ledger.contiguous === since || Date.now() > deadline) return;
     }
   }
 

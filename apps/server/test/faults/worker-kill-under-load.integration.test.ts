@@ -175,7 +175,9 @@ describe('a cluster worker killed (SIGKILL) under steady load', () => {
     // Loose bounds: a 2-core machine shares its cores with the test's 80 clients.
     expect(stamp(listening, killAt)).toBeLessThan(5000);
     expect(caughtUp.at(-1)).toBeLessThan(5000);
-  }, 30_000);
+    // Its waits (load 6 s, drains ≤ 10 s, restart ≤ 10 s) can add up on a loaded 2-core
+    // machine: fail on an assertion with the figures above, not on the test timeout.
+  }, 60_000);
 
   /** What a client of the dead worker does: reconnect, hello, re-join, history since. */
   async function recover(m: Member, killAt: number): Promise<Recovery> {
