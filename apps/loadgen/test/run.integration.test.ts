@@ -1,27 +1,18 @@
 /**
- * `run` end to end against a real loopchat server started in this process (as
- * apps/server/test/helpers/server.ts does), over TCP, WebSocket, a mix, and two forked
+ * `run` end to end against a real loopchat server started in this process (the server's
+ * own test helper), over TCP, WebSocket, a mix, and two forked
  * loadgen processes whose rooms are split between them.
  */
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../server/src/config.js';
-import { startServer, type LoopchatServer } from '../../server/src/server.js';
+import type { LoopchatServer } from '../../server/src/server.js';
+import { startTestServer } from '../../server/test/helpers/server.js';
 import { runScenario } from '../src/commands/run.js';
 import { parseRunFlags } from '../src/commands/run-options.js';
 
 let server: LoopchatServer;
 
 beforeAll(async () => {
-  const config = resolveConfig({
-    tcpPort: 0,
-    httpPort: 0,
-    logLevel: 'silent',
-    shutdownTimeoutMs: 1000,
-    filter: 'off',
-    ratePerSecond: 0,
-  });
-  server = await startServer(config, pino({ level: 'silent' }));
+  server = await startTestServer({ ratePerSecond: 0 });
 });
 
 afterAll(async () => {

@@ -74,6 +74,7 @@ interface Sample {
 
 async function startServer(): Promise<{ child: ChildProcess; tcpPort: number; httpPort: number }> {
   const args = ['--tcp-port', '0', '--http-port', '0', '--rate', '0', '--filter-flood-max', '1000', '--log-level', 'info'];
+  // SOAK_NODE_FLAGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const child = spawn(process.execPath, [...(process.env.SOAK_NODE_FLAGS ?? '').split(' ').filter(Boolean), MAIN, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
