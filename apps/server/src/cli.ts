@@ -87,6 +87,13 @@ const OPTIONS: [keyof Config, string, string, Kind, string][] = [
     'pending-connection queue per listener (raise with somaxconn)',
   ],
   [
+    'writeDelayMs',
+    '--write-delay-ms <ms>',
+    'WRITE_DELAY_MS',
+    'int',
+    'longest a queued frame waits to share a write with later ones (less CPU, more latency)',
+  ],
+  [
     'filterFloodMax',
     '--filter-flood-max <n>',
     'FILTER_FLOOD_MAX',

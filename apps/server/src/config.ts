@@ -68,6 +68,12 @@ export interface Config {
    * noise, and announcing every join costs O(members²) deliveries. @default 500
    */
   presenceMaxMembers: number;
+  /**
+   * Longest a queued frame waits so that frames queued after it share one write (core/
+   * flush-scheduler.ts): less CPU per delivery at busy connections, that much more latency.
+   * 0 = write at the end of each event-loop turn. @default 0
+   */
+  writeDelayMs: number;
   /** Pending-connection queue of each listener (the kernel caps it at net.core.somaxconn). @default 511 */
   listenBacklog: number;
   /** Moderation flood rule: more than this many messages from one sender within the window. @default 10 */
@@ -130,6 +136,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   filter: 'basic',
   filterTerms: '',
   listenBacklog: 511,
+  writeDelayMs: 0,
   presenceMaxMembers: 500,
   filterFloodMax: 10,
   filterFloodWindowMs: 10_000,
@@ -186,6 +193,7 @@ export function resolveConfig(overrides: Partial<Config> = {}): Readonly<Config>
   if (!['off', 'basic', 'strict'].includes(c.filter)) fail('filter must be off, basic or strict');
   if (typeof c.filterTerms !== 'string') fail('filterTerms must be a file path');
   int(c, 'listenBacklog', 1, 1_000_000);
+  int(c, 'writeDelayMs', 0, 1_000);
   int(c, 'presenceMaxMembers', 0, 10_000_000);
   int(c, 'filterFloodMax', 1, 1000);
   int(c, 'filterFloodWindowMs', 1, 3_600_000);

@@ -62,7 +62,7 @@ export async function startServer(
     config,
     codec: createClientCodec({ maxTextLength: config.maxTextLength }),
     hub: new Hub(config, stats, bus),
-    flusher: new FlushScheduler(),
+    flusher: new FlushScheduler(config.writeDelayMs),
     readThrottle: new ReadThrottle(),
     stats,
     limiter: new ConnectionLimiter(config),

@@ -9,6 +9,13 @@
  * the next turn (their order kept), after timers and I/O had their chance. A message into a
  * room of 10,000 is 10,000 writes (~100 ms of syscalls here): without the budget that was
  * one 100 ms stall for heartbeats and /healthz, with it ten 10 ms turns.
+ *
+ * With a write delay (`--write-delay-ms`, default 0) a session's first queued frame waits up
+ * to that long before the flush, so the frames that arrive meanwhile share its write. Each
+ * write syscall costs ~2 µs on loopback here, and in a room of 20 where a member receives ~50
+ * messages/s no two ever share a turn: one syscall per delivery is the floor without a delay.
+ * A delay trades latency for CPU, the way Centrifugo's `client_channel_write_delay` does; the
+ * peers section of BENCHMARKS.md measures both sides of the trade.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -22,13 +29,19 @@ export const WRITE_BUDGET_MS = 10;
 const CLOCK_EVERY = 64;
 
 export class FlushScheduler {
+  readonly #delayMs: number;
   #dirty: Flushable[] = [];
   #scheduled = false;
+
+  /** `delayMs` 0 = flush at the end of the turn; > 0 = at most that long after the first mark. */
+  constructor(delayMs = 0) {
+    this.#delayMs = delayMs;
+  }
 
   /** Called by a session when its queue goes from empty to non-empty (so once per turn). */
   mark(session: Flushable): void {
     this.#dirty.push(session);
-    this.#schedule();
+    this.#schedule(this.#delayMs);
   }
 
   /** Flushes everything now (shutdown, tests). */
@@ -53,14 +66,16 @@ export class FlushScheduler {
     if (i < dirty.length) {
       // Sessions marked during this flush (none should be: flush only writes) go after the rest.
       this.#dirty = dirty.slice(i).concat(this.#dirty);
-      this.#schedule();
+      // Already delayed once: the rest goes next turn, not after another delay.
+      this.#schedule(0);
     }
   }
 
-  #schedule(): void {
+  #schedule(delayMs: number): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    setImmediate(flushTurn, this);
+    if (delayMs === 0) setImmediate(flushTurn, this);
+    else setTimeout(flushTurn, delayMs, this);
   }
 }
 

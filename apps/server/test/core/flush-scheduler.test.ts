@@ -45,4 +45,26 @@ describe('FlushScheduler', () => {
     scheduler.flushNow();
     expect(flushed).toHaveLength(300);
   });
+
+  it('with a write delay, holds the first mark that long and flushes later marks with it', async () => {
+    const scheduler = new FlushScheduler(40);
+    const flushed: string[] = [];
+    const t0 = performance.now();
+    let flushedAt = 0;
+    scheduler.mark({ flush: () => flushed.push('a') });
+    await turn();
+    expect(flushed).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    scheduler.mark({
+      flush: () => {
+        flushed.push('b');
+        flushedAt = performance.now();
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(flushed).toEqual(['a', 'b']);
+    // One timer from the first mark: b did not start a delay of its own.
+    expect(flushedAt - t0).toBeGreaterThanOrEqual(38);
+    expect(flushedAt - t0).toBeLessThan(75);
+  });
 });
