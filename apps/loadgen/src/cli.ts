@@ -18,7 +18,12 @@ const USAGE_ERRORS = new Set<LoadgenErrorCode>(['LG_INVALID_OPTION', 'LG_INVALID
 
 function addRunOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--driver <name>', 'server protocol: loopchat, naive-ws or socketio').default('loopchat'))
+    .addOption(
+      new Option(
+        '--driver <name>',
+        'server protocol: loopchat, naive-ws, naive-net, socketio, or none (no protocol: only holds connections, needs --senders 0 or --rate 0)',
+      ).default('loopchat'),
+    )
     .option('--transport <tcp|ws>', 'one transport for every connection (default: the driver’s first: tcp for loopchat)')
     .option('--mix <shares>', 'transport mix, e.g. tcp=0.5,ws=0.5 (overrides --transport)')
     .option('--tcp <host:port>', 'TCP target', '127.0.0.1:4000')
@@ -27,11 +32,17 @@ function addRunOptions(cmd: Command): Command {
       'WebSocket target (ws://host:port takes the driver’s path, /ws for loopchat)',
       'ws://127.0.0.1:8080',
     )
+    .option('--receiver-tcp <host:port>', 'TCP target of the members that do not send (default: --tcp)')
+    .option('--receiver-ws <url>', 'WebSocket target of the members that do not send (default: --ws)')
     .option('-c, --connections <n>', 'connections in total', '100')
     .option('--rooms <n>', 'rooms (default min(10, connections))')
     .option('--room-size <dist>', 'room-size distribution: uniform, zipf or zipf:EXPONENT', 'uniform')
     .option('--senders <fraction>', 'share of each room’s members that send (≥ 1 per room when > 0)', '1')
-    .option('--size <bytes>', 'message text size, bytes', '64')
+    .option('--size <bytes>', 'message text size, bytes (ignored with --texts)', '64')
+    .option(
+      '--texts <file>',
+      'message texts, one per line (UTF-8, empty lines skipped, ≤ 16 MiB, ≤ 1,000,000 lines): sender k always sends line k mod n',
+    )
     .option('--rate <list>', 'open-model arrival rate, msg/s over all senders: 1000, or stepped 1000,2000,4000', '1000')
     .option('--step-duration <dur>', 'length of each rate step (default: --duration ÷ steps)')
     .option('--duration <dur>', 'measured length of the run (10s, 500ms, 2m)', '10s')
@@ -56,11 +67,22 @@ export function buildProgram(): Command {
   const program = new Command('loopchat-loadgen')
     .description('Open-model load generator for loopchat (and Socket.IO / naive ws peers)')
     .showHelpAfterError(true);
-  addRunOptions(program.command('run').description('drive a scenario against a running server')).action(
-    async (flags: Record<string, unknown>) => {
-      process.exitCode = await runCommand(flags);
-    },
-  );
+  addRunOptions(
+    program
+      .command('run')
+      .description('drive a scenario against a running server')
+      .addHelpText(
+        'after',
+        `
+Stopping early: the first Ctrl-C (SIGINT) ends the schedule, drains and reports what was
+measured; a second one kills. Started with an IPC channel (fork(), or spawn() with an 'ipc'
+stdio entry), run sends its parent {loadgen:'connected',ok,failed,planned},
+{loadgen:'schedule',startInMs,warmupMs,totalMs}, {loadgen:'scheduled'} and
+{loadgen:'drained'}, and takes {loadgen:'stop'} (same as Ctrl-C).`,
+      ),
+  ).action(async (flags: Record<string, unknown>) => {
+    process.exitCode = await runCommand(flags);
+  });
   program
     .command('scale')
     .description('start loopchat at each worker count (or connection count) and find the highest rate it sustains')

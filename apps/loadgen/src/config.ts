@@ -15,6 +15,13 @@ export interface RunConfig {
   tcp: { host: string; port: number };
   /** WebSocket URL. */
   ws: string;
+  /**
+   * Where members that do not send connect over TCP (`--receiver-tcp`); null: `tcp`. With two
+   * server instances sharing a bus this measures cross-instance delivery.
+   */
+  receiverTcp: { host: string; port: number } | null;
+  /** Where members that do not send connect over WebSocket (`--receiver-ws`); null: `ws`. */
+  receiverWs: string | null;
   /** Share of connections per transport (sums to 1). */
   mix: Record<Transport, number>;
   connections: number;
@@ -22,8 +29,15 @@ export interface RunConfig {
   roomSize: RoomDistribution;
   /** Fraction of each room's members that send (at least one per room when > 0). */
   senders: number;
-  /** Message text length, bytes (ASCII). */
+  /** Message text length, bytes (ASCII); unused with `texts`. */
   messageBytes: number;
+  /**
+   * Message texts (`--texts`): sender k (k-th sender by connection index) always sends
+   * texts[k mod n]. Null: generated ASCII texts of `messageBytes`.
+   */
+  texts: string[] | null;
+  /** The file `texts` came from, for the result's record. */
+  textsFile: string | null;
   /** Arrival rate per step, messages/s over all senders. */
   rates: number[];
   stepMs: number;
@@ -50,12 +64,16 @@ export const RUN_DEFAULTS: Readonly<RunConfig> = Object.freeze({
   driver: 'loopchat',
   tcp: { host: '127.0.0.1', port: 4000 },
   ws: 'ws://127.0.0.1:8080/ws',
+  receiverTcp: null,
+  receiverWs: null,
   mix: { tcp: 1, ws: 0 },
   connections: 100,
   rooms: 10,
   roomSize: { kind: 'uniform' },
   senders: 1,
   messageBytes: 64,
+  texts: null,
+  textsFile: null,
   rates: [1000],
   stepMs: 10_000,
   warmupMs: 2_000,
@@ -96,6 +114,11 @@ export function resolveRunConfig(partial: Partial<RunConfig>): Readonly<RunConfi
   if (!(c.connectRate > 0)) throw invalidOption('--connect-rate must be > 0');
   if (!Number.isInteger(c.procs) || c.procs < 1) throw invalidOption('--procs must be a whole number ≥ 1');
   if (!Number.isInteger(c.messageBytes) || c.messageBytes < 1) throw invalidOption('--size must be ≥ 1 byte');
+  if (c.texts !== null && c.texts.length === 0) throw invalidOption('--texts: no text to send');
+  // Checked here rather than left to the engine: a none run that was asked to send would
+  // otherwise hold its connections and quietly report zero messages.
+  if (driver.holdsOnly && c.senders > 0 && c.rates.some((r) => r > 0))
+    throw invalidOption(`--driver ${c.driver} only holds connections: pass --senders 0 or --rate 0`);
   const perProc = Math.ceil(c.connections / c.procs);
   if (perProc > MAX_SOCKETS_PER_PROC)
     throw invalidOption(
@@ -105,6 +128,8 @@ export function resolveRunConfig(partial: Partial<RunConfig>): Readonly<RunConfi
   if (c.rates.length * c.stepMs + c.warmupMs > 3_600_000) throw invalidOption('a run is limited to one hour');
   if (c.mix.tcp > 0) assertLoopback(c.tcp.host, c.allowRemote, 'TCP target');
   if (c.mix.ws > 0) assertLoopback(new URL(c.ws).hostname, c.allowRemote, 'WebSocket target');
+  if (c.mix.tcp > 0 && c.receiverTcp !== null) assertLoopback(c.receiverTcp.host, c.allowRemote, '--receiver-tcp');
+  if (c.mix.ws > 0 && c.receiverWs !== null) assertLoopback(new URL(c.receiverWs).hostname, c.allowRemote, '--receiver-ws');
   if (c.http !== null) assertLoopback(new URL(c.http).hostname, c.allowRemote, '--http');
   return Object.freeze(c);
 }

@@ -1,12 +1,15 @@
 /**
  * One run from the parent's side: start the processes, connect everyone, start every
- * process's schedule at the same instant (the shared clock), poll progress once a second,
- * collect and merge the reports, and sample the server before and after.
+ * process's schedule at the same instant (the shared clock), drain, poll progress once a
+ * second, collect and merge the reports, and sample the server before and after. Phase
+ * events and an early stop are hooks (the `run` command wires them to its parent process).
  */
 import type { RunConfig } from './config.js';
 import { DRIVERS } from './drivers/index.js';
 import { nowUs } from './engine/clock.js';
 import type { ProgressSnapshot } from './engine/proc-report.js';
+import type { PhaseEvent } from './parent-ipc.js';
+import { runLengthMs } from './plan.js';
 import { startWorkers, type WorkerLink } from './procs.js';
 import { mergeReports, type RunResult, type ServerReport } from './result.js';
 import { sampleTree, type TreeSample } from './server/proc-stat.js';
@@ -27,6 +30,13 @@ export interface ProgressEvent {
 
 export interface RunHooks {
   onProgress?: (e: ProgressEvent) => void;
+  /** Phase changes, in order (the `run` command forwards them to its parent: parent-ipc.ts). */
+  onPhase?: (e: PhaseEvent) => void;
+  /**
+   * Aborting ends the run early: no more connections are opened, the schedule ends at once,
+   * then the drain and the report follow as usual (the result says `stoppedEarly`).
+   */
+  signal?: AbortSignal;
 }
 
 function sumSnapshots(s: readonly ProgressSnapshot[]): ProgressSnapshot {
@@ -49,8 +59,16 @@ export async function runLoad(cfg: RunConfig, hooks: RunHooks = {}): Promise<Run
   const workers = await startWorkers(cfg);
   let phase: Phase = 'connect';
   const t0 = nowUs();
-  const totalMs = cfg.warmupMs + cfg.rates.length * cfg.stepMs;
+  const totalMs = runLengthMs(cfg);
   let runStartUs = Infinity;
+  /** When the run was stopped (shared clock), or null. */
+  let stopUs: number | null = null;
+  const stop = (): void => {
+    stopUs ??= nowUs();
+    for (const w of workers) w.stop();
+  };
+  if (hooks.signal?.aborted === true) stop();
+  else hooks.signal?.addEventListener('abort', stop, { once: true });
   let polling = false;
   const poll = setInterval(() => {
     if (hooks.onProgress === undefined || polling) return;
@@ -66,23 +84,45 @@ export async function runLoad(cfg: RunConfig, hooks: RunHooks = {}): Promise<Run
   try {
     let serverBefore: ServerSample | null = null;
     let treeBefore: TreeSample | null = null;
-    await Promise.all(workers.map((w) => w.connect()));
+    const connected = await Promise.all(workers.map((w) => w.connect()));
+    const ok = connected.reduce((n, c) => n + c.ok, 0);
+    const failed = connected.reduce((n, c) => n + c.failed, 0);
+    hooks.onPhase?.({ loadgen: 'connected', ok, failed, planned: cfg.connections });
     const totalSenders = workers.reduce((n, w) => n + w.senders, 0);
     if (cfg.http !== null) serverBefore = await sampleServer(cfg.http);
     if (cfg.serverPid !== null) treeBefore = sampleTree(cfg.serverPid);
     phase = 'run';
-    // Whole µs: ids are whole µs, so the first message of each step has exactly its step's start.
-    runStartUs = Math.ceil(nowUs() + START_LEAD_US);
+    if (stopUs === null) {
+      // Whole µs: ids are whole µs, so the first message of each step has exactly its step's start.
+      runStartUs = Math.ceil(nowUs() + START_LEAD_US);
+      const startInMs = Math.max(0, Math.round((runStartUs - nowUs()) / 1000));
+      hooks.onPhase?.({ loadgen: 'schedule', startInMs, warmupMs: cfg.warmupMs, totalMs });
+    } else {
+      // Stopped while connecting: the workers' schedules end as soon as they begin.
+      runStartUs = Math.ceil(nowUs());
+      hooks.onPhase?.({ loadgen: 'schedule', startInMs: 0, warmupMs: 0, totalMs: 0 });
+    }
     const runWallStart = Date.now();
-    const drainWatch = setTimeout(() => (phase = 'drain'), START_LEAD_US / 1000 + totalMs);
     await Promise.all(workers.map((w) => w.run(runStartUs, totalSenders === 0 ? 0 : w.senders / totalSenders)));
-    clearTimeout(drainWatch);
+    // Typed afresh: the abort handler sets stopUs behind the compiler's back. A stop during
+    // the drain cut nothing short.
+    const stopAt: number | null = stopUs;
+    const stoppedEarly = stopAt !== null && (stopAt - runStartUs) / 1000 < totalMs;
+    phase = 'drain';
+    hooks.onPhase?.({ loadgen: 'scheduled' });
+    await Promise.all(workers.map((w) => w.drain()));
+    hooks.onPhase?.({ loadgen: 'drained' });
     const runWallMs = Date.now() - runWallStart;
     const serverAfter = cfg.http !== null ? await sampleServer(cfg.http) : null;
     const treeAfter = cfg.serverPid !== null ? sampleTree(cfg.serverPid) : null;
     const reports = await Promise.all(workers.map((w) => w.report()));
     const server = serverReport(serverBefore, serverAfter, treeBefore, treeAfter, runWallMs);
-    const result = mergeReports(cfg, reports, startedAt, server, DRIVERS[cfg.driver].acksMessages);
+    // The schedule that actually ran: all of it, unless a stop cut it short.
+    const ranMs = stopAt !== null && stoppedEarly ? Math.max(0, (stopAt - runStartUs) / 1000) : totalMs;
+    const result = mergeReports(cfg, reports, startedAt, server, DRIVERS[cfg.driver].acksMessages, {
+      scheduleMs: Math.round(ranMs),
+      stoppedEarly,
+    });
     if (server !== null && server.cpuSeconds !== null && result.messages.sent > 0) {
       server.cpuUsPerMessage = Math.round(((server.cpuSeconds * 1e6) / result.messages.sent) * 100) / 100;
       if (result.messages.delivered > 0)
@@ -90,6 +130,7 @@ export async function runLoad(cfg: RunConfig, hooks: RunHooks = {}): Promise<Run
     }
     return result;
   } finally {
+    hooks.signal?.removeEventListener('abort', stop);
     clearInterval(poll);
     await closeAll(workers);
   }

@@ -7,6 +7,9 @@ export type ToWorker =
   | { t: 'init'; cfg: RunConfig; proc: number; procs: number }
   | { t: 'connect' }
   | { t: 'run'; startUs: number; rateShare: number }
+  | { t: 'drain' }
+  /** End the connect ramp or the schedule now; not answered (the pending connect/run answers). */
+  | { t: 'stop' }
   | { t: 'progress' }
   | { t: 'report' }
   | { t: 'close' };
@@ -15,6 +18,7 @@ export type FromWorker =
   | { t: 'init'; senders: number }
   | { t: 'connect'; result: ConnectResult }
   | { t: 'run' }
+  | { t: 'drain' }
   | { t: 'progress'; snapshot: ProgressSnapshot }
   | { t: 'report'; report: ProcReport }
   | { t: 'close' }

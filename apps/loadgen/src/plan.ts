@@ -12,6 +12,8 @@ export interface ConnPlan {
   room: number;
   transport: Transport;
   sender: boolean;
+  /** Among all senders (every process), this one's rank by connection index; -1 for a receiver. */
+  senderRank: number;
   localAddress: string | undefined;
 }
 
@@ -39,6 +41,7 @@ export function buildPlan(cfg: RunConfig): ConnPlan[] {
   const plan: ConnPlan[] = [];
   const ws = cfg.mix.ws;
   let i = 0;
+  let senderRank = 0;
   for (let room = 0; room < sizes.length; room++) {
     const size = sizes[room]!;
     const senders = cfg.senders <= 0 ? 0 : Math.max(1, Math.round(cfg.senders * size));
@@ -46,7 +49,8 @@ export function buildPlan(cfg: RunConfig): ConnPlan[] {
       // Spread ws connections evenly through the index range (and so through the rooms).
       const transport: Transport = Math.floor((i + 1) * ws) > Math.floor(i * ws) ? 'ws' : 'tcp';
       const localAddress = cfg.sourceIps.length === 0 ? undefined : cfg.sourceIps[i % cfg.sourceIps.length];
-      plan.push({ index: i, room, transport, sender: m < senders, localAddress });
+      const sender = m < senders;
+      plan.push({ index: i, room, transport, sender, senderRank: sender ? senderRank++ : -1, localAddress });
     }
   }
   return plan;

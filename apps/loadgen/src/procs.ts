@@ -16,7 +16,11 @@ import type { FromWorker, ToWorker } from './ipc.js';
 export interface WorkerLink {
   readonly senders: number;
   connect(): Promise<ConnectResult>;
+  /** The schedule only; drain() follows. */
   run(startUs: number, rateShare: number): Promise<void>;
+  drain(): Promise<void>;
+  /** Ends the connect ramp or the schedule early (the pending connect()/run() then resolves). */
+  stop(): void;
   progress(): Promise<ProgressSnapshot>;
   report(): Promise<ProcReport>;
   close(): Promise<void>;
@@ -39,6 +43,14 @@ export class LocalWorker implements WorkerLink {
 
   run(startUs: number, rateShare: number): Promise<void> {
     return this.#engine.run(startUs, rateShare);
+  }
+
+  drain(): Promise<void> {
+    return this.#engine.drain();
+  }
+
+  stop(): void {
+    this.#engine.stop();
   }
 
   async progress(): Promise<ProgressSnapshot> {
@@ -98,7 +110,8 @@ export class ForkedWorker implements WorkerLink {
     p!.resolve(m);
   }
 
-  #ask(msg: ToWorker): Promise<FromWorker> {
+  /** A request the worker answers with a message of the same `t` (all but 'stop'). */
+  #ask(msg: Exclude<ToWorker, { t: 'stop' }>): Promise<FromWorker> {
     if (this.#exited) return Promise.reject(new LoadgenError('LG_WORKER_FAILED', 'loadgen worker has exited'));
     return new Promise((resolve, reject) => {
       this.#pending.push({ t: msg.t, resolve, reject });
@@ -112,6 +125,14 @@ export class ForkedWorker implements WorkerLink {
 
   async run(startUs: number, rateShare: number): Promise<void> {
     await this.#ask({ t: 'run', startUs, rateShare });
+  }
+
+  async drain(): Promise<void> {
+    await this.#ask({ t: 'drain' });
+  }
+
+  stop(): void {
+    if (!this.#exited && this.child.connected) this.child.send({ t: 'stop' } satisfies ToWorker);
   }
 
   async progress(): Promise<ProgressSnapshot> {

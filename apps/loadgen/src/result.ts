@@ -7,6 +7,7 @@ import type { RunConfig } from './config.js';
 import { mergeAccounts, mergeRoomMax, type ReceiverAccount } from './engine/accounting.js';
 import { encodeHistogram, mergeEncoded, summarize, type LatencySummary } from './engine/histograms.js';
 import type { ProcReport } from './engine/proc-report.js';
+import { runLengthMs } from './plan.js';
 import type { ServerSample } from './server/stats.js';
 import type { ThresholdOutcome } from './thresholds.js';
 
@@ -34,26 +35,41 @@ export interface ServerReport {
   loopDelayP99Ms: number | null;
 }
 
+/** How much of the schedule ran: all of it, or less when the run was stopped early. */
+export interface ScheduleRan {
+  scheduleMs: number;
+  stoppedEarly: boolean;
+}
+
 export interface RunResult {
   version: 1;
   startedAt: string;
+  /** Warm-up + steps that ran: the configured length, or less when stopped early. */
   durationMs: number;
+  /** The run was stopped (`stop` from the parent process, Ctrl-C) before its schedule ended. */
+  stoppedEarly: boolean;
   config: {
     driver: string;
-    targets: { tcp: string | null; ws: string | null };
+    /** Where connections went; receivers (members that do not send) go to the receiver targets. */
+    targets: { tcp: string | null; ws: string | null; receiverTcp: string | null; receiverWs: string | null };
     mix: RunConfig['mix'];
     connections: number;
     rooms: number;
     roomSize: string;
     senders: number;
     messageBytes: number;
+    /** `--texts`: the file and how many texts it gave; null: generated `messageBytes` texts. */
+    texts: { file: string | null; count: number } | null;
     rates: number[];
     stepMs: number;
     warmupMs: number;
     procs: number;
     sourceIps: number;
   };
-  connections: ProcReport['connections'];
+  connections: ProcReport['connections'] & {
+    /** First connect started → last connection ready, ms, over every process (0: none ready). */
+    connectWallMs: number;
+  };
   connectMs: LatencySummary;
   latencyMs: LatencySummary;
   ackMs: LatencySummary;
@@ -90,6 +106,10 @@ export interface RunResult {
   ok: boolean;
 }
 
+function hostPort(t: { host: string; port: number }): string {
+  return t.host.includes(':') ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`;
+}
+
 function toAccount(row: number[]): ReceiverAccount {
   const [room = 0, base = 0, max = 0, missing = 0, ownAbove = 0, own = 0, unique = 0, dup = 0, reorder = 0] = row;
   return { room, base, max, missing, ownAbove, own, unique, dup, reorder };
@@ -101,6 +121,7 @@ export function mergeReports(
   startedAt: Date,
   server: ServerReport | null,
   ackable: boolean,
+  ran: ScheduleRan = { scheduleMs: runLengthMs(cfg), stoppedEarly: false },
 ): RunResult {
   const sum = (pick: (r: ProcReport) => number): number => reports.reduce((n, r) => n + pick(r), 0);
   const latency = mergeEncoded(reports.map((r) => r.latencyUs));
@@ -115,13 +136,17 @@ export function mergeReports(
   const errorsByCode: Record<string, number> = {};
   for (const r of reports)
     for (const [code, n] of Object.entries(r.errors)) errorsByCode[code] = (errorsByCode[code] ?? 0) + n;
-  const runMs = cfg.warmupMs + cfg.rates.length * cfg.stepMs;
+  const runMs = ran.scheduleMs;
+  /** Per second over the schedule that ran (0 when none did). */
+  const perSecond = (n: number): number => (runMs > 0 ? Math.round(n / (runMs / 1000)) : 0);
   const sent = sum((r) => r.sent);
   const steps = cfg.rates.map((rate, j) => {
     const h = mergeEncoded(reports.map((r) => r.stepLatencyUs[j] ?? ''));
     const s = summarize(h);
     h.destroy();
-    return { rate, durationMs: cfg.stepMs, sent: sum((r) => r.sentPerStep[j] ?? 0), latencyMs: s };
+    // A stop cuts the step it falls in short and leaves the later ones at 0 ms.
+    const durationMs = Math.min(cfg.stepMs, Math.max(0, runMs - cfg.warmupMs - j * cfg.stepMs));
+    return { rate, durationMs, sent: sum((r) => r.sentPerStep[j] ?? 0), latencyMs: s };
   });
   const seconds = Math.max(0, ...reports.map((r) => r.timeline.sent.length));
   const timeline: TimelinePoint[] = [];
@@ -154,7 +179,12 @@ export function mergeReports(
     );
   }
   const maxSendLagMs = Math.max(0, ...reports.map((r) => r.maxSendLagMs));
-  const connections: ProcReport['connections'] = {
+  const spans = reports.map((r) => r.connectSpanUs).filter((x): x is [number, number] => x !== null);
+  const connectWallMs =
+    spans.length === 0
+      ? 0
+      : Math.round((Math.max(...spans.map((x) => x[1])) - Math.min(...spans.map((x) => x[0]))) / 100) / 10;
+  const connections: RunResult['connections'] = {
     planned: sum((r) => r.connections.planned),
     ok: sum((r) => r.connections.ok),
     failed: sum((r) => r.connections.failed),
@@ -165,6 +195,7 @@ export function mergeReports(
     },
     failureSamples: reports.flatMap((r) => r.connections.failureSamples).slice(0, 5),
     closeSamples: reports.flatMap((r) => r.connections.closeSamples).slice(0, 5),
+    connectWallMs,
   };
   if (connections.failed > 0)
     warnings.push(`${connections.failed} connections failed: ${connections.failureSamples.join('; ')}`);
@@ -172,11 +203,14 @@ export function mergeReports(
     version: 1,
     startedAt: startedAt.toISOString(),
     durationMs: runMs,
+    stoppedEarly: ran.stoppedEarly,
     config: {
       driver: cfg.driver,
       targets: {
-        tcp: cfg.mix.tcp > 0 ? `${cfg.tcp.host}:${cfg.tcp.port}` : null,
+        tcp: cfg.mix.tcp > 0 ? hostPort(cfg.tcp) : null,
         ws: cfg.mix.ws > 0 ? cfg.ws : null,
+        receiverTcp: cfg.mix.tcp > 0 ? hostPort(cfg.receiverTcp ?? cfg.tcp) : null,
+        receiverWs: cfg.mix.ws > 0 ? (cfg.receiverWs ?? cfg.ws) : null,
       },
       mix: cfg.mix,
       connections: cfg.connections,
@@ -184,6 +218,7 @@ export function mergeReports(
       roomSize: cfg.roomSize.kind === 'uniform' ? 'uniform' : `zipf:${cfg.roomSize.s}`,
       senders: cfg.senders,
       messageBytes: cfg.messageBytes,
+      texts: cfg.texts === null ? null : { file: cfg.textsFile, count: cfg.texts.length },
       rates: cfg.rates,
       stepMs: cfg.stepMs,
       warmupMs: cfg.warmupMs,
@@ -204,8 +239,8 @@ export function mergeReports(
       duplicates: totals.dup,
       reordered: totals.reorder,
       frames: sum((r) => r.msgFrames),
-      sentPerSecond: Math.round(sent / (runMs / 1000)),
-      deliveredPerSecond: Math.round(totals.delivered / (runMs / 1000)),
+      sentPerSecond: perSecond(sent),
+      deliveredPerSecond: perSecond(totals.delivered),
       lossRatio: totals.expected === 0 ? 0 : totals.lost / totals.expected,
       badRooms: totals.badRooms,
     },

@@ -8,7 +8,8 @@
 import { resolveRunConfig } from './config.js';
 import { nowUs } from './engine/clock.js';
 import { Conn } from './engine/connection.js';
-import { Engine, messageText } from './engine/engine.js';
+import { Engine } from './engine/engine.js';
+import { messageText } from './engine/message-text.js';
 import { LineScanner } from './engine/frame-scanner.js';
 import { decodeHistogram } from './engine/histograms.js';
 

@@ -24,6 +24,13 @@ async function handle(msg: ToWorker): Promise<void> {
       await engine!.run(msg.startUs, msg.rateShare);
       reply({ t: 'run' });
       return;
+    case 'drain':
+      await engine!.drain();
+      reply({ t: 'drain' });
+      return;
+    case 'stop':
+      engine?.stop();
+      return;
     case 'progress':
       reply({ t: 'progress', snapshot: engine!.progress() });
       return;
@@ -41,6 +48,9 @@ async function handle(msg: ToWorker): Promise<void> {
 process.on('message', (msg: ToWorker) => {
   handle(msg).catch((err: unknown) => reply({ t: 'error', message: err instanceof Error ? err.message : String(err) }));
 });
+// Ctrl-C reaches the whole process group: the parent decides (it stops the run and asks
+// for the reports), so a worker must not die of it.
+process.on('SIGINT', () => {});
 // The parent went away: nothing left to report to.
 process.on('disconnect', () => {
   engine?.close();

@@ -62,4 +62,72 @@ describe('open-model scheduler', () => {
     );
     expect(res.perStep).toEqual([0, 10]);
   });
+
+  it('holds a last idle step for its whole duration', async () => {
+    const start = nowUs();
+    const res = await runSchedule(
+      start,
+      [
+        { rate: 100, durationUs: 100_000 },
+        { rate: 0, durationUs: 300_000 },
+      ],
+      () => {},
+      () => {},
+    );
+    expect(res.perStep).toEqual([10, 0]);
+    expect(nowUs() - start).toBeGreaterThanOrEqual(400_000);
+  });
+
+  it('ends at once when aborted in the middle of a long idle step, emitting nothing after', async () => {
+    const stop = new AbortController();
+    const start = nowUs();
+    let afterAbort = 0;
+    setTimeout(() => stop.abort(), 150);
+    const res = await runSchedule(
+      start,
+      [
+        { rate: 100, durationUs: 100_000 },
+        { rate: 0, durationUs: 60_000_000 },
+      ],
+      () => {
+        if (stop.signal.aborted) afterAbort++;
+      },
+      () => {},
+      stop.signal,
+    );
+    expect(nowUs() - start).toBeLessThan(1_000_000);
+    expect(res.perStep).toEqual([10, 0]);
+    expect(afterAbort).toBe(0);
+  });
+
+  it('stops a busy step mid-way and counts only what went out', async () => {
+    const stop = new AbortController();
+    const start = nowUs() + 10_000;
+    setTimeout(() => stop.abort(), 210);
+    const res = await runSchedule(
+      start,
+      [{ rate: 1000, durationUs: 10_000_000 }],
+      () => {},
+      () => {},
+      stop.signal,
+    );
+    expect(res.sent).toBeGreaterThan(150);
+    expect(res.sent).toBeLessThan(400);
+    expect(res.perStep).toEqual([res.sent]);
+  });
+
+  it('sends nothing when aborted before its start', async () => {
+    const stop = new AbortController();
+    stop.abort();
+    const before = nowUs();
+    const res = await runSchedule(
+      nowUs() + 5_000_000,
+      [{ rate: 1000, durationUs: 1_000_000 }],
+      () => {},
+      () => {},
+      stop.signal,
+    );
+    expect(res.sent).toBe(0);
+    expect(nowUs() - before).toBeLessThan(100_000);
+  });
 });

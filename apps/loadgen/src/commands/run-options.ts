@@ -13,6 +13,7 @@ import {
   parseRoomDistribution,
   parseSourceIps,
 } from '../options.js';
+import { readTexts } from '../texts.js';
 import { parseThreshold, type Threshold } from '../thresholds.js';
 
 /** Flag values as commander hands them over (strings, booleans, repeated lists). */
@@ -22,11 +23,14 @@ export interface RunFlags {
   mix?: string;
   tcp?: string;
   ws?: string;
+  receiverTcp?: string;
+  receiverWs?: string;
   connections?: string;
   rooms?: string;
   roomSize?: string;
   senders?: string;
   size?: string;
+  texts?: string;
   rate?: string;
   stepDuration?: string;
   duration?: string;
@@ -82,12 +86,16 @@ export function parseRunFlags(f: RunFlags): ParsedRun {
     driver: driverName as DriverName,
     mix,
     tcp: parseHostPort(f.tcp ?? '127.0.0.1:4000', '--tcp'),
-    ws: wsUrl(f.ws, driver.wsPath),
+    ws: wsUrl(f.ws, driver.wsPath, '--ws'),
+    receiverTcp: f.receiverTcp === undefined ? null : parseHostPort(f.receiverTcp, '--receiver-tcp'),
+    receiverWs: f.receiverWs === undefined ? null : wsUrl(f.receiverWs, driver.wsPath, '--receiver-ws'),
     connections,
     rooms: parsePositiveInt(f.rooms ?? String(Math.min(10, connections)), '--rooms'),
     roomSize: parseRoomDistribution(f.roomSize ?? 'uniform'),
     senders: parseFraction(f.senders ?? '1', '--senders'),
     messageBytes: parsePositiveInt(f.size ?? '64', '--size'),
+    texts: f.texts === undefined ? null : readTexts(f.texts),
+    textsFile: f.texts ?? null,
     rates,
     stepMs,
     warmupMs: parseDurationMs(f.warmup ?? '2s', '--warmup'),
@@ -130,15 +138,16 @@ export function parseRunFlags(f: RunFlags): ParsedRun {
 }
 
 /** `ws://host:port` gets the driver's path; a full URL is taken as is. */
-function wsUrl(flag: string | undefined, path: string): string {
-  const raw = flag ?? 'ws://127.0.0.1:8080';
+function wsUrl(value: string | undefined, path: string, flag: string): string {
+  const raw = value ?? 'ws://127.0.0.1:8080';
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw invalidOption(`--ws: expected a URL such as ws://127.0.0.1:8080/ws, got "${raw}"`);
+    throw invalidOption(`${flag}: expected a URL such as ws://127.0.0.1:8080/ws, got "${raw}"`);
   }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw invalidOption(`--ws: expected ws:// or wss://, got "${raw}"`);
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
+    throw invalidOption(`${flag}: expected ws:// or wss://, got "${raw}"`);
   if (url.pathname === '/' && url.search === '') return `${raw.replace(/\/$/, '')}${path}`;
   return raw;
 }

@@ -1,10 +1,13 @@
 /**
  * `loadgen run`: drive one scenario against a running server, print the summary, write
- * the requested files, and exit 99 when a threshold fails.
+ * the requested files, and exit 99 when a threshold fails. Started with an IPC channel, it
+ * tells its parent the run's phases and takes `stop` from it (parent-ipc.ts); the first
+ * Ctrl-C stops it the same way (k6's graceful stop), a second one kills it.
  */
 import { writeFileSync } from 'node:fs';
 import type { RunConfig } from '../config.js';
-import { runLoad } from '../coordinator.js';
+import { runLoad, type RunHooks } from '../coordinator.js';
+import { openParentChannel } from '../parent-ipc.js';
 import { writeJson } from '../report/json.js';
 import { runMarkdown } from '../report/markdown.js';
 import { createProgress } from '../report/progress.js';
@@ -13,16 +16,17 @@ import type { RunResult } from '../result.js';
 import { THRESHOLD_EXIT_CODE, evaluateThresholds, formatOutcomes, type Threshold } from '../thresholds.js';
 import { parseRunFlags, type RunFlags, type RunOutputs } from './run-options.js';
 
-/** Runs, evaluates thresholds and fills `result.ok`. */
+/** Runs, evaluates thresholds and fills `result.ok`; `control` passes phase events and a stop signal through. */
 export async function runScenario(
   cfg: Readonly<RunConfig>,
   thresholds: readonly Threshold[],
   progress = false,
+  control: Pick<RunHooks, 'onPhase' | 'signal'> = {},
 ): Promise<RunResult> {
   const bar = createProgress(progress ? 'auto' : 'off');
   let result: RunResult;
   try {
-    result = await runLoad(cfg, { onProgress: (e) => bar.update(e) });
+    result = await runLoad(cfg, { ...control, onProgress: (e) => bar.update(e) });
   } finally {
     bar.stop();
   }
@@ -43,7 +47,24 @@ export function writeOutputs(result: RunResult, outputs: RunOutputs): void {
 /** The CLI action; returns the exit code. */
 export async function runCommand(flags: RunFlags): Promise<number> {
   const { cfg, thresholds, outputs } = parseRunFlags(flags);
-  const result = await runScenario(cfg, thresholds, outputs.progress && !outputs.quiet);
+  const stop = new AbortController();
+  const parent = openParentChannel(() => stop.abort());
+  const onSigint = (): void => {
+    process.stderr.write('\nloadgen: stopping early: draining and reporting (Ctrl-C again to abort)\n');
+    stop.abort();
+  };
+  // once: after the first Ctrl-C the handler is gone, so a second one kills as usual.
+  process.once('SIGINT', onSigint);
+  let result: RunResult;
+  try {
+    result = await runScenario(cfg, thresholds, outputs.progress && !outputs.quiet, {
+      signal: stop.signal,
+      onPhase: parent === null ? undefined : (e) => parent.send(e),
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    parent?.close();
+  }
   writeOutputs(result, outputs);
   if (!outputs.quiet) process.stdout.write(runMarkdown(result));
   for (const w of result.loadgen.warnings) process.stderr.write(`warning: ${w}\n`);

@@ -7,7 +7,7 @@
  */
 
 export type Transport = 'tcp' | 'ws';
-export type DriverName = 'loopchat' | 'naive-ws' | 'socketio';
+export type DriverName = 'loopchat' | 'naive-ws' | 'naive-net' | 'socketio' | 'none';
 
 /** Frame kinds the engine tells apart. */
 export const FRAME_OTHER = 0;
@@ -44,6 +44,11 @@ export interface Driver {
   readonly echoesToSender: boolean;
   /** Whether msg frames are acknowledged with their seq (acked counts and own-seq accounting). */
   readonly acksMessages: boolean;
+  /**
+   * Speaks no protocol (the `none` driver): a connection is ready as soon as the TCP connect
+   * or WebSocket open completes, and it can only be held open, never send.
+   */
+  readonly holdsOnly: boolean;
   /** Default WebSocket path (with query) when `--ws` gives only host:port. */
   readonly wsPath: string;
   /**

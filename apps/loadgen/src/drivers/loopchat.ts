@@ -56,6 +56,7 @@ function loopchatLike(name: DriverName, transports: Driver['transports'], wsPath
     transports,
     echoesToSender: false,
     acksMessages: true,
+    holdsOnly: false,
     wsPath,
     handshake: (nick, room) => [[JSON.stringify({ type: 'hello', nick }), JSON.stringify({ type: 'join', room, id: 0 })]],
     msgTemplate: (room, text) => ({
@@ -75,3 +76,10 @@ export const loopchatDriver: Driver = loopchatLike('loopchat', ['tcp', 'ws'], '/
  * hello/join/msg frames, acks with seq and skips the sender, like loopchat.
  */
 export const naiveWsDriver: Driver = loopchatLike('naive-ws', ['ws'], '/');
+
+/**
+ * apps/server/bench/peers/naive-net.ts: a node:net server speaking the same frames as JSON
+ * lines. Its join ack is `{"type":"ack","id":0,"seq":S,"ts":T}` (id first) and its msg
+ * `{…,"seq":S,"ts":T,"id":I}`: the tail reader takes both orders. Its welcome carries no seq.
+ */
+export const naiveNetDriver: Driver = loopchatLike('naive-net', ['tcp'], '/');

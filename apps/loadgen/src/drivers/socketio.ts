@@ -88,6 +88,7 @@ export const socketIoDriver: Driver = {
   transports: ['ws'],
   echoesToSender: true,
   acksMessages: true,
+  holdsOnly: false,
   wsPath: '/socket.io/?EIO=4&transport=websocket',
   handshake: (nick, room) => [['40'], [`42["hello",${JSON.stringify({ nick })}]`, `42["join",${JSON.stringify({ room })}]`]],
   msgTemplate: (room, text) => ({

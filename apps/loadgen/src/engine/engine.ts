@@ -19,6 +19,7 @@ import { buildPlan, planForProc, type ConnPlan } from '../plan.js';
 import { nowUs, sleep } from './clock.js';
 import { Conn, openTcp, openWs, type ConnHost } from './connection.js';
 import { encodeHistogram, newHistogram, type Histogram } from './histograms.js';
+import { senderText } from './message-text.js';
 import type { ProcReport, ProgressSnapshot } from './proc-report.js';
 import { runSchedule, type RateStep } from './scheduler.js';
 
@@ -78,6 +79,11 @@ export class Engine implements ConnHost {
   #maxSendLagUs = 0;
   #settle: (() => void) | null = null;
   #pendingConnects = 0;
+  /** First connect started / last connection ready, on the shared clock (connect wall time). */
+  #firstConnectUs = -1;
+  #lastReadyUs = -1;
+  /** stop(): ends the connect ramp and the schedule early. */
+  readonly #stop = new AbortController();
 
   constructor(cfg: RunConfig, proc = 0, procs = 1) {
     this.cfg = cfg;
@@ -94,17 +100,27 @@ export class Engine implements ConnHost {
 
   // ── connecting ────────────────────────────────────────────────────────────────
 
-  /** Opens this process's connections at its share of the connect rate; resolves when all are ready or failed. */
+  /**
+   * Opens this process's connections at its share of the connect rate; resolves when all are
+   * ready or failed. After stop() no more are opened: those count as failed.
+   */
   async connect(): Promise<ConnectResult> {
     const intervalUs = (1e6 * this.procs) / this.cfg.connectRate;
     const t0 = nowUs();
-    const done = new Promise<void>((resolve) => (this.#settle = resolve));
+    const stopped = this.#stop.signal;
     for (let j = 0; j < this.#plan.length; j++) {
       const due = t0 + j * intervalUs;
-      while (nowUs() < due || this.#pendingConnects >= MAX_IN_FLIGHT_CONNECTS) await sleep(1);
+      while ((nowUs() < due || this.#pendingConnects >= MAX_IN_FLIGHT_CONNECTS) && !stopped.aborted) await sleep(1);
+      if (stopped.aborted) {
+        this.#failed += this.#plan.length - j;
+        if (this.#failureSamples.length < SAMPLES)
+          this.#failureSamples.push(`${this.#plan.length - j} not opened: the run was stopped`);
+        break;
+      }
       this.#open(this.#plan[j]!);
     }
-    if (this.#pendingConnects > 0) await done;
+    // Made only now: during the ramp the count touches zero whenever the opened ones are done.
+    if (this.#pendingConnects > 0) await new Promise<void>((resolve) => (this.#settle = resolve));
     this.#settle = null;
     return { ok: this.#ok, failed: this.#failed };
   }
@@ -114,19 +130,26 @@ export class Engine implements ConnHost {
     const room = `${this.cfg.roomPrefix}${p.room}`;
     conn.stages = this.driver.handshake(`${this.cfg.nickPrefix}${p.index}`, room);
     if (p.sender) {
-      const t = this.driver.msgTemplate(room, messageText(this.cfg.messageBytes, p.index));
+      const t = this.driver.msgTemplate(room, senderText(this.cfg, p));
       conn.prefix = t.prefix;
       conn.suffix = t.suffix;
     }
     conn.startedUs = nowUs();
+    if (this.#firstConnectUs < 0) this.#firstConnectUs = conn.startedUs;
     this.#conns.push(conn);
     this.#pendingConnects++;
     const timer = setTimeout(() => {
       if (!conn.ready && !conn.closed) this.#fail(conn, 'connect timed out');
     }, this.cfg.connectTimeoutMs);
     timer.unref();
-    if (p.transport === 'tcp') openTcp(conn, this.cfg.tcp.host, this.cfg.tcp.port, p.localAddress);
-    else openWs(conn, this.cfg.ws, p.localAddress, this.cfg.connectTimeoutMs);
+    // Receivers may have a target of their own (--receiver-tcp / --receiver-ws).
+    const cfg = this.cfg;
+    if (p.transport === 'tcp') {
+      const target = p.sender ? cfg.tcp : (cfg.receiverTcp ?? cfg.tcp);
+      openTcp(conn, target.host, target.port, p.localAddress);
+    } else {
+      openWs(conn, p.sender ? cfg.ws : (cfg.receiverWs ?? cfg.ws), p.localAddress, cfg.connectTimeoutMs);
+    }
   }
 
   #fail(conn: Conn, reason: string): void {
@@ -142,6 +165,10 @@ export class Engine implements ConnHost {
   }
 
   onOpen(conn: Conn): void {
+    if (this.driver.holdsOnly) {
+      this.#onJoined(conn, 0, nowUs());
+      return;
+    }
     const first = conn.stages.shift();
     if (first !== undefined) conn.sendNow(first);
   }
@@ -221,6 +248,7 @@ export class Engine implements ConnHost {
     conn.tracker.start(seq < 0 ? 0 : seq);
     if (seq > this.#roomMax[conn.room]!) this.#roomMax[conn.room] = seq;
     this.#ok++;
+    if (now > this.#lastReadyUs) this.#lastReadyUs = now;
     this.#connectUs.recordValue(Math.max(1, Math.round(now - conn.startedUs)));
     this.#connectSettled();
   }
@@ -255,8 +283,8 @@ export class Engine implements ConnHost {
   // ── sending ───────────────────────────────────────────────────────────────────
 
   /**
-   * Runs the schedule from `startUs` (this process's share of each step's rate), then
-   * drains. `rateShare` is this process's fraction of the total rate.
+   * Runs the schedule from `startUs` (this process's share of each step's rate); the caller
+   * drains next. `rateShare` is this process's fraction of the total rate.
    */
   async run(start: number, rateShare: number): Promise<void> {
     const cfg = this.cfg;
@@ -288,15 +316,21 @@ export class Engine implements ConnHost {
         for (const c of touched) c.flush();
         touched.length = 0;
       },
+      this.#stop.signal,
     );
     this.#sent = result.sent;
     // Warm-up sends are in `sent` (and accounted) but in no step.
     this.#sentPerStep = result.perStep.slice(warm);
     this.#maxSendLagUs = result.maxLagUs;
-    await this.#drain();
   }
 
-  async #drain(): Promise<void> {
+  /** Ends the connect ramp or the schedule now (a run stopped early); the drain still follows. */
+  stop(): void {
+    this.#stop.abort();
+  }
+
+  /** Waits for acks and deliveries after the schedule: at most --drain, less once all is acked and quiet. */
+  async drain(): Promise<void> {
     const deadline = nowUs() + this.cfg.drainMs * 1000;
     const ackable = this.driver.acksMessages;
     while (nowUs() < deadline) {
@@ -369,6 +403,7 @@ export class Engine implements ConnHost {
         failureSamples: this.#failureSamples,
         closeSamples: this.#closeSamples,
       },
+      connectSpanUs: this.#lastReadyUs < 0 ? null : [this.#firstConnectUs, this.#lastReadyUs],
       connectUs: encodeHistogram(this.#connectUs),
       latencyUs: encodeHistogram(this.#totalLatency()),
       ackUs: encodeHistogram(this.#ackUs),
@@ -412,14 +447,4 @@ export class Engine implements ConnHost {
     this.#stopping = true;
     for (const c of this.#conns) c.destroy();
   }
-}
-
-const WORDS = 'the quick brown fox jumps over a lazy dog while loopchat counts every frame ';
-
-/** `bytes` of ASCII text, varied per sender so servers cannot dedupe. */
-export function messageText(bytes: number, salt: number): string {
-  const offset = salt % WORDS.length;
-  let text = '';
-  while (text.length < bytes + offset) text += WORDS;
-  return text.slice(offset, offset + bytes);
 }

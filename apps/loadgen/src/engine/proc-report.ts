@@ -15,6 +15,8 @@ export interface ProcReport {
   proc: number;
   pid: number;
   connections: ConnectionsReport;
+  /** [first connect started, last connection ready], µs on the shared clock; null: none ready. */
+  connectSpanUs: [number, number] | null;
   /** Encoded HdrHistograms, µs. */
   connectUs: string;
   latencyUs: string;

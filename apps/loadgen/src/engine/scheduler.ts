@@ -29,6 +29,8 @@ export type EmitFn = (scheduledUs: number, step: number) => void;
 /**
  * Runs the schedule from `startUs`; `emit` is called once per message (in scheduled order)
  * and `flush` once per tick after the tick's emits, so writes can be batched per socket.
+ * Aborting `signal` ends the schedule at once, even in the middle of a long idle step;
+ * nothing is emitted after the abort.
  */
 export function runSchedule(
   startUs: number,
@@ -58,13 +60,22 @@ export function runSchedule(
   };
 
   return new Promise((resolve) => {
+    let done = false;
+    let timer: NodeJS.Timeout | undefined;
     const tick = (): void => {
+      // An abort may queue a tick beside the one already queued: only the first one ends it.
+      if (done) return;
+      timer = undefined;
       const now = nowUs();
+      const stopped = signal?.aborted === true;
       for (;;) {
-        if (step >= steps.length) break;
+        if (stopped || step >= steps.length) break;
         const at = nextTime();
         const stepEnd = stepStart[step]! + steps[step]!.durationUs;
         if (at >= stepEnd) {
+          // Nothing left to send in this step, but it lasts until its end: an idle (rate 0)
+          // last step holds the connections for its whole duration.
+          if (now < stepEnd) break;
           step++;
           k = 0;
           continue;
@@ -77,7 +88,9 @@ export function runSchedule(
         if (now - at > maxLagUs) maxLagUs = now - at;
       }
       flush();
-      if (step >= steps.length || signal?.aborted === true) {
+      if (stopped || step >= steps.length) {
+        done = true;
+        signal?.removeEventListener('abort', onAbort);
         resolve({ sent, perStep, maxLagUs });
         return;
       }
@@ -87,10 +100,15 @@ export function runSchedule(
       // (spinning on setImmediate would burn the core the server under test needs); sends
       // late by up to ~1 ms carry their scheduled time, so the delay is measured, not hidden.
       if (waitMs <= 0) setImmediate(tick);
-      else setTimeout(tick, Math.max(1, Math.floor(waitMs)));
+      else timer = setTimeout(tick, Math.max(1, Math.floor(waitMs)));
     };
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      setImmediate(tick);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     const firstMs = (startUs - nowUs()) / 1000;
-    if (firstMs < 1) setImmediate(tick);
-    else setTimeout(tick, Math.floor(firstMs));
+    if (firstMs < 1 || signal?.aborted === true) setImmediate(tick);
+    else timer = setTimeout(tick, Math.floor(firstMs));
   });
 }

@@ -9,11 +9,16 @@ export function runMarkdown(r: RunResult): string {
   lines.push(`# loadgen run — ${r.ok ? 'PASS' : 'FAIL'}`, '');
   lines.push(
     `${c.driver}, ${int(c.connections)} connections (tcp ${int(r.connections.byTransport.tcp)}, ws ${int(r.connections.byTransport.ws)}) ` +
-      `in ${int(c.rooms)} rooms (${c.roomSize}), senders ${c.senders * 100} %, ${c.messageBytes} B messages, ` +
+      `in ${int(c.rooms)} rooms (${c.roomSize}), senders ${c.senders * 100} %, ` +
+      `${c.texts === null ? `${c.messageBytes} B messages` : `${int(c.texts.count)} texts from ${c.texts.file ?? '(given)'}`}, ` +
       `rate ${c.rates.join(' → ')} msg/s × ${c.stepMs / 1000} s after ${c.warmupMs / 1000} s warm-up, ${c.procs} loadgen process(es). ` +
       `Started ${r.startedAt}.`,
     '',
   );
+  const t = c.targets;
+  if (t.receiverTcp !== t.tcp || t.receiverWs !== t.ws)
+    lines.push(`Receivers connected to ${[t.receiverTcp, t.receiverWs].filter((x) => x !== null).join(', ')}.`, '');
+  if (r.stoppedEarly) lines.push(`**Stopped early**: ${r.durationMs / 1000} s of the schedule ran.`, '');
   lines.push('| | p50 | p90 | p99 | p99.9 | max |', '|---|---|---|---|---|---|');
   for (const [label, s] of [
     ['message latency', r.latencyMs],
@@ -48,7 +53,8 @@ export function runMarkdown(r: RunResult): string {
   }
   lines.push(
     '',
-    `Connections: ${int(r.connections.ok)} ready, ${int(r.connections.failed)} failed, ${int(r.connections.closedEarly)} closed early.`,
+    `Connections: ${int(r.connections.ok)} ready, ${int(r.connections.failed)} failed, ${int(r.connections.closedEarly)} closed early; ` +
+      `first connect → last ready ${ms(r.connections.connectWallMs)}.`,
   );
   const lg = r.loadgen.procs.map(
     (p) => `pid ${p.pid}: ${p.cpuPercent} % CPU, ${mib(p.rssBytes)}, ${int(p.framesPerSecond)} frames/s`,

@@ -1,9 +1,10 @@
 /**
  * Runs the load generator (apps/loadgen) as users run it: `node apps/loadgen/dist/cli.js run
  * … --out <json>`, a child process of its own, and reads back the fields of its result JSON
- * the bench needs. The shape mirrors apps/loadgen/src/result.ts (RunResult, version 1); it is
- * repeated here, not imported, because the bench builds without the loadgen's sources, and
- * the fields read are checked at runtime so a changed result fails loudly.
+ * the bench needs. The shapes mirror apps/loadgen/src/result.ts (RunResult, version 1) and
+ * apps/loadgen/src/parent-ipc.ts (PhaseEvent); they are repeated here, not imported, because
+ * the bench builds without the loadgen's sources, and the fields read are checked at runtime
+ * so a changed result fails loudly.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -11,31 +12,81 @@ import { createInterface } from 'node:readline';
 import { kill, track } from './children.js';
 import { LOADGEN_CLI } from './paths.js';
 
+/**
+ * What the loadgen tells its parent over IPC, in this order, once each (parent-ipc.ts):
+ * every connection ready or failed (sent before the loadgen's own `--http` sample of the
+ * server); the schedule fixed (first send `startInMs` from now, measured window from
+ * `warmupMs` after it, schedule end `totalMs` after it; 0, 0, 0 when stopped before it
+ * began); the schedule ended (the drain begins); the drain ended (the result comes next).
+ */
+export type LoadgenEvent =
+  | { loadgen: 'connected'; ok: number; failed: number; planned: number }
+  | { loadgen: 'schedule'; startInMs: number; warmupMs: number; totalMs: number }
+  | { loadgen: 'scheduled' }
+  | { loadgen: 'drained' };
+
+const EVENT_NAMES: ReadonlySet<string> = new Set(['connected', 'schedule', 'scheduled', 'drained']);
+
 /** A latency summary of the loadgen, milliseconds (null when nothing was measured). */
 export interface LoadgenLatency {
   count: number;
   p50: number | null;
+  p90: number | null;
   p99: number | null;
+  p999: number | null;
   max: number | null;
+  mean: number | null;
+}
+
+/** The loadgen's before/after sample of the server (`--http`); null fields: not offered. */
+export interface LoadgenServerSample {
+  atMs: number;
+  connections: number | null;
+  rssBytes: number | null;
+  loopDelayP99Ms: number | null;
+  cpuSeconds: number | null;
+  deliveries: number | null;
 }
 
 /** The part of the loadgen's RunResult (apps/loadgen/src/result.ts) the bench reads. */
 export interface LoadgenResult {
   version: 1;
+  /** Warm-up + steps that ran: less than configured when stopped early. */
   durationMs: number;
-  config: { driver: string; connections: number; rooms: number; rates: number[]; stepMs: number; warmupMs: number };
+  /** Stopped (`stop()`, Ctrl-C) before the schedule ended. */
+  stoppedEarly: boolean;
+  config: {
+    driver: string;
+    targets: { tcp: string | null; ws: string | null; receiverTcp: string | null; receiverWs: string | null };
+    connections: number;
+    rooms: number;
+    senders: number;
+    messageBytes: number;
+    texts: { file: string | null; count: number } | null;
+    rates: number[];
+    stepMs: number;
+    warmupMs: number;
+    procs: number;
+  };
   connections: {
     planned: number;
     ok: number;
     failed: number;
     closedEarly: number;
+    byTransport: { tcp: number; ws: number };
     failureSamples: string[];
     closeSamples: string[];
+    /** First connect started → last connection ready, ms, over every loadgen process (0: none ready). */
+    connectWallMs: number;
   };
+  /** Connect start → joined (→ open for `--driver none`). */
+  connectMs: LoadgenLatency;
   latencyMs: LoadgenLatency;
+  ackMs: LoadgenLatency;
   steps: { rate: number; durationMs: number; sent: number; latencyMs: LoadgenLatency }[];
   messages: {
     sent: number;
+    /** Null when the driver's server does not ack (socketio, none). */
     acked: number | null;
     expected: number;
     delivered: number;
@@ -43,15 +94,30 @@ export interface LoadgenResult {
     duplicates: number;
     reordered: number;
     frames: number;
+    sentPerSecond: number;
     deliveredPerSecond: number;
+    lossRatio: number;
   };
   errors: { total: number; byCode: Record<string, number>; samples: string[] };
-  loadgen: { procs: { pid: number; cpuPercent: number }[]; maxCpuPercent: number; maxSendLagMs: number; warnings: string[] };
+  /** Per second since the first scheduled send (warm-up included); deliveries by receive time. */
+  timeline: { t: number; sent: number; delivered: number; p50Ms: number | null; p99Ms: number | null }[];
+  loadgen: {
+    /** Each loadgen process: CPU over the schedule and drain, % of one core. */
+    procs: { pid: number; cpuPercent: number; rssBytes: number; framesReceived: number; framesPerSecond: number }[];
+    maxCpuPercent: number;
+    maxSendLagMs: number;
+    warnings: string[];
+  };
+  /** With `--http` and/or `--server-pid`; null without. */
   server: {
-    before: { deliveries: number | null } | null;
-    after: { deliveries: number | null } | null;
+    before: LoadgenServerSample | null;
+    after: LoadgenServerSample | null;
     cpuSeconds: number | null;
     cpuPercent: number | null;
+    cpuUsPerMessage: number | null;
+    cpuUsPerDelivery: number | null;
+    rssBytes: number | null;
+    loopDelayP99Ms: number | null;
   } | null;
 }
 
@@ -65,44 +131,100 @@ export interface LoadgenRun {
   stderr: string[];
 }
 
+export interface RunningLoadgen {
+  /** Resolves with the result once the loadgen exits 0; rejects (last stderr lines) otherwise or after the timeout. */
+  done: Promise<LoadgenRun>;
+  /** Ends the schedule now; the loadgen drains and reports what it measured as usual. */
+  stop(): void;
+  pid: number;
+}
+
 /**
- * `node <loadgen>/dist/cli.js run <args> --out <outPath> -q --no-progress`; resolves with its
- * result once it exits 0, rejects (with its last stderr lines) otherwise or after `timeoutMs`.
+ * `node <loadgen>/dist/cli.js run <args> --out <outPath> -q --no-progress` with an IPC
+ * channel: `onEvent` gets the phase events as they happen, `stop()` sends `{loadgen:'stop'}`.
+ * Throws at once when the loadgen is not built.
  */
-export async function runLoadgen(args: string[], outPath: string, timeoutMs: number): Promise<LoadgenRun> {
+export function startLoadgen(
+  args: string[],
+  outPath: string,
+  timeoutMs: number,
+  onEvent?: (e: LoadgenEvent) => void,
+): RunningLoadgen {
   if (!existsSync(LOADGEN_CLI)) throw new Error(`${LOADGEN_CLI} is missing: build it first (npx tsc -b)`);
   const startedAt = Date.now();
   const child = track(
     spawn(process.execPath, [LOADGEN_CLI, 'run', ...args, '--out', outPath, '-q', '--no-progress'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     }),
   );
+  let stopRequested = false;
+  const sendStop = (): void => {
+    // A loadgen that already ended has nothing to stop.
+    if (child.connected) child.send({ loadgen: 'stop' }, ignoreSendError);
+  };
+  child.on('message', (message: unknown) => {
+    if (!isLoadgenEvent(message)) return;
+    // A stop sent while the loadgen was still loading its modules found no listener and was
+    // lost: repeat it (stopping twice is harmless).
+    if (stopRequested) sendStop();
+    onEvent?.(message);
+  });
   const stderr: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (line) => {
     if (stderr.length < 20) stderr.push(line.slice(0, 300));
   });
-  const timer = setTimeout(() => void kill(child), timeoutMs);
-  const code = await new Promise<number | string>((resolve) =>
-    child.once('close', (c, signal) => resolve(c ?? signal ?? 'unknown')),
-  );
-  clearTimeout(timer);
-  const wallS = (Date.now() - startedAt) / 1000;
-  if (code !== 0) {
-    const why = code === 'SIGKILL' && wallS * 1000 >= timeoutMs ? `killed after ${timeoutMs / 1000} s` : `exit ${code}`;
-    throw new Error(`loadgen run ${why}: ${stderr.slice(-3).join(' / ') || '(no stderr)'}`);
-  }
-  return { result: readResult(outPath), resultPath: outPath, wallS, stderr };
+  const done = (async (): Promise<LoadgenRun> => {
+    const timer = setTimeout(() => void kill(child), timeoutMs);
+    const code = await new Promise<number | string>((resolve) =>
+      child.once('close', (c, signal) => resolve(c ?? signal ?? 'unknown')),
+    );
+    clearTimeout(timer);
+    const wallS = (Date.now() - startedAt) / 1000;
+    if (code !== 0) {
+      const why = code === 'SIGKILL' && wallS * 1000 >= timeoutMs ? `killed after ${timeoutMs / 1000} s` : `exit ${code}`;
+      throw new Error(`loadgen run ${why}: ${stderr.slice(-3).join(' / ') || '(no stderr)'}`);
+    }
+    return { result: readResult(outPath), resultPath: outPath, wallS, stderr };
+  })();
+  return {
+    done,
+    stop() {
+      stopRequested = true;
+      sendStop();
+    },
+    pid: child.pid!,
+  };
+}
+
+/** startLoadgen without events or stop: resolves with the result once the run ends by itself. */
+export async function runLoadgen(args: string[], outPath: string, timeoutMs: number): Promise<LoadgenRun> {
+  return startLoadgen(args, outPath, timeoutMs).done;
+}
+
+function ignoreSendError(): void {
+  // The channel closed between the check and the send: the loadgen is exiting anyway.
+}
+
+function isLoadgenEvent(message: unknown): message is LoadgenEvent {
+  const name = (message as { loadgen?: unknown } | null)?.loadgen;
+  return typeof name === 'string' && EVENT_NAMES.has(name);
 }
 
 function readResult(path: string): LoadgenResult {
   const r = JSON.parse(readFileSync(path, 'utf8')) as LoadgenResult;
   const missing = [
     r.version === 1 ? null : 'version 1',
+    typeof r.stoppedEarly === 'boolean' ? null : 'stoppedEarly',
     typeof r.messages?.delivered === 'number' ? null : 'messages.delivered',
     typeof r.messages?.sent === 'number' ? null : 'messages.sent',
     Array.isArray(r.steps) && r.steps.length > 0 ? null : 'steps',
+    Array.isArray(r.timeline) ? null : 'timeline',
     typeof r.connections?.ok === 'number' ? null : 'connections.ok',
+    typeof r.connections?.connectWallMs === 'number' ? null : 'connections.connectWallMs',
+    typeof r.connectMs?.count === 'number' ? null : 'connectMs',
+    typeof r.errors?.byCode === 'object' ? null : 'errors.byCode',
     typeof r.loadgen?.maxCpuPercent === 'number' ? null : 'loadgen.maxCpuPercent',
+    Array.isArray(r.loadgen?.procs) ? null : 'loadgen.procs',
   ].filter((x) => x !== null);
   if (missing.length > 0)
     throw new Error(`${path} is not a loadgen result this bench understands (no ${missing.join(', ')})`);
