@@ -79,11 +79,16 @@ const busModes = (value: string): BusMode[] => {
 };
 const extras = (value: string): ScalingExtra[] => {
   if (value === 'none' || value === '') return [];
-  const list = value.split(',').map((v) => v.trim()) as ScalingExtra[];
-  for (const x of list)
-    if (x !== 'strict' && x !== 'heavy' && x !== 'classifier')
-      throw new InvalidArgumentError(`unknown extra series '${x}' (strict, heavy, classifier or none).`);
-  return list;
+  const list = value.split(',').map((v) => v.trim());
+  for (const x of list) {
+    // The loadgen's sender k sends line k of --texts every time: strict's repetition rule
+    // would reject each sender's third message, so the series would measure refusals.
+    if (x === 'strict')
+      throw new InvalidArgumentError("'strict' cannot run: the loadgen sends one text per sender, which strict rejects as repetition.");
+    if (x !== 'heavy' && x !== 'classifier')
+      throw new InvalidArgumentError(`unknown extra series '${x}' (heavy, classifier or none).`);
+  }
+  return list as ScalingExtra[];
 };
 const filterLevel = (value: string): 'off' | 'basic' => {
   if (value !== 'off' && value !== 'basic') throw new InvalidArgumentError("expected 'off' or 'basic'.");
@@ -106,7 +111,7 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--only <parts>', `run only these parts, comma-separated (${PARTS.join(',')})`, partList)
     .option('--connections <n>', 'idle connections per server (memory)', positiveInt)
     .option('--rooms <n>', 'rooms the idle connections join (memory)', positiveInt, 100)
-    .option('--concurrency <n>', 'connections being opened at once (memory)', positiveInt, 500)
+    .option('--connect-rate <n>', 'new connections per second the loadgen opens (memory, fan-out)', positiveInt, 2000)
     .option('--settle <ms>', 'quiet time before reading RSS (memory)', positiveInt, 2000)
     .option('--memory-runs <n>', 'memory runs per server (median reported)', positiveInt)
     .option(
@@ -121,7 +126,7 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--runs <n>', 'fixed-rate fan-out runs per server (median reported)', positiveInt)
     .option('--saturation <list>', "saturation steps, deliveries/s, comma-separated, or 'none'", rateList)
     .option('--saturation-duration <s>', 'measurement window of each saturation step, seconds', positiveNumber)
-    .option('--client-procs <n>', 'client processes holding the fan-out members', positiveInt, 2)
+    .option('--client-procs <n>', 'loadgen processes (--procs) holding the fan-out members', positiveInt, 2)
     .option(
       '--fanout-servers <list>',
       `servers for the fan-out bench (${FANOUT_SERVERS.join(',')})`,
@@ -132,16 +137,19 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--scaling-workers <list>', 'worker counts to compare (scaling)', intList, [1, 2])
     .option('--scaling-rooms <n>', 'rooms of the scaling bench', positiveInt, 500)
     .option('--scaling-members <n>', 'members per room, every one a sender (scaling)', positiveInt, 4)
-    .option('--scaling-client-procs <n>', 'client processes holding the scaling connections', positiveInt, 2)
+    .option('--scaling-client-procs <n>', 'loadgen processes (--procs) holding the scaling connections', positiveInt, 2)
     .option('--scaling-rates <list>', 'offered msgs/s, comma-separated, stepped until one is not sustained', rateList)
     .option('--scaling-refine <n>', 'bisection steps between the last sustained and the first unsustained rate', wholeNumber)
-    .option('--scaling-warmup <s>', 'warm-up of each scaling step, seconds', positiveNumber)
+    .option(
+      '--scaling-warmup <s>',
+      "load before each scaling step's window, seconds (5 lets the event-loop readings see a 5 s window of load only)",
+      positiveNumber,
+    )
     .option('--scaling-duration <s>', 'measurement window of each scaling step, seconds', positiveNumber)
-    .option('--scaling-tail <s>', 'load after the window (event-loop samples only), seconds', positiveNumber)
     .option('--scaling-max-p99 <ms>', 'latency p99 above which a scaling step is not sustained', positiveNumber, 500)
     .option(
       '--scaling-extra <list>',
-      "extra scaling series: 'strict' (--filter strict), 'heavy' (1–2 KB texts), 'classifier' (--filter-classifier-us 1000), or 'none'",
+      "extra scaling series: 'heavy' (1–2 KB texts), 'classifier' (--filter-classifier-us 1000), or 'none'",
       extras,
     )
     .option('--bus-modes <list>', `bus deployments (${BUS_MODES.join(',')})`, busModes, BUS_MODES)
@@ -168,6 +176,11 @@ function parseOptions(argv: string[]): BenchOptions {
       'a peers step needs delivered ≥ this share of sent × deliveries per message',
       positiveNumber,
       0.99,
+    )
+    .option(
+      '--peers-write-delays <list>',
+      "loopchat's --write-delay-ms for extra loopchat series of the peers part, ms, comma-separated, or 'none'",
+      (value: string) => (value === 'none' ? [] : intList(value)),
     )
     .option('--peers-max-p99 <ms>', 'latency p99 at or above which a peers step is not sustained', positiveNumber, 500)
     .option(
@@ -200,7 +213,6 @@ function parseOptions(argv: string[]): BenchOptions {
     scalingRefine?: number;
     scalingWarmup?: number;
     scalingDuration?: number;
-    scalingTail?: number;
     scalingMaxP99: number;
     scalingExtra?: ScalingExtra[];
     busModes: BusMode[];
@@ -221,9 +233,10 @@ function parseOptions(argv: string[]): BenchOptions {
     peersMinDelivered: number;
     peersMaxP99: number;
     peersFilter: 'off' | 'basic';
+    peersWriteDelays?: number[];
     connections?: number;
     rooms: number;
-    concurrency: number;
+    connectRate: number;
     settle: number;
     memoryRuns?: number;
     memoryServers?: ServerId[];
@@ -255,7 +268,7 @@ function parseOptions(argv: string[]): BenchOptions {
     parts: f.only ?? [...PARTS],
     connections: f.connections ?? (q ? 1000 : 10_000),
     rooms: f.rooms,
-    concurrency: f.concurrency,
+    connectRate: f.connectRate,
     settleMs: f.settle,
     memoryRuns: f.memoryRuns ?? (q ? 1 : 3),
     memoryServers: f.memoryServers ?? MEMORY_SERVERS,
@@ -276,9 +289,8 @@ function parseOptions(argv: string[]): BenchOptions {
     scalingClientProcs: f.scalingClientProcs,
     scalingRates: f.scalingRates ?? (q ? [4_000, 16_000] : [16_000, 32_000, 64_000]),
     scalingRefine: f.scalingRefine ?? (q ? 0 : 3),
-    scalingWarmupS: f.scalingWarmup ?? (q ? 1 : 2),
+    scalingWarmupS: f.scalingWarmup ?? (q ? 2 : 5),
     scalingDurationS: f.scalingDuration ?? (q ? 3 : 5),
-    scalingTailS: f.scalingTail ?? (q ? 1 : 3),
     scalingMaxP99Ms: f.scalingMaxP99,
     scalingExtra: f.scalingExtra ?? (q ? [] : ['heavy', 'classifier']),
     busModes: f.busModes,
@@ -301,6 +313,7 @@ function parseOptions(argv: string[]): BenchOptions {
     peersMinDelivered: f.peersMinDelivered,
     peersMaxP99Ms: f.peersMaxP99,
     peersFilter: f.peersFilter,
+    peersWriteDelays: f.peersWriteDelays ?? [50],
     quick: q,
     quietWaitS: f.quietWait,
     loopchatArgs: f.loopchatArgs.split(/\s+/).filter((a) => a !== ''),
@@ -352,7 +365,7 @@ async function main(): Promise<void> {
           const x = await runMemory(SERVER_KINDS[id], {
             connections: options.connections,
             rooms: options.rooms,
-            concurrency: options.concurrency,
+            connectRate: options.connectRate,
             settleMs: options.settleMs,
             quietWaitS: options.quietWaitS,
             loopchatArgs: [...BENCH_LOOPCHAT_ARGS, ...options.loopchatArgs],
@@ -377,6 +390,7 @@ async function main(): Promise<void> {
       members: options.members,
       warmupS: options.warmupS,
       clientProcs: options.clientProcs,
+      connectRate: options.connectRate,
       drainTimeoutMs: 5_000,
       quietWaitS: options.quietWaitS,
       loopchatArgs: [...BENCH_LOOPCHAT_ARGS, ...options.loopchatArgs],
@@ -497,16 +511,6 @@ export const SCALING_SERIES: Record<'main' | ScalingExtra, Omit<ScalingSeriesRes
     termShare: 0.25,
     rateScale: 1,
   },
-  strict: {
-    id: 'strict',
-    label: 'strict filter, 100–200 B clean texts',
-    filter: 'strict',
-    classifierUs: 0,
-    minBytes: 100,
-    maxBytes: 200,
-    termShare: 0,
-    rateScale: 1,
-  },
   heavy: {
     id: 'heavy',
     label: 'basic filter, 1–2 KB texts (heavier per message)',
@@ -534,7 +538,7 @@ function describeScaling(x: ScalingResult): string {
     `${rate(x.msgsPerSecond)} msgs/s (${rate(x.deliveredPerSecond)} deliveries/s) of ${rate(x.offeredMsgsPerSecond)} offered, ` +
     `server ${fixed(x.serverCpuPercent, 0)} % CPU (${x.serverCpuPerProc.map((p) => `${p.role} ${fixed(p.percent, 0)}`).join(', ')}), ` +
     `${fixed(x.serverCpuUsPerMsg, 1)} µs/msg, loop p99 ${fixed(x.loopP99Ms, 1)} ms, latency p50 ${fixed(x.latencyP50Ms, 1)} p99 ${fixed(x.latencyP99Ms, 1)} ms, ` +
-    `clients ${x.clientCpuPercentPerProc.map((v) => fixed(v, 0)).join('+')} % CPU, softirq ${fixed(x.irqPercent, 0)} %, other ${fixed(x.otherLoadPercent, 0)} %, ` +
+    `loadgen ${x.loadgenCpuPercentPerProc.map((v) => fixed(v, 0)).join('+')} % CPU, softirq ${fixed(x.irqPercent, 0)} %, other ${fixed(x.otherLoadPercent, 0)} %, ` +
     `${x.totalDelivered}/${x.totalExpected} delivered, conns/worker ${x.connectionsPerWorker.join('+')}` +
     (x.problems.length > 0 ? ` — PROBLEMS: ${x.problems.join('; ')}` : '') +
     (x.warnings.length > 0 ? ` — WARNINGS: ${x.warnings.join('; ')}` : '')
@@ -551,16 +555,14 @@ async function runScalingPart(o: BenchOptions, results: BenchResults): Promise<v
     const opts: ScalingOptions = {
       rooms: o.scalingRooms,
       members: o.scalingMembers,
-      clientProcs: o.scalingClientProcs,
+      procs: o.scalingClientProcs,
       warmupS: o.scalingWarmupS,
-      tailS: o.scalingTailS,
       filter: def.filter,
       classifierUs: def.classifierUs,
       minBytes: def.minBytes,
       maxBytes: def.maxBytes,
       termShare: def.termShare,
       maxP99Ms: o.scalingMaxP99Ms,
-      drainTimeoutMs: 10_000,
       quietWaitS: o.quietWaitS,
     };
     const rates = o.scalingRates.map((r) => Math.max(100, Math.round((r * rateScale) / 100) * 100));
@@ -624,7 +626,7 @@ function describeBus(x: BusResult): string {
   return (
     `p50 ${fixed(x.latencyP50Ms, 2)} ms, p99 ${fixed(x.latencyP99Ms, 2)} ms, p99.9 ${fixed(x.latencyP999Ms, 2)} ms, max ${fixed(x.latencyMaxMs, 1)} ms; ` +
     `${rate(x.deliveredPerSecond)} deliveries/s, server ${fixed(x.serverCpuPercent, 0)} % CPU${x.mode === 'redis' ? ` (redis ${fixed(x.redisCpuPercent, 0)} %)` : ''}, ` +
-    `clients ${fixed(x.clientCpuPercent, 0)} %, other ${fixed(x.otherLoadPercent, 0)} %, ${x.totalDelivered}/${x.totalExpected} delivered, ` +
+    `loadgen ${fixed(x.loadgenCpuPercent, 0)} %, other ${fixed(x.otherLoadPercent, 0)} %, ${x.totalDelivered}/${x.totalExpected} delivered, ` +
     `connections ${x.connectionsPerProcess.join('+')}` +
     (x.problems.length > 0 ? ` — PROBLEMS: ${x.problems.join('; ')}` : '') +
     (x.warnings.length > 0 ? ` — WARNINGS: ${x.warnings.join('; ')}` : '')
@@ -642,7 +644,6 @@ async function runBusPart(o: BenchOptions, results: BenchResults): Promise<void>
         msgsPerSecond: o.busRate,
         warmupS: o.busWarmupS,
         durationS: o.busDurationS,
-        drainTimeoutMs: 10_000,
         quietWaitS: o.quietWaitS,
       });
       for (let run = 1; run <= o.busRuns; run++) {
@@ -708,20 +709,29 @@ async function runPeersPart(o: BenchOptions, results: BenchResults): Promise<voi
     results.failures.push({ server: 'peers', scenario: 'peers setup', error: 'no --peers-rates' });
     return;
   }
-  for (const id of o.peersServers) {
+  // The write-delay series come last: loopchat again, trading latency for CPU per delivery.
+  const plan: { id: PeerServerId; writeDelayMs: number }[] = [
+    ...o.peersServers.map((id) => ({ id, writeDelayMs: 0 })),
+    ...o.peersWriteDelays.flatMap((writeDelayMs) =>
+      o.peersServers.filter((id) => SERVER_KINDS[id].isLoopchat).map((id) => ({ id, writeDelayMs })),
+    ),
+  ];
+  for (const { id: server, writeDelayMs } of plan) {
+    const id = writeDelayMs === 0 ? server : `${server} --write-delay-ms ${writeDelayMs}`;
     let series: PeerSeries | undefined;
     let phase = 'setup';
     const out: PeerSeriesResult = {
-      server: id,
-      label: SERVER_KINDS[id].label,
-      ...PEER_DRIVERS[id],
+      server,
+      label: writeDelayMs === 0 ? SERVER_KINDS[server].label : `${SERVER_KINDS[server].label}, write delay ${writeDelayMs} ms`,
+      ...PEER_DRIVERS[server],
       args: [],
+      writeDelayMs,
       steps: [],
       notes: [],
     };
     results.peers.push(out);
     try {
-      series = await PeerSeries.open(id, opts, first);
+      series = await PeerSeries.open(server, opts, first, writeDelayMs);
       out.args = series.args;
       for (const offered of o.peersRates) {
         phase = `${rate(offered)} msgs/s`;

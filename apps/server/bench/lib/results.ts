@@ -16,7 +16,8 @@ export interface BenchOptions {
   parts: Part[];
   connections: number;
   rooms: number;
-  concurrency: number;
+  /** New connections per second the loadgen opens (memory, fan-out). */
+  connectRate: number;
   settleMs: number;
   memoryRuns: number;
   memoryServers: ServerId[];
@@ -40,7 +41,6 @@ export interface BenchOptions {
   scalingRefine: number;
   scalingWarmupS: number;
   scalingDurationS: number;
-  scalingTailS: number;
   scalingMaxP99Ms: number;
   /** Extra series: a level or a text size besides the main one (basic, 100–200 B). */
   scalingExtra: ScalingExtra[];
@@ -67,6 +67,8 @@ export interface BenchOptions {
   peersMaxP99Ms: number;
   /** loopchat's moderation level in the peers part ('off': the peers moderate nothing). */
   peersFilter: 'off' | 'basic';
+  /** Extra loopchat series with `--write-delay-ms` (empty: none). */
+  peersWriteDelays: number[];
   quick: boolean;
   quietWaitS: number;
   loopchatArgs: string[];
@@ -75,7 +77,7 @@ export interface BenchOptions {
   argv: string[];
 }
 
-export type ScalingExtra = 'strict' | 'heavy' | 'classifier';
+export type ScalingExtra = 'heavy' | 'classifier';
 
 /** A scaling series: one filter level and text size, stepped at each worker count. */
 export interface ScalingSeriesResult {

@@ -5,11 +5,14 @@
  */
 import type { BenchResults, ScalingSeriesResult, ScalingStep } from '../lib/results.js';
 import { fixed, median, rate } from '../lib/summary.js';
-import { BUS_LABELS, type BusMode, type BusResult } from '../scenarios/bus.js';
+import { BUS_DRAIN_S, BUS_LABELS, busLoadgenArgs, type BusMode, type BusResult } from '../scenarios/bus.js';
 import { medianRun } from '../scenarios/filter.js';
-import { scalingArgs, type ScalingResult } from '../scenarios/scaling.js';
+import { SCALING_DRAIN_S, scalingArgs, scalingLoadgenArgs, type ScalingResult } from '../scenarios/scaling.js';
 
 type Print = (line?: string) => void;
+
+/** How the bench runs the load generator, for the prose: the CLI, then the flags. */
+const LOADGEN_RUN = 'node apps/loadgen/dist/cli.js run';
 
 /** Issue 3: throughput with the filter on, 2 workers ÷ 1 worker, on a 2-core machine. */
 export const SCALING_GOAL = 1.8;
@@ -74,7 +77,7 @@ function perMsgUs(percent: number, x: ScalingResult): number {
 }
 
 /**
- * What the rest of the machine spent beside the server, % of one core: the clients and the
+ * What the rest of the machine spent beside the server, % of one core: the loadgen and the
  * kernel's network stack where it was not charged to the server (softirq time is charged to
  * whichever process it interrupted), but not other processes.
  */
@@ -87,18 +90,33 @@ export function renderScaling(r: BenchResults, p: Print): void {
   const cores = r.machine.cores;
   p('## Cluster scaling with the filter on: 1 worker vs 2 workers');
   p();
+  const lg = scalingLoadgenArgs(
+    { rooms: o.scalingRooms, members: o.scalingMembers, procs: o.scalingClientProcs, warmupS: o.scalingWarmupS },
+    '127.0.0.1:<port>',
+    '<texts>',
+    '<R>',
+    o.scalingDurationS,
+  );
   p(
-    `A workload where the server's per-message work dominates: ${o.scalingRooms} rooms × ${o.scalingMembers} members = ${(o.scalingRooms * o.scalingMembers).toLocaleString('en')} TCP connections ` +
-      `(held by ${o.scalingClientProcs} client processes, each with ${o.scalingMembers / o.scalingClientProcs} members of every room), every member a sender: the offered rate is spread evenly over all connections ` +
+    `A workload where the server's per-message work dominates: ${o.scalingRooms} rooms × ${o.scalingMembers} members = ${(o.scalingRooms * o.scalingMembers).toLocaleString('en')} TCP connections, ` +
+      'every member a sender: the offered rate is spread evenly over all connections ' +
       `(at 16k msgs/s each sends 8 a second), each message goes into the sender's room and reaches its ${o.scalingMembers - 1} other members. ` +
       'Each message costs the server a JSON parse, a moderation check, a sequencing (in cluster mode a round trip through the primary, which assigns room seqs and keeps history), an ack and ' +
       `${o.scalingMembers - 1} deliveries — a small fan-out, so the per-delivery machinery measured above does not dominate. loopchat runs with \`${scalingArgs(1, 'basic').slice(2).join(' ')} --workers N\` (the flood rule raised so members are not rejected). ` +
+      `**The load generator drives it**: each step is one run of \`${LOADGEN_RUN} ${lg.join(' ')} --out <json>\` — ${o.scalingClientProcs} loadgen process(es) with the members of every room spread over them; ` +
+      '`--texts`: a file of 256 generated texts, sender k sending line k mod 256 every time. ' +
       `Open-model arrival rate (each message's latency counts from its *scheduled* send time), stepped up (${o.scalingRates.map(rate).join(', ')} msgs/s, scaled for the heavier series) until a step is not sustained — ` +
-      `delivered < 95 % of the expected deliveries, latency p99 > ${o.scalingMaxP99Ms} ms, an error frame or a disconnect — then ${o.scalingRefine} bisection step(s) between the last sustained and the first unsustained rate. ` +
-      `Each step: ${o.scalingWarmupS} s warm-up, a ${o.scalingDurationS} s window, ${o.scalingTailS} s more load, then a drain in which every message must reach every other member of its room and be acked (checked). ` +
+      `delivered < 95 % of the expected deliveries, latency p99 > ${o.scalingMaxP99Ms} ms, an error frame, a failed or dropped connection — then ${o.scalingRefine} bisection step(s) between the last sustained and the first unsustained rate. ` +
+      `Each step: the loadgen connects and joins every member (not measured), runs ${o.scalingWarmupS} s of load before a ${o.scalingDurationS} s measured window ${
+        o.scalingWarmupS + o.scalingDurationS >= 10
+          ? '(that much lead so the event-loop readings below see a 5 s window of load only)'
+          : '(under 10 s of load in all: the event-loop readings may include the time before the step, marked ~)'
+      }, ` +
+      `then drains (up to ${SCALING_DRAIN_S} s): every message must reach every other member of its room and be acked (checked from the loadgen's seq accounting and \`/stats\`). ` +
+      "The loadgen tells the bench over IPC when its schedule starts, so every figure of a step covers the same window: latency (the loadgen's, of the messages scheduled in it), **delivered** (deliveries received in it, from the loadgen's per-second timeline), CPU and loop readings (sampled by the bench at its start and end). " +
       '**Server CPU %** is the whole process tree from /proc (primary + workers, each in brackets), % of one core; **µs/msg** is that CPU per message delivered. ' +
-      "**Loop p99** is the event-loop delay p99 loopchat reports in `/stats` (over each process's last completed 5 s window; in cluster mode the worst worker), read every second from 1 s into the window until the load stops, the highest reading; **(max)** is the longest single delay in the same readings — a stall is one long sample, so it shows in max, not in p99. " +
-      `**Client CPU** is the client processes' CPU (they send and receive); **softirq** the kernel's loopback network stack, charged to no process. The ${cores} cores are shared by all of them.`,
+      "**Loop p99** is the event-loop delay p99 loopchat reports in `/stats` (over each process's last completed 5 s window; in cluster mode the worst worker), read every second through the window, the highest reading; **(max)** is the longest single delay in the same readings — a stall is one long sample, so it shows in max, not in p99. " +
+      `**Loadgen CPU** is the loadgen's processes (they send and receive); **softirq** the kernel's loopback network stack, charged to no process. The ${cores} cores are shared by all of them.`,
   );
   p();
   const goalLines: string[] = [];
@@ -106,11 +124,11 @@ export function renderScaling(r: BenchResults, p: Print): void {
     p(`### ${series.label}`);
     p();
     p(
-      `Texts of ${series.minBytes}–${series.maxBytes} bytes (ASCII), ${Math.round(series.termShare * 100)} % with one or two words of the term list (a fifth of those in leetspeak, a tenth dotted), so the filter masks them; the rest clean. Level \`${series.filter}\`.`,
+      `Texts of ${series.minBytes}–${series.maxBytes} bytes (ASCII), ${Math.round(series.termShare * 100)} % with one or two words of the term list (a fifth of those in leetspeak, a tenth dotted), so the filter masks them; the rest clean. Level \`${series.filter}\`${series.classifierUs > 0 ? `, \`--filter-classifier-us ${series.classifierUs}\`` : ''}.`,
     );
     p();
     p(
-      '| workers | offered msgs/s | delivered msgs/s | deliveries/s | server CPU % | server µs / msg | loop p99 (max) ms | latency p50 / p99 ms | client CPU % | softirq % | other load % | sustained |',
+      '| workers | offered msgs/s | delivered msgs/s | deliveries/s | server CPU % | server µs / msg | loop p99 (max) ms | latency p50 / p99 ms | loadgen CPU % | softirq % | other load % | sustained |',
     );
     p('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
     for (const [workers, steps] of Object.entries(series.steps)) {
@@ -119,7 +137,7 @@ export function renderScaling(r: BenchResults, p: Print): void {
         const x = s.result;
         p(
           `| ${workers} | ${rate(x.offeredMsgsPerSecond)} | ${rate(x.msgsPerSecond)} | ${rate(x.deliveredPerSecond)} | ${procCpu(x)} | ${fixed(x.serverCpuUsPerMsg, 1)} ` +
-            `| ${loop(x)} | ${fixed(x.latencyP50Ms, 1)} / ${fixed(x.latencyP99Ms, 1)} | ${fixed(x.clientCpuPercent, 0)} ` +
+            `| ${loop(x)} | ${fixed(x.latencyP50Ms, 1)} / ${fixed(x.latencyP99Ms, 1)} | ${fixed(x.loadgenCpuPercent, 0)} ` +
             `| ${fixed(x.irqPercent, 0)} | ${fixed(x.otherLoadPercent, 0)} | ${s.sustained ? 'yes' : `**no**: ${escapeCell(s.why)}`} |`,
         );
       }
@@ -145,7 +163,7 @@ function renderScalingSummary(r: BenchResults, series: ScalingSeriesResult, p: P
   );
   p();
   p(
-    '| workers | max sustained msgs/s | deliveries/s | server CPU % | server µs / msg | loop p99 (max) ms | client CPU % | rest of the machine µs / msg | machine busy % | next step |',
+    '| workers | max sustained msgs/s | deliveries/s | server CPU % | server µs / msg | loop p99 (max) ms | loadgen CPU % | rest of the machine µs / msg | machine busy % | next step |',
   );
   p('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   const best: Record<string, ScalingStep | undefined> = {};
@@ -165,7 +183,7 @@ function renderScalingSummary(r: BenchResults, series: ScalingSeriesResult, p: P
     const x = b.result;
     p(
       `| ${workers} | **${rate(x.offeredMsgsPerSecond)}** | ${rate(x.deliveredPerSecond)} | ${procCpu(x)} | ${fixed(x.serverCpuUsPerMsg, 1)} | ${loop(x)} ` +
-        `| ${fixed(x.clientCpuPercent, 0)} | ${fixed(perMsgUs(besideServer(x), x), 1)} | ${fixed(x.machineBusyPercent, 0)} | ${next} |`,
+        `| ${fixed(x.loadgenCpuPercent, 0)} | ${fixed(perMsgUs(besideServer(x), x), 1)} | ${fixed(x.machineBusyPercent, 0)} | ${next} |`,
     );
   }
   p();
@@ -179,7 +197,7 @@ function renderScalingSummary(r: BenchResults, series: ScalingSeriesResult, p: P
   const saturated = ['1', '2'].every((w) => (series.steps[w] ?? []).some((s) => !s.sustained));
   const met = ratio >= SCALING_GOAL;
   // What the CPU allows: at the measured µs per message, the 2-worker cluster on `cores` cores
-  // with the clients and the loopback stack beside it (their µs per message, measured too).
+  // with the loadgen and the loopback stack beside it (their µs per message, measured too).
   const sideUs = perMsgUs(besideServer(two), two);
   const ceiling2 = (cores * 1e6) / (two.serverCpuUsPerMsg + sideUs);
   const ceiling2Alone = (Math.min(cores, 2) * 1e6) / two.serverCpuUsPerMsg;
@@ -206,7 +224,7 @@ function renderScalingSummary(r: BenchResults, series: ScalingSeriesResult, p: P
     "the hop through the primary and back (IPC serialization on both sides, the primary's sequencing and history), and the per-message work repeated on every worker with members in the room: parsing the event, encoding the frame; a single process also batches more per event-loop turn as it saturates, so its cost per message falls further). " +
     sameRate +
     `At those costs one worker tops out near ${rate(ceiling1)} msgs/s on its core; two workers near ${rate(ceiling2Alone)} msgs/s if they had ${Math.min(cores, 2)} cores to themselves ` +
-    `(${fixed(ceiling2Alone / ceiling1, 2)}×), and near ${rate(ceiling2)} msgs/s on ${cores} cores shared with the clients and the loopback stack (${fixed(sideUs, 1)} µs per message beside the server) — ` +
+    `(${fixed(ceiling2Alone / ceiling1, 2)}×), and near ${rate(ceiling2)} msgs/s on ${cores} cores shared with the loadgen and the loopback stack (${fixed(sideUs, 1)} µs per message beside the server) — ` +
     `${fixed(ceiling2 / ceiling1, 2)}× at best on this machine.` +
     (saturated
       ? ''
@@ -216,11 +234,11 @@ function renderScalingSummary(r: BenchResults, series: ScalingSeriesResult, p: P
 
 /** Which CPU ran out at a step that was not sustained. */
 function limitOf(x: ScalingResult, cores: number): string {
-  const parts = `server ${fixed(x.serverCpuPercent, 0)} %, clients ${fixed(x.clientCpuPercent, 0)} %, softirq ${fixed(x.irqPercent, 0)} %, others ${fixed(x.otherLoadPercent, 0)} %`;
+  const parts = `server ${fixed(x.serverCpuPercent, 0)} %, loadgen ${fixed(x.loadgenCpuPercent, 0)} %, softirq ${fixed(x.irqPercent, 0)} %, others ${fixed(x.otherLoadPercent, 0)} %`;
   const hotWorker = x.serverCpuPerProc.find((c) => c.percent >= 90);
   if (x.machineBusyPercent >= cores * 100 * 0.9) return `all ${cores} cores busy (${parts})`;
   if (hotWorker !== undefined) return `the ${hotWorker.role === 'single' ? "server's" : hotWorker.role} core (${parts})`;
-  if (x.clientCpuPercentPerProc.some((v) => v >= 90)) return `a client process (${parts})`;
+  if (x.loadgenCpuPercentPerProc.some((v) => v >= 90)) return `a loadgen process (${parts})`;
   return `no CPU saturated (${parts})`;
 }
 
@@ -228,17 +246,29 @@ export function renderBus(r: BenchResults, p: Print): void {
   const o = r.options;
   p('## Bus: delivery latency across workers and across Redis');
   p();
+  const lg = busLoadgenArgs(
+    {
+      rooms: o.busRooms,
+      members: o.busMembers,
+      msgsPerSecond: o.busRate,
+      warmupS: o.busWarmupS,
+      durationS: o.busDurationS,
+    },
+    '127.0.0.1:<port>',
+  );
   p(
     `The same modest load through three deployments: ${rate(o.busRate)} msgs/s into ${o.busRooms} rooms of ${o.busMembers} members — in each room one sender and ${o.busMembers - 1} receivers, ` +
-      `so ${rate(o.busRate * (o.busMembers - 1))} deliveries/s; 100-byte texts, \`--filter off\` (the filter costs the same in every mode; this is about the bus). ` +
+      `so ${rate(o.busRate * (o.busMembers - 1))} deliveries/s; \`--filter off\` (the filter costs the same in every mode; this is about the bus). ` +
+      `**The load generator drives it**: each window is one run of \`${LOADGEN_RUN} ${lg.join(' ')} --out <json>\` (connect and join, not measured; warm-up; window; a drain of up to ${BUS_DRAIN_S} s in which every message must reach every receiver and be acked, checked). ` +
       "**Single process**: `--workers 1`, LocalBus. **--workers 2**: every message goes sender's worker → primary (seq, history) → every worker with members in the room, over IPC; the connections land on both workers (counts below). " +
-      '**2 instances on one Redis**: two single-process servers sharing a private `redis-server` (its own port, no persistence) — the senders connect to instance A and the receivers to B, so every delivery goes A → Redis (a Lua script: seq, capped stream, PUBLISH) → B. ' +
-      `Latency from each message's scheduled send time to its arrival at a receiver, over a ${o.busDurationS} s window after ${o.busWarmupS} s of warm-up; **overhead** is the percentile minus the single process's. ` +
-      `**Server CPU** includes every loopchat process and, for Redis, redis-server (in brackets). ${o.busRuns > 1 ? `Median of ${o.busRuns} windows per deployment.` : 'One window per deployment.'}`,
+      '**2 instances on one Redis**: two single-process servers sharing a private `redis-server` (its own port, no persistence) — the loadgen connects the senders to instance A and, with `--receiver-tcp 127.0.0.1:<port of B>`, the receivers to B, so every delivery goes A → Redis (a Lua script: seq, capped stream, PUBLISH) → B. ' +
+      `Latency from each message's scheduled send time to its arrival at a receiver, for the messages scheduled in the ${o.busDurationS} s window after ${o.busWarmupS} s of warm-up (the loadgen's HdrHistogram); **overhead** is the percentile minus the single process's. ` +
+      "**Server CPU** over exactly that window (the loadgen tells the bench over IPC when its schedule starts) includes every loopchat process and, for Redis, redis-server (in brackets); **loadgen CPU** is the loadgen's. " +
+      `${o.busRuns > 1 ? `Median of ${o.busRuns} windows (loadgen runs) per deployment.` : 'One window per deployment.'}`,
   );
   p();
   p(
-    '| deployment | deliveries/s | latency p50 / p99 / p99.9 / max ms | overhead vs single p50 / p99 / p99.9 ms | server CPU % | client CPU % | other load % | connections per process | all delivered |',
+    '| deployment | deliveries/s | latency p50 / p99 / p99.9 / max ms | overhead vs single p50 / p99 / p99.9 ms | server CPU % | loadgen CPU % | other load % | connections per process | all delivered |',
   );
   p('|---|---:|---:|---:|---:|---:|---:|---|---|');
   const byMode = new Map<BusMode, BusResult[]>();
@@ -282,7 +312,7 @@ export function renderBus(r: BenchResults, p: Print): void {
               )})`
             : ''
         } | ${fixed(
-          lat((x) => x.clientCpuPercent),
+          lat((x) => x.loadgenCpuPercent),
           0,
         )} ` +
         `| ${fixed(

@@ -54,7 +54,8 @@ export function renderPeers(r: BenchResults, p: Print): void {
       `an open-model arrival rate over all senders stepped through ${o.peersRates.map(rate).join(', ')} msgs/s until a step is not sustained. ` +
       `Each step is one loadgen run: connect and join (${o.peersConnectRate.toLocaleString('en')}/s, not measured), ${o.peersWarmupS} s warm-up at the step's rate, a ${o.peersDurationS} s measured step, then a drain (≤ 3 s); ` +
       `before the first step an unjudged ${o.peersServerWarmupS} s run warms each server up. Drivers: \`loopchat\` (TCP JSON lines, or WebSocket \`/ws\`), \`naive-ws\` (\`apps/server/bench/peers/naive-ws.ts\`) and \`socketio\` ` +
-      '(`apps/server/bench/peers/socketio.ts`: Socket.IO 4.8, WebSocket transport only, `socket.join(room)` and `io.to(room).emit`).',
+      '(`apps/server/bench/peers/socketio.ts`: Socket.IO 4.8, WebSocket transport only, `socket.join(room)` and `io.to(room).emit`). ' +
+      'A fifth server is a measuring stick, not a peer: **one write per delivery (node:net floor)** (`apps/server/bench/peers/write-floor-net.ts`, driver `naive-net`) parses each line, encodes the msg frame once and `socket.write`s that Buffer to every other member — the least CPU a server pays per delivery when each delivery is a write of its own.',
   );
   p();
   p(
@@ -65,7 +66,7 @@ export function renderPeers(r: BenchResults, p: Print): void {
       `**loadgen CPU** is the busiest loadgen process, % of one core: above ${CLIENT_LIMIT_PERCENT} % the client, not the server, may be the limit. On ${r.machine.cores} cores the loadgen and the server share the machine; softirq (the loopback network stack) is charged to neither.`,
   );
   p();
-  const lc = series.find((s) => s.args.length > 0 && (s.server === 'loopchat-tcp' || s.server === 'loopchat-ws'));
+  const lc = series.find((s) => s.args.length > 0 && LOOPCHATS.includes(s.server) && !(s.writeDelayMs > 0));
   p(
     `loopchat runs as \`${lc === undefined ? '(not run)' : `node apps/server/dist/main.js ${lc.args.join(' ')}`}\`: no per-connection rate limit (every member sends several msgs/s) and ` +
       (o.peersFilter === 'off'
@@ -73,9 +74,19 @@ export function renderPeers(r: BenchResults, p: Print): void {
         : '**the moderation filter at `basic`** (the flood rule raised out of the way), although the peers moderate nothing: loopchat does more work per message here.'),
   );
   p();
+  const delays = [...new Set(series.map((s) => s.writeDelayMs ?? 0).filter((d) => d > 0))];
+  if (delays.length > 0) {
+    p(
+      `The series labelled **write delay** run the same loopchat with \`--write-delay-ms ${delays.join('` / `--write-delay-ms ')}\`: a connection's first queued frame waits up to that long so that the frames queued after it leave in the same write (\`apps/server/src/core/flush-scheduler.ts\`). ` +
+        `Without it, a member of a ${o.peersMembers}-member room here receives one message every ~${fixed(1000 / ((o.peersRates[1] ?? o.peersRates[0] ?? 1) / o.peersRooms), 0)} ms or more seldom, so no two share an event-loop turn and every delivery is a write syscall of its own; the delay trades latency (see p50/p99) for fewer syscalls. ` +
+        'It is off by default; the ratios below show both.',
+    );
+    p();
+  }
   renderSteps(r, p);
   renderSummary(r, p);
   renderRatios(r, p);
+  renderFloor(r, p);
 }
 
 function renderSteps(r: BenchResults, p: Print): void {
@@ -91,7 +102,8 @@ function renderSteps(r: BenchResults, p: Print): void {
           `| ${fixed(x.loadgenCpuPercent, 0)} | ${fixed(x.irqPercent, 0)} | ${fixed(x.otherLoadPercent, 0)} | ${x.sustained ? 'yes' : `**no**: ${x.why}`} |`,
       );
     }
-    const failed = r.failures.find((f) => f.server === `peers ${s.server}`);
+    const key = s.writeDelayMs > 0 ? `${s.server} --write-delay-ms ${s.writeDelayMs}` : s.server;
+    const failed = r.failures.find((f) => f.server === `peers ${key}`);
     if (failed !== undefined)
       p(
         `| ${s.label} | ${failed.scenario.replace(/^peers /, '')} | | failed | | | | | | | | **no**: ${escapeCell(failed.error)} |`,
@@ -139,9 +151,46 @@ function renderSummary(r: BenchResults, p: Print): void {
   p();
 }
 
-function renderRatios(r: BenchResults, p: Print): void {
-  const byId = new Map(r.peers.map((s) => [s.server, s]));
+/** What the write floor says about the goal: the most any one-write-per-delivery server could show against each peer. */
+function renderFloor(r: BenchResults, p: Print): void {
   const common = commonRate(r.peers);
+  const floor = r.peers.find((s) => s.server === 'write-floor-net');
+  const at = common === undefined ? undefined : stepAt(floor, common.rate);
+  if (common === undefined || at === undefined) return;
+  const parts: string[] = [];
+  for (const pid of PEERS) {
+    const peer = stepAt(
+      r.peers.find((s) => s.server === pid && !(s.writeDelayMs > 0)),
+      common.rate,
+    );
+    if (peer !== undefined)
+      parts.push(
+        `${peer.server === 'socketio' ? 'Socket.IO' : 'naive ws'} ÷ floor = **${fixed(peer.serverCpuUsPerDelivery / at.serverCpuUsPerDelivery, 2)}×**`,
+      );
+  }
+  const lc = r.peers.filter((s) => LOOPCHATS.includes(s.server) && !(s.writeDelayMs > 0));
+  const lcParts = lc
+    .map((s) => stepAt(s, common.rate))
+    .filter((x): x is PeerStep => x !== undefined)
+    .map(
+      (x) =>
+        `${x.server === 'loopchat-ws' ? 'WebSocket' : 'TCP'} ${fixed(x.serverCpuUsPerDelivery, 2)} µs (${fixed(x.serverCpuUsPerDelivery / at.serverCpuUsPerDelivery, 2)}× the floor)`,
+    );
+  p(
+    `**The floor.** At the common step the one-write-per-delivery server spent ${fixed(at.serverCpuUsPerDelivery, 2)} µs per delivery${parts.length > 0 ? `: ${parts.join(', ')}` : ''}. ` +
+      `That is the largest CPU ratio any server that writes each delivery on its own can reach on this scenario and machine; the ≥ ${GOAL_RATIO}× goal needs fewer writes than deliveries, which here (a member receives a message every few tens of ms, never two in one event-loop turn) only a write delay buys. ` +
+      `loopchat without a delay: ${lcParts.join(', ') || 'not run'}.`,
+  );
+  p();
+}
+
+function renderRatios(r: BenchResults, p: Print): void {
+  const byId = new Map(r.peers.filter((s) => !(s.writeDelayMs > 0)).map((s) => [s.server, s]));
+  const common = commonRate(r.peers);
+  // WebSocket first (the like-for-like pair), each without and then with its write delays.
+  const loopchats = LOOPCHATS.flatMap((id) =>
+    r.peers.filter((s) => s.server === id).sort((a, b) => (a.writeDelayMs ?? 0) - (b.writeDelayMs ?? 0)),
+  );
   p(
     `**Ratios.** Throughput: delivered/s at each one's highest sustained step, loopchat ÷ peer ("≥" where loopchat sustained every step offered, so its own limit was not reached; "≤" where the peer did). ` +
       `CPU: server CPU µs per delivery at the common step, peer ÷ loopchat, against the issue's goal of **≥ ${GOAL_RATIO}×** (loopchat WebSocket ↔ the WebSocket peers is the like-for-like pair; TCP shows loopchat's cheaper transport). ` +
@@ -149,12 +198,10 @@ function renderRatios(r: BenchResults, p: Print): void {
   );
   p();
   p(
-    "| loopchat | peer | deliveries/s, loopchat ÷ peer | CPU µs / delivery at the common step, peer ÷ loopchat | goal ≥ 5× CPU | CPU µs / delivery at each one's max, peer ÷ loopchat |",
+    "| loopchat | peer | deliveries/s, loopchat ÷ peer | CPU µs / delivery at the common step, peer ÷ loopchat | goal ≥ 5× CPU | latency p50 / p99 at the common step, loopchat vs peer (ms) | CPU µs / delivery at each one's max, peer ÷ loopchat |",
   );
-  p('|---|---|---:|---:|---|---:|');
-  for (const lid of LOOPCHATS) {
-    const l = byId.get(lid);
-    if (l === undefined) continue;
+  p('|---|---|---:|---:|---|---:|---:|');
+  for (const l of loopchats) {
     for (const pid of PEERS) {
       const peer = byId.get(pid);
       if (peer === undefined) continue;
@@ -175,8 +222,12 @@ function renderRatios(r: BenchResults, p: Print): void {
       const cpu = la !== undefined && pa !== undefined ? pa.serverCpuUsPerDelivery / la.serverCpuUsPerDelivery : NaN;
       const verdict = !Number.isFinite(cpu) ? 'not measured' : cpu >= GOAL_RATIO ? 'met' : '**not met**';
       const atMax = lb !== undefined && pb !== undefined ? pb.serverCpuUsPerDelivery / lb.serverCpuUsPerDelivery : NaN;
+      const latency =
+        la !== undefined && pa !== undefined
+          ? `${fixed(la.latencyP50Ms, 1)} / ${fixed(la.latencyP99Ms, 1)} vs ${fixed(pa.latencyP50Ms, 1)} / ${fixed(pa.latencyP99Ms, 1)}`
+          : '–';
       p(
-        `| ${l.label} | ${peer.label} | ${thr} | ${Number.isFinite(cpu) ? `${fixed(cpu, 2)}×` : '–'} | ${verdict} | ${Number.isFinite(atMax) ? `${fixed(atMax, 2)}×` : '–'} |`,
+        `| ${l.label} | ${peer.label} | ${thr} | ${Number.isFinite(cpu) ? `${fixed(cpu, 2)}×` : '–'} | ${verdict} | ${latency} | ${Number.isFinite(atMax) ? `${fixed(atMax, 2)}×` : '–'} |`,
       );
     }
   }
@@ -188,7 +239,7 @@ export function peersCheckLines(r: BenchResults): string[] {
   const lines: string[] = [];
   for (const s of r.peers) {
     for (const x of s.steps) {
-      const at = `peers ${s.server} ${rate(x.offeredMsgsPerSecond)} msgs/s`;
+      const at = `peers ${s.server}${s.writeDelayMs > 0 ? ` (write delay ${s.writeDelayMs} ms)` : ''} ${rate(x.offeredMsgsPerSecond)} msgs/s`;
       for (const problem of x.problems) lines.push(`- ${at}: ${problem}`);
       for (const warning of x.warnings) lines.push(`- ${at}: warning: ${warning}`);
       if (x.lost > 0 && x.sustained)

@@ -7,25 +7,29 @@
  *   cluster   `--workers 2` (IpcBus): every message goes worker → primary (seq, history)
  *             → every worker with members in the room; members land on both workers
  *   redis     two single-process instances on one private redis-server (RedisBus):
- *             the senders on instance A, the receivers on instance B, so every delivery
- *             goes A → Redis (Lua: seq + stream + PUBLISH) → B
+ *             the senders on instance A, the receivers on instance B (the loadgen's
+ *             `--tcp A --receiver-tcp B`), so every delivery goes A → Redis (Lua: seq +
+ *             stream + PUBLISH) → B
  *
- * Latency is measured at the receivers from each message's scheduled send time, like the
- * fan-out bench; the overhead of a mode is its percentile minus the local one's. The
- * moderation filter is off here (`--filter off`): it costs the same in every mode and
- * this bench is about the bus.
+ * Each window is one run of the load generator (apps/loadgen, its CLI): connect, warm-up,
+ * the measured window, a drain. Latency is measured at the receivers from each message's
+ * scheduled send time; the overhead of a mode is its percentile minus the local one's. CPU
+ * is sampled over exactly the loadgen's measured window (lib/loadgen-window.ts). The
+ * moderation filter is off here (`--filter off`): it costs the same in every mode and this
+ * bench is about the bus.
  */
-import { kill } from '../lib/children.js';
-import { connectGroup, killGroup, reportGroup, sum, type ConnectedGroup, type GroupReport } from '../lib/clients.js';
-import { nowUs, sleep, sleepUntil } from '../lib/clock.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { isAlive, kill } from '../lib/children.js';
+import { nowUs, sleepUntil } from '../lib/clock.js';
+import { deliveredBetween, startWindowedLoadgen, type LoadgenWindow } from '../lib/loadgen-window.js';
 import { BENCH_LOOPCHAT_ARGS } from '../lib/loopchat-args.js';
 import { countsDelta, fetchView, type ServerView } from '../lib/loopchat-view.js';
-import type { SentReply } from '../lib/messages.js';
-import { allProcessCpu, cpuSeconds, machineCpu, processTree, topOthers, type MachineCpu } from '../lib/proc.js';
+import { TMP_DIR } from '../lib/paths.js';
+import { allProcessCpu, machineCpu, processTree, topOthers, type MachineCpu, type ProcessCpu } from '../lib/proc.js';
 import { QUIET_PERCENT, waitForQuiet } from '../lib/quiet.js';
 import { startRedis, type PrivateRedis } from '../lib/redis.js';
 import { SERVER_KINDS, startServer, type RunningServer } from '../lib/servers.js';
-import { MESSAGE_TEXT } from './fanout.js';
 
 export type BusMode = 'local' | 'cluster' | 'redis';
 export const BUS_MODES: BusMode[] = ['local', 'cluster', 'redis'];
@@ -43,7 +47,6 @@ export interface BusOptions {
   msgsPerSecond: number;
   warmupS: number;
   durationS: number;
-  drainTimeoutMs: number;
   quietWaitS: number;
 }
 
@@ -53,7 +56,9 @@ export interface BusResult {
   run: number;
   msgsPerSecond: number;
   durationS: number;
+  /** Deliveries the loadgen received in the window ÷ its length. */
   deliveredPerSecond: number;
+  /** Latency of the messages scheduled in the window, from their scheduled send time. */
   latencyP50Ms: number;
   latencyP99Ms: number;
   latencyP999Ms: number;
@@ -64,38 +69,75 @@ export interface BusResult {
   totalExpected: number;
   sent: number;
   acked: number;
+  lost: number;
+  duplicates: number;
   errors: number;
+  failedConnections: number;
   disconnects: number;
   senderMaxLagMs: number;
   /** Every loopchat process (and redis-server), % of one core. */
   serverCpuPercent: number;
   redisCpuPercent: number;
-  clientCpuPercent: number;
+  /** The loadgen's process tree, % of one core. */
+  loadgenCpuPercent: number;
   otherLoadPercent: number;
   /** Connections per loopchat process (per worker in cluster mode; A then B in redis mode). */
   connectionsPerProcess: number[];
   redisVersion?: string;
+  /** The loadgen's result JSON (histograms, timeline). */
+  resultPath: string;
   problems: string[];
   warnings: string[];
   notes: string[];
 }
 
-const ROOM_PREFIX = 'b';
-const SCHEDULE_LEAD_US = 300_000;
+const CONNECT_RATE = 4_000;
+const CONNECT_TIMEOUT_S = 20;
+/** The loadgen's `--drain`: the longest wait after the schedule for every ack and delivery. */
+export const BUS_DRAIN_S = 10;
+/** Text size of every message, bytes (the loadgen's `--size`). */
+const BUS_MESSAGE_BYTES = 100;
+
+let serial = 0;
+
+/**
+ * The loadgen flags of one bus window (besides `--out`): one sender per room (`--senders
+ * 1/members`); with `receiverTcp`, the senders connect to `tcp` and the other members there.
+ */
+export function busLoadgenArgs(
+  o: Pick<BusOptions, 'rooms' | 'members' | 'msgsPerSecond' | 'warmupS' | 'durationS'>,
+  tcp: string,
+  receiverTcp?: string,
+): string[] {
+  return [
+    ['--driver', 'loopchat', '--transport', 'tcp', '--tcp', tcp],
+    receiverTcp === undefined ? [] : ['--receiver-tcp', receiverTcp],
+    ['--connections', String(o.rooms * o.members), '--rooms', String(o.rooms), '--senders', String(1 / o.members)],
+    ['--size', String(BUS_MESSAGE_BYTES), '--rate', String(o.msgsPerSecond)],
+    ['--warmup', `${o.warmupS}s`, '--duration', `${o.durationS}s`],
+    ['--connect-rate', String(CONNECT_RATE), '--connect-timeout', `${CONNECT_TIMEOUT_S}s`],
+    ['--drain', `${BUS_DRAIN_S}s`, '--procs', '1'],
+  ].flat();
+}
 
 interface CpuSample {
   atUs: number;
   servers: number;
   redis: number;
-  clients: number;
+  loadgen: number;
   runner: number;
   machine: MachineCpu;
+  all: Map<number, ProcessCpu>;
 }
 
-function treeCpu(pid: number, all: ReturnType<typeof allProcessCpu>): number {
+function treeCpu(pid: number, all: Map<number, ProcessCpu>): number {
   let total = 0;
   for (const p of processTree(pid, all)) total += all.get(p)?.cpu ?? 0;
   return total;
+}
+
+function sum(values: number[]): number {
+  return values.reduce((n, v) => n + v, 0);
 }
 
 export class BusSetup {
@@ -103,36 +145,18 @@ export class BusSetup {
   readonly opts: BusOptions;
   readonly #servers: RunningServer[];
   readonly #redis: PrivateRedis | undefined;
-  readonly #senders: ConnectedGroup;
-  readonly #receivers: ConnectedGroup;
-  readonly #problems: string[];
   #runs = 0;
-  #expectedMsgs = 0;
-  #expectedAcks: number;
 
-  private constructor(
-    mode: BusMode,
-    opts: BusOptions,
-    servers: RunningServer[],
-    redis: PrivateRedis | undefined,
-    senders: ConnectedGroup,
-    receivers: ConnectedGroup,
-    problems: string[],
-  ) {
+  private constructor(mode: BusMode, opts: BusOptions, servers: RunningServer[], redis: PrivateRedis | undefined) {
     this.mode = mode;
     this.opts = opts;
     this.#servers = servers;
     this.#redis = redis;
-    this.#senders = senders;
-    this.#receivers = receivers;
-    this.#problems = problems;
-    this.#expectedAcks = senders.ok;
   }
 
   static async open(mode: BusMode, opts: BusOptions): Promise<BusSetup> {
     const servers: RunningServer[] = [];
     let redis: PrivateRedis | undefined;
-    let senders: ConnectedGroup | undefined;
     try {
       await waitForQuiet(opts.quietWaitS);
       const kind = SERVER_KINDS['loopchat-tcp'];
@@ -154,55 +178,7 @@ export class BusSetup {
           }),
         );
       }
-      const senderServer = servers[0]!;
-      const receiverServer = servers[servers.length - 1]!;
-      const receiverCount = opts.rooms * (opts.members - 1);
-      // Receivers first, so every room has its members before a sender talks into it.
-      const receivers = await connectGroup({
-        target: receiverServer.target,
-        total: receiverCount,
-        procs: 1,
-        room: ROOM_PREFIX,
-        rooms: opts.rooms,
-        nickPrefix: 'r',
-        concurrency: 200,
-      });
-      if (receivers.ok !== receiverCount) {
-        await killGroup(receivers.workers);
-        throw new Error(`only ${receivers.ok}/${receiverCount} receivers joined: ${receivers.failureSamples.join('; ')}`);
-      }
-      try {
-        senders = await connectGroup(
-          {
-            target: senderServer.target,
-            total: opts.rooms,
-            procs: 1,
-            room: ROOM_PREFIX,
-            rooms: opts.rooms,
-            nickPrefix: 's',
-            concurrency: 100,
-          },
-          'room-worker',
-        );
-      } catch (err) {
-        await killGroup(receivers.workers);
-        throw err;
-      }
-      if (senders.ok !== opts.rooms) {
-        await killGroup(receivers.workers);
-        await killGroup(senders.workers);
-        throw new Error(`only ${senders.ok}/${opts.rooms} senders joined: ${senders.failureSamples.join('; ')}`);
-      }
-      const problems: string[] = [];
-      const views = await Promise.all(servers.map((s) => fetchView(s)));
-      const connections = sum(views.map((v) => v.connections));
-      if (connections !== receiverCount + opts.rooms)
-        problems.push(`/stats reports ${connections} connections, expected ${receiverCount + opts.rooms}`);
-      if (mode === 'cluster' && views[0]!.workers.some((w) => w.connections === 0))
-        problems.push(
-          `a worker holds no connections (${views[0]!.workers.map((w) => w.connections).join(' + ')}): nothing crosses workers`,
-        );
-      return new BusSetup(mode, opts, servers, redis, senders, receivers, problems);
+      return new BusSetup(mode, opts, servers, redis);
     } catch (err) {
       for (const s of servers) await kill(s.child);
       await kill(redis?.child);
@@ -213,117 +189,108 @@ export class BusSetup {
   async close(): Promise<void> {
     for (const s of this.#servers) await kill(s.child);
     await kill(this.#redis?.child);
-    await killGroup(this.#receivers.workers);
-    await killGroup(this.#senders.workers);
   }
 
-  #sampleCpu(): CpuSample {
+  #sampleCpu(loadgenPid: number): CpuSample {
     const all = allProcessCpu();
     const runner = process.cpuUsage();
     return {
       atUs: nowUs(),
       servers: sum(this.#servers.map((s) => treeCpu(s.pid, all))),
       redis: this.#redis === undefined ? 0 : (all.get(this.#redis.pid)?.cpu ?? 0),
-      clients: sum([...this.#receivers.workers, ...this.#senders.workers].map((w) => cpuSeconds(w.pid))),
+      loadgen: treeCpu(loadgenPid, all),
       runner: (runner.user + runner.system) / 1e6,
       machine: machineCpu(),
+      all,
     };
   }
 
-  async #reports(): Promise<[GroupReport, GroupReport]> {
-    return Promise.all([reportGroup(this.#receivers.workers), reportGroup(this.#senders.workers)]);
+  async #sampleWindow(w: LoadgenWindow, loadgenPid: number): Promise<{ a: CpuSample; b: CpuSample }> {
+    await sleepUntil(w.startUs);
+    const a = this.#sampleCpu(loadgenPid);
+    await sleepUntil(w.endUs);
+    return { a, b: this.#sampleCpu(loadgenPid) };
   }
 
+  /** One window: a loadgen run, senders on the first server, receivers on the last. */
   async run(): Promise<BusResult> {
     const opts = this.opts;
-    const problems = [...this.#problems];
+    const problems: string[] = [];
     const warnings: string[] = [];
-    for (const s of this.#servers)
-      if (s.child.exitCode !== null || s.child.signalCode !== null)
-        throw new Error(`${s.logPath}: server no longer running`);
-    // The previous window on this setup must be fully delivered.
-    const drainBy = Date.now() + 30_000;
-    for (;;) {
-      const [r, s] = await this.#reports();
-      if (r.counters.msgs >= this.#expectedMsgs && s.counters.acks >= this.#expectedAcks) break;
-      if (Date.now() > drainBy) throw new Error('the previous window never drained');
-      await sleep(250);
-    }
+    for (const s of this.#servers) if (!isAlive(s.child)) throw new Error(`${s.logPath}: server no longer running`);
     const quiet = await waitForQuiet(opts.quietWaitS);
     if (quiet.busyPercent > QUIET_PERCENT)
       warnings.push(
         `machine still ${quiet.busyPercent.toFixed(0)} % busy after waiting ${quiet.waitedS.toFixed(0)} s for quiet`,
       );
-    const [before, senderBefore] = await this.#reports();
     const viewsBefore: ServerView[] = await Promise.all(this.#servers.map((s) => fetchView(s)));
 
-    const startUs = nowUs() + SCHEDULE_LEAD_US;
-    const windowStartUs = startUs + opts.warmupS * 1e6;
-    const windowEndUs = windowStartUs + opts.durationS * 1e6;
-    for (const w of this.#receivers.workers)
-      w.send({ type: 'window', startUs: windowStartUs, endUs: windowEndUs, idFromUs: startUs });
-    const sender = this.#senders.workers[0]!;
-    const sentReply: Promise<SentReply> = sender.next('sent', (windowEndUs - nowUs()) / 1000 + 60_000);
-    sender.send({
-      type: 'send-rooms',
-      texts: [MESSAGE_TEXT],
-      startUs,
-      endUs: windowEndUs,
-      msgsPerSecond: opts.msgsPerSecond,
-      windowStartUs,
-      windowEndUs,
-    });
-    await sleepUntil(windowStartUs);
-    const procsBefore = allProcessCpu();
-    const a = this.#sampleCpu();
-    await sleepUntil(windowEndUs);
-    const b = this.#sampleCpu();
-    const procsAfter = allProcessCpu();
-    const sent = await sentReply;
-
-    const fanout = opts.members - 1;
-    const totalExpected = sent.sent * fanout;
-    let [report, senderReport] = await this.#reports();
-    const delivered = (): number => report.counters.msgs - before.counters.msgs;
-    const acked = (): number => senderReport.counters.acks - senderBefore.counters.acks;
-    const deadline = Date.now() + opts.drainTimeoutMs;
-    while ((delivered() < totalExpected || acked() < sent.sent) && Date.now() < deadline) {
-      await sleep(100);
-      [report, senderReport] = await this.#reports();
-    }
+    const senderServer = this.#servers[0]!;
+    const receiverServer = this.#servers[this.#servers.length - 1]!;
+    const args = busLoadgenArgs(
+      opts,
+      `127.0.0.1:${senderServer.tcpPort}`,
+      receiverServer === senderServer ? undefined : `127.0.0.1:${receiverServer.tcpPort}`,
+    );
+    const total = opts.rooms * opts.members;
+    mkdirSync(TMP_DIR, { recursive: true });
+    const out = join(TMP_DIR, `bus-${String(++serial).padStart(3, '0')}-${this.mode}.json`);
+    const timeoutMs = (total / CONNECT_RATE + CONNECT_TIMEOUT_S + opts.warmupS + opts.durationS + BUS_DRAIN_S + 30) * 1000;
+    const lg = startWindowedLoadgen(args, out, timeoutMs);
+    const joinedViews = lg.joined.then(() => Promise.all(this.#servers.map((s) => fetchView(s))));
+    const sampled = lg.window.then((w) => this.#sampleWindow(w, lg.pid));
+    const [run, viewsJoined, { a, b }] = await Promise.all([lg.done, joinedViews, sampled]);
     const viewsAfter = await Promise.all(this.#servers.map((s) => fetchView(s)));
-    this.#expectedMsgs += totalExpected;
-    this.#expectedAcks += sent.sent;
+
+    const r = run.result;
+    const step = r.steps[0]!;
+    const warmS = r.config.warmupMs / 1000;
+    const stepS = r.config.stepMs / 1000;
+    const fanout = opts.members - 1;
+    const sent = r.messages.sent;
+    const acked = r.messages.acked ?? 0;
+    const totalExpected = sent * fanout;
 
     const sampledS = (b.atUs - a.atUs) / 1e6;
     const serversS = b.servers - a.servers;
     const redisS = b.redis - a.redis;
-    const clientsS = b.clients - a.clients;
-    const oursS = serversS + redisS + clientsS + (b.runner - a.runner);
+    const loadgenS = b.loadgen - a.loadgen;
+    const oursS = serversS + redisS + loadgenS + (b.runner - a.runner);
     const otherLoadPercent = Math.max(0, ((b.machine.busy - a.machine.busy - oursS) / sampledS) * 100);
     if (otherLoadPercent > QUIET_PERCENT) {
       const ours = new Set([
         process.pid,
-        ...this.#servers.flatMap((s) => processTree(s.pid, procsAfter)),
+        ...processTree(lg.pid, b.all),
+        ...this.#servers.flatMap((s) => processTree(s.pid, b.all)),
         ...(this.#redis === undefined ? [] : [this.#redis.pid]),
-        ...[...this.#receivers.workers, ...this.#senders.workers].map((w) => w.pid),
       ]);
       warnings.push(
-        `other processes used ${otherLoadPercent.toFixed(0)} % of a core during the window (top: ${topOthers(procsBefore, procsAfter, ours, sampledS)})`,
+        `other processes used ${otherLoadPercent.toFixed(0)} % of a core during the window (top: ${topOthers(a.all, b.all, ours, sampledS)})`,
       );
     }
-    const errors =
-      report.counters.errors - before.counters.errors + senderReport.counters.errors - senderBefore.counters.errors;
-    const disconnects =
-      report.counters.closed - before.counters.closed + senderReport.counters.closed - senderBefore.counters.closed;
-    if (delivered() !== totalExpected)
-      problems.push(`receivers got ${delivered()} msgs, expected ${totalExpected} (${sent.sent} sent × ${fanout})`);
-    if (acked() !== sent.sent) problems.push(`senders got ${acked()} acks for ${sent.sent} msgs`);
-    if (errors > 0)
+
+    if (r.connections.ok !== total)
+      problems.push(`${r.connections.ok}/${total} connections joined: ${r.connections.failureSamples.join('; ')}`);
+    const joined = sum(viewsJoined.map((v) => v.connections));
+    if (joined !== total)
+      problems.push(`/stats reported ${joined} connections once the loadgen's had joined, expected ${total}`);
+    if (this.mode === 'cluster' && viewsJoined[0]!.workers.some((w) => w.connections === 0))
       problems.push(
-        `${errors} error frames: ${[...report.counters.errorSamples, ...senderReport.counters.errorSamples].join(' | ')}`,
+        `a worker holds no connections (${viewsJoined[0]!.workers.map((w) => w.connections).join(' + ')}): nothing crosses workers`,
       );
-    if (disconnects > 0) problems.push(`${disconnects} connections closed by the server`);
+    if (r.messages.delivered !== totalExpected)
+      problems.push(
+        `receivers got ${r.messages.delivered} msgs, expected ${totalExpected} (${sent} sent × ${fanout}; the loadgen counts ${r.messages.lost} lost)`,
+      );
+    if (acked !== sent) problems.push(`senders got ${acked} acks for ${sent} msgs`);
+    if (r.messages.duplicates > 0) problems.push(`${r.messages.duplicates} duplicate deliveries`);
+    if (r.messages.reordered > 0) problems.push(`${r.messages.reordered} deliveries out of seq order`);
+    if (r.errors.total > 0)
+      problems.push(`${r.errors.total} error frames ${JSON.stringify(r.errors.byCode)}: ${r.errors.samples.join(' | ')}`);
+    if (r.connections.closedEarly > 0)
+      problems.push(
+        `${r.connections.closedEarly} connections closed by the server: ${r.connections.closeSamples.join('; ')}`,
+      );
     const deliveries = sum(viewsAfter.map((v) => v.deliveries)) - sum(viewsBefore.map((v) => v.deliveries));
     if (deliveries !== totalExpected) problems.push(`/stats deliveries grew by ${deliveries}, expected ${totalExpected}`);
     viewsAfter.forEach((v, i) => {
@@ -335,33 +302,38 @@ export class BusSetup {
             .join(', ')}`,
         );
     });
+    warnings.push(...r.loadgen.warnings, ...run.stderr.filter((l) => !l.startsWith('warning: ')));
 
     return {
       mode: this.mode,
       label: BUS_LABELS[this.mode],
       run: ++this.#runs,
       msgsPerSecond: opts.msgsPerSecond,
-      durationS: opts.durationS,
-      deliveredPerSecond: report.counters.windowMsgs / opts.durationS,
-      latencyP50Ms: report.latencyUs.percentile(50) / 1000,
-      latencyP99Ms: report.latencyUs.percentile(99) / 1000,
-      latencyP999Ms: report.latencyUs.percentile(99.9) / 1000,
-      latencyMaxMs: report.latencyUs.max / 1000,
-      latencySamples: report.latencyUs.count,
-      windowCompleteness: report.latencyUs.count / Math.max(1, sent.sentInWindow * fanout),
-      totalDelivered: delivered(),
+      durationS: stepS,
+      deliveredPerSecond: deliveredBetween(r, warmS, warmS + stepS) / stepS,
+      latencyP50Ms: step.latencyMs.p50 ?? NaN,
+      latencyP99Ms: step.latencyMs.p99 ?? NaN,
+      latencyP999Ms: step.latencyMs.p999 ?? NaN,
+      latencyMaxMs: step.latencyMs.max ?? NaN,
+      latencySamples: step.latencyMs.count,
+      windowCompleteness: step.latencyMs.count / Math.max(1, step.sent * fanout),
+      totalDelivered: r.messages.delivered,
       totalExpected,
-      sent: sent.sent,
-      acked: acked(),
-      errors,
-      disconnects,
-      senderMaxLagMs: sent.maxSendLagUs / 1000,
+      sent,
+      acked,
+      lost: r.messages.lost,
+      duplicates: r.messages.duplicates,
+      errors: r.errors.total,
+      failedConnections: r.connections.failed,
+      disconnects: r.connections.closedEarly,
+      senderMaxLagMs: r.loadgen.maxSendLagMs,
       serverCpuPercent: ((serversS + redisS) / sampledS) * 100,
       redisCpuPercent: (redisS / sampledS) * 100,
-      clientCpuPercent: (clientsS / sampledS) * 100,
+      loadgenCpuPercent: (loadgenS / sampledS) * 100,
       otherLoadPercent,
-      connectionsPerProcess: viewsBefore.flatMap((v) => v.workers.map((w) => w.connections)),
+      connectionsPerProcess: viewsJoined.flatMap((v) => v.workers.map((w) => w.connections)),
       ...(this.#redis === undefined ? {} : { redisVersion: this.#redis.version }),
+      resultPath: run.resultPath,
       problems,
       warnings,
       notes: this.#servers.flatMap((s) => s.notes),

@@ -1,36 +1,46 @@
 /**
- * Fan-out: one room of M members (all bench client connections) and one sender that
- * sends 100-byte messages at a fixed arrival rate, so that the server makes
- * `deliveriesPerSecond` deliveries a second. Each phase is measured over a window after a
- * warm-up: deliveries received, server CPU from /proc (µs per delivery), client CPU, and
- * latency from each message's scheduled send time.
+ * Fan-out: one room of M members and one of them sending 100-byte messages at a fixed
+ * arrival rate, so that the server makes `deliveriesPerSecond` deliveries a second (the
+ * servers measured here skip the sender, so a message makes M − 1). Each phase is one run of
+ * the load generator (`loadgen run --rooms 1 --senders 1/M --procs P`): connect and join (not
+ * measured), warm-up, a measured window, drain. Over the window: deliveries received, server
+ * CPU from /proc (µs per delivery), the loadgen processes' CPU, and latency from each
+ * message's scheduled send time.
  *
- * One server process and one set of members serve a whole series of phases (the fixed-rate
- * repeats, then the saturation steps): joining M members to one room is itself O(M²) work
- * on a chat server that announces presence, and would otherwise dominate the bench's time.
+ * One server process serves a whole series of phases (the fixed-rate repeats, then the
+ * saturation steps); each phase brings fresh connections and a fresh room (the loadgen names
+ * its rooms per run), so a phase that left the server behind cannot leak into the next.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { kill } from '../lib/children.js';
-import { connectGroup, killGroup, reportGroup, sum, type ConnectedGroup, type GroupReport } from '../lib/clients.js';
-import { nowUs, sleep, sleepUntil } from '../lib/clock.js';
-import type { SentReply } from '../lib/messages.js';
+import { nowUs, sleepUntil } from '../lib/clock.js';
+import type { LoadgenResult } from '../lib/loadgen.js';
+import { loadgenTargetArgs } from '../lib/loadgen-target.js';
+import { deliveredBetween, startWindowedLoadgen, type WindowedLoadgen } from '../lib/loadgen-window.js';
+import { TMP_DIR } from '../lib/paths.js';
 import {
   allProcessCpu,
-  cpuSeconds,
   machineCpu,
   processTree,
   topOthers,
   treeCpuSeconds,
   treeRssKiB,
   type MachineCpu,
+  type ProcessCpu,
 } from '../lib/proc.js';
 import { QUIET_PERCENT, waitForQuiet } from '../lib/quiet.js';
 import { fetchStats, startServer, type LoopchatStats, type RunningServer, type ServerKind } from '../lib/servers.js';
 
 export interface FanoutOptions {
+  /** Members of the room, the sender included. */
   members: number;
   warmupS: number;
+  /** Loadgen processes (`--procs`) the members are spread over. */
   clientProcs: number;
-  /** How long to wait after the last send for every delivery to arrive. */
+  /** New connections per second while the members join (`--connect-rate`; not measured). */
+  connectRate: number;
+  /** How long the loadgen waits after the last send for every delivery to arrive (`--drain`). */
   drainTimeoutMs: number;
   /** Longest wait for a quiet machine before each phase. */
   quietWaitS: number;
@@ -41,33 +51,38 @@ export interface FanoutOptions {
 export interface FanoutResult {
   server: string;
   label: string;
+  /** Members that joined, the sender included. */
   members: number;
   offeredPerSecond: number;
   msgsPerSecond: number;
   durationS: number;
+  /** Deliveries received during the window (the loadgen's timeline, by receive time) ÷ its length. */
   deliveredPerSecond: number;
   serverCpuUsPerDelivery: number;
   serverCpuPercent: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
   latencyMaxMs: number;
-  /** Sum over member processes, % of one core. */
+  /** Sum over the loadgen processes, % of one core. */
   clientCpuPercent: number;
   clientCpuPercentPerProc: number[];
-  senderCpuPercent: number;
   /** Deliveries of messages scheduled in the window that arrived, ÷ expected. */
   windowCompleteness: number;
-  /** Deliveries in this phase (after the drain) and messages sent × members. */
+  /** Deliveries in this phase (after the drain) and messages sent × receivers. */
   totalDelivered: number;
   totalExpected: number;
+  /** Deliveries the loadgen counted as lost (never arrived by the end of its drain). */
+  lost: number;
   senderMaxLagMs: number;
   sent: number;
   errors: number;
+  /** Members that never joined, and connections the server closed during the run. */
+  failedConnections: number;
   disconnects: number;
   serverRssKiB: number;
-  /** Server start to sender ready (connects, joins, presence storm), seconds; shared by a series. */
+  /** The loadgen's connect phase (members connecting and joining), seconds. */
   setupS: number;
-  /** Server CPU spent on that setup, seconds. */
+  /** Server CPU spent on that connect phase, seconds. */
   setupServerCpuS: number;
   /** CPU that processes other than the bench used during the window, % of one core. */
   otherLoadPercent: number;
@@ -81,6 +96,9 @@ export interface FanoutResult {
   quietWaitedS: number;
   /** loopchat only: the /stats counters that moved during the phase. */
   loopchatDelta?: Record<string, number>;
+  /** The loadgen's `run` arguments and its result JSON. */
+  loadgenArgs: string[];
+  resultPath: string;
   /** Failed checks: the figures are wrong or incomplete. */
   problems: string[];
   /** Conditions that may skew the figures (a busy machine). */
@@ -88,239 +106,157 @@ export interface FanoutResult {
   notes: string[];
 }
 
-/** 100 bytes of ASCII: nothing to escape in JSON, the same bytes on every server. */
-export const MESSAGE_TEXT =
-  'The quick brown fox jumps over the lazy dog while loopchat fans this line out to every member: 01234';
-const ROOM = 'bench';
-const SCHEDULE_LEAD_US = 300_000;
-const PREVIOUS_PHASE_DRAIN_MS = 30_000;
+/** Bytes of each message text (`--size`): ASCII, nothing to escape in JSON, the same on every server. */
+export const MESSAGE_BYTES = 100;
+const CONNECT_TIMEOUT_S = 30;
+
+let serial = 0;
 
 interface CpuSample {
   atUs: number;
   server: number;
-  members: number[];
-  sender: number;
+  /** CPU seconds of each loadgen process (the coordinator first). */
+  clients: Map<number, number>;
   runner: number;
   machine: MachineCpu;
+  all: Map<number, ProcessCpu>;
+}
+
+/** What the bench reads from /proc during one loadgen run. */
+interface PhaseSamples {
+  /** At the start and at the end of the measured window. */
+  a: CpuSample;
+  b: CpuSample;
+  serverRssKiB: number;
+  /** The connect phase: spawn to every member joined, and the server CPU over it. */
+  setupS: number;
+  setupServerCpuS: number;
 }
 
 export class FanoutSeries {
   readonly kind: ServerKind;
   readonly opts: FanoutOptions;
   readonly #server: RunningServer;
-  readonly #members: ConnectedGroup;
-  readonly #sender: ConnectedGroup;
-  readonly #setupS: number;
-  readonly #setupServerCpuS: number;
-  readonly #setupProblems: string[];
-  /** Msgs every member should have received by the end of the last phase, and acks the sender should have had. */
-  #expectedMsgs = 0;
-  #expectedAcks = 1;
 
-  private constructor(
-    kind: ServerKind,
-    opts: FanoutOptions,
-    server: RunningServer,
-    members: ConnectedGroup,
-    sender: ConnectedGroup,
-    setupS: number,
-    setupServerCpuS: number,
-    problems: string[],
-  ) {
+  private constructor(kind: ServerKind, opts: FanoutOptions, server: RunningServer) {
     this.kind = kind;
     this.opts = opts;
     this.#server = server;
-    this.#members = members;
-    this.#sender = sender;
-    this.#setupS = setupS;
-    this.#setupServerCpuS = setupServerCpuS;
-    this.#setupProblems = problems;
   }
 
-  /** Starts the server and joins the members and the sender to the room. */
+  /** Starts the server; each phase brings its own members. */
   static async open(kind: ServerKind, opts: FanoutOptions): Promise<FanoutSeries> {
-    let server: RunningServer | undefined;
-    let members: ConnectedGroup | undefined;
-    try {
-      await waitForQuiet(opts.quietWaitS);
-      const startUs = nowUs();
-      server = await startServer(kind, { args: kind.isLoopchat ? opts.loopchatArgs : [] });
-      const cpu0 = treeCpuSeconds(server.pid);
-      members = await connectGroup({
-        target: server.target,
-        total: opts.members,
-        procs: opts.clientProcs,
-        room: ROOM,
-        rooms: 1,
-        nickPrefix: 'm',
-        concurrency: 200,
-      });
-      const problems: string[] = [];
-      if (members.ok !== opts.members)
-        problems.push(`only ${members.ok}/${opts.members} members joined: ${members.failureSamples.join('; ')}`);
-      const sender = await connectGroup(
-        { target: server.target, total: 1, procs: 1, room: ROOM, rooms: 1, nickPrefix: 's', concurrency: 1 },
-        'sender-worker',
-      );
-      if (sender.ok !== 1) {
-        await killGroup(sender.workers);
-        throw new Error(`the sender could not join: ${sender.failureSamples.join('; ')}`);
-      }
-      return new FanoutSeries(
-        kind,
-        opts,
-        server,
-        members,
-        sender,
-        (nowUs() - startUs) / 1e6,
-        treeCpuSeconds(server.pid) - cpu0,
-        problems,
-      );
-    } catch (err) {
-      await kill(server?.child);
-      if (members !== undefined) await killGroup(members.workers);
-      throw err;
-    }
+    await waitForQuiet(opts.quietWaitS);
+    const server = await startServer(kind, { args: kind.isLoopchat ? opts.loopchatArgs : [], tag: 'fanout' });
+    return new FanoutSeries(kind, opts, server);
   }
 
   async close(): Promise<void> {
-    // Server first: its side then holds the TIME_WAITs, not the clients' ephemeral ports.
     await kill(this.#server.child);
-    await killGroup(this.#members.workers);
-    await killGroup(this.#sender.workers);
   }
 
-  #sampleCpu(): CpuSample {
+  #args(msgsPerSecond: number, warmupS: number, durationS: number): string[] {
+    const o = this.opts;
+    return [
+      ...loadgenTargetArgs(this.#server),
+      ['--connections', String(o.members)],
+      ['--rooms', '1'],
+      // 1/M of the room's members: exactly one sender.
+      ['--senders', String(1 / o.members)],
+      ['--size', String(MESSAGE_BYTES)],
+      ['--rate', msgsPerSecond.toFixed(3)],
+      ['--warmup', `${Math.round(warmupS * 1000)}ms`],
+      ['--duration', `${Math.round(durationS * 1000)}ms`],
+      ['--connect-rate', String(o.connectRate)],
+      ['--connect-timeout', `${CONNECT_TIMEOUT_S}s`],
+      ['--drain', `${o.drainTimeoutMs}ms`],
+      ['--procs', String(o.clientProcs)],
+      // Every phase opens M fresh connections: spread their TIME_WAITs over several addresses.
+      ['--source-ips', '127.0.0.2-127.0.0.9'],
+    ].flat();
+  }
+
+  #sampleCpu(loadgenPid: number): CpuSample {
     const runner = process.cpuUsage();
-    return {
-      atUs: nowUs(),
-      server: treeCpuSeconds(this.#server.pid),
-      members: this.#members.workers.map((w) => cpuSeconds(w.pid)),
-      sender: cpuSeconds(this.#sender.workers[0]!.pid),
-      runner: (runner.user + runner.system) / 1e6,
-      machine: machineCpu(),
-    };
+    const all = allProcessCpu();
+    const clients = new Map<number, number>();
+    for (const pid of processTree(loadgenPid, all)) clients.set(pid, all.get(pid)?.cpu ?? 0);
+    let server = 0;
+    for (const pid of processTree(this.#server.pid, all)) server += all.get(pid)?.cpu ?? 0;
+    return { atUs: nowUs(), server, clients, runner: (runner.user + runner.system) / 1e6, machine: machineCpu(), all };
   }
 
   /**
-   * A phase that left the server behind must not leak into the next one: wait until every
-   * member has everything sent so far, or give up on this series.
+   * Follows one loadgen run: the server CPU of its connect phase, then /proc at the start and
+   * the end of the window it measures (announced by its 'schedule' event).
    */
-  async #waitDrained(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const [members, sender] = await this.#reports();
-      const perMember = this.#members.ok;
-      if (members.counters.msgs >= this.#expectedMsgs && sender.counters.acks >= this.#expectedAcks) return;
-      if (Date.now() > deadline) {
-        throw new Error(
-          `${this.kind.id} never caught up with the previous phase: members have ${members.counters.msgs} of ${this.#expectedMsgs} msgs ` +
-            `(${perMember} members), sender ${sender.counters.acks} of ${this.#expectedAcks} acks, ${timeoutMs / 1000} s after it ended`,
-        );
-      }
-      await sleep(250);
-    }
+  async #follow(lg: WindowedLoadgen, startUs: number): Promise<PhaseSamples> {
+    const cpuStart = treeCpuSeconds(this.#server.pid);
+    await lg.joined;
+    const setupS = (nowUs() - startUs) / 1e6;
+    const setupServerCpuS = treeCpuSeconds(this.#server.pid) - cpuStart;
+    const w = await lg.window;
+    await sleepUntil(w.startUs);
+    const a = this.#sampleCpu(lg.pid);
+    await sleepUntil(w.endUs);
+    const b = this.#sampleCpu(lg.pid);
+    return { a, b, serverRssKiB: treeRssKiB(this.#server.pid), setupS, setupServerCpuS };
   }
 
-  async #reports(): Promise<[GroupReport, GroupReport]> {
-    return Promise.all([reportGroup(this.#members.workers), reportGroup(this.#sender.workers)]);
-  }
-
-  /** One measured phase at `deliveriesPerSecond`: warm-up, a `durationS` window, drain. */
+  /** One measured phase at `deliveriesPerSecond`: one loadgen run (connect, warm-up, a `durationS` window, drain). */
   async run(deliveriesPerSecond: number, durationS: number, warmupS = this.opts.warmupS): Promise<FanoutResult> {
     const server = this.#server;
-    const members = this.#members;
-    const senderWorker = this.#sender.workers[0]!;
-    const problems = [...this.#setupProblems];
+    const o = this.opts;
     const warnings: string[] = [];
     if (server.child.exitCode !== null || server.child.signalCode !== null)
       throw new Error(`${this.kind.id} is no longer running`);
 
-    await this.#waitDrained(PREVIOUS_PHASE_DRAIN_MS);
-    const quiet = await waitForQuiet(this.opts.quietWaitS);
+    const quiet = await waitForQuiet(o.quietWaitS);
     if (quiet.busyPercent > QUIET_PERCENT)
       warnings.push(
         `machine still ${quiet.busyPercent.toFixed(0)} % busy after waiting ${quiet.waitedS.toFixed(0)} s for quiet`,
       );
-    const [before, senderBefore] = await this.#reports();
     const statsBefore = this.kind.isLoopchat ? await fetchStats(server) : undefined;
 
-    const msgsPerSecond = deliveriesPerSecond / members.ok;
-    const startUs = nowUs() + SCHEDULE_LEAD_US;
-    const windowStartUs = startUs + warmupS * 1e6;
-    const windowEndUs = windowStartUs + durationS * 1e6;
-    for (const w of members.workers)
-      w.send({ type: 'window', startUs: windowStartUs, endUs: windowEndUs, idFromUs: startUs });
-    const sentReply: Promise<SentReply> = senderWorker.next('sent', (windowEndUs - nowUs()) / 1000 + 60_000);
-    senderWorker.send({
-      type: 'send',
-      room: ROOM,
-      text: MESSAGE_TEXT,
-      startUs,
-      endUs: windowEndUs,
-      msgsPerSecond,
-      windowStartUs,
-      windowEndUs,
-    });
-
-    await sleepUntil(windowStartUs);
-    const procsBefore = allProcessCpu();
-    const a = this.#sampleCpu();
-    await sleepUntil(windowEndUs);
-    const b = this.#sampleCpu();
-    const procsAfter = allProcessCpu();
-    const serverRssKiB = treeRssKiB(server.pid);
-    const sent = await sentReply;
-
-    // Drain: wait until every message sent has reached every member and been acked.
-    const totalExpected = sent.sent * members.ok;
-    let [report, senderReport] = await this.#reports();
-    const delivered = (): number => report.counters.msgs - before.counters.msgs;
-    const acked = (): number => senderReport.counters.acks - senderBefore.counters.acks;
-    const drainDeadline = Date.now() + this.opts.drainTimeoutMs;
-    while ((delivered() < totalExpected || acked() < sent.sent) && Date.now() < drainDeadline) {
-      await sleep(100);
-      [report, senderReport] = await this.#reports();
-    }
+    // loopchat and both naive servers skip the sender: a message makes M − 1 deliveries.
+    const receivers = o.members - 1;
+    const msgsPerSecond = deliveriesPerSecond / receivers;
+    mkdirSync(TMP_DIR, { recursive: true });
+    const out = join(TMP_DIR, `fanout-${String(++serial).padStart(3, '0')}-${this.kind.id}-${deliveriesPerSecond}.json`);
+    const timeoutMs =
+      (o.members / o.connectRate + CONNECT_TIMEOUT_S + warmupS + durationS + o.drainTimeoutMs / 1000 + 60) * 1000;
+    const startUs = nowUs();
+    const loadgenArgs = this.#args(msgsPerSecond, warmupS, durationS);
+    const lg = startWindowedLoadgen(loadgenArgs, out, timeoutMs);
+    const following = this.#follow(lg, startUs);
+    // Read after the run; a failure here must not go unhandled meanwhile.
+    following.catch(() => undefined);
+    const run = await lg.done;
+    const { a, b, serverRssKiB, setupS, setupServerCpuS } = await following;
     const statsAfter = this.kind.isLoopchat ? await fetchStats(server) : undefined;
-    this.#expectedMsgs += totalExpected;
-    this.#expectedAcks += sent.sent;
+    const r = run.result;
+    const step = r.steps[0]!;
 
     // CPU per second of sampled wall time, scaled to the window (timers fire a little late).
     const sampledS = (b.atUs - a.atUs) / 1e6;
     const serverCpuS = b.server - a.server;
-    const memberCpu = b.members.map((v, i) => v - a.members[i]!);
-    const inWindow = report.counters.windowMsgs;
-    const windowExpected = sent.sentInWindow * members.ok;
-    const errors =
-      report.counters.errors - before.counters.errors + senderReport.counters.errors - senderBefore.counters.errors;
-    const disconnects =
-      report.counters.closed - before.counters.closed + senderReport.counters.closed - senderBefore.counters.closed;
-    const oursS = serverCpuS + sum(memberCpu) + (b.sender - a.sender) + (b.runner - a.runner);
+    const clientCpu = [...b.clients].map(([pid, cpu]) => cpu - (a.clients.get(pid) ?? cpu));
+    // With --procs > 1 the first process only coordinates: per process, the ones holding sockets.
+    const perProc = clientCpu.length > 1 ? clientCpu.slice(1) : clientCpu;
+    const clientCpuS = sum(clientCpu);
+    const inWindow = Math.round(deliveredBetween(r, warmupS, warmupS + durationS));
+    const totalExpected = r.messages.sent * receivers;
+    const oursS = serverCpuS + clientCpuS + (b.runner - a.runner);
     const otherLoadPercent = Math.max(0, ((b.machine.busy - a.machine.busy - oursS) / sampledS) * 100);
     if (otherLoadPercent > QUIET_PERCENT) {
-      const ours = new Set([
-        process.pid,
-        ...processTree(server.pid, procsAfter),
-        ...members.workers.map((w) => w.pid),
-        senderWorker.pid,
-      ]);
+      const ours = new Set([process.pid, ...processTree(server.pid, b.all), ...b.clients.keys()]);
       warnings.push(
-        `other processes used ${otherLoadPercent.toFixed(0)} % of a core during the window (top still running: ${topOthers(procsBefore, procsAfter, ours, sampledS)})`,
+        `other processes used ${otherLoadPercent.toFixed(0)} % of a core during the window (top still running: ${topOthers(a.all, b.all, ours, sampledS)})`,
       );
     }
+    warnings.push(...r.loadgen.warnings);
 
-    if (delivered() !== totalExpected)
-      problems.push(`members received ${delivered()} msgs, expected ${totalExpected} (${sent.sent} sent × ${members.ok})`);
-    if (acked() !== sent.sent) problems.push(`sender got ${acked()} acks for ${sent.sent} msgs`);
-    if (errors > 0)
-      problems.push(
-        `${errors} error frames: ${[...report.counters.errorSamples, ...senderReport.counters.errorSamples].join(' | ')}`,
-      );
-    if (disconnects > 0)
-      problems.push(
-        `${disconnects} connections closed by the server: ${[...report.counters.closeSamples, ...senderReport.counters.closeSamples].join('; ')}`,
-      );
+    const problems = fanoutProblems(r, receivers, o.members);
     let loopchatDelta: Record<string, number> | undefined;
     if (statsBefore !== undefined && statsAfter !== undefined) {
       loopchatDelta = statsDelta(statsBefore, statsAfter);
@@ -335,29 +271,30 @@ export class FanoutSeries {
     return {
       server: this.kind.id,
       label: this.kind.label,
-      members: members.ok,
+      members: r.connections.ok,
       offeredPerSecond: deliveriesPerSecond,
       msgsPerSecond,
       durationS,
       deliveredPerSecond: inWindow / durationS,
       serverCpuUsPerDelivery: ((serverCpuS / sampledS) * durationS * 1e6) / Math.max(1, inWindow),
       serverCpuPercent: (serverCpuS / sampledS) * 100,
-      latencyP50Ms: report.latencyUs.percentile(50) / 1000,
-      latencyP99Ms: report.latencyUs.percentile(99) / 1000,
-      latencyMaxMs: report.latencyUs.max / 1000,
-      clientCpuPercent: (sum(memberCpu) / sampledS) * 100,
-      clientCpuPercentPerProc: memberCpu.map((v) => (v / sampledS) * 100),
-      senderCpuPercent: ((b.sender - a.sender) / sampledS) * 100,
-      windowCompleteness: report.latencyUs.count / Math.max(1, windowExpected),
-      totalDelivered: delivered(),
+      latencyP50Ms: step.latencyMs.p50 ?? NaN,
+      latencyP99Ms: step.latencyMs.p99 ?? NaN,
+      latencyMaxMs: step.latencyMs.max ?? NaN,
+      clientCpuPercent: (clientCpuS / sampledS) * 100,
+      clientCpuPercentPerProc: perProc.map((v) => (v / sampledS) * 100),
+      windowCompleteness: step.latencyMs.count / Math.max(1, step.sent * receivers),
+      totalDelivered: r.messages.delivered,
       totalExpected,
-      senderMaxLagMs: sent.maxSendLagUs / 1000,
-      sent: sent.sent,
-      errors,
-      disconnects,
+      lost: r.messages.lost,
+      senderMaxLagMs: r.loadgen.maxSendLagMs,
+      sent: r.messages.sent,
+      errors: r.errors.total,
+      failedConnections: r.connections.failed,
+      disconnects: r.connections.closedEarly,
       serverRssKiB,
-      setupS: this.#setupS,
-      setupServerCpuS: this.#setupServerCpuS,
+      setupS,
+      setupServerCpuS,
       otherLoadPercent,
       irqPercent: ((b.machine.irq - a.machine.irq) / sampledS) * 100,
       stealPercent: ((b.machine.steal - a.machine.steal) / sampledS) * 100,
@@ -365,11 +302,36 @@ export class FanoutSeries {
       busyBeforePercent: quiet.busyPercent,
       quietWaitedS: quiet.waitedS,
       ...(loopchatDelta === undefined ? {} : { loopchatDelta }),
+      loadgenArgs,
+      resultPath: run.resultPath,
       problems,
       warnings,
       notes: server.notes.slice(),
     };
   }
+}
+
+/** The loadgen's own accounting, as checks: every member joined, every message acked and delivered once. */
+function fanoutProblems(r: LoadgenResult, receivers: number, members: number): string[] {
+  const problems: string[] = [];
+  const m = r.messages;
+  if (r.connections.ok !== members)
+    problems.push(`only ${r.connections.ok}/${members} members joined: ${r.connections.failureSamples.join('; ')}`);
+  if (m.delivered !== m.sent * receivers)
+    problems.push(
+      `members received ${m.delivered} msgs, expected ${m.sent * receivers} (${m.sent} sent × ${receivers} receivers; the loadgen counted ${m.lost} lost)`,
+    );
+  if (m.acked !== null && m.acked !== m.sent) problems.push(`sender got ${m.acked} acks for ${m.sent} msgs`);
+  if (m.duplicates > 0) problems.push(`${m.duplicates} duplicate deliveries`);
+  if (r.errors.total > 0)
+    problems.push(`${r.errors.total} error frames ${JSON.stringify(r.errors.byCode)}: ${r.errors.samples.join(' | ')}`);
+  if (r.connections.closedEarly > 0)
+    problems.push(`${r.connections.closedEarly} connections closed by the server: ${r.connections.closeSamples.join('; ')}`);
+  return problems;
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }
 
 /** The loopchat /stats counters that changed between two snapshots, flattened. */

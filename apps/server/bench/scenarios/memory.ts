@@ -1,16 +1,23 @@
 /**
  * Idle connections: RSS per connection = (server RSS with N connections open − RSS before
- * connecting) / N. Chat servers see each connection say hello (unique nick) and join one of
- * 100 rooms, and count it only once the join is acked.
+ * connecting) / N. The load generator opens the connections (`--senders 0 --rate 0`: it
+ * sends nothing once they are up); on chat servers each says hello (unique nick) and joins
+ * one of R rooms and counts only once the join is answered, on the bare floor (`--driver
+ * none`) once TCP connects. The loadgen holds them open, idle, until the bench has read the
+ * server's memory, then is told to stop.
  *
  * Two figures: "settled" reads RSS after the connections have been quiet for settleMs, as
  * they are; "after GC" reads it after a full GC in the server (lib/gc-hook.ts). The baseline
  * for both is read after a full GC, so startup garbage (loopchat builds its moderation
  * tables at startup) cannot be collected mid-run and pass for a smaller per-connection cost.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { kill } from '../lib/children.js';
-import { connectGroup, killGroup, reportGroup, sum, type ConnectedGroup } from '../lib/clients.js';
 import { nowUs, sleep } from '../lib/clock.js';
+import { startLoadgen, type LoadgenEvent, type LoadgenRun, type RunningLoadgen } from '../lib/loadgen.js';
+import { loadgenTargetArgs } from '../lib/loadgen-target.js';
+import { TMP_DIR } from '../lib/paths.js';
 import { machineCpu, processTree, treeCpuSeconds, treeOpenFds, treeRssKiB } from '../lib/proc.js';
 import { QUIET_PERCENT, waitForQuiet } from '../lib/quiet.js';
 import {
@@ -25,7 +32,8 @@ import {
 export interface MemoryOptions {
   connections: number;
   rooms: number;
-  concurrency: number;
+  /** New connections per second the loadgen opens (`--connect-rate`). */
+  connectRate: number;
   settleMs: number;
   quietWaitS: number;
   loopchatArgs: string[];
@@ -51,7 +59,9 @@ export interface MemoryResult {
   heapKiBPerConnection: number;
   /** V8 `external` memory (Buffers and other off-heap memory V8 is told about) per connection, KiB. */
   externalKiBPerConnection: number;
+  /** The loadgen's connect phase, first connect to last connection ready (`connections.connectWallMs`). */
   connectSeconds: number;
+  /** Per connection, connect start to ready (the loadgen's `connectMs`). */
   connectP50Ms: number;
   connectP99Ms: number;
   /** Server CPU spent while the connections were opened, µs per connection. */
@@ -64,23 +74,53 @@ export interface MemoryResult {
   busyBeforePercent: number;
   quietWaitedS: number;
   loopchatStats?: LoopchatStats;
+  /** The loadgen's `run` arguments and its result JSON. */
+  loadgenArgs: string[];
+  resultPath: string;
   problems: string[];
   warnings: string[];
   notes: string[];
 }
 
-/** Client processes needed: each holds at most this many sockets (20,000 fds per process). */
-const PER_PROCESS = 9_000;
+/** Each loadgen process holds at most this many sockets (20,000 open files per process here). */
+const PER_PROCESS = 19_000;
 const BEFORE_SETTLE_MS = 1_000;
+/** How long the loadgen would hold the connections if never told to stop: far past the reads. */
+const HOLD_MARGIN_S = 120;
+const CONNECT_TIMEOUT_S = 30;
+
+let serial = 0;
 
 function runnerCpuS(): number {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1e6;
 }
 
+/** `loadgen run` arguments: N idle connections over R rooms, nothing sent, held for a long time. */
+function memoryLoadgenArgs(server: RunningServer, opts: MemoryOptions): string[] {
+  const chat = server.kind.handshake === 'chat';
+  return [
+    ...loadgenTargetArgs(server),
+    ['--connections', String(opts.connections)],
+    // The bare floor joins nothing: one "room", so the plan never asks for more rooms than sockets.
+    ['--rooms', String(chat ? opts.rooms : 1)],
+    ['--senders', '0'],
+    ['--rate', '0'],
+    ['--warmup', '0'],
+    ['--duration', `${Math.ceil(opts.settleMs / 1000) + HOLD_MARGIN_S}s`],
+    ['--connect-rate', String(opts.connectRate)],
+    ['--connect-timeout', `${CONNECT_TIMEOUT_S}s`],
+    ['--drain', '1s'],
+    ['--procs', String(Math.ceil(opts.connections / PER_PROCESS))],
+    ['--source-ips', '127.0.0.2-127.0.0.9'],
+  ].flat();
+}
+
+type Connected = Extract<LoadgenEvent, { loadgen: 'connected' }>;
+
 export async function runMemory(kind: ServerKind, opts: MemoryOptions): Promise<MemoryResult> {
   let server: RunningServer | undefined;
-  let group: ConnectedGroup | undefined;
+  let loadgen: RunningLoadgen | undefined;
   const warnings: string[] = [];
   const quiet = await waitForQuiet(opts.quietWaitS);
   if (quiet.busyPercent > QUIET_PERCENT)
@@ -97,38 +137,45 @@ export async function runMemory(kind: ServerKind, opts: MemoryOptions): Promise<
     const machineBefore = machineCpu();
     const runnerBefore = runnerCpuS();
     const t0 = nowUs();
-    group = await connectGroup({
-      target: server.target,
-      total: opts.connections,
-      procs: Math.ceil(opts.connections / PER_PROCESS),
-      room: 'room',
-      rooms: opts.rooms,
-      nickPrefix: 'u',
-      concurrency: opts.concurrency,
+
+    mkdirSync(TMP_DIR, { recursive: true });
+    const out = join(TMP_DIR, `memory-${String(++serial).padStart(3, '0')}-${kind.id}.json`);
+    const timeoutMs =
+      (opts.connections / opts.connectRate + CONNECT_TIMEOUT_S + opts.settleMs / 1000 + HOLD_MARGIN_S + 30) * 1000;
+    let onConnected: (e: Connected) => void = () => {};
+    const connected = new Promise<Connected>((resolve) => (onConnected = resolve));
+    const loadgenArgs = memoryLoadgenArgs(server, opts);
+    loadgen = startLoadgen(loadgenArgs, out, timeoutMs, (e) => {
+      if (e.loadgen === 'connected') onConnected(e);
     });
+    const ready = await untilConnected(connected, loadgen.done);
     const cpuConnect = treeCpuSeconds(server.pid) - cpuBefore;
-    const connectSeconds = (group.lastReadyUs - t0) / 1e6;
     await sleep(opts.settleMs);
     const rssSettledKiB = treeRssKiB(server.pid);
     const gcAfter = await forceGc(server);
     const rssAfterKiB = treeRssKiB(server.pid);
     const fdDelta = treeOpenFds(server.pid) - fdsBefore;
-    const report = await reportGroup(group.workers);
-    const oursS = treeCpuSeconds(server.pid) - cpuBefore + sum(report.cpuUsPerWorker) / 1e6 + runnerCpuS() - runnerBefore;
+    const loopchatStats = kind.isLoopchat ? await fetchStats(server) : undefined;
+    // The loadgen was not running before t0: its whole tree's CPU is its share of the window.
+    const oursS = treeCpuSeconds(server.pid) - cpuBefore + treeCpuSeconds(loadgen.pid) + runnerCpuS() - runnerBefore;
     const otherLoadPercent = Math.max(0, ((machineCpu().busy - machineBefore.busy - oursS) / ((nowUs() - t0) / 1e6)) * 100);
     if (otherLoadPercent > QUIET_PERCENT)
       warnings.push(`other processes used ${otherLoadPercent.toFixed(0)} % of a core while connecting and settling`);
-    const loopchatStats = kind.isLoopchat ? await fetchStats(server) : undefined;
+    loadgen.stop();
+    const run = await loadgen.done;
+    loadgen = undefined;
+    const r = run.result;
 
     const problems: string[] = [];
-    if (group.ok !== opts.connections)
-      problems.push(`only ${group.ok}/${opts.connections} connections ready; failures: ${group.failureSamples.join('; ')}`);
-    if (fdDelta < group.ok) problems.push(`server holds ${fdDelta} more fds, expected ≥ ${group.ok}`);
-    if (report.counters.errors > 0)
-      problems.push(`${report.counters.errors} error frames: ${report.counters.errorSamples.join(' | ')}`);
-    if (report.counters.closed > 0)
+    if (ready.ok !== opts.connections)
       problems.push(
-        `${report.counters.closed} connections closed by the server: ${report.counters.closeSamples.join('; ')}`,
+        `only ${ready.ok}/${opts.connections} connections ready (${ready.failed} failed): ${r.connections.failureSamples.join('; ')}`,
+      );
+    if (fdDelta < ready.ok) problems.push(`server holds ${fdDelta} more fds, expected ≥ ${ready.ok}`);
+    if (r.errors.total > 0) problems.push(`${r.errors.total} error frames: ${r.errors.samples.join(' | ')}`);
+    if (r.connections.closedEarly > 0)
+      problems.push(
+        `${r.connections.closedEarly} connections closed by the server: ${r.connections.closeSamples.join('; ')}`,
       );
     if (loopchatStats !== undefined) {
       if (!processTree(server.pid).includes(loopchatStats.pid))
@@ -138,38 +185,52 @@ export async function runMemory(kind: ServerKind, opts: MemoryOptions): Promise<
       if (loopchatStats.rooms.memberships !== opts.connections)
         problems.push(`/stats reports ${loopchatStats.rooms.memberships} room memberships, expected ${opts.connections}`);
     }
+    const per = Math.max(1, ready.ok);
 
     return {
       server: kind.id,
       label: kind.label,
       connections: opts.connections,
-      connected: group.ok,
-      failed: group.failed,
+      connected: ready.ok,
+      failed: ready.failed,
       rssBeforeKiB,
       rssSettledKiB,
       rssAfterKiB,
-      kibPerConnection: (rssAfterKiB - rssBeforeKiB) / Math.max(1, group.ok),
-      kibPerConnectionSettled: (rssSettledKiB - rssBeforeKiB) / Math.max(1, group.ok),
-      heapKiBPerConnection: (gcAfter.heapUsed - gcBefore.heapUsed) / 1024 / Math.max(1, group.ok),
-      externalKiBPerConnection: (gcAfter.external - gcBefore.external) / 1024 / Math.max(1, group.ok),
-      connectSeconds,
-      connectP50Ms: group.connectUs.percentile(50) / 1000,
-      connectP99Ms: group.connectUs.percentile(99) / 1000,
-      serverCpuUsPerConnect: (cpuConnect * 1e6) / Math.max(1, group.ok),
+      kibPerConnection: (rssAfterKiB - rssBeforeKiB) / per,
+      kibPerConnectionSettled: (rssSettledKiB - rssBeforeKiB) / per,
+      heapKiBPerConnection: (gcAfter.heapUsed - gcBefore.heapUsed) / 1024 / per,
+      externalKiBPerConnection: (gcAfter.external - gcBefore.external) / 1024 / per,
+      connectSeconds: r.connections.connectWallMs / 1000,
+      connectP50Ms: r.connectMs.p50 ?? NaN,
+      connectP99Ms: r.connectMs.p99 ?? NaN,
+      serverCpuUsPerConnect: (cpuConnect * 1e6) / per,
       fdDelta,
-      clientErrors: report.counters.errors,
-      clientDisconnects: report.counters.closed,
+      clientErrors: r.errors.total,
+      clientDisconnects: r.connections.closedEarly,
       otherLoadPercent,
       busyBeforePercent: quiet.busyPercent,
       quietWaitedS: quiet.waitedS,
       ...(loopchatStats === undefined ? {} : { loopchatStats }),
+      loadgenArgs,
+      resultPath: run.resultPath,
       problems,
-      warnings,
+      warnings: [...warnings, ...r.loadgen.warnings],
       notes: server.notes.slice(),
     };
   } finally {
-    // Server first: its side then holds the TIME_WAITs, not the clients' ephemeral ports.
+    // Failed midway: the loadgen lets go of its connections before the server goes.
+    if (loadgen !== undefined) {
+      loadgen.stop();
+      await loadgen.done.catch(() => undefined);
+    }
     await kill(server?.child);
-    if (group !== undefined) await killGroup(group.workers);
   }
+}
+
+/** The 'connected' event, or a rejection when the loadgen exits (or fails) before sending it. */
+function untilConnected(connected: Promise<Connected>, done: Promise<LoadgenRun>): Promise<Connected> {
+  return new Promise((resolve, reject) => {
+    void connected.then(resolve);
+    done.then(() => reject(new Error('the loadgen ended before reporting its connections')), reject);
+  });
 }

@@ -21,13 +21,23 @@ import { allProcessCpu, machineCpu, processTree, reapedChildrenCpuSeconds, topOt
 import { QUIET_PERCENT, waitForQuiet } from '../lib/quiet.js';
 import { SERVER_KINDS, startServer, type RunningServer, type ServerId } from '../lib/servers.js';
 
-export type PeerServerId = Extract<ServerId, 'loopchat-tcp' | 'loopchat-ws' | 'naive-ws' | 'socketio'>;
-export const PEER_SERVERS: readonly PeerServerId[] = ['loopchat-tcp', 'loopchat-ws', 'naive-ws', 'socketio'];
+export type PeerServerId = Extract<ServerId, 'loopchat-tcp' | 'loopchat-ws' | 'naive-ws' | 'socketio' | 'write-floor-net'>;
+export const PEER_SERVERS: readonly PeerServerId[] = [
+  'loopchat-tcp',
+  'loopchat-ws',
+  'naive-ws',
+  'socketio',
+  'write-floor-net',
+];
 
 /** The loadgen driver and transport for each server, and whether it echoes a msg to its sender. */
 export const PEER_DRIVERS: Readonly<
-  Record<PeerServerId, { driver: 'loopchat' | 'naive-ws' | 'socketio'; transport: 'tcp' | 'ws'; echoes: boolean }>
+  Record<
+    PeerServerId,
+    { driver: 'loopchat' | 'naive-ws' | 'naive-net' | 'socketio'; transport: 'tcp' | 'ws'; echoes: boolean }
+  >
 > = {
+  'write-floor-net': { driver: 'naive-net', transport: 'tcp', echoes: false },
   'loopchat-tcp': { driver: 'loopchat', transport: 'tcp', echoes: false },
   'loopchat-ws': { driver: 'loopchat', transport: 'ws', echoes: false },
   'naive-ws': { driver: 'naive-ws', transport: 'ws', echoes: false },
@@ -112,6 +122,8 @@ export interface PeerSeriesResult {
   transport: 'tcp' | 'ws';
   /** The server's command-line flags. */
   args: string[];
+  /** loopchat's `--write-delay-ms` (0 = the default: write at the end of each turn). */
+  writeDelayMs: number;
   steps: PeerStep[];
   notes: string[];
 }
@@ -121,12 +133,19 @@ let serial = 0;
 export class PeerSeries {
   readonly id: PeerServerId;
   readonly opts: PeersOptions;
+  readonly writeDelayMs: number;
   readonly #server: RunningServer;
 
-  private constructor(id: PeerServerId, opts: PeersOptions, server: RunningServer) {
+  private constructor(id: PeerServerId, opts: PeersOptions, server: RunningServer, writeDelayMs: number) {
     this.id = id;
     this.opts = opts;
+    this.writeDelayMs = writeDelayMs;
     this.#server = server;
+  }
+
+  /** Names the series in file names and logs: the server, and its write delay when it has one. */
+  get tag(): string {
+    return this.writeDelayMs === 0 ? this.id : `${this.id}-wd${this.writeDelayMs}`;
   }
 
   get args(): string[] {
@@ -137,12 +156,17 @@ export class PeerSeries {
     return this.#server.notes.slice();
   }
 
-  /** Starts the server and warms it up with one unjudged run at `warmupRate` msgs/s. */
-  static async open(id: PeerServerId, opts: PeersOptions, warmupRate: number): Promise<PeerSeries> {
+  /**
+   * Starts the server and warms it up with one unjudged run at `warmupRate` msgs/s.
+   * `writeDelayMs` > 0 (loopchat only) starts it with `--write-delay-ms`.
+   */
+  static async open(id: PeerServerId, opts: PeersOptions, warmupRate: number, writeDelayMs = 0): Promise<PeerSeries> {
     const kind = SERVER_KINDS[id];
+    if (writeDelayMs > 0 && !kind.isLoopchat) throw new Error(`${id} has no write delay`);
     await waitForQuiet(opts.quietWaitS);
-    const server = await startServer(kind, { args: kind.isLoopchat ? opts.loopchatArgs : [], tag: 'peers' });
-    const series = new PeerSeries(id, opts, server);
+    const delay = writeDelayMs > 0 ? ['--write-delay-ms', String(writeDelayMs)] : [];
+    const server = await startServer(kind, { args: kind.isLoopchat ? [...opts.loopchatArgs, ...delay] : [], tag: 'peers' });
+    const series = new PeerSeries(id, opts, server, writeDelayMs);
     try {
       await series.#loadgen(warmupRate, 0, opts.serverWarmupS, 'warmup');
       return series;
@@ -185,7 +209,7 @@ export class PeerSeries {
     const s = this.#server;
     if (s.child.exitCode !== null || s.child.signalCode !== null) throw new Error(`${this.id} is no longer running`);
     mkdirSync(TMP_DIR, { recursive: true });
-    const out = join(TMP_DIR, `peers-${String(++serial).padStart(3, '0')}-${this.id}-${what}.json`);
+    const out = join(TMP_DIR, `peers-${String(++serial).padStart(3, '0')}-${this.tag}-${what}.json`);
     const o = this.opts;
     const timeoutMs = (warmupS + durationS + o.drainS + (o.rooms * o.members) / o.connectRate + 20 + 30) * 1000;
     return runLoadgen(this.#args(msgsPerSecond, warmupS, durationS), out, timeoutMs);

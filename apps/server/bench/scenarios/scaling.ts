@@ -7,18 +7,25 @@
  * trip through the primary), an ack and 3 deliveries; the fan-out is small, so the
  * per-delivery machinery that fan-out measures does not dominate.
  *
- * Like fanout.ts, one server process and one set of connections serve a series of phases
- * at rising open-model arrival rates; each phase: warm-up, a measurement window, a drain
- * in which every message must reach every other member of its room and be acked.
- * During the window /stats is read every second for the event-loop delay p99 (loopchat
- * reports it over the last completed 5 s window, per worker).
+ * One server process serves a series of steps at rising open-model arrival rates; each step
+ * is one run of the load generator (apps/loadgen, its CLI): connect and join every member,
+ * warm-up, a measured window, a drain in which every message must reach every other member
+ * of its room and be acked. The loadgen announces its schedule over IPC
+ * (lib/loadgen-window.ts), so server CPU is sampled over exactly the window whose latency it
+ * measures, and /stats is read every second through the window for the event-loop delay
+ * (loopchat reports it over the last completed 5 s window, per worker). The warm-up is 5 s
+ * rather than 2 s for that reason: after 10 s of load one of those 5 s windows has certainly
+ * held load only, so every figure of a step covers the same 5 s and the loop reading still
+ * describes load alone.
  */
-import { kill } from '../lib/children.js';
-import { connectGroup, killGroup, reportGroup, sum, type ConnectedGroup, type GroupReport } from '../lib/clients.js';
-import { nowUs, sleep, sleepUntil } from '../lib/clock.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isAlive, kill } from '../lib/children.js';
+import { nowUs, sleepUntil } from '../lib/clock.js';
+import { deliveredBetween, startWindowedLoadgen, type LoadgenWindow } from '../lib/loadgen-window.js';
 import { countsDelta, fetchVerdicts, fetchView, type ServerView } from '../lib/loopchat-view.js';
-import type { SentReply } from '../lib/messages.js';
-import { allProcessCpu, cpuSeconds, machineCpu, processTree, topOthers, type MachineCpu } from '../lib/proc.js';
+import { TMP_DIR } from '../lib/paths.js';
+import { allProcessCpu, machineCpu, processTree, topOthers, type MachineCpu, type ProcessCpu } from '../lib/proc.js';
 import { QUIET_PERCENT, waitForQuiet } from '../lib/quiet.js';
 import { SERVER_KINDS, startServer, type RunningServer } from '../lib/servers.js';
 import { buildTexts } from '../lib/texts.js';
@@ -27,13 +34,10 @@ export interface ScalingOptions {
   rooms: number;
   /** Members per room; every one sends. */
   members: number;
-  clientProcs: number;
+  /** Loadgen processes (`--procs`); each holds members ÷ procs of every room. */
+  procs: number;
+  /** Load before each window (the loadgen's `--warmup`), seconds; see the file comment for why 5. */
   warmupS: number;
-  /**
-   * The load goes on this long after the window (its messages are counted and checked, not
-   * timed), so the last /stats samples cover a 5 s event-loop window of load only.
-   */
-  tailS: number;
   filter: 'basic' | 'strict';
   /** µs of the simulated classifier per message (--filter-classifier-us). */
   classifierUs: number;
@@ -43,7 +47,6 @@ export interface ScalingOptions {
   termShare: number;
   /** Latency p99 above this: not sustained. */
   maxP99Ms: number;
-  drainTimeoutMs: number;
   quietWaitS: number;
 }
 
@@ -76,31 +79,43 @@ export interface ScalingResult {
   members: number;
   filter: string;
   offeredMsgsPerSecond: number;
+  warmupS: number;
   durationS: number;
-  /** Messages scheduled in the window ÷ its length. */
+  /** Messages the loadgen scheduled in the window ÷ its length. */
   sentPerSecond: number;
-  /** Deliveries received in the window ÷ its length. */
+  /** Deliveries the loadgen received in the window ÷ its length. */
   deliveredPerSecond: number;
   /** deliveredPerSecond ÷ (members − 1): messages the server got through, per second. */
   msgsPerSecond: number;
+  /** Latency of the messages scheduled in the window, from their scheduled send time. */
   latencyP50Ms: number;
   latencyP99Ms: number;
   latencyP999Ms: number;
   latencyMaxMs: number;
+  /** Deliveries timed (messages of the window) ÷ what those messages should make. */
   windowCompleteness: number;
   totalDelivered: number;
+  /** Messages sent over the whole run (warm-up included) × (members − 1). */
   totalExpected: number;
   sent: number;
   acked: number;
+  /** Deliveries the loadgen's seq accounting found missing after the drain. */
+  lost: number;
+  duplicates: number;
+  reordered: number;
   errors: number;
+  errorCodes: Record<string, number>;
+  failedConnections: number;
+  /** Connections the server closed during the run. */
   disconnects: number;
   senderMaxLagMs: number;
   /** The server's process tree (primary + workers), % of one core. */
   serverCpuPercent: number;
   serverCpuPerProc: ServerProcCpu[];
   serverCpuUsPerMsg: number;
-  clientCpuPercent: number;
-  clientCpuPercentPerProc: number[];
+  /** The loadgen's process tree (the CLI and its `--procs` workers), % of one core. */
+  loadgenCpuPercent: number;
+  loadgenCpuPercentPerProc: number[];
   irqPercent: number;
   otherLoadPercent: number;
   machineBusyPercent: number;
@@ -110,30 +125,30 @@ export interface ScalingResult {
   /** True when every worker's figures come from 5 s windows of load only (see loadWindows). */
   loopClean: boolean;
   loopSamples: LoopSample[];
-  /** Connections per worker (from /stats) at the start of the phase. */
+  /** Connections per worker (from /stats) once the loadgen's had joined. */
   connectionsPerWorker: number[];
-  /** Moderation verdicts during the phase (from /metrics). */
+  /** Moderation verdicts during the step (from /metrics). */
   verdicts: Record<string, number>;
   busyBeforePercent: number;
   quietWaitedS: number;
   setupS: number;
+  /** The loadgen's result JSON (histograms, timeline). */
+  resultPath: string;
   problems: string[];
   warnings: string[];
   notes: string[];
 }
 
-const ROOM_PREFIX = 'r';
-const SCHEDULE_LEAD_US = 300_000;
-const PREVIOUS_PHASE_DRAIN_MS = 60_000;
+/** Texts the senders share: sender k sends line k mod 256 (the loadgen's `--texts`). */
 const TEXTS = 256;
+const CONNECT_RATE = 4_000;
+const CONNECT_TIMEOUT_S = 20;
+/** The loadgen's `--drain`: the longest wait after the schedule for every ack and delivery. */
+export const SCALING_DRAIN_S = 10;
+/** loopchat's event-loop window (http/loop-delay.ts). */
+const LOOP_WINDOW_US = 5e6;
 
-interface CpuSample {
-  atUs: number;
-  serverProcs: Map<number, number>;
-  members: number[];
-  runner: number;
-  machine: MachineCpu;
-}
+let serial = 0;
 
 /** The loopchat flags of a scaling series (besides ports and `--rate 0`). */
 export function scalingArgs(workers: number, filter: string, classifierUs = 0): string[] {
@@ -152,38 +167,81 @@ export function scalingArgs(workers: number, filter: string, classifierUs = 0): 
   ];
 }
 
+/** The loadgen flags of one scaling step (besides `--out`); `rate` is a string so the report can show `R`. */
+export function scalingLoadgenArgs(
+  o: Pick<ScalingOptions, 'rooms' | 'members' | 'procs' | 'warmupS'>,
+  tcp: string,
+  textsPath: string,
+  rate: string,
+  durationS: number,
+): string[] {
+  return [
+    ['--driver', 'loopchat', '--transport', 'tcp', '--tcp', tcp],
+    ['--connections', String(o.rooms * o.members), '--rooms', String(o.rooms), '--senders', '1'],
+    ['--texts', textsPath, '--rate', rate, '--warmup', `${o.warmupS}s`, '--duration', `${durationS}s`],
+    ['--connect-rate', String(CONNECT_RATE), '--connect-timeout', `${CONNECT_TIMEOUT_S}s`],
+    ['--drain', `${SCALING_DRAIN_S}s`, '--procs', String(o.procs)],
+  ].flat();
+}
+
+interface CpuSample {
+  atUs: number;
+  /** CPU seconds per pid of the server's and of the loadgen's process trees. */
+  server: Map<number, number>;
+  loadgen: Map<number, number>;
+  runner: number;
+  machine: MachineCpu;
+  all: Map<number, ProcessCpu>;
+}
+
+function sampleCpu(serverPid: number, loadgenPid: number): CpuSample {
+  const all = allProcessCpu();
+  const tree = (pid: number): Map<number, number> => new Map(processTree(pid, all).map((p) => [p, all.get(p)?.cpu ?? 0]));
+  const runner = process.cpuUsage();
+  return {
+    atUs: nowUs(),
+    server: tree(serverPid),
+    loadgen: tree(loadgenPid),
+    runner: (runner.user + runner.system) / 1e6,
+    machine: machineCpu(),
+    all,
+  };
+}
+
+/** CPU seconds each process of `after` used since `before` (a process new in `after` counts 0). */
+function used(before: Map<number, number>, after: Map<number, number>): Map<number, number> {
+  return new Map([...after].map(([pid, cpu]) => [pid, cpu - (before.get(pid) ?? cpu)]));
+}
+
+interface WindowSamples {
+  a: CpuSample;
+  b: CpuSample;
+  loopSamples: LoopSample[];
+  statsErrors: string[];
+}
+
 export class ScalingSeries {
   readonly workers: number;
   readonly series: string;
   readonly opts: ScalingOptions;
   readonly #server: RunningServer;
-  readonly #group: ConnectedGroup;
-  readonly #texts: string[];
+  readonly #textsPath: string;
   readonly #setupS: number;
-  readonly #setupProblems: string[];
-  #expectedMsgs = 0;
-  #expectedAcks: number;
 
   private constructor(
     workers: number,
     series: string,
     opts: ScalingOptions,
     server: RunningServer,
-    group: ConnectedGroup,
-    texts: string[],
+    textsPath: string,
     setupS: number,
-    problems: string[],
   ) {
     this.workers = workers;
     this.series = series;
     this.opts = opts;
     this.#server = server;
-    this.#group = group;
-    this.#texts = texts;
+    this.#textsPath = textsPath;
     this.#setupS = setupS;
-    this.#setupProblems = problems;
-    // Each connection's join was acked.
-    this.#expectedAcks = group.ok;
   }
 
   get server(): RunningServer {
@@ -191,217 +249,151 @@ export class ScalingSeries {
   }
 
   static async open(workers: number, series: string, opts: ScalingOptions): Promise<ScalingSeries> {
-    if (opts.members % opts.clientProcs !== 0)
-      throw new Error(
-        `--scaling-members (${opts.members}) must be a multiple of the client processes (${opts.clientProcs})`,
-      );
-    let server: RunningServer | undefined;
+    await waitForQuiet(opts.quietWaitS);
+    const startUs = nowUs();
+    const server = await startServer(SERVER_KINDS['loopchat-tcp'], {
+      args: scalingArgs(workers, opts.filter, opts.classifierUs),
+      tag: `scaling-w${workers}-${opts.filter}`,
+    });
     try {
-      await waitForQuiet(opts.quietWaitS);
-      const startUs = nowUs();
-      server = await startServer(SERVER_KINDS['loopchat-tcp'], {
-        args: scalingArgs(workers, opts.filter, opts.classifierUs),
-        tag: `scaling-w${workers}-${opts.filter}`,
-      });
-      const total = opts.rooms * opts.members;
-      // Each process gets members ÷ procs connections per room: connection i joins room i % rooms.
-      const group = await connectGroup(
-        {
-          target: server.target,
-          total,
-          procs: opts.clientProcs,
-          room: ROOM_PREFIX,
-          rooms: opts.rooms,
-          nickPrefix: 'c',
-          concurrency: 200,
-        },
-        'room-worker',
-      );
-      const problems: string[] = [];
-      if (group.ok !== total) {
-        await killGroup(group.workers);
-        throw new Error(`only ${group.ok}/${total} connections joined: ${group.failureSamples.join('; ')}`);
-      }
-      const view = await fetchView(server);
-      if (view.connections !== total) problems.push(`/stats reports ${view.connections} connections, expected ${total}`);
-      if (view.workers.length !== workers)
-        problems.push(`/stats reports ${view.workers.length} worker(s), expected ${workers}`);
       const texts = buildTexts({
         count: TEXTS,
         minBytes: opts.minBytes,
         maxBytes: opts.maxBytes,
         termShare: opts.termShare,
       });
-      return new ScalingSeries(workers, series, opts, server, group, texts, (nowUs() - startUs) / 1e6, problems);
+      mkdirSync(TMP_DIR, { recursive: true });
+      const textsPath = join(TMP_DIR, `scaling-texts-${opts.minBytes}-${opts.maxBytes}-${opts.termShare}.txt`);
+      writeFileSync(textsPath, `${texts.join('\n')}\n`);
+      return new ScalingSeries(workers, series, opts, server, textsPath, (nowUs() - startUs) / 1e6);
     } catch (err) {
-      await kill(server?.child);
+      await kill(server.child);
       throw err;
     }
   }
 
   async close(): Promise<void> {
     await kill(this.#server.child);
-    await killGroup(this.#group.workers);
   }
 
-  #sampleCpu(): CpuSample {
-    const all = allProcessCpu();
-    const serverProcs = new Map<number, number>();
-    for (const pid of processTree(this.#server.pid, all)) serverProcs.set(pid, all.get(pid)?.cpu ?? 0);
-    const runner = process.cpuUsage();
-    return {
-      atUs: nowUs(),
-      serverProcs,
-      members: this.#group.workers.map((w) => cpuSeconds(w.pid)),
-      runner: (runner.user + runner.system) / 1e6,
-      machine: machineCpu(),
-    };
-  }
-
-  async #waitDrained(timeoutMs: number): Promise<GroupReport> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const report = await reportGroup(this.#group.workers);
-      if (report.counters.msgs >= this.#expectedMsgs && report.counters.acks >= this.#expectedAcks) return report;
-      if (Date.now() > deadline) {
-        throw new Error(
-          `the server never caught up with the previous phase: members have ${report.counters.msgs} of ${this.#expectedMsgs} msgs, ` +
-            `${report.counters.acks} of ${this.#expectedAcks} acks, ${timeoutMs / 1000} s after it ended`,
-        );
+  /** /stats every second from the window's start to its end (each answer: the last completed 5 s window). */
+  async #sampleLoop(w: LoadgenWindow): Promise<Pick<WindowSamples, 'loopSamples' | 'statsErrors'>> {
+    const loopSamples: LoopSample[] = [];
+    const statsErrors: string[] = [];
+    for (let at = w.startUs; at <= w.endUs + 1; at += 1e6) {
+      await sleepUntil(at);
+      const askedUs = nowUs();
+      try {
+        const v: ServerView = await fetchView(this.#server);
+        const answeredUs = nowUs();
+        loopSamples.push({
+          atS: (answeredUs - w.firstSendUs) / 1e6,
+          askedUs,
+          answeredUs,
+          waitMs: (answeredUs - askedUs) / 1000,
+          perWorker: v.workers.map((x) => ({ pid: x.pid, p50Ms: x.loopP50Ms, p99Ms: x.loopP99Ms, maxMs: x.loopMaxMs })),
+          p99Ms: v.loopP99Ms,
+          maxMs: v.loopMaxMs,
+          workersAnswering: v.workers.length,
+        });
+      } catch (err) {
+        statsErrors.push((err as Error).message);
       }
-      await sleep(250);
     }
+    return { loopSamples, statsErrors };
   }
 
-  /** One phase: `msgsPerSecond` messages a second over all members, warm-up, window, drain. */
-  async run(msgsPerSecond: number, durationS: number, warmupS = this.opts.warmupS): Promise<ScalingResult> {
-    const server = this.#server;
-    const group = this.#group;
-    const opts = this.opts;
-    const problems = [...this.#setupProblems];
-    const warnings: string[] = [];
-    if (server.child.exitCode !== null || server.child.signalCode !== null)
-      throw new Error('the server is no longer running');
+  async #sampleWindow(w: LoadgenWindow, loadgenPid: number): Promise<WindowSamples> {
+    const loop = this.#sampleLoop(w);
+    await sleepUntil(w.startUs);
+    const a = sampleCpu(this.#server.pid, loadgenPid);
+    await sleepUntil(w.endUs);
+    const b = sampleCpu(this.#server.pid, loadgenPid);
+    return { a, b, ...(await loop) };
+  }
 
-    await this.#waitDrained(PREVIOUS_PHASE_DRAIN_MS);
+  /** One step: a loadgen run at `msgsPerSecond` messages a second over all members. */
+  async run(msgsPerSecond: number, durationS: number): Promise<ScalingResult> {
+    const server = this.#server;
+    const opts = this.opts;
+    const problems: string[] = [];
+    const warnings: string[] = [];
+    if (!isAlive(server.child)) throw new Error('the server is no longer running');
+
     const quiet = await waitForQuiet(opts.quietWaitS);
     if (quiet.busyPercent > QUIET_PERCENT)
       warnings.push(
         `machine still ${quiet.busyPercent.toFixed(0)} % busy after waiting ${quiet.waitedS.toFixed(0)} s for quiet`,
       );
-    const before = await reportGroup(group.workers);
     const viewBefore = await fetchView(server);
     const verdictsBefore = await fetchVerdicts(server);
 
-    const total = group.ok;
-    const startUs = nowUs() + SCHEDULE_LEAD_US;
-    const windowStartUs = startUs + warmupS * 1e6;
-    const windowEndUs = windowStartUs + durationS * 1e6;
-    const loadEndUs = windowEndUs + opts.tailS * 1e6;
-    const sentReplies: Promise<SentReply>[] = [];
-    for (const w of group.workers) {
-      w.send({ type: 'window', startUs: windowStartUs, endUs: windowEndUs, idFromUs: startUs });
-      sentReplies.push(w.next('sent', (loadEndUs - nowUs()) / 1000 + 60_000));
-    }
-    // Each process's share of the rate follows its share of the connections.
-    const perProc = group.workers.length;
-    for (const w of group.workers) {
-      w.send({
-        type: 'send-rooms',
-        texts: this.#texts,
-        startUs,
-        endUs: loadEndUs,
-        msgsPerSecond: msgsPerSecond / perProc,
-        windowStartUs,
-        windowEndUs,
-      });
-    }
-
-    // Event-loop delay: /stats every second from 1 s into the window until the load stops
-    // (each answer covers the server's last completed 5 s window; the last ones, load only).
-    const loopSamples: LoopSample[] = [];
-    const statsErrors: string[] = [];
-    const sampler = (async (): Promise<void> => {
-      for (let at = windowStartUs + 1e6; at <= loadEndUs + 1; at += 1e6) {
-        await sleepUntil(at);
-        const askedUs = nowUs();
-        try {
-          const v: ServerView = await fetchView(server);
-          const answeredUs = nowUs();
-          loopSamples.push({
-            atS: (answeredUs - startUs) / 1e6,
-            askedUs,
-            answeredUs,
-            waitMs: (answeredUs - askedUs) / 1000,
-            perWorker: v.workers.map((w) => ({ pid: w.pid, p50Ms: w.loopP50Ms, p99Ms: w.loopP99Ms, maxMs: w.loopMaxMs })),
-            p99Ms: v.loopP99Ms,
-            maxMs: v.loopMaxMs,
-            workersAnswering: v.workers.length,
-          });
-        } catch (err) {
-          statsErrors.push((err as Error).message);
-        }
-      }
-    })();
-
-    await sleepUntil(windowStartUs);
-    const procsBefore = allProcessCpu();
-    const a = this.#sampleCpu();
-    await sleepUntil(windowEndUs);
-    const b = this.#sampleCpu();
-    const procsAfter = allProcessCpu();
-    const sent = await Promise.all(sentReplies);
-    await sampler;
-
-    const sentTotal = sum(sent.map((s) => s.sent));
-    const sentInWindow = sum(sent.map((s) => s.sentInWindow));
-    const fanout = opts.members - 1;
-    const totalExpected = sentTotal * fanout;
-    let report = await reportGroup(group.workers);
-    const delivered = (): number => report.counters.msgs - before.counters.msgs;
-    const acked = (): number => report.counters.acks - before.counters.acks;
-    const drainDeadline = Date.now() + opts.drainTimeoutMs;
-    while ((delivered() < totalExpected || acked() < sentTotal) && Date.now() < drainDeadline) {
-      await sleep(100);
-      report = await reportGroup(group.workers);
-    }
+    const total = opts.rooms * opts.members;
+    mkdirSync(TMP_DIR, { recursive: true });
+    const out = join(
+      TMP_DIR,
+      `scaling-${String(++serial).padStart(3, '0')}-w${this.workers}-${opts.filter}-${opts.maxBytes}B-${msgsPerSecond}.json`,
+    );
+    const args = scalingLoadgenArgs(opts, `127.0.0.1:${server.tcpPort}`, this.#textsPath, String(msgsPerSecond), durationS);
+    const timeoutMs = (total / CONNECT_RATE + CONNECT_TIMEOUT_S + opts.warmupS + durationS + SCALING_DRAIN_S + 30) * 1000;
+    const lg = startWindowedLoadgen(args, out, timeoutMs);
+    // With every member joined, before the first send: what the server holds, per worker.
+    const joinedView = lg.joined.then(() => fetchView(server));
+    const windowed = lg.window.then(async (w) => ({ w, ...(await this.#sampleWindow(w, lg.pid)) }));
+    const [run, viewJoined, { w, a, b, loopSamples, statsErrors }] = await Promise.all([lg.done, joinedView, windowed]);
     const viewAfter = await fetchView(server);
     const verdicts = countsDelta(verdictsBefore, await fetchVerdicts(server));
-    this.#expectedMsgs += totalExpected;
-    this.#expectedAcks += sentTotal;
+
+    const r = run.result;
+    const step = r.steps[0]!;
+    const warmS = r.config.warmupMs / 1000;
+    const stepS = r.config.stepMs / 1000;
+    const fanout = opts.members - 1;
+    const sent = r.messages.sent;
+    const acked = r.messages.acked ?? 0;
+    const totalExpected = sent * fanout;
+    const inWindow = deliveredBetween(r, warmS, warmS + stepS);
 
     const sampledS = (b.atUs - a.atUs) / 1e6;
-    const serverCpuPerProc: ServerProcCpu[] = [];
-    for (const [pid, cpu] of b.serverProcs) {
-      const used = cpu - (a.serverProcs.get(pid) ?? cpu);
-      serverCpuPerProc.push({
-        role: pid !== server.pid ? 'worker' : this.workers > 1 ? 'primary' : 'single',
-        pid,
-        percent: (used / sampledS) * 100,
-      });
-    }
+    const serverCpuPerProc: ServerProcCpu[] = [...used(a.server, b.server)].map(([pid, s]) => ({
+      role: pid !== server.pid ? 'worker' : this.workers > 1 ? 'primary' : 'single',
+      pid,
+      percent: (s / sampledS) * 100,
+    }));
     const serverCpuS = sum(serverCpuPerProc.map((p) => (p.percent / 100) * sampledS));
-    const memberCpu = b.members.map((v, i) => v - a.members[i]!);
-    const inWindow = report.counters.windowMsgs;
-    const errors = report.counters.errors - before.counters.errors;
-    const disconnects = report.counters.closed - before.counters.closed;
-    const oursS = serverCpuS + sum(memberCpu) + (b.runner - a.runner);
+    const loadgenCpu = [...used(a.loadgen, b.loadgen).values()];
+    const oursS = serverCpuS + sum(loadgenCpu) + (b.runner - a.runner);
     const otherLoadPercent = Math.max(0, ((b.machine.busy - a.machine.busy - oursS) / sampledS) * 100);
     if (otherLoadPercent > QUIET_PERCENT) {
-      const ours = new Set([process.pid, ...processTree(server.pid, procsAfter), ...group.workers.map((w) => w.pid)]);
+      const ours = new Set([process.pid, ...b.server.keys(), ...b.loadgen.keys()]);
       warnings.push(
-        `other processes used ${otherLoadPercent.toFixed(0)} % of a core during the window (top: ${topOthers(procsBefore, procsAfter, ours, sampledS)})`,
+        `other processes used ${otherLoadPercent.toFixed(0)} % of a core during the window (top: ${topOthers(a.all, b.all, ours, sampledS)})`,
       );
     }
 
-    if (delivered() !== totalExpected)
+    if (r.config.texts?.count !== TEXTS)
+      problems.push(`the loadgen read ${r.config.texts?.count ?? 'no'} texts from ${this.#textsPath}, expected ${TEXTS}`);
+    if (r.connections.ok !== total)
+      problems.push(`${r.connections.ok}/${total} connections joined: ${r.connections.failureSamples.join('; ')}`);
+    if (viewJoined.connections !== total)
       problems.push(
-        `members received ${delivered()} msgs, expected ${totalExpected} (${sentTotal} sent × ${fanout} other members)`,
+        `/stats reported ${viewJoined.connections} connections once the loadgen's had joined, expected ${total}`,
       );
-    if (acked() !== sentTotal) problems.push(`senders got ${acked()} acks for ${sentTotal} msgs`);
-    if (errors > 0) problems.push(`${errors} error frames: ${report.counters.errorSamples.join(' | ')}`);
-    if (disconnects > 0)
-      problems.push(`${disconnects} connections closed by the server: ${report.counters.closeSamples.join('; ')}`);
+    if (viewJoined.workers.length !== this.workers)
+      problems.push(`/stats reported ${viewJoined.workers.length} worker(s), expected ${this.workers}`);
+    if (r.messages.delivered !== totalExpected)
+      problems.push(
+        `members received ${r.messages.delivered} msgs, expected ${totalExpected} (${sent} sent × ${fanout} other members; the loadgen counts ${r.messages.lost} lost)`,
+      );
+    if (acked !== sent) problems.push(`senders got ${acked} acks for ${sent} msgs`);
+    if (r.messages.duplicates > 0) problems.push(`${r.messages.duplicates} duplicate deliveries`);
+    if (r.messages.reordered > 0) problems.push(`${r.messages.reordered} deliveries out of seq order`);
+    if (r.errors.total > 0)
+      problems.push(`${r.errors.total} error frames ${JSON.stringify(r.errors.byCode)}: ${r.errors.samples.join(' | ')}`);
+    if (r.connections.closedEarly > 0)
+      problems.push(
+        `${r.connections.closedEarly} connections closed by the server: ${r.connections.closeSamples.join('; ')}`,
+      );
     const deliveriesDelta = viewAfter.deliveries - viewBefore.deliveries;
     if (deliveriesDelta !== totalExpected)
       problems.push(`/stats deliveries grew by ${deliveriesDelta}, expected ${totalExpected}`);
@@ -413,16 +405,16 @@ export class ScalingSeries {
           .join(', ')}`,
       );
     const verdictTotal = sum(Object.values(verdicts));
-    if (verdictTotal !== sentTotal)
-      problems.push(
-        `the filter judged ${verdictTotal} messages (/metrics), ${sentTotal} were sent: ${JSON.stringify(verdicts)}`,
-      );
+    if (verdictTotal !== sent)
+      problems.push(`the filter judged ${verdictTotal} messages (/metrics), ${sent} were sent: ${JSON.stringify(verdicts)}`);
     const rejected = Object.entries(verdicts).filter(([k]) => k.startsWith('reject'));
     if (rejected.length > 0) problems.push(`the filter rejected messages: ${JSON.stringify(Object.fromEntries(rejected))}`);
     if (viewAfter.workers.length !== this.workers)
-      problems.push(`/stats after the phase answered for ${viewAfter.workers.length} of ${this.workers} workers`);
+      problems.push(`/stats after the step answered for ${viewAfter.workers.length} of ${this.workers} workers`);
+
+    warnings.push(...r.loadgen.warnings, ...run.stderr.filter((l) => !l.startsWith('warning: ')));
     if (statsErrors.length > 0) warnings.push(`${statsErrors.length} /stats samples failed: ${statsErrors[0]}`);
-    const loop = loadWindows(loopSamples, startUs);
+    const loop = loadWindows(loopSamples, w.firstSendUs);
     const slowest = maxOf(loopSamples.map((l) => l.waitMs));
     if (slowest > 1000)
       warnings.push(
@@ -433,7 +425,7 @@ export class ScalingSeries {
       warnings.push(
         `loopchat reported an event-loop delay of 0 ms in ${blind.length} /stats answer(s) that took over 1 s: its 5 s window held no samples (timers starved), so the loop p99 of this step means nothing`,
       );
-    if (!loop.clean && loadEndUs - startUs >= 2 * LOOP_WINDOW_US)
+    if (!loop.clean && w.endUs - w.firstSendUs >= 2 * LOOP_WINDOW_US)
       warnings.push(
         'no worker showed a 5 s event-loop window that began after the load did: the loop figures may include the time before this step',
       );
@@ -446,32 +438,38 @@ export class ScalingSeries {
     return {
       series: this.series,
       workers: this.workers,
-      connections: total,
+      connections: r.connections.ok,
       rooms: opts.rooms,
       members: opts.members,
       filter: opts.filter,
       offeredMsgsPerSecond: msgsPerSecond,
-      durationS,
-      sentPerSecond: sentInWindow / durationS,
-      deliveredPerSecond: inWindow / durationS,
-      msgsPerSecond: inWindow / durationS / fanout,
-      latencyP50Ms: report.latencyUs.percentile(50) / 1000,
-      latencyP99Ms: report.latencyUs.percentile(99) / 1000,
-      latencyP999Ms: report.latencyUs.percentile(99.9) / 1000,
-      latencyMaxMs: report.latencyUs.max / 1000,
-      windowCompleteness: report.latencyUs.count / Math.max(1, sentInWindow * fanout),
-      totalDelivered: delivered(),
+      warmupS: warmS,
+      durationS: stepS,
+      sentPerSecond: step.sent / stepS,
+      deliveredPerSecond: inWindow / stepS,
+      msgsPerSecond: inWindow / stepS / fanout,
+      latencyP50Ms: step.latencyMs.p50 ?? NaN,
+      latencyP99Ms: step.latencyMs.p99 ?? NaN,
+      latencyP999Ms: step.latencyMs.p999 ?? NaN,
+      latencyMaxMs: step.latencyMs.max ?? NaN,
+      windowCompleteness: step.latencyMs.count / Math.max(1, step.sent * fanout),
+      totalDelivered: r.messages.delivered,
       totalExpected,
-      sent: sentTotal,
-      acked: acked(),
-      errors,
-      disconnects,
-      senderMaxLagMs: Math.max(...sent.map((s) => s.maxSendLagUs)) / 1000,
+      sent,
+      acked,
+      lost: r.messages.lost,
+      duplicates: r.messages.duplicates,
+      reordered: r.messages.reordered,
+      errors: r.errors.total,
+      errorCodes: r.errors.byCode,
+      failedConnections: r.connections.failed,
+      disconnects: r.connections.closedEarly,
+      senderMaxLagMs: r.loadgen.maxSendLagMs,
       serverCpuPercent: (serverCpuS / sampledS) * 100,
       serverCpuPerProc,
-      serverCpuUsPerMsg: (serverCpuS * 1e6) / Math.max(1, (inWindow / fanout) * (sampledS / durationS)),
-      clientCpuPercent: (sum(memberCpu) / sampledS) * 100,
-      clientCpuPercentPerProc: memberCpu.map((v) => (v / sampledS) * 100),
+      serverCpuUsPerMsg: (serverCpuS * 1e6) / Math.max(1, (inWindow / fanout) * (sampledS / stepS)),
+      loadgenCpuPercent: (sum(loadgenCpu) / sampledS) * 100,
+      loadgenCpuPercentPerProc: loadgenCpu.map((s) => (s / sampledS) * 100),
       irqPercent: ((b.machine.irq - a.machine.irq) / sampledS) * 100,
       otherLoadPercent,
       machineBusyPercent: ((b.machine.busy - a.machine.busy + b.machine.irq - a.machine.irq) / sampledS) * 100,
@@ -479,11 +477,12 @@ export class ScalingSeries {
       loopMaxMs: loop.maxMs,
       loopClean: loop.clean,
       loopSamples,
-      connectionsPerWorker: viewBefore.workers.map((w) => w.connections),
+      connectionsPerWorker: viewJoined.workers.map((x) => x.connections),
       verdicts,
       busyBeforePercent: quiet.busyPercent,
       quietWaitedS: quiet.waitedS,
       setupS: this.#setupS,
+      resultPath: run.resultPath,
       problems,
       warnings,
       notes: server.notes.slice(),
@@ -491,8 +490,9 @@ export class ScalingSeries {
   }
 }
 
-/** loopchat's event-loop window (http/loop-delay.ts). */
-const LOOP_WINDOW_US = 5e6;
+function sum(values: number[]): number {
+  return values.reduce((n, v) => n + v, 0);
+}
 
 /**
  * The event-loop delay of the windows that saw load only. loopchat reports each process's
@@ -533,14 +533,16 @@ export function maxOf(values: number[]): number {
   return v.length === 0 ? NaN : Math.max(...v);
 }
 
-/** 'yes', or why a phase was not sustained. */
+/** 'yes', or why a step was not sustained. */
 export function scalingVerdict(x: ScalingResult, maxP99Ms: number): string {
   const why: string[] = [];
   const expected = x.offeredMsgsPerSecond * (x.members - 1);
   if (x.deliveredPerSecond < 0.95 * expected)
     why.push(`delivered ${((x.deliveredPerSecond / expected) * 100).toFixed(1)} % of expected`);
-  if (!(x.latencyP99Ms <= maxP99Ms)) why.push(`p99 ${x.latencyP99Ms.toFixed(0)} ms`);
+  if (!(x.latencyP99Ms <= maxP99Ms))
+    why.push(Number.isFinite(x.latencyP99Ms) ? `p99 ${x.latencyP99Ms.toFixed(0)} ms` : 'no latency measured');
   if (x.errors > 0) why.push(`${x.errors} errors`);
+  if (x.failedConnections > 0) why.push(`${x.failedConnections} connections failed`);
   if (x.disconnects > 0) why.push(`${x.disconnects} disconnects`);
   if (x.totalDelivered < x.totalExpected)
     why.push(`${x.totalExpected - x.totalDelivered} deliveries missing after the drain`);
