@@ -5,6 +5,7 @@ import { fixed, median, rate } from '../lib/summary.js';
 import { QUIET_PERCENT } from '../lib/quiet.js';
 import { BENCH_LOOPCHAT_ARGS } from '../lib/loopchat-args.js';
 import { clusterCheckLines, renderBus, renderFilter, renderScaling } from './cluster.js';
+import { medianRun } from '../scenarios/filter.js';
 import { renderFanout, renderSaturation } from './fanout.js';
 import { renderMemory } from './memory.js';
 import { peersCheckLines, renderPeers } from './peers.js';
@@ -58,6 +59,12 @@ export function renderMarkdown(r: BenchResults): string {
     );
   if (o.parts.includes('peers'))
     p('- The peers part (issue 4) gives its loopchat flags in its section (`--loopchat-args` is added to them).');
+  const yardstick = r.filter === undefined ? undefined : medianRun(r.filter, 'basic');
+  if (yardstick !== undefined)
+    p(
+      `- **CPU yardstick**: the \`basic\` filter's mean cost below, ${fixed(yardstick.meanus, 2)} µs per check, is pure single-core JavaScript that no bench change touches. ` +
+        'Virtual machines of the same type differ in speed from day to day (4.2 µs on 2026-11-25 03:23, over twice that later the same day): compare it before comparing absolute figures across runs; ratios within one run hold.',
+    );
   if (o.quick) p('- **Quick (smoke) run**: small sizes; the figures are not comparable with a full run.');
   p();
 
