@@ -63,7 +63,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (yardstick !== undefined)
     p(
       `- **CPU yardstick**: the \`basic\` filter's mean cost below, ${fixed(yardstick.meanus, 2)} µs per check, is pure single-core JavaScript that no bench change touches. ` +
-        'Virtual machines of the same type differ in speed from day to day (4.2 µs on 2026-11-25 03:23, over twice that later the same day): compare it before comparing absolute figures across runs; ratios within one run hold.',
+        'Hosts of the same machine type differ (the Machine line names the CPU; this check took 4.2 µs on the Intel Xeon host of the 2026-11-25 03:23 run and 10.9 µs on an AMD EPYC host later that day): compare it before comparing absolute figures across runs; ratios within one run hold.',
     );
   if (o.quick) p('- **Quick (smoke) run**: small sizes; the figures are not comparable with a full run.');
   p();
