@@ -1,125 +1,25 @@
 /**
  * Runs the load generator (apps/loadgen) as users run it: `node apps/loadgen/dist/cli.js run
  * … --out <json>`, a child process of its own, and reads back the fields of its result JSON
- * the bench needs. The shapes mirror apps/loadgen/src/result.ts (RunResult, version 1) and
- * apps/loadgen/src/parent-ipc.ts (PhaseEvent); they are repeated here, not imported, because
- * the bench builds without the loadgen's sources, and the fields read are checked at runtime
- * so a changed result fails loudly.
+ * the bench needs. Its types come from the loadgen's sources (a project reference: type-only,
+ * nothing of the loadgen runs inside the bench); the fields read are also checked at runtime,
+ * so a result file from another loadgen version fails loudly.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import type { PhaseEvent } from '../../../loadgen/src/parent-ipc.js';
+import type { RunResult } from '../../../loadgen/src/result.js';
 import { kill, track } from './children.js';
 import { LOADGEN_CLI } from './paths.js';
 
-/**
- * What the loadgen tells its parent over IPC, in this order, once each (parent-ipc.ts):
- * every connection ready or failed (sent before the loadgen's own `--http` sample of the
- * server); the schedule fixed (first send `startInMs` from now, measured window from
- * `warmupMs` after it, schedule end `totalMs` after it; 0, 0, 0 when stopped before it
- * began); the schedule ended (the drain begins); the drain ended (the result comes next).
- */
-export type LoadgenEvent =
-  | { loadgen: 'connected'; ok: number; failed: number; planned: number }
-  | { loadgen: 'schedule'; startInMs: number; warmupMs: number; totalMs: number }
-  | { loadgen: 'scheduled' }
-  | { loadgen: 'drained' };
+/** What the loadgen tells its parent over IPC, in order, once each (apps/loadgen/src/parent-ipc.ts). */
+export type LoadgenEvent = PhaseEvent;
 
 const EVENT_NAMES: ReadonlySet<string> = new Set(['connected', 'schedule', 'scheduled', 'drained']);
 
-/** A latency summary of the loadgen, milliseconds (null when nothing was measured). */
-export interface LoadgenLatency {
-  count: number;
-  p50: number | null;
-  p90: number | null;
-  p99: number | null;
-  p999: number | null;
-  max: number | null;
-  mean: number | null;
-}
-
-/** The loadgen's before/after sample of the server (`--http`); null fields: not offered. */
-export interface LoadgenServerSample {
-  atMs: number;
-  connections: number | null;
-  rssBytes: number | null;
-  loopDelayP99Ms: number | null;
-  cpuSeconds: number | null;
-  deliveries: number | null;
-}
-
-/** The part of the loadgen's RunResult (apps/loadgen/src/result.ts) the bench reads. */
-export interface LoadgenResult {
-  version: 1;
-  /** Warm-up + steps that ran: less than configured when stopped early. */
-  durationMs: number;
-  /** Stopped (`stop()`, Ctrl-C) before the schedule ended. */
-  stoppedEarly: boolean;
-  config: {
-    driver: string;
-    targets: { tcp: string | null; ws: string | null; receiverTcp: string | null; receiverWs: string | null };
-    connections: number;
-    rooms: number;
-    senders: number;
-    messageBytes: number;
-    texts: { file: string | null; count: number } | null;
-    rates: number[];
-    stepMs: number;
-    warmupMs: number;
-    procs: number;
-  };
-  connections: {
-    planned: number;
-    ok: number;
-    failed: number;
-    closedEarly: number;
-    byTransport: { tcp: number; ws: number };
-    failureSamples: string[];
-    closeSamples: string[];
-    /** First connect started → last connection ready, ms, over every loadgen process (0: none ready). */
-    connectWallMs: number;
-  };
-  /** Connect start → joined (→ open for `--driver none`). */
-  connectMs: LoadgenLatency;
-  latencyMs: LoadgenLatency;
-  ackMs: LoadgenLatency;
-  steps: { rate: number; durationMs: number; sent: number; latencyMs: LoadgenLatency }[];
-  messages: {
-    sent: number;
-    /** Null when the driver's server does not ack (socketio, none). */
-    acked: number | null;
-    expected: number;
-    delivered: number;
-    lost: number;
-    duplicates: number;
-    reordered: number;
-    frames: number;
-    sentPerSecond: number;
-    deliveredPerSecond: number;
-    lossRatio: number;
-  };
-  errors: { total: number; byCode: Record<string, number>; samples: string[] };
-  /** Per second since the first scheduled send (warm-up included); deliveries by receive time. */
-  timeline: { t: number; sent: number; delivered: number; p50Ms: number | null; p99Ms: number | null }[];
-  loadgen: {
-    /** Each loadgen process: CPU over the schedule and drain, % of one core. */
-    procs: { pid: number; cpuPercent: number; rssBytes: number; framesReceived: number; framesPerSecond: number }[];
-    maxCpuPercent: number;
-    maxSendLagMs: number;
-    warnings: string[];
-  };
-  /** With `--http` and/or `--server-pid`; null without. */
-  server: {
-    before: LoadgenServerSample | null;
-    after: LoadgenServerSample | null;
-    cpuSeconds: number | null;
-    cpuPercent: number | null;
-    cpuUsPerMessage: number | null;
-    cpuUsPerDelivery: number | null;
-    rssBytes: number | null;
-    loopDelayP99Ms: number | null;
-  } | null;
-}
+/** The loadgen's result JSON (apps/loadgen/src/result.ts, version 1). */
+export type LoadgenResult = RunResult;
 
 export interface LoadgenRun {
   result: LoadgenResult;
