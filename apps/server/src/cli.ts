@@ -94,6 +94,13 @@ const OPTIONS: [keyof Config, string, string, Kind, string][] = [
     'longest a queued frame waits to share a write with later ones (less CPU, more latency)',
   ],
   [
+    'clusterFlushMs',
+    '--cluster-flush-ms <ms>',
+    'CLUSTER_FLUSH_MS',
+    'int',
+    'cluster: primary and workers write to each other at most this often (batches under load)',
+  ],
+  [
     'filterFloodMax',
     '--filter-flood-max <n>',
     'FILTER_FLOOD_MAX',

@@ -74,6 +74,12 @@ export interface Config {
    * 0 = write at the end of each event-loop turn. @default 0
    */
   writeDelayMs: number;
+  /**
+   * Cluster data plane: the primary and each worker write to each other at most once per
+   * this interval (cluster/flush-pacer.ts); an idle peer writes at once. Batches form under
+   * load, at up to this much latency per hop. 0 = at the end of every event-loop turn. @default 1
+   */
+  clusterFlushMs: number;
   /** Pending-connection queue of each listener (the kernel caps it at net.core.somaxconn). @default 511 */
   listenBacklog: number;
   /** Moderation flood rule: more than this many messages from one sender within the window. @default 10 */
@@ -137,6 +143,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   filterTerms: '',
   listenBacklog: 511,
   writeDelayMs: 0,
+  clusterFlushMs: 1,
   presenceMaxMembers: 500,
   filterFloodMax: 10,
   filterFloodWindowMs: 10_000,
@@ -194,6 +201,7 @@ export function resolveConfig(overrides: Partial<Config> = {}): Readonly<Config>
   if (typeof c.filterTerms !== 'string') fail('filterTerms must be a file path');
   int(c, 'listenBacklog', 1, 1_000_000);
   int(c, 'writeDelayMs', 0, 1_000);
+  int(c, 'clusterFlushMs', 0, 100);
   int(c, 'presenceMaxMembers', 0, 10_000_000);
   int(c, 'filterFloodMax', 1, 1000);
   int(c, 'filterFloodWindowMs', 1, 3_600_000);

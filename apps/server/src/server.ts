@@ -18,7 +18,7 @@ import { startHousekeeping } from './core/housekeeping.js';
 import { Hub } from './core/hub.js';
 import { runAdminCommand } from './core/admin-commands.js';
 import { Stats } from './core/stats.js';
-import type { IpcBus } from './bus/ipc-bus.js';
+import type { ControlChannel } from './cluster/control-channel.js';
 import { createHttpApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { collectStats } from './http/stats-report.js';
@@ -40,8 +40,8 @@ export interface LoopchatServer {
 export interface StartOptions {
   /** Where rooms are sequenced; default: this process alone (LocalBus). */
   bus?: Bus;
-  /** Cluster workers: the channel to the primary, for cluster-wide /stats and /metrics. */
-  cluster?: IpcBus;
+  /** Cluster workers: the control plane to the primary, for cluster-wide /stats, /metrics and admin. */
+  control?: ControlChannel;
   /** Log the listening line at debug (cluster workers: the primary announces the cluster). */
   quiet?: boolean;
   /**
@@ -81,9 +81,9 @@ export async function startServer(
 
   const tcp = createTcpServer(ctx);
   const metrics = createMetrics(ctx);
-  const http = createHttpApp(ctx, metrics, options.cluster);
-  if (options.cluster !== undefined) {
-    options.cluster.collector = (what) =>
+  const http = createHttpApp(ctx, metrics, options.control);
+  if (options.control !== undefined) {
+    options.control.collector = (what) =>
       typeof what === 'object'
         ? Promise.resolve(runAdminCommand(ctx, what))
         : what === 'stats'
@@ -128,6 +128,7 @@ export async function startServer(
     wss.close();
     await http.close();
     await bus.close();
+    options.control?.close();
     log.info({ remaining: ctx.sessions.size }, 'loopchat stopped');
   }
 

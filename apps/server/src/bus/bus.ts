@@ -11,12 +11,25 @@
  * The Hub must not care which one it has; the integration tests run the same behaviour
  * through all three.
  */
-import type { DmFrame, Id, MsgFrame, PresenceFrame } from '@loopchat/protocol';
+import type { DmFrame, Id, PresenceFrame } from '@loopchat/protocol';
+
+/**
+ * A sequenced room message as it travels: what fan-out needs to route it, and its wire
+ * bytes, encoded once (protocol's msg-line.ts) and written to every JSON and WebSocket
+ * member as they are, on every process and host.
+ */
+export interface SequencedMessage {
+  readonly room: string;
+  readonly from: string;
+  readonly seq: number;
+  /** The JSON line, newline included. */
+  readonly line: Buffer;
+}
 
 /** What a bus delivers to the Hub of every process that has members in the room. */
 export interface BusSink {
   /** A sequenced room message (the sender's own process gets it too). */
-  onMessage(msg: MsgFrame): void;
+  onMessage(msg: SequencedMessage): void;
   /** Someone joined or left a room. */
   onPresence(presence: PresenceFrame): void;
   /** A direct message for a nick held by this process. */
@@ -57,13 +70,16 @@ export interface Bus {
   join(room: string, nick: string): Promise<number>;
   leave(room: string, nick: string): void;
 
-  /** Assigns the next seq of `room` and delivers the message to every process with members. */
-  publish(room: string, from: string, text: string, id: Id | undefined): Promise<MsgFrame>;
+  /**
+   * Assigns the next seq of `room`, appends it and the time to `body` (encodeMsgBody's
+   * output), keeps the line in history and delivers it to every process with members.
+   */
+  publish(room: string, from: string, body: string): Promise<SequencedMessage>;
   /** Delivers a DM to whichever process holds `to`; undefined when `to` is not connected. */
   dm(from: string, to: string, text: string, id: Id | undefined): Promise<DmFrame | undefined>;
 
-  /** Retained messages with seq > since (oldest first), or the latest `limit` without since. */
-  history(room: string, since: number | undefined, limit: number): Promise<MsgFrame[]>;
+  /** Lines of the retained messages with seq > since (oldest first), or the latest `limit` without since. */
+  history(room: string, since: number | undefined, limit: number): Promise<Buffer[]>;
   members(room: string): Promise<string[]>;
   rooms(limit: number): Promise<RoomSummary[]>;
 

@@ -5,11 +5,15 @@
  * the socket), so events are routed only to processes with members in the room, and a
  * crashed worker's nicks and memberships can be dropped in one call.
  */
-import type { DmFrame, Id, MsgFrame, PresenceFrame } from '@loopchat/protocol';
+import { finishMsgLine, finishMsgLineFromBytes, type DmFrame, type Id, type PresenceFrame } from '@loopchat/protocol';
 import { HistoryRing } from '../core/history-ring.js';
-import type { RoomSummary } from './bus.js';
+import { LineSlab } from '../core/line-slab.js';
+import type { RoomSummary, SequencedMessage } from './bus.js';
 
-export type BusEvent = { t: 'msg'; msg: MsgFrame } | { t: 'presence'; p: PresenceFrame } | { t: 'dm'; dm: DmFrame };
+export type BusEvent = { t: 'msg'; msg: SequencedMessage } | { t: 'presence'; p: PresenceFrame } | { t: 'dm'; dm: DmFrame };
+
+/** A message body (encodeMsgBody's output): a string in one process, bytes off the cluster's data plane. */
+export type MsgBody = string | { bytes: Buffer; start: number; end: number };
 
 /** Delivers an event to the process `owner`. */
 export type EventRouter = (owner: string, event: BusEvent) => void;
@@ -25,7 +29,10 @@ export interface ChatStateLimits {
 class RoomState {
   readonly name: string;
   seq = 0;
-  readonly history: HistoryRing;
+  /** Message lines, as delivered. */
+  readonly history: HistoryRing<Buffer>;
+  /** Where those lines' bytes live. */
+  readonly lines = new LineSlab();
   /** nick → owner */
   readonly members = new Map<string, string>();
   /** owner → members it holds, so events go only where they are needed */
@@ -105,14 +112,22 @@ export class ChatState {
     }
   }
 
-  /** Sequences a message and routes it to every process with members (the sender's included). */
-  publish(name: string, from: string, text: string, id: Id | undefined): MsgFrame | undefined {
+  /**
+   * Sequences a message: appends seq and time to its body (no parsing, msg-line.ts), keeps
+   * the line, and routes it to every process with members (the sender's included).
+   */
+  publish(name: string, from: string, body: MsgBody): SequencedMessage | undefined {
     const room = this.#rooms.get(name);
     if (room === undefined) return undefined;
-    const msg: MsgFrame = { type: 'msg', room: name, from, text, seq: room.seq + 1, ts: Date.now() };
-    if (id !== undefined) msg.id = id;
-    room.seq = msg.seq;
-    room.history.push(msg);
+    const seq = room.seq + 1;
+    const ts = Date.now();
+    const line =
+      typeof body === 'string'
+        ? finishMsgLine(body, seq, ts, room.lines.allocate)
+        : finishMsgLineFromBytes(body.bytes, body.start, body.end, seq, ts, room.lines.allocate);
+    room.seq = seq;
+    room.history.push(seq, line);
+    const msg: SequencedMessage = { room: name, from, seq, line };
     this.#broadcast(room, { t: 'msg', msg });
     return msg;
   }
@@ -126,7 +141,7 @@ export class ChatState {
     return dm;
   }
 
-  history(name: string, since: number | undefined, limit: number): MsgFrame[] {
+  history(name: string, since: number | undefined, limit: number): Buffer[] {
     const room = this.#rooms.get(name);
     if (room === undefined) return [];
     return since === undefined ? room.history.latest(limit) : room.history.since(since, limit);

@@ -1,43 +1,69 @@
 /**
- * The bus of a cluster worker: every decision is a request to the primary (which runs the
- * one ChatState), batched per event-loop turn; events for this worker's members come back
- * the same way. Requests and answers travel in order on one IPC channel, so a client's
- * frames keep their order (join before msg, msg 1 before msg 2).
+ * The bus of a cluster worker: every decision is a request to the primary, which runs the
+ * one ChatState (cluster/primary-bus.ts). Requests and events travel as binary records on
+ * the worker's data socket (cluster/records.ts), everything of one turn in one write.
+ *
+ * Answers come back in the order the requests went out (one stream each way, and the
+ * primary answers each request as it reads it), so no request carries an id: the oldest
+ * request still waiting takes the next answer. A publish is answered by the message itself,
+ * flagged, as it arrives for this worker's members: one record, not an event and a reply.
  */
-import type { DmFrame, Id, MsgFrame } from '@loopchat/protocol';
-import type { GatherKind, PrimaryItem, ToPrimary, ToWorker, WorkerRequest } from '../cluster/ipc-protocol.js';
-import { isLoopchatMessage } from '../cluster/ipc-protocol.js';
-import { BusUnavailableError, RoomLimitError, type Bus, type BusSink, type RoomSummary } from './bus.js';
+import { readMsgLine, type DmFrame, type PresenceFrame } from '@loopchat/protocol';
+import { FlushPacer } from '../cluster/flush-pacer.js';
+import { MsgFlags, Rec, RecordReader, RecordWriter, type RecordFields, type RecordSink } from '../cluster/records.js';
+import {
+  BusUnavailableError,
+  RoomLimitError,
+  type Bus,
+  type BusSink,
+  type RoomSummary,
+  type SequencedMessage,
+} from './bus.js';
 
-type Pending = { resolve: (value: never) => void; reject: (err: Error) => void };
-/** Requests without `rid`: fire-and-forget. */
-type Request = WorkerRequest extends infer R ? (R extends { rid: number } ? Omit<R, 'rid'> : never) : never;
-
-export interface IpcChannel {
-  send(message: ToPrimary): void;
-  on(event: 'message', listener: (message: unknown) => void): void;
-  removeListener(event: 'message', listener: (message: unknown) => void): void;
-  readonly connected: boolean;
+/** The worker's end of its data socket (a net.Socket on the fd the primary gave it). */
+export interface DataSocket {
+  write(bytes: Buffer): boolean;
+  readonly writableLength: number;
+  on(event: 'data', listener: (chunk: Buffer) => void): this;
+  on(event: 'close', listener: () => void): this;
+  destroy(): void;
+  readonly destroyed: boolean;
 }
 
-export class IpcBus implements Bus {
-  readonly kind = 'ipc';
-  readonly #channel: IpcChannel;
-  readonly #pending = new Map<number, Pending>();
-  #outbox: WorkerRequest[] = [];
-  #nextRid = 1;
-  #sink: BusSink | undefined;
-  /** Answers the primary's "collect" requests (this worker's stats or metrics). */
-  collector: ((what: GatherKind) => Promise<unknown>) | undefined;
-  readonly #onMessage = (message: unknown): void => this.#receive(message);
+/** How the answer to each kind of request is read. */
+const Answer = { Bool: 0, Seq: 1, Json: 2, Lines: 3, Msg: 4, Dm: 5 } as const;
+type Answer = (typeof Answer)[keyof typeof Answer];
 
-  constructor(channel: IpcChannel) {
-    this.#channel = channel;
-    channel.on('message', this.#onMessage);
+interface Waiter {
+  answer: Answer;
+  resolve: (value: never) => void;
+  reject: (err: Error) => void;
+}
+
+export class IpcBus implements Bus, RecordSink {
+  readonly kind = 'ipc';
+  readonly #socket: DataSocket;
+  readonly #writer = new RecordWriter();
+  readonly #reader = new RecordReader();
+  /** Requests waiting for their answer, oldest first. */
+  #waiting: Waiter[] = [];
+  #waitingHead = 0;
+  readonly #pacer: FlushPacer;
+  #broken: string | undefined;
+  #sink: BusSink | undefined;
+  /** Called once when the data plane fails (the primary is gone or spoke garbage). */
+  onBroken: ((reason: string) => void) | undefined;
+
+  /** `flushIntervalMs`: see FlushPacer (0: write at the end of every turn). */
+  constructor(socket: DataSocket, flushIntervalMs = 0) {
+    this.#socket = socket;
+    this.#pacer = new FlushPacer(flushIntervalMs, () => this.flush());
+    socket.on('data', (chunk) => this.#reader.push(chunk, this));
+    socket.on('close', () => this.#break('data socket closed'));
   }
 
   get ready(): boolean {
-    return this.#channel.connected;
+    return this.#broken === undefined;
   }
 
   attach(sink: BusSink): void {
@@ -45,46 +71,63 @@ export class IpcBus implements Bus {
   }
 
   claimNick(nick: string): Promise<boolean> {
-    return this.#request({ op: 'claim', nick });
+    this.#writer.begin(Rec.Claim).name(nick).end();
+    return this.#wait(Answer.Bool);
   }
 
   release(nick: string, rooms: readonly string[]): void {
-    this.#post({ op: 'release', nick, rooms: [...rooms] });
+    if (!this.ready) return;
+    const w = this.#writer.begin(Rec.Release).name(nick).u32(rooms.length);
+    for (const room of rooms) w.name(room);
+    w.end();
+    this.#schedule();
   }
 
   join(room: string, nick: string): Promise<number> {
-    return this.#request({ op: 'join', room, nick });
+    this.#writer.begin(Rec.Join).name(room).name(nick).end();
+    return this.#wait(Answer.Seq);
   }
 
   leave(room: string, nick: string): void {
-    this.#post({ op: 'leave', room, nick });
+    if (!this.ready) return;
+    this.#writer.begin(Rec.Leave).name(room).name(nick).end();
+    this.#schedule();
   }
 
-  publish(room: string, from: string, text: string, id: Id | undefined): Promise<MsgFrame> {
-    return this.#request(id === undefined ? { op: 'pub', room, from, text } : { op: 'pub', room, from, text, id });
+  publish(room: string, from: string, body: string): Promise<SequencedMessage> {
+    this.#writer.begin(Rec.Pub).name(room).name(from).restText(body).end();
+    return this.#wait(Answer.Msg);
   }
 
-  dm(from: string, to: string, text: string, id: Id | undefined): Promise<DmFrame | undefined> {
-    const request: Request = id === undefined ? { op: 'dm', from, to, text } : { op: 'dm', from, to, text, id };
-    // JSON has no undefined: "not connected" travels as null.
-    return this.#request<DmFrame | null>(request).then((dm) => dm ?? undefined);
+  dm(from: string, to: string, text: string, id: string | number | undefined): Promise<DmFrame | undefined> {
+    this.#writer
+      .begin(Rec.Dm)
+      .name(from)
+      .name(to)
+      .text(text)
+      .text(id === undefined ? '' : JSON.stringify(id))
+      .end();
+    return this.#wait(Answer.Dm);
   }
 
-  history(room: string, since: number | undefined, limit: number): Promise<MsgFrame[]> {
-    return this.#request(since === undefined ? { op: 'history', room, limit } : { op: 'history', room, since, limit });
+  history(room: string, since: number | undefined, limit: number): Promise<Buffer[]> {
+    this.#writer
+      .begin(Rec.History)
+      .name(room)
+      .f64(since ?? -1)
+      .f64(limit)
+      .end();
+    return this.#wait(Answer.Lines);
   }
 
   members(room: string): Promise<string[]> {
-    return this.#request({ op: 'members', room });
+    this.#writer.begin(Rec.Members).name(room).end();
+    return this.#wait(Answer.Json);
   }
 
   rooms(limit: number): Promise<RoomSummary[]> {
-    return this.#request({ op: 'rooms', limit });
-  }
-
-  /** Cluster-wide view: the primary asks every worker and returns their answers. */
-  gather(what: GatherKind): Promise<unknown[]> {
-    return this.#request({ op: 'gather', what });
+    this.#writer.begin(Rec.Rooms).f64(limit).end();
+    return this.#wait(Answer.Json);
   }
 
   sweep(): void {
@@ -92,77 +135,122 @@ export class IpcBus implements Bus {
   }
 
   close(): Promise<void> {
-    this.#flush();
-    this.#channel.removeListener('message', this.#onMessage);
-    for (const pending of this.#pending.values()) pending.reject(new BusUnavailableError('worker closing'));
-    this.#pending.clear();
+    this.flush();
+    this.onBroken = undefined; // closing on purpose is not a failure
+    this.#break('worker closing');
     return Promise.resolve();
   }
 
-  #request<T>(request: Request): Promise<T> {
-    if (!this.#channel.connected) return Promise.reject(new BusUnavailableError('primary unreachable'));
-    const rid = this.#nextRid++;
+  /** Writes what this turn queued, in one write (also called at the end of each turn). */
+  flush(): void {
+    if (this.#broken !== undefined) return;
+    this.#writer.writeTo(this.#socket);
+  }
+
+  // ── RecordSink: what the primary sends ───────────────────────────────────────────
+
+  onRecord(type: number, f: RecordFields): void {
+    switch (type) {
+      case Rec.Msg:
+        return this.#onMsg(f);
+      case Rec.Presence: {
+        const room = f.name();
+        const nick = f.name();
+        const presence: PresenceFrame = { type: 'presence', room, nick, event: f.u8() === 0 ? 'join' : 'leave' };
+        return this.#sink?.onPresence(presence);
+      }
+      case Rec.DmEvent:
+        return this.#sink?.onDm(JSON.parse(f.text()) as DmFrame);
+      case Rec.Reply:
+        return this.#answer(f);
+      case Rec.Fail: {
+        const reason = f.name();
+        const waiter = this.#next();
+        waiter?.reject(reason === 'too_many_rooms' ? new RoomLimitError() : new Error(`primary: ${reason}`));
+        return;
+      }
+    }
+  }
+
+  onCorrupt(reason: string): void {
+    this.#break(`bad record from the primary: ${reason}`);
+  }
+
+  #onMsg(f: RecordFields): void {
+    const flags = f.u8();
+    // A copy: the line outlives this read (socket queues, the sender's answer).
+    const line = Buffer.from(f.view(f.end - f.at));
+    const head = readMsgLine(line);
+    if (head === undefined) return this.#break('unreadable message line from the primary');
+    const msg: SequencedMessage = { room: head.room, from: head.from, seq: head.seq, line };
+    if ((flags & MsgFlags.AnswerOnly) === 0) this.#sink?.onMessage(msg);
+    if ((flags & MsgFlags.Answers) !== 0) this.#next()?.resolve(msg as never);
+  }
+
+  #answer(f: RecordFields): void {
+    const waiter = this.#next();
+    if (waiter === undefined) return;
+    switch (waiter.answer) {
+      case Answer.Bool:
+        return waiter.resolve((f.u8() === 1) as never);
+      case Answer.Seq:
+        return waiter.resolve(f.f64() as never);
+      case Answer.Json:
+        return waiter.resolve(JSON.parse(f.text()) as never);
+      case Answer.Dm: {
+        const dm = f.text();
+        return waiter.resolve((dm === '' ? undefined : JSON.parse(dm)) as never);
+      }
+      case Answer.Lines: {
+        const count = f.u32();
+        const lines: Buffer[] = [];
+        for (let i = 0; i < count; i++) lines.push(Buffer.from(f.view(f.u32())));
+        return waiter.resolve(lines as never);
+      }
+      case Answer.Msg:
+        // A publish is answered by a Msg record; a plain Reply here means the streams disagree.
+        return waiter.reject(new Error('primary: publish answered without its message'));
+    }
+  }
+
+  #wait<T>(answer: Answer): Promise<T> {
+    if (this.#broken !== undefined) {
+      this.#writer.discard(); // the request just written goes nowhere
+      return Promise.reject(new BusUnavailableError(`primary unreachable: ${this.#broken}`));
+    }
+    this.#schedule();
     return new Promise<T>((resolve, reject) => {
-      this.#pending.set(rid, { resolve: resolve as (value: never) => void, reject });
-      this.#post({ ...request, rid } as WorkerRequest);
+      this.#waiting.push({ answer, resolve: resolve as (value: never) => void, reject });
     });
   }
 
-  #post(request: WorkerRequest): void {
-    if (this.#outbox.length === 0) setImmediate(flushOutbox, this);
-    this.#outbox.push(request);
-  }
-
-  /** @internal */
-  flushOutbox(): void {
-    this.#flush();
-  }
-
-  #flush(): void {
-    if (this.#outbox.length === 0 || !this.#channel.connected) return;
-    const reqs = this.#outbox;
-    this.#outbox = [];
-    this.#channel.send({ t: 'batch', reqs });
-  }
-
-  #receive(message: unknown): void {
-    if (!isLoopchatMessage(message)) return;
-    const m = message as ToWorker;
-    if (m.t === 'collect') {
-      const collect = this.collector?.(m.what) ?? Promise.resolve(null);
-      void collect.then(
-        (data) => this.#channel.connected && this.#channel.send({ t: 'collected', cid: m.cid, data }),
-        () => this.#channel.connected && this.#channel.send({ t: 'collected', cid: m.cid, data: null }),
-      );
-      return;
+  /** The oldest waiting request, taken off the queue. */
+  #next(): Waiter | undefined {
+    if (this.#waitingHead >= this.#waiting.length) return undefined;
+    const waiter = this.#waiting[this.#waitingHead]!;
+    this.#waiting[this.#waitingHead++] = undefined as never;
+    // Compact now and then, so the queue neither grows nor shifts one by one.
+    if (this.#waitingHead === this.#waiting.length) {
+      this.#waiting = [];
+      this.#waitingHead = 0;
+    } else if (this.#waitingHead >= 1024) {
+      this.#waiting = this.#waiting.slice(this.#waitingHead);
+      this.#waitingHead = 0;
     }
-    if (m.t !== 'batch') return;
-    for (const item of m.items) this.#apply(item);
+    return waiter;
   }
 
-  #take(rid: number): Pending | undefined {
-    const pending = this.#pending.get(rid);
-    if (pending !== undefined) this.#pending.delete(rid);
-    return pending;
+  #schedule(): void {
+    this.#pacer.request();
   }
 
-  #apply(item: PrimaryItem): void {
-    if ('ev' in item) {
-      const sink = this.#sink!;
-      const event = item.ev;
-      if (event.t === 'msg') sink.onMessage(event.msg);
-      else if (event.t === 'presence') sink.onPresence(event.p);
-      else sink.onDm(event.dm);
-      if (item.rid !== undefined && event.t === 'msg') this.#take(item.rid)?.resolve(event.msg as never);
-      return;
+  #break(reason: string): void {
+    if (this.#broken !== undefined) return;
+    this.#broken = reason;
+    for (let waiter = this.#next(); waiter !== undefined; waiter = this.#next()) {
+      waiter.reject(new BusUnavailableError(`primary unreachable: ${reason}`));
     }
-    const pending = this.#take(item.rid);
-    if (pending === undefined) return;
-    if ('ok' in item) pending.resolve(item.ok as never);
-    else pending.reject(item.err === 'too_many_rooms' ? new RoomLimitError() : new Error(`primary: ${item.err}`));
+    if (!this.#socket.destroyed) this.#socket.destroy();
+    this.onBroken?.(reason);
   }
-}
-
-function flushOutbox(bus: IpcBus): void {
-  bus.flushOutbox();
 }

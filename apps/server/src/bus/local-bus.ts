@@ -3,8 +3,8 @@
  * promise is already settled when returned, so a message is fanned out before publish()
  * returns and the sender's ack follows in the same turn.
  */
-import type { DmFrame, Id, MsgFrame } from '@loopchat/protocol';
-import { RoomLimitError, type Bus, type BusSink, type RoomSummary } from './bus.js';
+import type { DmFrame, Id } from '@loopchat/protocol';
+import { RoomLimitError, type Bus, type BusSink, type RoomSummary, type SequencedMessage } from './bus.js';
 import { ChatState, type BusEvent, type ChatStateLimits } from './chat-state.js';
 
 const SELF = 'local';
@@ -40,8 +40,8 @@ export class LocalBus implements Bus {
     this.state.leave(room, nick);
   }
 
-  publish(room: string, from: string, text: string, id: Id | undefined): Promise<MsgFrame> {
-    const msg = this.state.publish(room, from, text, id);
+  publish(room: string, from: string, body: string): Promise<SequencedMessage> {
+    const msg = this.state.publish(room, from, body);
     return msg === undefined ? Promise.reject(new Error(`no room ${room}`)) : Promise.resolve(msg);
   }
 
@@ -49,7 +49,7 @@ export class LocalBus implements Bus {
     return Promise.resolve(this.state.dm(from, to, text, id));
   }
 
-  history(room: string, since: number | undefined, limit: number): Promise<MsgFrame[]> {
+  history(room: string, since: number | undefined, limit: number): Promise<Buffer[]> {
     return Promise.resolve(this.state.history(room, since, limit));
   }
 

@@ -22,25 +22,33 @@
  * reports not-ready; ioredis reconnects and resubscribes, and cross-host delivery resumes.
  */
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { hostname } from 'node:os';
-import type { DmFrame, Id, MsgFrame, PresenceFrame } from '@loopchat/protocol';
+import { finishMsgLine, readMsgLine, type DmFrame, type Id, type PresenceFrame } from '@loopchat/protocol';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { RoomCatchUp } from './room-catch-up.js';
-import { BusUnavailableError, type Bus, type BusSink, type RoomSummary } from './bus.js';
+import { BusUnavailableError, type Bus, type BusSink, type RoomSummary, type SequencedMessage } from './bus.js';
 
 /** Seconds a nick or a membership lives in Redis without a refresh. */
 const LEASE_SECONDS = 60;
 /** How often held nicks and memberships are refreshed. */
 const REFRESH_MS = 20_000;
 
-/** `PUBLISH` is SPUBLISH on a cluster (the channel is in the slot of KEYS[1] and KEYS[2]). */
+/**
+ * Sequences a message: appends seq and time to the body the publishing host encoded
+ * (protocol's msg-line.ts: the same tail a single process or the cluster primary appends),
+ * keeps the line in the room's stream and publishes the very same bytes. `PUBLISH` is
+ * SPUBLISH on a cluster (the channel is in the slot of KEYS[1] and KEYS[2]).
+ */
 const publishScript = (publish: 'PUBLISH' | 'SPUBLISH'): string => `
 local seq = redis.call('INCR', KEYS[1])
-local payload = ARGV[2] .. seq .. ARGV[3]
-redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], seq .. '-1', 'm', payload)
-redis.call('${publish}', ARGV[1], payload)
+local line = ARGV[2] .. ',"seq":' .. seq .. ',"ts":' .. ARGV[3] .. '}\\n'
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], seq .. '-1', 'm', line)
+redis.call('${publish}', ARGV[1], line)
 return seq`;
+
+const MSG_PREFIX = Buffer.from('{"type":"msg"');
 
 /** Keeps a lease we hold, re-creates it if Redis lost it, and reports a lease someone else took. */
 const RENEW_SCRIPT = `
@@ -68,7 +76,7 @@ export interface RedisBusOptions {
 
 /** The publisher: one Redis, or a cluster client (the commands used here exist on both). */
 type RedisWithScripts = Redis & {
-  lcPublish(seqKey: string, logKey: string, channel: string, head: string, tail: string, maxlen: number): Promise<number>;
+  lcPublish(seqKey: string, logKey: string, channel: string, body: string, ts: number, maxlen: number): Promise<number>;
   lcRenew(key: string, owner: string, seconds: number): Promise<number>;
   lcRelease(key: string, owner: string): Promise<number>;
 };
@@ -91,7 +99,7 @@ export class RedisBus implements Bus {
   readonly #localRooms = new Map<string, Set<string>>();
   #lastRefresh = Date.now();
   /** Live room messages, and the catch-up from the stream after the subscriber reconnects. */
-  readonly #catchUp = new RoomCatchUp((msg) => this.#sink?.onMessage(msg));
+  readonly #catchUp = new RoomCatchUp<SequencedMessage>((msg) => this.#sink?.onMessage(msg));
   /** The subscriber lost its connection since it was last ready: catch up once both are back. */
   #subscriberDropped = false;
   #subscriberWasReady = false;
@@ -140,7 +148,8 @@ export class RedisBus implements Bus {
     });
     this.#pub.defineCommand('lcRenew', { numberOfKeys: 1, lua: RENEW_SCRIPT });
     this.#pub.defineCommand('lcRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
-    this.#sub.on(this.#cluster ? 'smessage' : 'message', (channel: string, payload: string) =>
+    // Buffer payloads: a room message is delivered as the bytes Redis published, unparsed.
+    this.#sub.on(this.#cluster ? 'smessageBuffer' : 'messageBuffer', (channel: Buffer, payload: Buffer) =>
       this.#onMessage(channel, payload),
     );
     for (const [name, conn] of [
@@ -173,8 +182,10 @@ export class RedisBus implements Bus {
     this.#pub.connect().catch(failed);
     this.#sub.connect().catch(failed);
     const subscribed = this.#subscribe(this.#hostChannel(this.hostId));
+    // Both connections: the subscriber can be ready before the publisher (and then nothing can be sent).
+    const published = this.#pub.status === 'ready' ? Promise.resolve() : once(this.#pub, 'ready');
     const timeout = new Promise((resolve) => setTimeout(resolve, waitMs).unref());
-    await Promise.race([subscribed.catch(() => {}), timeout]);
+    await Promise.race([Promise.all([subscribed, published]).catch(() => {}), timeout]);
   }
 
   get ready(): boolean {
@@ -245,18 +256,15 @@ export class RedisBus implements Bus {
     this.#dropLocal(room, nick);
   }
 
-  async publish(room: string, from: string, text: string, id: Id | undefined): Promise<MsgFrame> {
+  async publish(room: string, from: string, body: string): Promise<SequencedMessage> {
     const ts = Date.now();
-    // The JSON is built here around the seq that only the script knows: the frame every
-    // host receives is exactly the stored one.
-    const head = `{"type":"msg","room":${JSON.stringify(room)},"from":${JSON.stringify(from)},"text":${JSON.stringify(text)},"seq":`;
-    const tail = `,"ts":${ts}${id === undefined ? '' : `,"id":${JSON.stringify(id)}`}}`;
-    const seq = await this.#call(() =>
-      this.#pub.lcPublish(this.#seqKey(room), this.#logKey(room), this.#roomChannel(room), head, tail, this.#historySize),
+    const seq = Number(
+      await this.#call(() =>
+        this.#pub.lcPublish(this.#seqKey(room), this.#logKey(room), this.#roomChannel(room), body, ts, this.#historySize),
+      ),
     );
-    const msg: MsgFrame = { type: 'msg', room, from, text, seq: Number(seq), ts };
-    if (id !== undefined) msg.id = id;
-    return msg;
+    // The same bytes the script built from the same body, seq and ts (the sender's answer).
+    return { room, from, seq, line: finishMsgLine(body, seq, ts) };
   }
 
   async dm(from: string, to: string, text: string, id: Id | undefined): Promise<DmFrame | undefined> {
@@ -268,13 +276,13 @@ export class RedisBus implements Bus {
     return Number(receivers) > 0 ? dm : undefined;
   }
 
-  async history(room: string, since: number | undefined, limit: number): Promise<MsgFrame[]> {
+  async history(room: string, since: number | undefined, limit: number): Promise<Buffer[]> {
     const key = this.#logKey(room);
     const entries =
       since === undefined
-        ? (await this.#call(() => this.#pub.xrevrange(key, '+', '-', 'COUNT', limit))).reverse()
-        : await this.#call(() => this.#pub.xrange(key, String(since + 1), '+', 'COUNT', limit));
-    return entries.map(([, fields]) => JSON.parse(fields[1]!) as MsgFrame);
+        ? (await this.#call(() => this.#pub.xrevrangeBuffer(key, '+', '-', 'COUNT', limit))).reverse()
+        : await this.#call(() => this.#pub.xrangeBuffer(key, String(since + 1), '+', 'COUNT', limit));
+    return entries.map(([, fields]) => withNewline(fields[1]!));
   }
 
   async members(room: string): Promise<string[]> {
@@ -363,18 +371,23 @@ export class RedisBus implements Bus {
     return this.#cluster ? this.#sub.ssubscribe(channel) : this.#sub.subscribe(channel);
   }
 
-  #onMessage(channel: string, payload: string): void {
+  #onMessage(channel: Buffer, payload: Buffer): void {
     const sink = this.#sink;
     if (sink === undefined) return;
-    let frame: MsgFrame | PresenceFrame | DmFrame;
-    try {
-      frame = JSON.parse(payload) as MsgFrame | PresenceFrame | DmFrame;
-    } catch {
-      this.#log.warn({ channel }, 'unreadable bus payload');
+    if (payload.subarray(0, MSG_PREFIX.length).equals(MSG_PREFIX)) {
+      const msg = sequencedMessage(payload);
+      if (msg === undefined) this.#log.warn({ channel: channel.toString() }, 'unreadable message line on the bus');
+      else this.#catchUp.live(msg);
       return;
     }
-    if (frame.type === 'msg') this.#catchUp.live(frame);
-    else if (frame.type === 'presence') sink.onPresence(frame);
+    let frame: PresenceFrame | DmFrame;
+    try {
+      frame = JSON.parse(payload.toString('utf8')) as PresenceFrame | DmFrame;
+    } catch {
+      this.#log.warn({ channel: channel.toString() }, 'unreadable bus payload');
+      return;
+    }
+    if (frame.type === 'presence') sink.onPresence(frame);
     else if (frame.type === 'dm') sink.onDm(frame);
   }
 
@@ -400,10 +413,11 @@ export class RedisBus implements Bus {
     await Promise.all(
       rooms.map(async ([room, since]) => {
         this.#catchUp.begin(room);
-        let missed: MsgFrame[] | undefined;
+        let missed: SequencedMessage[] | undefined;
         try {
           await this.#subscribe(this.#roomChannel(room));
-          missed = await this.history(room, since, this.#historySize);
+          const lines = await this.history(room, since, this.#historySize);
+          missed = lines.map(sequencedMessage).filter((msg) => msg !== undefined);
           recovered += missed.length;
         } catch {
           missed = undefined;
@@ -452,3 +466,16 @@ export class RedisBus implements Bus {
     return this.#tag(`host:${host}`);
   }
 }
+
+/** A message line off Redis as the hub takes it (room, sender and seq read by position). */
+function sequencedMessage(line: Buffer): SequencedMessage | undefined {
+  const head = readMsgLine(line);
+  return head === undefined ? undefined : { room: head.room, from: head.from, seq: head.seq, line: withNewline(line) };
+}
+
+/** Stream entries written before 2026-12 have no newline; the lines delivered always do. */
+function withNewline(line: Buffer): Buffer {
+  return line[line.length - 1] === 0x0a ? line : Buffer.concat([line, NEWLINE]);
+}
+
+const NEWLINE = Buffer.from('\n');

@@ -9,14 +9,18 @@
  * below the last delivered seq, when the stream had nothing newer, starts a new epoch and
  * is delivered (clients see the seq go down, as README describes).
  */
-import type { MsgFrame } from '@loopchat/protocol';
+/** What catching up needs of a message: its room and seq. */
+export interface RoomMessage {
+  readonly room: string;
+  readonly seq: number;
+}
 
-export class RoomCatchUp {
-  readonly #deliver: (msg: MsgFrame) => void;
+export class RoomCatchUp<M extends RoomMessage> {
+  readonly #deliver: (msg: M) => void;
   /** room → last seq delivered to this instance's members */
   readonly #last = new Map<string, number>();
   /** rooms catching up → live messages held until the stream has been read */
-  readonly #held = new Map<string, MsgFrame[]>();
+  readonly #held = new Map<string, M[]>();
   /**
    * room → highest seq a catch-up delivered from the stream. Pub/sub and the stream read
    * travel on different connections, so a message in both can arrive live after the read:
@@ -24,12 +28,12 @@ export class RoomCatchUp {
    */
   readonly #guard = new Map<string, number>();
 
-  constructor(deliver: (msg: MsgFrame) => void) {
+  constructor(deliver: (msg: M) => void) {
     this.#deliver = deliver;
   }
 
   /** A message from pub/sub. */
-  live(msg: MsgFrame): void {
+  live(msg: M): void {
     const held = this.#held.get(msg.room);
     if (held !== undefined) {
       held.push(msg);
@@ -58,7 +62,7 @@ export class RoomCatchUp {
    * `missed`: the stream's messages after the last delivered seq, oldest first (undefined
    * when it could not be read: the held messages go out as they are).
    */
-  finish(room: string, missed: readonly MsgFrame[] | undefined): void {
+  finish(room: string, missed: readonly M[] | undefined): void {
     const held = this.#held.get(room) ?? [];
     this.#held.delete(room);
     let last = this.#last.get(room) ?? 0;

@@ -1,6 +1,9 @@
 /**
  * "Encode once, write many": a server frame serialized at most once per wire format,
- * lazily, and the same Buffer handed to every member of a room.
+ * lazily, and the same Buffer handed to every member of a room. A frame that arrives
+ * already encoded (a room message off the bus, a history answer around stored lines)
+ * starts from its JSON line: JSON and WebSocket members get those bytes, and it is parsed
+ * only if a text-mode member needs it rendered.
  */
 import { renderText, type ServerFrame } from '@loopchat/protocol';
 
@@ -20,16 +23,27 @@ export type WireFormat = (typeof WireFormat)[keyof typeof WireFormat];
 const EMPTY = Buffer.alloc(0);
 
 export class EncodedFrame {
-  readonly frame: ServerFrame;
   /** Whose screen the text rendering is for (only DMs read differently per viewer). */
   readonly viewer: string | undefined;
+  #frame: ServerFrame | undefined;
   #json: Buffer | undefined;
   #text: Buffer | undefined;
   #ws: Buffer | undefined;
 
-  constructor(frame: ServerFrame, viewer?: string) {
-    this.frame = frame;
+  constructor(frame: ServerFrame | undefined, viewer?: string) {
+    this.#frame = frame;
     this.viewer = viewer;
+  }
+
+  /** A frame already encoded as a JSON line (newline included), e.g. a message off the bus. */
+  static fromLine(line: Buffer, viewer?: string): EncodedFrame {
+    const encoded = new EncodedFrame(undefined, viewer);
+    encoded.#json = line;
+    return encoded;
+  }
+
+  get frame(): ServerFrame {
+    return (this.#frame ??= JSON.parse(this.#json!.toString('utf8')) as ServerFrame);
   }
 
   /** The bytes for `format`; an empty Buffer when the format shows nothing for this frame. */

@@ -4,10 +4,11 @@
  * response frame carrying the id. Bus answers may arrive later (cluster, Redis); a
  * session that closed meanwhile simply drops them (Session.send ignores a closing session).
  */
-import { PROTOCOL_VERSION, type ClientFrame, type ClientFrameOf, type Id, type MsgFrame } from '@loopchat/protocol';
+import { PROTOCOL_VERSION, encodeHistoryLine, type ClientFrame, type ClientFrameOf, type Id } from '@loopchat/protocol';
 import { BusUnavailableError, RoomLimitError } from '../bus/bus.js';
 import type { Session } from './session.js';
 import { mayJoin } from './auth.js';
+import { EncodedFrame } from './encoded-frame.js';
 import { bump } from './stats.js';
 
 type Handler<K extends ClientFrame['type']> = (session: Session, frame: ClientFrameOf<K>) => void;
@@ -36,8 +37,9 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
     const joined = session.ctx.hub.join(session, frame.room);
     if (typeof joined === 'string') return session.sendError(joined, undefined, frame.id);
     session.currentRoom = frame.room;
-    // Text mode shows the member list on join: asked for at once, answered together.
-    const members = session.isText ? membersFrame(session, frame.room) : Promise.resolve(undefined);
+    // Text mode shows the member list on join, asked for once the join is stored: on a bus
+    // that answers out of order (Redis) a list asked for at once could miss the joiner.
+    const members = session.isText ? joined.then(() => membersFrame(session, frame.room)) : Promise.resolve(undefined);
     session.settle(
       Promise.all([joined, members]),
       ([seq, echo]) => session.answer(frame.id, seq, echo),
@@ -60,7 +62,7 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
     if (text === undefined) return;
     session.settle(
       session.ctx.hub.publish(session, room, text, frame.id),
-      (msg) => session.answer(frame.id, msg.seq, msg),
+      (msg) => session.answer(frame.id, msg.seq, EncodedFrame.fromLine(msg.line)),
       failed(session, frame.id),
     );
   },
@@ -86,8 +88,8 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
       (all) => {
         // An answer must never trip the slow-consumer budget it exists to recover from: cap
         // it by bytes and return a consecutive page; the client continues from its last seq.
-        const messages = firstPageWithin(all, session.ctx.config.outboundBudgetBytes / 4);
-        session.send({ type: 'history', room: room.name, messages, ...withId(frame.id) });
+        const lines = firstPageWithin(all, session.ctx.config.outboundBudgetBytes / 4);
+        session.sendEncoded(EncodedFrame.fromLine(encodeHistoryLine(room.name, lines, frame.id)));
       },
       failed(session, frame.id),
     );
@@ -214,13 +216,13 @@ async function membersFrame(session: Session, room: string) {
   return { type: 'members' as const, room, nicks };
 }
 
-function firstPageWithin(messages: MsgFrame[], maxBytes: number): MsgFrame[] {
+function firstPageWithin(lines: Buffer[], maxBytes: number): Buffer[] {
   let bytes = 0;
-  for (let i = 0; i < messages.length; i++) {
-    bytes += Buffer.byteLength(JSON.stringify(messages[i])) + 1;
-    if (bytes > maxBytes) return messages.slice(0, Math.max(1, i));
+  for (let i = 0; i < lines.length; i++) {
+    bytes += lines[i]!.length;
+    if (bytes > maxBytes) return lines.slice(0, Math.max(1, i));
   }
-  return messages;
+  return lines;
 }
 
 function lastJoined(session: Session): string | null {

@@ -6,11 +6,9 @@
  *   slots:  [ 7 | 8 | 3 | 4 | 5 | 6 ]   capacity 6, newest seq 8
  *                   ▲ head (oldest = 3)
  */
-import type { MsgFrame } from '@loopchat/protocol';
-
-export class HistoryRing {
+export class HistoryRing<T> {
   readonly capacity: number;
-  #slots: (MsgFrame | undefined)[];
+  #slots: (T | undefined)[];
   #head = 0;
   #count = 0;
   #newestSeq = 0;
@@ -24,9 +22,9 @@ export class HistoryRing {
     return this.#count;
   }
 
-  /** Appends a message; its seq must be the newest seq + 1 (the room guarantees it). */
-  push(msg: MsgFrame): void {
-    this.#newestSeq = msg.seq;
+  /** Appends message `seq`, which must be the newest seq + 1 (the room guarantees it). */
+  push(seq: number, msg: T): void {
+    this.#newestSeq = seq;
     if (this.capacity === 0) return;
     if (this.#count < this.capacity) {
       this.#slots[(this.#head + this.#count) % this.capacity] = msg;
@@ -38,20 +36,20 @@ export class HistoryRing {
   }
 
   /** Messages with seq > `since`, oldest first, at most `limit` (the oldest ones, so a client can page forward). */
-  since(since: number, limit: number): MsgFrame[] {
+  since(since: number, limit: number): T[] {
     const oldestSeq = this.#newestSeq - this.#count + 1;
     const firstSeq = Math.max(since + 1, oldestSeq);
     return this.#range(firstSeq - oldestSeq, Math.min(limit, this.#newestSeq - firstSeq + 1));
   }
 
   /** The newest `limit` messages, oldest first. */
-  latest(limit: number): MsgFrame[] {
+  latest(limit: number): T[] {
     const n = Math.min(limit, this.#count);
     return this.#range(this.#count - n, n);
   }
 
-  #range(offset: number, n: number): MsgFrame[] {
-    const out: MsgFrame[] = [];
+  #range(offset: number, n: number): T[] {
+    const out: T[] = [];
     for (let i = 0; i < n; i++) out.push(this.#slots[(this.#head + offset + i) % this.capacity]!);
     return out;
   }

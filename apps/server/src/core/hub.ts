@@ -4,8 +4,8 @@
  * decides order: the bus sequences each message and hands it back here, on every process
  * with members in the room, to be encoded once and handed to each local member.
  */
-import type { DmFrame, Id, MsgFrame, PresenceFrame } from '@loopchat/protocol';
-import type { Bus, BusSink, RoomSummary } from '../bus/bus.js';
+import { encodeMsgBody, type DmFrame, type Id, type PresenceFrame } from '@loopchat/protocol';
+import type { Bus, BusSink, RoomSummary, SequencedMessage } from '../bus/bus.js';
 import type { Config } from '../config.js';
 import { EncodedFrame } from './encoded-frame.js';
 import { Room } from './room.js';
@@ -87,15 +87,16 @@ export class Hub implements BusSink {
     return members;
   }
 
-  publish(sender: Session, room: Room, text: string, id: Id | undefined): Promise<MsgFrame> {
-    return this.bus.publish(room.name, sender.nick!, text, id);
+  /** Encodes the message once, here, as the bytes every member will get (seq and ts aside). */
+  publish(sender: Session, room: Room, text: string, id: Id | undefined): Promise<SequencedMessage> {
+    return this.bus.publish(room.name, sender.nick!, encodeMsgBody(room.name, sender.nick!, text, id));
   }
 
   dm(sender: Session, to: string, text: string, id: Id | undefined): Promise<DmFrame | undefined> {
     return this.bus.dm(sender.nick!, to, text, id);
   }
 
-  history(room: string, since: number | undefined, limit: number): Promise<MsgFrame[]> {
+  history(room: string, since: number | undefined, limit: number): Promise<Buffer[]> {
     return this.bus.history(room, since, limit);
   }
 
@@ -124,12 +125,12 @@ export class Hub implements BusSink {
 
   // ── BusSink: sequenced events for this process's members ─────────────────────────
 
-  /** Fan-out: one encoding per wire format, the same Buffer for every local member. */
-  onMessage(msg: MsgFrame): void {
+  /** Fan-out: the line as it came, a WebSocket frame built once, text rendered only if needed. */
+  onMessage(msg: SequencedMessage): void {
     const room = this.rooms.get(msg.room);
     if (room === undefined) return;
     room.lastSeq = msg.seq;
-    const encoded = new EncodedFrame(msg);
+    const encoded = EncodedFrame.fromLine(msg.line);
     let delivered = 0;
     for (const member of room.members) {
       if (member.nick === msg.from) continue;

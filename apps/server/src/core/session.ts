@@ -371,12 +371,17 @@ export class Session implements LineSink, ReadWaiter {
 
   /** Queues a frame for this session alone. */
   send(frame: ServerFrame): void {
+    this.sendEncoded(new EncodedFrame(frame, this.nick ?? undefined));
+  }
+
+  /** As send, for a frame already encoded (a history answer around stored lines). */
+  sendEncoded(encoded: EncodedFrame): void {
     // An answer may not overtake an earlier one still waiting for the bus.
     if (!this.#answering && this.#answers !== null && this.#answers.length > 0) {
-      this.#answers.push({ done: true, run: () => this.send(frame) });
+      this.#answers.push({ done: true, run: () => this.sendEncoded(encoded) });
       return;
     }
-    this.#enqueue(new EncodedFrame(frame, this.nick ?? undefined).bytes(this.format));
+    this.#enqueue(encoded.bytes(this.format));
   }
 
   /**

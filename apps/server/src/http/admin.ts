@@ -13,13 +13,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NICK_PATTERN, ROOM_PATTERN } from '@loopchat/protocol';
-import type { IpcBus } from '../bus/ipc-bus.js';
+import type { ControlChannel } from '../cluster/control-channel.js';
 import { mergeAdminResults, runAdminCommand, type AdminCommand, type AdminResult } from '../core/admin-commands.js';
 import type { ServerContext } from '../core/context.js';
 
 export interface AdminOptions {
   ctx: ServerContext;
-  cluster: IpcBus | undefined;
+  cluster: ControlChannel | undefined;
 }
 
 const DEFAULT_LIMIT = 1000;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import type { ServerContext } from '../core/context.js';
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import type { IpcBus } from '../bus/ipc-bus.js';
+import type { ControlChannel } from '../cluster/control-channel.js';
 import { clusterStats, collectStats } from './stats-report.js';
 import { adminRoutes } from './admin.js';
 
@@ -17,7 +17,7 @@ const CHAT_PAGE = new URL('../../public/index.html', import.meta.url);
  * /stats ask the primary to gather every worker's view and answer for the whole cluster;
  * `?scope=worker` answers for the worker that took the request.
  */
-export function createHttpApp(ctx: ServerContext, metrics: Registry, cluster?: IpcBus) {
+export function createHttpApp(ctx: ServerContext, metrics: Registry, cluster?: ControlChannel) {
   const app = Fastify({
     // Per-request logs would cost more than the requests; fastify reports warnings and errors.
     loggerInstance: ctx.log.child({ component: 'http' }, { level: ctx.log.level === 'info' ? 'warn' : ctx.log.level }),

@@ -1,20 +1,11 @@
 /** The JSON behind GET /stats: what an operator looks at first. */
 import type { ServerContext } from '../core/context.js';
-import { loopDelayMs, type LoopDelay } from './loop-delay.js';
+import type { PrimaryStats } from '../cluster/primary-report.js';
+import { loopDelayMs } from './loop-delay.js';
 
 type WorkerStats = ReturnType<typeof collectStats>;
 
 /** Cluster totals plus each worker's own report (the primary's entry carries the room count). */
-/** The primary's own entry in a gathered /stats (cluster/primary.ts). */
-export interface PrimaryStats {
-  rooms: number;
-  /** Worker slots, and how many answered this gather (fewer: starting, restarting or slow). */
-  workers: number;
-  answered: number;
-  rssBytes: number;
-  eventLoopDelayMs: LoopDelay;
-}
-
 export function clusterStats(reports: (WorkerStats | { primary: PrimaryStats })[]) {
   const workers = reports.filter((r): r is WorkerStats => !('primary' in r));
   const primary = (reports.find((r) => 'primary' in r) as { primary: PrimaryStats } | undefined)?.primary;
@@ -50,7 +41,16 @@ export function clusterStats(reports: (WorkerStats | { primary: PrimaryStats })[
     eventLoopDelayMs: {
       p99: Math.max(0, primary?.eventLoopDelayMs.p99 ?? 0, ...workers.map((w) => w.process.eventLoopDelayMs.p99)),
     },
-    primary: primary === undefined ? null : { rssBytes: primary.rssBytes, eventLoopDelayMs: primary.eventLoopDelayMs },
+    primary:
+      primary === undefined
+        ? null
+        : {
+            rssBytes: primary.rssBytes,
+            eventLoopDelayMs: primary.eventLoopDelayMs,
+            messages: primary.messages,
+            cpuSeconds: primary.cpuSeconds,
+            lastWindow: primary.lastWindow,
+          },
     perWorker: workers,
   };
 }

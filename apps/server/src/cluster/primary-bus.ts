@@ -1,0 +1,220 @@
+/**
+ * The primary's side of the cluster bus: the one ChatState (room seqs, history, nicks,
+ * member lists), served to every worker over its data socket as binary records
+ * (records.ts). Per message the primary reads a room name, appends seq and ts to the body
+ * the sender's worker encoded (msg-line.ts), keeps the line and copies it into the outbox
+ * of each worker with members: no JSON, and a cost that does not grow with the room.
+ *
+ *   worker 1 ─┐ Pub {room, from, body}        ┌─▶ worker 1  Msg {line} (+ answers its Pub)
+ *   worker 2 ─┼──────────────▶ PrimaryBus ────┼─▶ worker 2  Msg {line}
+ *   worker N ─┘               ChatState       └─▶ worker N  …
+ *
+ * Each worker's records of one turn leave in one write. Answers go out in the order the
+ * requests came in (every request is answered as it is read), which is how the worker
+ * matches them without ids (bus/ipc-bus.ts).
+ */
+import type { Logger } from 'pino';
+import { ChatState, type BusEvent, type ChatStateLimits } from '../bus/chat-state.js';
+import { FlushPacer } from './flush-pacer.js';
+import { MsgFlags, Rec, RecordReader, RecordWriter, type RecordFields, type RecordSink } from './records.js';
+
+/** The primary's end of a worker's data socket. */
+export interface WorkerSocket {
+  write(bytes: Buffer): boolean;
+  readonly writableLength: number;
+  on(event: 'data', listener: (chunk: Buffer) => void): this;
+  destroy(): void;
+}
+
+class WorkerLink implements RecordSink {
+  readonly owner: string;
+  readonly socket: WorkerSocket;
+  readonly writer = new RecordWriter();
+  readonly reader = new RecordReader();
+  readonly bus: PrimaryBus;
+  dirty = false;
+
+  constructor(owner: string, socket: WorkerSocket, bus: PrimaryBus) {
+    this.owner = owner;
+    this.socket = socket;
+    this.bus = bus;
+  }
+
+  onRecord(type: number, fields: RecordFields): void {
+    this.bus.handle(this, type, fields);
+  }
+
+  onCorrupt(reason: string): void {
+    this.bus.corrupt(this, reason);
+  }
+}
+
+export class PrimaryBus {
+  readonly state: ChatState;
+  readonly #links = new Map<string, WorkerLink>();
+  readonly #log: Logger;
+  readonly #pacer: FlushPacer;
+  #dirty: WorkerLink[] = [];
+  /** The link whose Pub is being sequenced, until its own Msg record carries the answer. */
+  #answering: WorkerLink | undefined;
+  /** Room messages sequenced since start (the primary's cost per message is CPU ÷ this). */
+  messages = 0;
+
+  /** `flushIntervalMs`: see FlushPacer (0: write at the end of every turn). */
+  constructor(limits: ChatStateLimits, log: Logger, flushIntervalMs = 0) {
+    this.state = new ChatState(limits, (owner, event) => this.#route(owner, event));
+    this.#log = log;
+    this.#pacer = new FlushPacer(flushIntervalMs, () => this.flush());
+  }
+
+  /** Serves the bus to worker `owner` over `socket`. */
+  addWorker(owner: string, socket: WorkerSocket): void {
+    const link = new WorkerLink(owner, socket, this);
+    this.#links.set(owner, link);
+    socket.on('data', (chunk) => link.reader.push(chunk, link));
+  }
+
+  /** A worker is gone: its nicks and memberships go with it (the rooms hear them leave). */
+  removeWorker(owner: string): number {
+    const link = this.#links.get(owner);
+    if (link !== undefined) {
+      this.#links.delete(owner);
+      link.dirty = false;
+      link.writer.discard();
+    }
+    return this.state.dropOwner(owner);
+  }
+
+  /** @internal One request from `link` (WorkerLink.onRecord). */
+  handle(link: WorkerLink, type: number, f: RecordFields): void {
+    const state = this.state;
+    const owner = link.owner;
+    switch (type) {
+      case Rec.Pub: {
+        const room = f.name();
+        const from = f.name();
+        this.#answering = link;
+        const msg = state.publish(room, from, { bytes: f.buf, start: f.at, end: f.end });
+        const unanswered = this.#answering !== undefined;
+        this.#answering = undefined;
+        if (msg === undefined) return this.#fail(link, 'no_room');
+        this.messages++;
+        // The sender's worker had no member left in the room to carry the answer.
+        if (unanswered) this.#msg(link, MsgFlags.Answers | MsgFlags.AnswerOnly, msg.line);
+        return;
+      }
+      case Rec.Claim:
+        this.#reply(link)
+          .u8(state.claimNick(f.name(), owner) ? 1 : 0)
+          .end();
+        return;
+      case Rec.Release: {
+        const nick = f.name();
+        const rooms: string[] = [];
+        for (let n = f.u32(); n > 0; n--) rooms.push(f.name());
+        return state.release(nick, rooms, owner);
+      }
+      case Rec.Join: {
+        const room = f.name();
+        const seq = state.join(room, f.name(), owner);
+        if (seq === 'too_many_rooms') return this.#fail(link, seq);
+        this.#reply(link).f64(seq).end();
+        return;
+      }
+      case Rec.Leave: {
+        const room = f.name();
+        return state.leave(room, f.name());
+      }
+      case Rec.Dm: {
+        const from = f.name();
+        const to = f.name();
+        const text = f.text();
+        const id = f.text();
+        const dm = state.dm(from, to, text, id === '' ? undefined : (JSON.parse(id) as string | number));
+        this.#reply(link)
+          .text(dm === undefined ? '' : JSON.stringify(dm))
+          .end();
+        return;
+      }
+      case Rec.History: {
+        const room = f.name();
+        const since = f.f64();
+        const lines = state.history(room, since < 0 ? undefined : since, f.f64());
+        const w = this.#reply(link).u32(lines.length);
+        for (const line of lines) w.u32(line.length).bytes(line);
+        w.end();
+        return;
+      }
+      case Rec.Members:
+        this.#reply(link)
+          .text(JSON.stringify(state.members(f.name())))
+          .end();
+        return;
+      case Rec.Rooms:
+        this.#reply(link)
+          .text(JSON.stringify(state.rooms(f.f64())))
+          .end();
+        return;
+      default:
+        return this.corrupt(link, `unknown record type ${type}`);
+    }
+  }
+
+  /** @internal A worker broke the framing: it cannot be trusted to be in step; cut it off. */
+  corrupt(link: WorkerLink, reason: string): void {
+    this.#log.error({ worker: link.owner, reason }, 'bad record from a worker; closing its data socket');
+    link.socket.destroy();
+  }
+
+  /** Every event the ChatState decides, to the worker that needs it. */
+  #route(owner: string, event: BusEvent): void {
+    const link = this.#links.get(owner);
+    if (link === undefined) return;
+    if (event.t === 'msg') {
+      const answers = this.#answering === link;
+      if (answers) this.#answering = undefined;
+      this.#msg(link, answers ? MsgFlags.Answers : 0, event.msg.line);
+    } else if (event.t === 'presence') {
+      const p = event.p;
+      this.#begin(link, Rec.Presence)
+        .name(p.room)
+        .name(p.nick)
+        .u8(p.event === 'join' ? 0 : 1)
+        .end();
+    } else {
+      this.#begin(link, Rec.DmEvent).text(JSON.stringify(event.dm)).end();
+    }
+  }
+
+  #msg(link: WorkerLink, flags: number, line: Buffer): void {
+    this.#begin(link, Rec.Msg).u8(flags).bytes(line).end();
+  }
+
+  #reply(link: WorkerLink): RecordWriter {
+    return this.#begin(link, Rec.Reply);
+  }
+
+  #fail(link: WorkerLink, reason: string): void {
+    this.#begin(link, Rec.Fail).name(reason).end();
+  }
+
+  #begin(link: WorkerLink, type: (typeof Rec)[keyof typeof Rec]): RecordWriter {
+    if (!link.dirty) {
+      link.dirty = true;
+      if (this.#dirty.length === 0) this.#pacer.request();
+      this.#dirty.push(link);
+    }
+    return link.writer.begin(type);
+  }
+
+  /** @internal One write per worker per turn, whatever the number of records. */
+  flush(): void {
+    const dirty = this.#dirty;
+    this.#dirty = [];
+    for (const link of dirty) {
+      if (!link.dirty) continue;
+      link.dirty = false;
+      link.writer.writeTo(link.socket);
+    }
+  }
+}

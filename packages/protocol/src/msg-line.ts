@@ -1,0 +1,170 @@
+/**
+ * The canonical bytes of a room message. A message is encoded once, by the process that
+ * accepted it, as a body without its seq and ts; whoever sequences it (the hub of a single
+ * process, the cluster primary, the Redis publish script) appends the tail, and every member
+ * of the room, on every process and host, receives those same bytes:
+ *
+ *   {"type":"msg","room":"general","from":"ann","text":"hi","id":7,"seq":12,"ts":1764860000000}\n
+ *   └───────────────── body: the sender's process ─────────────┘└──── tail: the sequencer ───┘
+ *
+ * seq and ts come last so the sequencer appends them without parsing anything, and a reader
+ * finds them by walking back from the end (the load generator reads them the same way). room
+ * and from are names whose syntax (limits.ts) needs no JSON escaping, so they are read by
+ * position; the text is never looked at again after the body is built.
+ */
+
+const BODY_START = '{"type":"msg","room":"';
+const BODY_START_BYTES = Buffer.from(BODY_START);
+const FROM_KEY = '","from":"';
+const FROM_KEY_BYTES = Buffer.from(FROM_KEY);
+const QUOTE = 0x22;
+const BODY_START_LENGTH = BODY_START.length;
+const FROM_KEY_LENGTH = FROM_KEY.length;
+const SEQ_KEY = Buffer.from('"seq":');
+const TS_KEY = Buffer.from(',"ts":');
+
+/**
+ * The body of a message: everything but seq and ts, without the closing brace. `room` and
+ * `from` must be valid names (the codec and the nick registry guarantee it); `id` is the
+ * sender's correlation id, echoed to every member so a sender recognises its own message.
+ */
+export function encodeMsgBody(room: string, from: string, text: string, id?: string | number): string {
+  const body = `${BODY_START}${room}${FROM_KEY}${from}","text":${JSON.stringify(text)}`;
+  return id === undefined ? body : `${body},"id":${JSON.stringify(id)}`;
+}
+
+/** What the sequencer appends to a body: `,"seq":S,"ts":T}` and the line's newline. */
+export function msgTail(seq: number, ts: number): string {
+  return `,"seq":${seq}${TS_KEY}${ts}}\n`;
+}
+
+/** Where a line's bytes come from: the shared pool by default, a room's own slab for history. */
+export type Allocate = (size: number) => Buffer;
+
+const allocateFromPool: Allocate = (size) => Buffer.allocUnsafe(size);
+
+/** The whole line of a message. */
+export function finishMsgLine(body: string, seq: number, ts: number, allocate: Allocate = allocateFromPool): Buffer {
+  const tail = msgTail(seq, ts);
+  const bodyBytes = Buffer.byteLength(body);
+  const line = allocate(bodyBytes + tail.length);
+  line.write(body, 0);
+  line.write(tail, bodyBytes, 'latin1');
+  return line;
+}
+
+/** As finishMsgLine, for a body that arrived as bytes (`body` is `bytes[start, end)`). */
+export function finishMsgLineFromBytes(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  seq: number,
+  ts: number,
+  allocate: Allocate = allocateFromPool,
+): Buffer {
+  const tail = msgTail(seq, ts);
+  const line = allocate(end - start + tail.length);
+  bytes.copy(line, 0, start, end);
+  line.write(tail, end - start, 'latin1');
+  return line;
+}
+
+/** The room named by a body or line in `bytes[start, end)`; undefined if it is not one. */
+export function readMsgRoom(bytes: Buffer, start: number, end: number): string | undefined {
+  const roomStart = start + BODY_START_LENGTH;
+  const roomEnd = bytes.indexOf(QUOTE, roomStart);
+  if (roomEnd < 0 || roomEnd >= end || !bytesAt(bytes, start, BODY_START_BYTES)) return undefined;
+  return bytes.toString('latin1', roomStart, roomEnd);
+}
+
+/** What a process needs of a message line to fan it out: its room, its sender, its seq. */
+export interface MsgLineHead {
+  room: string;
+  from: string;
+  seq: number;
+}
+
+/**
+ * Reads room, from and seq from a message line (with or without its newline) by position.
+ * Undefined when the bytes are not a message line of this shape; the seq is searched for
+ * when it is not in the tail (lines stored by loopchat before 2026-12 ended with the id).
+ */
+export function readMsgLine(line: Buffer): MsgLineHead | undefined {
+  const end = line.length;
+  const room = readMsgRoom(line, 0, end);
+  if (room === undefined) return undefined;
+  const fromStart = BODY_START_LENGTH + room.length + FROM_KEY_LENGTH;
+  if (!bytesAt(line, fromStart - FROM_KEY_LENGTH, FROM_KEY_BYTES)) return undefined;
+  const fromEnd = line.indexOf(QUOTE, fromStart);
+  if (fromEnd < 0) return undefined;
+  const seq = readMsgSeq(line);
+  if (seq < 0) return undefined;
+  return { room, from: line.toString('latin1', fromStart, fromEnd), seq };
+}
+
+/** The seq of a message line, or -1. */
+export function readMsgSeq(line: Buffer): number {
+  // The tail: `"seq":S,"ts":T}` then an optional newline, read backwards.
+  let i = line.length - 1;
+  if (line[i] === 0x0a) i--;
+  if (line[i] !== 0x7d /* } */) return -1;
+  i--;
+  while (i > 0 && isDigit(line[i]!)) i--;
+  // i is at the ':' of "ts":
+  if (bytesAt(line, i - TS_KEY.length + 1, TS_KEY)) {
+    const seqEnd = i - TS_KEY.length + 1;
+    let j = seqEnd - 1;
+    let seq = 0;
+    let scale = 1;
+    while (j > 0 && isDigit(line[j]!)) {
+      seq += (line[j]! - 0x30) * scale;
+      scale *= 10;
+      j--;
+    }
+    if (j < seqEnd - 1 && bytesAt(line, j - SEQ_KEY.length + 1, SEQ_KEY)) return seq;
+  }
+  // Another field order: `"seq":` cannot occur inside a JSON string (its quotes would be escaped).
+  const at = line.lastIndexOf(SEQ_KEY);
+  if (at < 0) return -1;
+  let seq = 0;
+  let k = at + SEQ_KEY.length;
+  const first = k;
+  for (; k < line.length && isDigit(line[k]!); k++) seq = seq * 10 + (line[k]! - 0x30);
+  return k === first ? -1 : seq;
+}
+
+/** Whether `bytes` holds `needle` at `at`. */
+function bytesAt(bytes: Buffer, at: number, needle: Buffer): boolean {
+  return (
+    at >= 0 && at + needle.length <= bytes.length && bytes.compare(needle, 0, needle.length, at, at + needle.length) === 0
+  );
+}
+
+function isDigit(byte: number): boolean {
+  return byte >= 0x30 && byte <= 0x39;
+}
+
+/**
+ * A `history` answer around message lines as they were stored: their bytes are embedded,
+ * never parsed and re-encoded. `lines` end in a newline (dropped here).
+ */
+export function encodeHistoryLine(room: string, lines: readonly Buffer[], id?: string | number): Buffer {
+  const head = Buffer.from(`{"type":"history","room":"${room}","messages":[`);
+  const tail = Buffer.from(id === undefined ? ']}\n' : `],"id":${JSON.stringify(id)}}\n`);
+  const parts: Buffer[] = [head];
+  let length = head.length + tail.length;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const json = line[line.length - 1] === 0x0a ? line.subarray(0, line.length - 1) : line;
+    if (i > 0) {
+      parts.push(COMMA);
+      length++;
+    }
+    parts.push(json);
+    length += json.length;
+  }
+  parts.push(tail);
+  return Buffer.concat(parts, length);
+}
+
+const COMMA = Buffer.from(',');

@@ -1,0 +1,80 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  encodeHistoryLine,
+  encodeMsgBody,
+  finishMsgLine,
+  finishMsgLineFromBytes,
+  readMsgLine,
+  readMsgRoom,
+  readMsgSeq,
+} from '../src/index.js';
+
+const nick = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,23}$/);
+const room = fc.stringMatching(/^[a-z0-9][a-z0-9_.-]{0,31}$/);
+const id = fc.option(fc.oneof(fc.string({ minLength: 1, maxLength: 64 }), fc.nat()), { nil: undefined });
+
+describe('message lines', () => {
+  it('are the JSON of the message, seq and ts last, one line', () => {
+    const line = finishMsgLine(encodeMsgBody('general', 'ann', 'hi "you"\n', 7), 12, 1764860000000);
+    expect(line.toString()).toBe(
+      '{"type":"msg","room":"general","from":"ann","text":"hi \\"you\\"\\n","id":7,"seq":12,"ts":1764860000000}\n',
+    );
+  });
+
+  it('parse back to the message for any room, nick, text and id', () => {
+    fc.assert(
+      fc.property(room, nick, fc.string({ unit: 'grapheme', maxLength: 200 }), id, fc.nat(), (r, n, text, i, seq) => {
+        const line = finishMsgLine(encodeMsgBody(r, n, text, i), seq, 1764860000000);
+        expect(line[line.length - 1]).toBe(0x0a);
+        const parsed = JSON.parse(line.toString()) as Record<string, unknown>;
+        expect(parsed).toEqual({
+          type: 'msg',
+          room: r,
+          from: n,
+          text,
+          seq,
+          ts: 1764860000000,
+          ...(i === undefined ? {} : { id: i }),
+        });
+        expect(readMsgLine(line)).toEqual({ room: r, from: n, seq });
+      }),
+    );
+  });
+
+  it('are the same bytes whether the body was a string or bytes', () => {
+    const body = encodeMsgBody('r1', 'bob', 'héllo ✓', 'x');
+    const framed = Buffer.concat([Buffer.from('xx'), Buffer.from(body), Buffer.from('yy')]);
+    const fromBytes = finishMsgLineFromBytes(framed, 2, framed.length - 2, 5, 99);
+    expect(fromBytes.equals(finishMsgLine(body, 5, 99))).toBe(true);
+    expect(readMsgRoom(framed, 2, framed.length - 2)).toBe('r1');
+  });
+
+  it('use the allocator given (a room slab)', () => {
+    const slab = Buffer.alloc(512);
+    const line = finishMsgLine(encodeMsgBody('r', 'a', 't'), 1, 2, (size) => slab.subarray(0, size));
+    expect(line.buffer).toBe(slab.buffer);
+  });
+
+  it('give their seq from lines of the older layout (id last, no newline)', () => {
+    expect(readMsgSeq(Buffer.from('{"type":"msg","room":"r","from":"a","text":"t","seq":41,"ts":5,"id":"k"}'))).toBe(41);
+    expect(readMsgSeq(Buffer.from('{"type":"msg","room":"r","from":"a","text":"\\"seq\\":9","seq":3,"ts":5}'))).toBe(3);
+  });
+
+  it('are refused when they are something else', () => {
+    expect(readMsgLine(Buffer.from('{"type":"presence","room":"r","nick":"a","event":"join"}\n'))).toBeUndefined();
+    expect(readMsgLine(Buffer.from('{"type":"msg","room":"r","text":"t","seq":1,"ts":2}'))).toBeUndefined();
+    expect(readMsgLine(Buffer.from('{"type":"msg","room":"r","from":"a","text":"t"}'))).toBeUndefined();
+    expect(readMsgSeq(Buffer.from('{}'))).toBe(-1);
+  });
+
+  it('embed unchanged in a history answer', () => {
+    const a = finishMsgLine(encodeMsgBody('r', 'a', 'one'), 1, 10);
+    const b = finishMsgLine(encodeMsgBody('r', 'b', 'two', 3), 2, 11);
+    const history = encodeHistoryLine('r', [a, b], 'h1');
+    expect(history.toString()).toBe(
+      `{"type":"history","room":"r","messages":[${a.toString().trimEnd()},${b.toString().trimEnd()}],"id":"h1"}\n`,
+    );
+    expect(JSON.parse(encodeHistoryLine('r', []).toString())).toEqual({ type: 'history', room: 'r', messages: [] });
+  });
+});
