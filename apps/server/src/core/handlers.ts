@@ -34,7 +34,14 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
   join(session, frame) {
     if (!mayJoin(frame.room, session.grant)) return session.sendError('forbidden', undefined, frame.id);
     const joined = session.ctx.hub.join(session, frame.room);
-    if (typeof joined === 'string') return session.sendError(joined, undefined, frame.id);
+    if (typeof joined === 'string') {
+      const most = session.ctx.config.maxRoomsPerConnection;
+      return session.sendError(
+        joined,
+        `you are in ${most} rooms, the most one connection may join; leave one first`,
+        frame.id,
+      );
+    }
     session.currentRoom = frame.room;
     // Text mode shows the member list on join: asked for at once, answered together.
     const members = session.isText ? membersFrame(session, frame.room) : Promise.resolve(undefined);
@@ -72,6 +79,8 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
       session.ctx.hub.dm(session, frame.to, text, frame.id),
       (dm) => {
         if (dm === undefined) session.sendError('no_such_nick', `no user "${frame.to}" is connected`, frame.id);
+        // A DM to yourself already arrived as the delivery: a text-mode echo would show it twice.
+        else if (session.isText && frame.to.toLowerCase() === session.nick!.toLowerCase()) return;
         else session.answer(frame.id, undefined, dm);
       },
       failed(session, frame.id),
@@ -186,8 +195,10 @@ function welcome(session: Session, nick: string, id: Id | undefined) {
 /** The rejection handler for a bus request: the client hears why, by code. */
 function failed(session: Session, id: Id | undefined, then?: () => void): (err: unknown) => void {
   return (err) => {
-    if (err instanceof RoomLimitError) session.sendError('too_many_rooms', undefined, id);
-    else if (err instanceof BusUnavailableError) session.sendError('unavailable', undefined, id);
+    if (err instanceof RoomLimitError) {
+      const most = session.ctx.config.maxRooms;
+      session.sendError('too_many_rooms', `the server holds ${most} rooms, its most; try again later`, id);
+    } else if (err instanceof BusUnavailableError) session.sendError('unavailable', undefined, id);
     else {
       session.ctx.log.error({ err }, 'bus request failed');
       session.sendError('internal', undefined, id);
