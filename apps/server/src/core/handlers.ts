@@ -154,7 +154,8 @@ async function authorize(session: Session, token: string | undefined, nick: stri
 /**
  * Runs the moderation filter on this process's event loop (in cluster mode: the worker
  * that holds the sender, so filtering scales with workers). Returns the text to deliver
- * (possibly masked), or undefined after telling the sender it was rejected.
+ * (possibly masked, after a notice to the sender), or undefined after telling the sender
+ * it was rejected.
  */
 function moderate(session: Session, text: string, id: Id | undefined): string | undefined {
   const { filter, stats } = session.ctx;
@@ -168,6 +169,9 @@ function moderate(session: Session, text: string, id: Id | undefined): string | 
   }
   if (verdict.action === 'mask') {
     bump(stats.verdicts, 'mask');
+    // Never a silent rewrite: the sender hears what happened to its message before its answer.
+    const what = verdict.matches === 1 ? 'a listed word' : `${verdict.matches} listed words`;
+    session.send({ type: 'notice', text: `moderation masked ${what} in your message (*)`, ts: Date.now() });
     return verdict.text;
   }
   bump(stats.verdicts, `reject_${verdict.reason}`);
