@@ -2,9 +2,11 @@
 // k6 scenario: a long, steady chat load (leaks, slow drift, timers, history rings filling).
 // Run as-is:
 //   k6 run apps/loadgen/k6/soak.js
+//   k6 run -e DURATION=2h apps/loadgen/k6/soak.js
 //
 // VUS connections chat at a constant rate for DURATION; each reconnects every
-// SESSION_SECONDS, so nick release and re-join are soaked too. The per-connection session
+// SESSION_SECONDS (the last session of each VU is cut short so that it ends within DURATION,
+// and the run within DURATION + 30 s), so nick release and re-join are soaked too. The per-connection session
 // (and the chat_* metrics) are chat-room.js's; only the shape of the load differs.
 // Before and after, it reads the server's RSS from /stats (derived from the WebSocket URL)
 // and records the growth as server_rss_growth_mb (when /stats is reachable).
@@ -16,7 +18,9 @@ import http from 'k6/http';
 import { Trend } from 'k6/metrics';
 import { CHAT_THRESHOLDS, WS_URL, chatSession } from './chat-room.js';
 import { httpBase } from './lib/loopchat.js';
+import { parseDurationMs, soakScenario } from './lib/timing.js';
 
+const DURATION_MS = parseDurationMs(__ENV.DURATION || '30m');
 const VUS = Number(__ENV.VUS || 200);
 const ROOMS = Number(__ENV.ROOMS || 20);
 const SEND_INTERVAL_MS = Number(__ENV.SEND_INTERVAL_MS || 2000);
@@ -26,14 +30,7 @@ const RSS_GROWTH_MB = Number(__ENV.RSS_GROWTH_MB || 256);
 const rssGrowth = new Trend('server_rss_growth_mb');
 
 export const options = {
-  scenarios: {
-    soak: {
-      executor: 'constant-vus',
-      vus: VUS,
-      duration: __ENV.DURATION || '30m',
-      gracefulStop: `${SESSION_SECONDS + 5}s`,
-    },
-  },
+  scenarios: { soak: soakScenario(DURATION_MS, VUS) },
   thresholds: {
     ...CHAT_THRESHOLDS,
     // Over hours, one failed connect in a thousand is already a finding.
@@ -47,7 +44,13 @@ export function setup() {
 }
 
 export default function () {
-  chatSession({ prefix: 'soak', rooms: ROOMS, sendIntervalMs: SEND_INTERVAL_MS, sessionSeconds: SESSION_SECONDS });
+  chatSession({
+    prefix: 'soak',
+    rooms: ROOMS,
+    sendIntervalMs: SEND_INTERVAL_MS,
+    sessionSeconds: SESSION_SECONDS,
+    durationMs: DURATION_MS,
+  });
 }
 
 /** @param {{ rssBefore: number | undefined }} data */

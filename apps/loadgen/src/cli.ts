@@ -2,7 +2,8 @@
 /**
  * loopchat-loadgen: `run` drives a scenario against a running server; `scale` starts
  * loopchat itself at several worker counts (or connection counts) and searches for the
- * highest rate each sustains. Exit codes: 0 ok, 99 thresholds / SLO failed (like k6),
+ * highest rate each sustains. Exit codes (verdict.ts): 0 PASS, 99 FAILED (thresholds, failed
+ * connections, efficiency; like k6), 98 INCONCLUSIVE (the loadgen was the bottleneck),
  * 2 bad usage, 1 anything else.
  */
 import { Command, Option } from 'commander';
@@ -98,7 +99,7 @@ stdio entry), run sends its parent {loadgen:'connected',ok,failed,planned},
     .option('--warmup <dur>', 'warm-up of each probe', '1s')
     .option('--slo-p99 <dur>', 'a rate is sustained when p99 is under this and nothing is lost', '50ms')
     .option('--bisect <n>', 'bisection steps after the first failing rate', '3')
-    .option('--min-efficiency <x>', 'exit 99 when rate_N ÷ (N × rate_1) is below this')
+    .option('--min-efficiency <x>', 'FAILED (exit 99) when rate_N ÷ (N × rate_1) is below this')
     .option('--procs <n|auto>', 'loadgen processes', 'auto')
     .option('--source-ips <list>', 'local addresses to connect from')
     .option('--server <path>', 'loopchat main.js', '')

@@ -70,13 +70,15 @@ export async function runLoad(cfg: RunConfig, hooks: RunHooks = {}): Promise<Run
   if (hooks.signal?.aborted === true) stop();
   else hooks.signal?.addEventListener('abort', stop, { once: true });
   let polling = false;
+  let lastSnapshot: ProgressSnapshot | null = null;
   const poll = setInterval(() => {
     if (hooks.onProgress === undefined || polling) return;
     polling = true;
     Promise.all(workers.map((w) => w.progress()))
       .then((snaps) => {
         const elapsedMs = phase === 'connect' ? (nowUs() - t0) / 1000 : Math.max(0, (nowUs() - runStartUs) / 1000);
-        hooks.onProgress?.({ phase, elapsedMs, totalMs, planned: cfg.connections, snapshot: sumSnapshots(snaps) });
+        lastSnapshot = sumSnapshots(snaps);
+        hooks.onProgress?.({ phase, elapsedMs, totalMs, planned: cfg.connections, snapshot: lastSnapshot });
       })
       .catch(() => {})
       .finally(() => (polling = false));
@@ -87,6 +89,12 @@ export async function runLoad(cfg: RunConfig, hooks: RunHooks = {}): Promise<Run
     const connected = await Promise.all(workers.map((w) => w.connect()));
     const ok = connected.reduce((n, c) => n + c.ok, 0);
     const failed = connected.reduce((n, c) => n + c.failed, 0);
+    // Progress is polled once a second: without this last word the connect bar stops where
+    // the last poll left it (2723/5000) although every connection has settled.
+    if (lastSnapshot !== null) {
+      const snapshot = { ...(lastSnapshot as ProgressSnapshot), connected: ok, failed };
+      hooks.onProgress?.({ phase, elapsedMs: (nowUs() - t0) / 1000, totalMs, planned: cfg.connections, snapshot });
+    }
     hooks.onPhase?.({ loadgen: 'connected', ok, failed, planned: cfg.connections });
     const totalSenders = workers.reduce((n, w) => n + w.senders, 0);
     if (cfg.http !== null) serverBefore = await sampleServer(cfg.http);
@@ -104,6 +112,11 @@ export async function runLoad(cfg: RunConfig, hooks: RunHooks = {}): Promise<Run
     }
     const runWallStart = Date.now();
     await Promise.all(workers.map((w) => w.run(runStartUs, totalSenders === 0 ? 0 : w.senders / totalSenders)));
+    // Likewise the run bar ends where the schedule did, not at the last once-a-second poll.
+    if (lastSnapshot !== null) {
+      const elapsedMs = Math.max(0, (nowUs() - runStartUs) / 1000);
+      hooks.onProgress?.({ phase, elapsedMs, totalMs, planned: cfg.connections, snapshot: lastSnapshot });
+    }
     // Typed afresh: the abort handler sets stopUs behind the compiler's back. A stop during
     // the drain cut nothing short.
     const stopAt: number | null = stopUs;

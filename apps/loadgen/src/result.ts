@@ -10,9 +10,7 @@ import type { ProcReport } from './engine/proc-report.js';
 import { runLengthMs } from './plan.js';
 import type { ServerSample } from './server/stats.js';
 import type { ThresholdOutcome } from './thresholds.js';
-
-/** Loadgen using more than this share of a core may have been the bottleneck, not the server. */
-export const LOADGEN_CPU_WARN_PERCENT = 90;
+import type { Verdict } from './verdict.js';
 
 export interface TimelinePoint {
   /** Seconds since the schedule started (warm-up included). */
@@ -103,6 +101,11 @@ export interface RunResult {
   /** Encoded HdrHistograms (µs), so results can be merged again later. */
   histograms: { latencyUs: string; connectUs: string };
   thresholds: ThresholdOutcome[];
+  /** PASS, FAILED or INCONCLUSIVE (verdict.ts), set once thresholds are evaluated. */
+  verdict: Verdict;
+  /** Why the verdict is not PASS: crossed thresholds, failed connections, loadgen limits. */
+  verdictReasons: string[];
+  /** verdict === 'PASS'. */
   ok: boolean;
 }
 
@@ -172,12 +175,8 @@ export function mergeReports(
     framesPerSecond: Math.round(r.framesReceived / (r.cpu.wallMs / 1000)),
   }));
   const maxCpuPercent = Math.max(0, ...procs.map((p) => p.cpuPercent));
+  // A loadgen at its limit is not a warning but the verdict INCONCLUSIVE (verdict.ts).
   const warnings: string[] = [];
-  if (maxCpuPercent > LOADGEN_CPU_WARN_PERCENT) {
-    warnings.push(
-      `a loadgen process used ${maxCpuPercent.toFixed(0)} % of a core: the client, not the server, may have been the limit (add --procs)`,
-    );
-  }
   const maxSendLagMs = Math.max(0, ...reports.map((r) => r.maxSendLagMs));
   const spans = reports.map((r) => r.connectSpanUs).filter((x): x is [number, number] => x !== null);
   const connectWallMs =
@@ -254,6 +253,8 @@ export function mergeReports(
     server,
     histograms: { latencyUs: encodeHistogram(latency), connectUs: encodeHistogram(connect) },
     thresholds: [],
+    verdict: 'PASS',
+    verdictReasons: [],
     ok: true,
   };
   latency.destroy();

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { FRAME_ACK, FRAME_ERROR, FRAME_MSG, FRAME_PING, FRAME_STEP, newParsedFrame } from '../src/drivers/driver.js';
+import { TEXT_GREETING } from '@loopchat/protocol';
+import {
+  FRAME_ACK,
+  FRAME_ERROR,
+  FRAME_MSG,
+  FRAME_OTHER,
+  FRAME_PING,
+  FRAME_STEP,
+  newParsedFrame,
+} from '../src/drivers/driver.js';
 import { parseLoopchatFrame } from '../src/drivers/loopchat.js';
 import { parseSocketIoPacket } from '../src/drivers/socketio.js';
 import { LineScanner, readTailInts } from '../src/engine/frame-scanner.js';
@@ -56,6 +65,13 @@ describe('field reading without JSON.parse', () => {
       id: 99,
     });
     expect(parse('{"type":"ping"}').kind).toBe(FRAME_PING);
+  });
+
+  it('skips the server greeting: lines that are not JSON frames are neither msgs nor errors', () => {
+    for (const line of TEXT_GREETING.split('\n')) expect(parse(line).kind, line).toBe(FRAME_OTHER);
+    // Whatever its 10th byte: a text line shaped to look like one is still not a frame.
+    expect(parse('* xxxxxxxmsg "seq":5').kind).toBe(FRAME_OTHER);
+    expect(parse('* xxxxxxxerror').kind).toBe(FRAME_OTHER);
   });
 
   it('reads Socket.IO packets', () => {

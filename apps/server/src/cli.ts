@@ -59,6 +59,13 @@ const OPTIONS: [keyof Config, string, string, Kind, string][] = [
     'int',
     'quiet time before a text-mode connection is closed',
   ],
+  [
+    'greetAfterMs',
+    '--greet-after-ms <ms>',
+    'GREET_AFTER_MS',
+    'int',
+    'greet a silent TCP connection after this long with how to start (0 = never)',
+  ],
   ['emptyRoomTtlMs', '--empty-room-ttl-ms <ms>', 'EMPTY_ROOM_TTL_MS', 'int', 'how long an empty room keeps its history'],
   ['shutdownTimeoutMs', '--shutdown-timeout-ms <ms>', 'SHUTDOWN_TIMEOUT_MS', 'int', 'graceful shutdown deadline'],
   ['serverName', '--server-name <name>', 'SERVER_NAME', 'string', 'name reported to clients'],

@@ -49,6 +49,12 @@ export interface Config {
   idleTimeoutMs: number;
   /** Quiet time after which a text-mode (human, nc) connection is closed. @default 1800000 */
   textIdleTimeoutMs: number;
+  /**
+   * A raw TCP connection that has sent no line after this long gets a short text greeting
+   * (how to start: /nick, /join, /help), so `nc` does not show a blank screen. Sent only
+   * while the connection's format is undecided; 0 = never (core/greeter.ts). @default 1000
+   */
+  greetAfterMs: number;
   /** Empty rooms (and their history) are forgotten after this long. @default 600000 */
   emptyRoomTtlMs: number;
   /** How long a graceful shutdown waits for clients to drain before closing them hard. @default 5000 */
@@ -134,6 +140,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   heartbeatMs: 30_000,
   idleTimeoutMs: 120_000,
   textIdleTimeoutMs: 30 * 60_000,
+  greetAfterMs: 1000,
   emptyRoomTtlMs: 10 * 60_000,
   shutdownTimeoutMs: 5_000,
   serverName: hostname(),
@@ -191,6 +198,7 @@ export function resolveConfig(overrides: Partial<Config> = {}): Readonly<Config>
   int(c, 'idleTimeoutMs', 200, 24 * 3_600_000);
   int(c, 'textIdleTimeoutMs', 200, 24 * 3_600_000);
   if (c.heartbeatMs >= c.idleTimeoutMs) fail('heartbeatMs must be shorter than idleTimeoutMs');
+  int(c, 'greetAfterMs', 0, 60_000);
   int(c, 'emptyRoomTtlMs', 0, 30 * 24 * 3_600_000);
   int(c, 'shutdownTimeoutMs', 0, 600_000);
   if (typeof c.serverName !== 'string' || c.serverName.length > 128) fail('serverName must be at most 128 characters');

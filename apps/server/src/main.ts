@@ -16,6 +16,7 @@ import { ConfigError, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { loadTermsFile } from './moderation/index.js';
 import { startServer } from './server.js';
+import { describeStartupError } from './startup-error.js';
 
 interface Closeable {
   close(): Promise<void>;
@@ -103,8 +104,8 @@ async function main(): Promise<void> {
       running = await startServer(config, log);
     }
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    process.stderr.write(`loopchat: cannot start: ${e.code ?? ''} ${e.message}\n`);
+    // One line in words (which port, which flag moves it), no stack: startup-error.ts.
+    process.stderr.write(`loopchat: cannot start: ${describeStartupError(err, config)}\n`);
     process.exit(1);
   }
   if (stopRequested !== undefined) shutDown(running, stopRequested);

@@ -13,6 +13,7 @@ import type { Config } from './config.js';
 import type { ServerContext } from './core/context.js';
 import { createAuthenticator } from './core/auth.js';
 import { FlushScheduler } from './core/flush-scheduler.js';
+import { Greeter } from './core/greeter.js';
 import { ReadThrottle } from './core/read-throttle.js';
 import { startHousekeeping } from './core/housekeeping.js';
 import { Hub } from './core/hub.js';
@@ -64,6 +65,7 @@ export async function startServer(
     hub: new Hub(config, stats, bus),
     flusher: new FlushScheduler(config.writeDelayMs),
     readThrottle: new ReadThrottle(),
+    greeter: new Greeter(config.greetAfterMs),
     stats,
     limiter: new ConnectionLimiter(config),
     auth: createAuthenticator(config),
@@ -118,6 +120,7 @@ export async function startServer(
   async function close(): Promise<void> {
     ctx.shuttingDown = true;
     clearInterval(housekeeping);
+    ctx.greeter.close();
     tcp.close();
     http.server.close();
     for (const session of ctx.sessions) session.closeWithError('shutdown');

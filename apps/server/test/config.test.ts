@@ -44,6 +44,8 @@ describe('resolveConfig', () => {
     ['a text limit over the line limit', { maxLineBytes: 1024, maxTextLength: 2000 }],
     ['a non-boolean limitLoopback', { limitLoopback: 'yes' as unknown as boolean }],
     ['a string where a number belongs', { maxConnections: '10' as unknown as number }],
+    ['a negative greeting delay', { greetAfterMs: -1 }],
+    ['a greeting delay over a minute', { greetAfterMs: 60_001 }],
   ])('rejects %s with ConfigError', (_what, overrides) => {
     expect(() => resolveConfig(overrides)).toThrow(ConfigError);
   });
@@ -61,6 +63,13 @@ describe('resolveConfig', () => {
 
   it('accepts the boundaries: port 0 and 65535, rate 0 (unlimited), heartbeat just under the idle timeout', () => {
     expect(() => resolveConfig({ tcpPort: 65535, httpPort: 0, ratePerSecond: 0, heartbeatMs: 999, idleTimeoutMs: 1000 })).not.toThrow();
+  });
+
+  it('greets after 1 s by default; 0 (never) is accepted', () => {
+    expect(DEFAULTS.greetAfterMs).toBe(1000);
+    expect(resolveConfig({ greetAfterMs: 0 }).greetAfterMs).toBe(0);
+    expect(parseCommandLine(['--greet-after-ms', '250'], {}).greetAfterMs).toBe(250);
+    expect(parseCommandLine([], { GREET_AFTER_MS: '0' }).greetAfterMs).toBe(0);
   });
 });
 

@@ -75,6 +75,10 @@ describe('filter basic (the default)', () => {
     alice.send({ type: 'msg', room: 'mod', text: 'hello idiot, hi', id: 'm1' });
     const ack = await answerTo(alice, 'm1');
     expect(ack).toMatchObject({ type: 'ack', id: 'm1' });
+    // The sender is told, before its ack: the server never rewrites a message silently.
+    const notice = alice.inbox.items.findIndex((f) => f.type === 'notice');
+    expect(notice).toBeGreaterThanOrEqual(0);
+    expect(notice).toBeLessThan(alice.inbox.items.indexOf(ack));
     const seq = (ack as { seq: number }).seq;
     expect(await bob.waitFor({ type: 'msg', from: 'alice' })).toMatchObject({ text: 'hello *****, hi', seq });
 
@@ -159,6 +163,14 @@ describe('filter basic (the default)', () => {
     expect(metricValue(after, 'loopchat_filter_seconds_sum')).toBeGreaterThan(0);
     expect(after).toMatch(/^# TYPE loopchat_filter_seconds histogram$/m);
   });
+
+  it('delivers shouting as written: never lowercased, no notice', async () => {
+    const loud = await sender('loud');
+    loud.send({ type: 'msg', room: 'mod', text: 'BROADCAST-MARK WHY IS THE BUILD RED', id: 'l1' });
+    expect(await answerTo(loud, 'l1')).toMatchObject({ type: 'ack' });
+    expect(await bob.waitFor({ type: 'msg', from: 'loud' })).toMatchObject({ text: 'BROADCAST-MARK WHY IS THE BUILD RED' });
+    expect(loud.all({ type: 'notice' })).toEqual([]);
+  });
 });
 
 describe('filter strict', () => {
@@ -194,6 +206,23 @@ describe('filter strict', () => {
     expect(bob.all({ type: 'dm' })).toHaveLength(0);
     const text = await metrics(server);
     expect(verdict(text, 'reject_blocked_term')).toBe(2);
+  });
+
+  it('rejects shouting with `filtered` (caps), so the sender knows; nobody receives it', async () => {
+    const loud = await TcpJsonClient.connect(server.tcpPort);
+    const ears = await TcpJsonClient.connect(server.tcpPort);
+    open.push(loud, ears);
+    await loud.hello('loud');
+    await ears.hello('ears');
+    await loud.join('caps');
+    await ears.join('caps');
+    loud.send({ type: 'msg', room: 'caps', text: 'WHY IS THE BUILD BROKEN AGAIN', id: 'c1' });
+    expect(await answerTo(loud, 'c1')).toMatchObject({ type: 'error', code: 'filtered', id: 'c1' });
+    loud.send({ type: 'msg', room: 'caps', text: 'why is the build broken again', id: 'c2' });
+    expect(await answerTo(loud, 'c2')).toMatchObject({ type: 'ack' });
+    await ears.waitFor({ type: 'msg', from: 'loud' });
+    await ears.sync();
+    expect(ears.all({ type: 'msg', from: 'loud' }).map((m) => (m as Msg).text)).toEqual(['why is the build broken again']);
   });
 });
 

@@ -20,12 +20,19 @@ export const DEFAULT_MAX_TEXT_LENGTH = 2000;
 /** Nicks: a letter, then letters, digits, `_` or `-`; 1–24 characters; unique case-insensitively. */
 export const NICK_PATTERN = '^[A-Za-z][A-Za-z0-9_-]{0,23}$';
 
+/** NICK_PATTERN in words, for people (text-mode errors). limits.test.ts holds it to the pattern. */
+export const NICK_RULE = 'a nick is 1 to 24 characters: letters (a-z, A-Z), digits, _ and -, starting with a letter';
+
 /**
  * Rooms: letters, digits, `_`, `-` or `.`, starting with a letter or digit, 1–32 characters.
  * Names are case-insensitive: the codec folds them to lower case, so `General` and
  * `general` are one room.
  */
 export const ROOM_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$';
+
+/** ROOM_PATTERN in words, for people (text-mode errors). limits.test.ts holds it to the pattern. */
+export const ROOM_RULE =
+  'a room name is 1 to 32 characters: letters (a-z, A-Z), digits, _, - and ., starting with a letter or digit';
 
 /** Longest client-chosen correlation id (`id` field) when it is a string. */
 export const MAX_ID_LENGTH = 64;

@@ -5,12 +5,14 @@
  *
  *   /nick NAME   /join ROOM   /leave [ROOM]   /msg NICK text   /who [ROOM]
  *   /rooms       /history [N] /ping           /quit            /help
+ *   #ROOM alone on a line joins ROOM;
  *   anything else is a message to the current room (the last one joined);
  *   a line starting with `//` sends the rest as a message beginning with `/`.
  */
 import type { ClientCodec } from './codec.js';
 import { ProtocolError } from './errors.js';
 import type { ClientFrame, ServerFrame } from './frames.js';
+import { NICK_RULE, ROOM_RULE } from './limits.js';
 
 export type TextCommand =
   | { kind: 'frame'; frame: ClientFrame }
@@ -22,36 +24,56 @@ export type TextCommand =
 export const TEXT_HELP = [
   '* commands:',
   '*   /nick NAME        choose your nick (first)',
-  '*   /join ROOM        join a room; it becomes your current room',
+  '*   /join ROOM        join a room; it becomes your current room (#ROOM alone does too)',
   '*   /leave [ROOM]     leave a room (default: the current one)',
   '*   /msg NICK text    direct message',
   '*   /who [ROOM]       members of a room',
   '*   /rooms            rooms and their sizes',
   '*   /history [N]      last N messages of the current room',
   '*   /ping  /quit  /help',
-  '*   any other line is a message to the current room',
+  '*   any other line is a message to the current room (//text sends one starting with /)',
 ].join('\n');
 
-/** Parses one line typed by a human. `currentRoom` is the room plain lines go to. */
-export function parseTextLine(line: string, currentRoom: string | null, codec: ClientCodec): TextCommand {
+/**
+ * What a raw TCP connection that stays silent is told (apps/server core/greeter.ts). Every
+ * line starts with `* `, never `{`: a JSON client that is greeted (it waited before its
+ * first frame) tells these lines from frames by their first byte and skips them.
+ */
+export const TEXT_GREETING = [
+  '* loopchat: type /nick NAME to choose a nick, then /join ROOM (or #ROOM) to enter a room.',
+  '* /help lists the commands; /quit leaves. Programs: send JSON frames, one per line.',
+].join('\n');
+
+/**
+ * Parses one line typed by a human. `currentRoom` is the room plain lines go to;
+ * `registered` is whether the connection has a nick yet, so that a newcomer is told to
+ * choose a nick before being told to join a room (the order in which they must happen).
+ */
+export function parseTextLine(line: string, currentRoom: string | null, codec: ClientCodec, registered = true): TextCommand {
   const trimmed = line.trim();
   if (trimmed === '') return { kind: 'empty' };
+  // IRC habit: `#general` alone on a line joins it (a line with more words is a message).
+  if (trimmed.startsWith('#') && !/\s/.test(trimmed)) return frame(codec, { type: 'join', room: trimmed.slice(1) });
   if (!trimmed.startsWith('/') || trimmed.startsWith('//')) {
-    if (currentRoom === null) return error('not_in_room', 'join a room first: /join ROOM');
+    if (!registered) return NOT_REGISTERED();
+    if (currentRoom === null) return NOT_IN_ROOM();
     const text = trimmed.startsWith('//') ? trimmed.slice(1) : trimmed;
     return frame(codec, { type: 'msg', room: currentRoom, text });
   }
-  const space = trimmed.indexOf(' ');
+  const space = trimmed.search(/\s/);
   const command = (space === -1 ? trimmed.slice(1) : trimmed.slice(1, space)).toLowerCase();
   const rest = space === -1 ? '' : trimmed.slice(space + 1).trim();
   const arg = rest.split(/\s+/, 1)[0] ?? '';
   switch (command) {
     case 'nick':
-      return arg === '' ? missing('/nick NAME') : frame(codec, { type: 'hello', nick: arg });
+      if (arg === '') return missing('/nick NAME');
+      return arg === rest ? frame(codec, { type: 'hello', nick: arg }) : spaced('invalid_nick', rest);
     case 'join':
-      return arg === '' ? missing('/join ROOM') : frame(codec, { type: 'join', room: roomName(arg) });
+      if (arg === '') return missing('/join ROOM');
+      return arg === rest ? frame(codec, { type: 'join', room: roomName(arg) }) : spaced('invalid_room', rest);
     case 'leave':
     case 'part': {
+      if (arg !== rest) return spaced('invalid_room', rest);
       const room = arg === '' ? currentRoom : roomName(arg);
       return room === null ? missing('/leave ROOM') : frame(codec, { type: 'leave', room });
     }
@@ -60,6 +82,7 @@ export function parseTextLine(line: string, currentRoom: string | null, codec: C
       return arg === '' || text === '' ? missing('/msg NICK text') : frame(codec, { type: 'dm', to: arg, text });
     }
     case 'who': {
+      if (arg !== rest) return spaced('invalid_room', rest);
       const room = arg === '' ? currentRoom : roomName(arg);
       return room === null ? missing('/who ROOM') : frame(codec, { type: 'who', room });
     }
@@ -67,7 +90,8 @@ export function parseTextLine(line: string, currentRoom: string | null, codec: C
     case 'list':
       return frame(codec, { type: 'rooms' });
     case 'history': {
-      if (currentRoom === null) return error('not_in_room', 'join a room first: /join ROOM');
+      if (!registered) return NOT_REGISTERED();
+      if (currentRoom === null) return NOT_IN_ROOM();
       const limit = arg === '' ? 20 : Number(arg);
       return frame(codec, { type: 'history', room: currentRoom, limit });
     }
@@ -83,14 +107,38 @@ export function parseTextLine(line: string, currentRoom: string | null, codec: C
   }
 }
 
+const NOT_REGISTERED = (): TextCommand => error('not_registered', 'choose a nick first: /nick NAME');
+const NOT_IN_ROOM = (): TextCommand => error('not_in_room', 'join a room first: /join ROOM');
+
 /** IRC habit: `#general` names the room `general`. */
 function roomName(arg: string): string {
   return arg.startsWith('#') ? arg.slice(1) : arg;
 }
 
+/**
+ * Validates through the codec, like a JSON frame. A bad nick or room name is explained in
+ * words (NICK_RULE, ROOM_RULE) rather than with the schema's regular expression.
+ */
 function frame(codec: ClientCodec, value: Record<string, unknown>): TextCommand {
   const result = codec.validate(value);
-  return result instanceof ProtocolError ? { kind: 'error', error: result } : { kind: 'frame', frame: result };
+  if (!(result instanceof ProtocolError)) return { kind: 'frame', frame: result };
+  if (result.code === 'invalid_nick')
+    return error('invalid_nick', `${quote(value['nick'] ?? value['to'])} is not a nick: ${NICK_RULE}`);
+  if (result.code === 'invalid_room')
+    return error('invalid_room', `${quote(value['room'])} is not a room name: ${ROOM_RULE}`);
+  return { kind: 'error', error: result };
+}
+
+/** `/join a b`: one name was expected; joining `a` would not be what was typed. */
+function spaced(code: 'invalid_nick' | 'invalid_room', rest: string): TextCommand {
+  const rule = code === 'invalid_nick' ? NICK_RULE : ROOM_RULE;
+  return error(code, `${quote(rest)} has a space; ${rule}`);
+}
+
+/** The user's input, quoted and cut short (the whole error is sanitized when rendered). */
+function quote(value: unknown): string {
+  const text = String(value);
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
 
 function missing(usage: string): TextCommand {

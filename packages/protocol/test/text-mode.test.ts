@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  NICK_PATTERN,
+  NICK_RULE,
+  ROOM_PATTERN,
+  ROOM_RULE,
   createClientCodec,
   parseTextLine,
   renderText,
@@ -143,6 +147,58 @@ describe('parseTextLine plain lines', () => {
     expect(parse('12345', 'general', small).kind).toBe('frame');
     expectCode('123456', 'text_too_long', 'general', small);
     expectCode('/msg bob 123456', 'text_too_long', 'general', small);
+  });
+});
+
+describe('parseTextLine for a newcomer', () => {
+  function parseAs(line: string, registered: boolean, currentRoom: string | null = null): TextCommand {
+    return parseTextLine(line, currentRoom, codec, registered);
+  }
+  function codeOf(command: TextCommand): string | undefined {
+    return command.kind === 'error' ? command.error.code : undefined;
+  }
+
+  it('asks for a nick before a room: plain lines and /history before /nick are not_registered', () => {
+    expect(codeOf(parseAs('hello', false))).toBe('not_registered');
+    expect(codeOf(parseAs('//hello', false))).toBe('not_registered');
+    expect(codeOf(parseAs('/history', false))).toBe('not_registered');
+    expect(codeOf(parseAs('hello', true))).toBe('not_in_room');
+    expect(codeOf(parseAs('/history', true))).toBe('not_in_room');
+  });
+
+  it('#room alone on a line joins it; with other words it is a message', () => {
+    expectFrame('#General', { type: 'join', room: 'general' }, null);
+    expectFrame('  #lobby  ', { type: 'join', room: 'lobby' });
+    expectFrame('#lobby is nice', { type: 'msg', room: 'general', text: '#lobby is nice' });
+    expectCode('#', 'invalid_room', null);
+    expectCode('#-bad', 'invalid_room', null);
+  });
+
+  it('refuses a name with a space instead of taking its first word', () => {
+    expectCode('/join a b', 'invalid_room', null);
+    expectCode('/join #a b', 'invalid_room', null);
+    expectCode('/leave a b', 'invalid_room');
+    expectCode('/who a b', 'invalid_room');
+    expectCode('/nick al ice', 'invalid_nick', null);
+    expectCode('/nick\talice  bob', 'invalid_nick', null);
+  });
+
+  it('explains a bad nick or room with the rule in words, never the pattern', () => {
+    for (const [line, rule] of [
+      ['/nick 9lives', NICK_RULE],
+      ['/msg b@d hi', NICK_RULE],
+      ['/nick a b', NICK_RULE],
+      ['/join -bad', ROOM_RULE],
+      ['#x!', ROOM_RULE],
+      ['/join a b', ROOM_RULE],
+    ] as const) {
+      const command = parse(line, null);
+      expect(command.kind, line).toBe('error');
+      if (command.kind !== 'error') continue;
+      expect(command.error.message, line).toContain(rule);
+      expect(command.error.message, line).not.toContain(NICK_PATTERN);
+      expect(command.error.message, line).not.toContain(ROOM_PATTERN);
+    }
   });
 });
 

@@ -15,6 +15,7 @@ import {
 } from '../options.js';
 import { readTexts } from '../texts.js';
 import { parseThreshold, type Threshold } from '../thresholds.js';
+import { outputPath } from '../report/output-path.js';
 
 /** Flag values as commander hands them over (strings, booleans, repeated lists). */
 export interface RunFlags {
@@ -128,9 +129,9 @@ export function parseRunFlags(f: RunFlags): ParsedRun {
     cfg,
     thresholds,
     outputs: {
-      out: f.out ?? null,
-      md: f.md ?? null,
-      svg: f.svg ?? null,
+      out: f.out === undefined ? null : outputPath(f.out),
+      md: f.md === undefined ? null : outputPath(f.md),
+      svg: f.svg === undefined ? null : outputPath(f.svg),
       progress: f.progress !== false,
       quiet: f.quiet === true,
     },

@@ -1,22 +1,24 @@
 /**
  * `loadgen run`: drive one scenario against a running server, print the summary, write
- * the requested files, and exit 99 when a threshold fails. Started with an IPC channel, it
+ * the requested files, and exit with the verdict's code (verdict.ts: 0 PASS, 99 FAILED,
+ * 98 INCONCLUSIVE). Started with an IPC channel, it
  * tells its parent the run's phases and takes `stop` from it (parent-ipc.ts); the first
  * Ctrl-C stops it the same way (k6's graceful stop), a second one kills it.
  */
-import { writeFileSync } from 'node:fs';
 import type { RunConfig } from '../config.js';
 import { runLoad, type RunHooks } from '../coordinator.js';
 import { openParentChannel } from '../parent-ipc.js';
 import { writeJson } from '../report/json.js';
+import { writeOutput } from '../report/output-path.js';
 import { runMarkdown } from '../report/markdown.js';
 import { createProgress } from '../report/progress.js';
 import { timelineSvg } from '../report/svg.js';
 import type { RunResult } from '../result.js';
-import { THRESHOLD_EXIT_CODE, evaluateThresholds, formatOutcomes, type Threshold } from '../thresholds.js';
+import { evaluateThresholds, formatOutcomes, type Threshold } from '../thresholds.js';
+import { exitCodeOf, formatJudgement, judgeRun } from '../verdict.js';
 import { parseRunFlags, type RunFlags, type RunOutputs } from './run-options.js';
 
-/** Runs, evaluates thresholds and fills `result.ok`; `control` passes phase events and a stop signal through. */
+/** Runs, evaluates thresholds and fills the verdict (`result.verdict`, `result.ok`); `control` passes phase events and a stop signal through. */
 export async function runScenario(
   cfg: Readonly<RunConfig>,
   thresholds: readonly Threshold[],
@@ -31,16 +33,21 @@ export async function runScenario(
     bar.stop();
   }
   result.thresholds = evaluateThresholds(thresholds, result);
-  result.ok = result.thresholds.every((t) => t.pass);
+  const judgement = judgeRun(result);
+  result.verdict = judgement.verdict;
+  result.verdictReasons = judgement.reasons;
+  result.ok = judgement.verdict === 'PASS';
   return result;
 }
 
 export function writeOutputs(result: RunResult, outputs: RunOutputs): void {
   if (outputs.out !== null) writeJson(outputs.out, result);
-  if (outputs.md !== null) writeFileSync(outputs.md, runMarkdown(result));
+  if (outputs.md !== null) writeOutput(outputs.md, runMarkdown(result));
   if (outputs.svg !== null) {
     const title = `${result.config.driver}: ${result.config.connections} conns, ${result.config.rates.join('→')} msg/s`;
-    writeFileSync(outputs.svg, timelineSvg(result.timeline, title, result.config.warmupMs / 1000));
+    const { warmupMs, stepMs } = result.config;
+    const steps = result.steps.map((s, k) => ({ startS: (warmupMs + k * stepMs) / 1000, rate: s.rate }));
+    writeOutput(outputs.svg, timelineSvg(result.timeline, title, warmupMs / 1000, steps));
   }
 }
 
@@ -71,11 +78,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   if (thresholds.length > 0) {
     const lines = formatOutcomes(result.thresholds);
     process.stderr.write(`thresholds:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
-    if (!result.ok) {
-      const failed = result.thresholds.filter((t) => !t.pass).map((t) => t.threshold);
-      process.stderr.write(`FAILED: ${failed.length} threshold(s) crossed: ${failed.join(', ')}\n`);
-      return THRESHOLD_EXIT_CODE;
-    }
   }
-  return 0;
+  const judgement = { verdict: result.verdict, reasons: result.verdictReasons };
+  process.stderr.write(`${formatJudgement(judgement)}\n`);
+  return exitCodeOf(result.verdict);
 }

@@ -6,17 +6,17 @@
  * server's process tree) and event-loop lag (/stats). With --connections-sweep it instead
  * measures server RSS per idle connection at several connection counts.
  */
-import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { autoProcs, resolveRunConfig, type RunConfig } from '../config.js';
 import { invalidOption } from '../errors.js';
 import { parseDurationMs, parsePositiveInt, parseSourceIps } from '../options.js';
 import { writeJson } from '../report/json.js';
+import { outputPath, writeOutput } from '../report/output-path.js';
 import { int, mib, ms } from '../report/format.js';
 import type { RunResult } from '../result.js';
 import { launchLoopchat, type LaunchedServer } from '../server/launch.js';
 import { sampleTree } from '../server/proc-stat.js';
-import { THRESHOLD_EXIT_CODE } from '../thresholds.js';
+import { combine, exitCodeOf, formatJudgement, judgeSearch, loadgenLimits, type Judgement } from '../verdict.js';
 import { runScenario } from './run.js';
 
 export interface Probe {
@@ -30,6 +30,8 @@ export interface Probe {
   serverCpuUsPerMsg: number | null;
   serverLoopP99Ms: number | null;
   loadgenCpuPercent: number;
+  /** Why the loadgen was the limit in this probe (verdict.ts), null when it was not. */
+  inconclusive: string | null;
 }
 
 export interface WorkerRow {
@@ -75,9 +77,13 @@ function judge(rate: number, r: RunResult, sloMs: number): Probe {
   if (r.errors.total > 0) reasons.push(`${r.errors.total} errors`);
   if (m.acked !== null && m.acked < m.sent) reasons.push(`${m.sent - m.acked} unacked`);
   if (r.connections.failed > 0 || r.connections.closedEarly > 0) reasons.push('connections failed/closed');
+  // A probe the loadgen could not drive says nothing about the server: never a pass.
+  const limits = loadgenLimits(r.loadgen);
+  if (limits.length > 0) reasons.push(`inconclusive: ${limits.join('; ')}`);
   return {
     rate,
     pass: reasons.length === 0,
+    inconclusive: limits.length > 0 ? limits.join('; ') : null,
     why: reasons.join(', '),
     p99Ms: r.latencyMs.p99,
     delivered: m.delivered,
@@ -145,21 +151,36 @@ export async function scaleCommand(flags: ScaleFlags): Promise<number> {
     r.ratio = one === null || one === 0 ? null : r.sustainedRate / one;
     r.efficiency = r.ratio === null ? null : r.ratio / r.workers;
   }
-  const report = { kind: 'scale', sloP99Ms: sloMs, connections: base.connections, rooms: base.rooms, rows };
-  const md = scaleMarkdown(rows, sloMs);
-  if (flags.out !== undefined) writeJson(flags.out, report);
-  if (flags.md !== undefined) writeFileSync(flags.md, md);
+  const judgement = scaleVerdict(rows, minEff);
+  const report = {
+    kind: 'scale',
+    sloP99Ms: sloMs,
+    connections: base.connections,
+    rooms: base.rooms,
+    rows,
+    verdict: judgement.verdict,
+    verdictReasons: judgement.reasons,
+  };
+  const md = scaleMarkdown(rows, sloMs, judgement);
+  if (flags.out !== undefined) writeJson(outputPath(flags.out), report);
+  if (flags.md !== undefined) writeOutput(outputPath(flags.md), md);
   if (flags.quiet !== true) process.stdout.write(md);
-  if (minEff !== null) {
-    const low = rows.filter((r) => r.workers > 1 && (r.efficiency ?? 0) < minEff);
-    if (low.length > 0) {
-      process.stderr.write(
-        `FAILED: efficiency below ${minEff} at ${low.map((r) => `${r.workers} workers (${r.efficiency?.toFixed(2)})`).join(', ')}\n`,
-      );
-      return THRESHOLD_EXIT_CODE;
-    }
-  }
-  return 0;
+  process.stderr.write(`${formatJudgement(judgement)}\n`);
+  return exitCodeOf(judgement.verdict);
+}
+
+/**
+ * INCONCLUSIVE when any worker count's ceiling was set by a probe the loadgen limited (its
+ * efficiency then compares the client, not the server, and is not judged); otherwise FAILED
+ * when --min-efficiency is not met.
+ */
+export function scaleVerdict(rows: readonly WorkerRow[], minEff: number | null): Judgement {
+  const searches = combine(rows.map((r) => judgeSearch(r.workers, r.probes)));
+  if (searches.verdict !== 'PASS' || minEff === null) return searches;
+  const low = rows.filter((r) => r.workers > 1 && (r.efficiency ?? 0) < minEff);
+  if (low.length === 0) return searches;
+  const at = low.map((r) => `${r.workers} workers (${r.efficiency?.toFixed(2)})`).join(', ');
+  return { verdict: 'FAILED', reasons: [`efficiency below ${minEff} at ${at}`] };
 }
 
 function procsFor(flag: string | undefined, connections: number, rate: number): number {
@@ -211,10 +232,11 @@ export async function searchRate(
   };
 }
 
-function scaleMarkdown(rows: readonly WorkerRow[], sloMs: number): string {
+function scaleMarkdown(rows: readonly WorkerRow[], sloMs: number, judgement: Judgement): string {
   const lines = [
-    `# loopchat scaling (SLO: p99 < ${sloMs} ms, no loss, no errors)`,
+    `# loopchat scaling (SLO: p99 < ${sloMs} ms, no loss, no errors) — ${judgement.verdict}`,
     '',
+    ...(judgement.reasons.length > 0 ? [`**${judgement.verdict}**: ${judgement.reasons.join('; ')}.`, ''] : []),
     '| workers | sustained msg/s | ratio | efficiency | p99 | server µs CPU/msg | server loop p99 | loadgen CPU |',
     '|---|---|---|---|---|---|---|---|',
   ];
@@ -237,6 +259,8 @@ async function connectionsSweep(
   const counts = flags.connectionsSweep!.split(',').map((c) => parsePositiveInt(c, '--connections-sweep'));
   const rows: { connections: number; ok: number; baselineRss: number; rss: number; bytesPerConnection: number | null }[] =
     [];
+  // Only the loadgen's own limits judge a sweep: the table shows how many connections were ready.
+  const judgements: Judgement[] = [];
   for (const connections of counts) {
     let server: LaunchedServer | undefined;
     try {
@@ -265,6 +289,12 @@ async function connectionsSweep(
             : parsePositiveInt(flags.procs, '--procs'),
       });
       const r = await runScenario(cfg, []);
+      if (r.verdict === 'INCONCLUSIVE') {
+        judgements.push({
+          verdict: r.verdict,
+          reasons: r.verdictReasons.map((why) => `${int(connections)} connections: ${why}`),
+        });
+      }
       const rss = r.server?.rssBytes ?? 0;
       const ok = r.connections.ok;
       rows.push({
@@ -291,9 +321,13 @@ async function connectionsSweep(
       `| ${int(r.connections)} | ${int(r.ok)} | ${mib(r.baselineRss)} | ${mib(r.rss)} | ${r.bytesPerConnection === null ? '–' : `${(r.bytesPerConnection / 1024).toFixed(1)} KiB`} |`,
     );
   }
+  const judgement = combine(judgements);
+  if (judgement.reasons.length > 0) lines.push('', `**${judgement.verdict}**: ${judgement.reasons.join('; ')}.`);
   const md = `${lines.join('\n')}\n`;
-  if (flags.out !== undefined) writeJson(flags.out, { kind: 'connections-sweep', workers, rows });
-  if (flags.md !== undefined) writeFileSync(flags.md, md);
+  const report = { kind: 'connections-sweep', workers, rows, verdict: judgement.verdict, verdictReasons: judgement.reasons };
+  if (flags.out !== undefined) writeJson(outputPath(flags.out), report);
+  if (flags.md !== undefined) writeOutput(outputPath(flags.md), md);
   if (flags.quiet !== true) process.stdout.write(md);
-  return 0;
+  process.stderr.write(`${formatJudgement(judgement)}\n`);
+  return exitCodeOf(judgement.verdict);
 }

@@ -30,6 +30,12 @@ function readSeqAndId(buf: Buffer, s: number, e: number, out: ParsedFrame): void
 }
 
 export function parseLoopchatFrame(buf: Buffer, s: number, e: number, out: ParsedFrame): void {
+  // Not a JSON frame: the server's text greeting of a connection that had not spoken yet
+  // (README, Protocol: JSON clients skip lines that do not start with `{`).
+  if (buf[s] !== 0x7b /* { */) {
+    out.kind = FRAME_OTHER;
+    return;
+  }
   const c = buf[s + TYPE_AT];
   const c2 = buf[s + TYPE_AT + 1];
   if (c === 0x6d /* m */ && c2 === 0x73 /* s */) {

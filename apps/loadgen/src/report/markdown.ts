@@ -6,7 +6,8 @@ export function runMarkdown(r: RunResult): string {
   const c = r.config;
   const m = r.messages;
   const lines: string[] = [];
-  lines.push(`# loadgen run — ${r.ok ? 'PASS' : 'FAIL'}`, '');
+  lines.push(`# loadgen run — ${r.verdict}`, '');
+  if (r.verdictReasons.length > 0) lines.push(`**${r.verdict}**: ${r.verdictReasons.join('; ')}.`, '');
   lines.push(
     `${c.driver}, ${int(c.connections)} connections (tcp ${int(r.connections.byTransport.tcp)}, ws ${int(r.connections.byTransport.ws)}) ` +
       `in ${int(c.rooms)} rooms (${c.roomSize}), senders ${c.senders * 100} %, ` +

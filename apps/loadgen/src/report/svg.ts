@@ -1,12 +1,22 @@
 /**
  * The `--svg` chart, written by hand (no chart library): latency p50/p99 per second (left
- * axis, ms) and deliveries per second (right axis) over the run; the warm-up is shaded.
+ * axis, ms) and deliveries per second (right axis) over the run; the warm-up is shaded and
+ * each rate step's start is a dashed line labelled with its rate. The legend sits in its own
+ * row between the title and the plot, so it covers neither the warm-up band nor the data.
  */
 import type { TimelinePoint } from '../result.js';
 
 const W = 800;
 const H = 360;
-const PAD = { left: 60, right: 70, top: 30, bottom: 40 };
+const PAD = { left: 60, right: 70, top: 48, bottom: 40 };
+/** Baseline of the legend row: below the title (y 18), above the plot (PAD.top). */
+export const LEGEND_Y = 34;
+
+/** A rate step: where it starts (seconds since the schedule started, warm-up included) and its rate. */
+export interface StepMark {
+  startS: number;
+  rate: number;
+}
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -20,7 +30,12 @@ function niceMax(v: number): number {
   return 10 * p;
 }
 
-export function timelineSvg(points: readonly TimelinePoint[], title: string, warmupS = 0): string {
+export function timelineSvg(
+  points: readonly TimelinePoint[],
+  title: string,
+  warmupS = 0,
+  steps: readonly StepMark[] = [],
+): string {
   const n = Math.max(1, points.length);
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
@@ -45,6 +60,15 @@ export function timelineSvg(points: readonly TimelinePoint[], title: string, war
     out.push(`<rect x="${PAD.left}" y="${PAD.top}" width="${(wx - PAD.left).toFixed(1)}" height="${plotH}" fill="#eee"/>`);
     out.push(`<text x="${PAD.left + 4}" y="${PAD.top + 12}" fill="#888">warm-up</text>`);
   }
+  // Step changes: a rate change explains a jump in the curves, so it is drawn where it happens.
+  for (const step of steps.length > 1 ? steps : []) {
+    if (step.startS <= 0 || step.startS >= n) continue;
+    const sx = (PAD.left + (step.startS / n) * plotW).toFixed(1);
+    out.push(
+      `<line class="step" x1="${sx}" x2="${sx}" y1="${PAD.top}" y2="${PAD.top + plotH}" stroke="#57c" stroke-dasharray="2 3"/>`,
+    );
+    out.push(`<text x="${Number(sx) + 3}" y="${PAD.top + 24}" fill="#57c">${step.rate.toLocaleString('en-US')}/s</text>`);
+  }
   for (let i = 0; i <= 4; i++) {
     const y = PAD.top + (plotH * i) / 4;
     out.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y}" y2="${y}" stroke="#ddd"/>`);
@@ -68,8 +92,8 @@ export function timelineSvg(points: readonly TimelinePoint[], title: string, war
   );
   out.push(`<polyline fill="none" stroke="#2a7" stroke-width="2" points="${line((p) => p.p50Ms, yLat)}"/>`);
   out.push(`<polyline fill="none" stroke="#c33" stroke-width="2" points="${line((p) => p.p99Ms, yLat)}"/>`);
-  const lx = PAD.left + 10;
-  const ly = PAD.top + 24;
+  const lx = PAD.left;
+  const ly = LEGEND_Y;
   out.push(
     `<line x1="${lx}" x2="${lx + 18}" y1="${ly}" y2="${ly}" stroke="#2a7" stroke-width="2"/><text x="${lx + 22}" y="${ly + 4}">p50</text>`,
   );

@@ -80,7 +80,9 @@ export function startLoadgen(
     );
     clearTimeout(timer);
     const wallS = (Date.now() - startedAt) / 1000;
-    if (code !== 0) {
+    // 98 (INCONCLUSIVE) and 99 (FAILED) are the loadgen's verdicts (apps/loadgen/src/verdict.ts),
+    // not errors: the bench reads the result and judges it itself, as before verdicts existed.
+    if (code !== 0 && code !== 98 && code !== 99) {
       const why = code === 'SIGKILL' && wallS * 1000 >= timeoutMs ? `killed after ${timeoutMs / 1000} s` : `exit ${code}`;
       throw new Error(`loadgen run ${why}: ${stderr.slice(-3).join(' / ') || '(no stderr)'}`);
     }

@@ -5,6 +5,7 @@ import type { Authenticator } from './auth.js';
 import type { ModerationFilter } from '../moderation/index.js';
 import type { ConnectionLimiter } from '../transports/connection-limiter.js';
 import type { FlushScheduler } from './flush-scheduler.js';
+import type { Greeter } from './greeter.js';
 import type { Hub } from './hub.js';
 import type { ReadThrottle } from './read-throttle.js';
 import type { Session } from './session.js';
@@ -18,6 +19,8 @@ export interface ServerContext {
   readonly flusher: FlushScheduler;
   /** How much client input one event-loop turn handles (read-side backpressure). */
   readonly readThrottle: ReadThrottle;
+  /** Greets raw TCP connections that stay silent (text-mode first contact). */
+  readonly greeter: Greeter;
   readonly stats: Stats;
   readonly limiter: ConnectionLimiter;
   /** Moderation for every room message and DM, run on this process's event loop. */

@@ -35,7 +35,14 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
   join(session, frame) {
     if (!mayJoin(frame.room, session.grant)) return session.sendError('forbidden', undefined, frame.id);
     const joined = session.ctx.hub.join(session, frame.room);
-    if (typeof joined === 'string') return session.sendError(joined, undefined, frame.id);
+    if (typeof joined === 'string') {
+      const most = session.ctx.config.maxRoomsPerConnection;
+      return session.sendError(
+        joined,
+        `you are in ${most} rooms, the most one connection may join; leave one first`,
+        frame.id,
+      );
+    }
     session.currentRoom = frame.room;
     // Text mode shows the member list on join, asked for once the join is stored: on a bus
     // that answers out of order (Redis) a list asked for at once could miss the joiner.
@@ -74,6 +81,8 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
       session.ctx.hub.dm(session, frame.to, text, frame.id),
       (dm) => {
         if (dm === undefined) session.sendError('no_such_nick', `no user "${frame.to}" is connected`, frame.id);
+        // A DM to yourself already arrived as the delivery: a text-mode echo would show it twice.
+        else if (session.isText && frame.to.toLowerCase() === session.nick!.toLowerCase()) return;
         else session.answer(frame.id, undefined, dm);
       },
       failed(session, frame.id),
@@ -147,7 +156,8 @@ async function authorize(session: Session, token: string | undefined, nick: stri
 /**
  * Runs the moderation filter on this process's event loop (in cluster mode: the worker
  * that holds the sender, so filtering scales with workers). Returns the text to deliver
- * (possibly masked), or undefined after telling the sender it was rejected.
+ * (possibly masked, after a notice to the sender), or undefined after telling the sender
+ * it was rejected.
  */
 function moderate(session: Session, text: string, id: Id | undefined): string | undefined {
   const { filter, stats } = session.ctx;
@@ -161,6 +171,9 @@ function moderate(session: Session, text: string, id: Id | undefined): string | 
   }
   if (verdict.action === 'mask') {
     bump(stats.verdicts, 'mask');
+    // Never a silent rewrite: the sender hears what happened to its message before its answer.
+    const what = verdict.matches === 1 ? 'a listed word' : `${verdict.matches} listed words`;
+    session.send({ type: 'notice', text: `moderation masked ${what} in your message (*)`, ts: Date.now() });
     return verdict.text;
   }
   bump(stats.verdicts, `reject_${verdict.reason}`);
@@ -188,8 +201,10 @@ function welcome(session: Session, nick: string, id: Id | undefined) {
 /** The rejection handler for a bus request: the client hears why, by code. */
 function failed(session: Session, id: Id | undefined, then?: () => void): (err: unknown) => void {
   return (err) => {
-    if (err instanceof RoomLimitError) session.sendError('too_many_rooms', undefined, id);
-    else if (err instanceof BusUnavailableError) session.sendError('unavailable', undefined, id);
+    if (err instanceof RoomLimitError) {
+      const most = session.ctx.config.maxRooms;
+      session.sendError('too_many_rooms', `the server holds ${most} rooms, its most; try again later`, id);
+    } else if (err instanceof BusUnavailableError) session.sendError('unavailable', undefined, id);
     else {
       session.ctx.log.error({ err }, 'bus request failed');
       session.sendError('internal', undefined, id);

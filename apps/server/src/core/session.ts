@@ -16,6 +16,7 @@ import {
   ErrorCodes,
   LineDecoder,
   ProtocolError,
+  TEXT_GREETING,
   TEXT_HELP,
   parseTextLine,
   type ClientFrame,
@@ -57,6 +58,8 @@ const WS_CLOSE_CODES: Partial<Record<ErrorCode, number>> = {
   server_full: 1013,
   too_many_connections: 1013,
 };
+
+const GREETING_BYTES = Buffer.from(`${TEXT_GREETING}\n`);
 
 /** Connection ids, sequential per process (the admin API shows them with the pid in front). */
 let nextSessionId = 1;
@@ -237,7 +240,7 @@ export class Session implements LineSink, ReadWaiter {
 
   #onTextLine(line: string): void {
     this.ctx.stats.framesIn.tcp++;
-    const command = parseTextLine(line, this.currentRoom, this.ctx.codec);
+    const command = parseTextLine(line, this.currentRoom, this.ctx.codec, this.nick !== null);
     switch (command.kind) {
       case 'frame':
         return this.#handle(command.frame);
@@ -360,6 +363,15 @@ export class Session implements LineSink, ReadWaiter {
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;
     return true;
+  }
+
+  /**
+   * Greeter: a TCP connection silent since it was accepted learns how to start. Only while
+   * its format is undecided: a client that has spoken (JSON or text) is never greeted.
+   */
+  greet(): void {
+    if (this.format !== WireFormat.Undecided || this.isClosing) return;
+    this.#enqueue(GREETING_BYTES);
   }
 
   // ── outbound ─────────────────────────────────────────────────────────────────────

@@ -25,6 +25,7 @@
  * `steps`): word boundaries (wordStart / wordEnd: the neighbouring position must be a separator
  * or leet punctuation, or the text edge) and run lengths (Pattern.runs; normalize.ts stage C).
  */
+import type { CleanWords } from './clean-words.js';
 import { Flag, type NormalizedText } from './normalize.js';
 
 export interface Pattern {
@@ -32,8 +33,9 @@ export interface Pattern {
   readonly symbols: readonly number[];
   /**
    * Run length per symbol (normalize.ts stage C). The text must repeat the symbol exactly that
-   * often, or STRETCH times or more (deliberate stretching: "heeeello"); 0 accepts any run
-   * (separators). Omitted: any run everywhere.
+   * often, or STRETCH times or more (deliberate stretching: "heeeello"), or twice where the
+   * term has it once (a doubled-letter disguise: "fuuck"; see AhoCorasickOptions.cleanWords);
+   * 0 accepts any run (separators). Omitted: any run everywhere.
    */
   readonly runs?: readonly number[];
   /** The match must start at a word boundary ("ass" must not match inside "class"). */
@@ -91,6 +93,11 @@ export const DENSE_MAX_CELLS = 8 * 1024 * 1024;
 export interface AhoCorasickOptions {
   /** Transition layout. @default 'dense' (or 'sparse' when the table would exceed DENSE_MAX_CELLS) */
   layout?: Layout;
+  /**
+   * Words a match that needed a doubled letter may not be found in ("assess" for the term
+   * "asses"; clean-words.ts). @default none: every doubled-letter match counts
+   */
+  cleanWords?: CleanWords;
 }
 
 export class AhoCorasick {
@@ -120,6 +127,7 @@ export class AhoCorasick {
   readonly #bounds: Uint8Array;
   readonly #runOffset: Int32Array;
   readonly #runs: Uint8Array;
+  readonly #clean: CleanWords | undefined;
 
   /** Builds the automaton once; patterns are referred to by their index in `patterns`. */
   constructor(patterns: readonly Pattern[], options: AhoCorasickOptions = {}) {
@@ -177,6 +185,7 @@ export class AhoCorasick {
         for (const r of p.runs) this.#runs[runsUsed++] = Math.min(r, 255);
       }
     });
+    this.#clean = options.cleanWords;
     this.states = states;
     this.#first = this.#first.slice(0, states);
     this.#fail = new Int32Array(states);
@@ -282,14 +291,25 @@ export class AhoCorasick {
           const openFirst = (bounds & WORD_START) === 0;
           const openLast = (bounds & WORD_END) === 0;
           let q = 0;
+          let doubled = false;
           for (; q < len; q++) {
             const tr = text.runs[start + q] as number;
             const pr = this.#runs[off + q] as number;
             if (runMatches(tr, pr) || (tr > pr && ((q === 0 && openFirst) || (q === len - 1 && openLast)))) continue;
+            if (tr === 2 && pr === 1) {
+              doubled = true;
+              continue;
+            }
             break;
           }
           steps += q;
           if (q < len) continue;
+          // Matched only through a doubled letter: unless the word is a clean one ("assess").
+          if (doubled && this.#clean !== undefined) {
+            const clean = this.#clean.covers(text, start, i + 1);
+            steps += this.#clean.lastSteps;
+            if (clean) continue;
+          }
         }
         out.push(p, start, i + 1);
       }
@@ -375,8 +395,9 @@ interface TrieLists {
 export const STRETCH = 3;
 
 /**
- * Exact, or stretched. Not simply "at least": the term "asses" must not match "assess", whose
- * last run (ss) is longer by one; a doubled letter is spelling, three or more is stretching.
+ * Exact, or stretched. A text run of 2 where the term has 1 is handled by the caller: it is
+ * the doubled-letter disguise ("fuuck"), but also ordinary spelling ("assess" is "asses"
+ * with its last s doubled), so it counts only outside the clean words (clean-words.ts).
  */
 function runMatches(textRun: number, termRun: number): boolean {
   return termRun === 0 || textRun === termRun || (textRun >= STRETCH && textRun > termRun);

@@ -10,13 +10,18 @@
  *   term with `!` severity         -       reject 'blocked_term' reject 'blocked_term'
  *   any other term                 -       mask                 reject 'blocked_term'
  *   repetition                     -       not checked          reject 'repetition'
- *   caps (shouting)                -       lowercased (mask)    reject 'caps'
+ *   caps (shouting)                -       not checked          reject 'caps'
  *
  * 'mask' replaces each UTF-16 code unit of every matched ORIGINAL span, separators and
  * zero-width characters inside it included, with '*', so the masked text has the original
- * length; text outside the spans is untouched. At level basic a shouting message is returned
- * lowercased as a 'mask' verdict (`matches` counts masked spans only, so it may be 0): caps is
- * a tone problem, not worth an error frame. 'off' allocates nothing and loads no terms.
+ * length; text outside the spans is untouched, and the sender is told (handlers.ts sends it
+ * a notice): the server never rewrites a message silently. Shouting is never rewritten
+ * (it once was lowercased at basic, which changed "BROADCAST-MARK" into "broadcast-mark"
+ * with no word to anyone). 'off' allocates nothing and loads no terms.
+ *
+ * Terms match exactly, stretched (3+ of a letter) or with a letter doubled ("fuuck"); a
+ * doubled-letter match inside a clean word ("assess" for "asses") does not count
+ * (clean-words.ts).
  *
  * Term syntax and the shipped list: terms.ts. Normalization: normalize.ts.
  */
@@ -145,11 +150,12 @@ class Filter implements ModerationFilter {
     if (copies >= o.repeatMax) return REJECT.repetition;
     // What the rules let through would go to the (simulated) model next.
     if (o.classifierUs > 0) classify(text, o.classifierUs);
-    const shouting = isShouting(norm.letters, norm.upper, o);
-    if (shouting && this.#strict) return REJECT.caps;
-    if (found.count === 0 && !shouting) return ALLOW;
-    const masked = found.count > 0 ? maskMatches(text, norm, found) : { text, spans: 0 };
-    return { action: 'mask', text: shouting ? masked.text.toLowerCase() : masked.text, matches: masked.spans };
+    // Shouting is a tone problem: strict refuses it (the sender is told), basic lets it pass.
+    // Never lowercased: the server does not rewrite what a user wrote.
+    if (this.#strict && isShouting(norm.letters, norm.upper, o)) return REJECT.caps;
+    if (found.count === 0) return ALLOW;
+    const masked = maskMatches(text, norm, found);
+    return { action: 'mask', text: masked.text, matches: masked.spans };
   }
 
   #anyReject(found: MatchList): boolean {

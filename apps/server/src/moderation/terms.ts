@@ -22,6 +22,7 @@
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AhoCorasick, type Layout, type Pattern } from './aho-corasick.js';
+import { loadCleanWords, type CleanWords } from './clean-words.js';
 import { ModerationError } from './errors.js';
 import { SEP_SYMBOL } from './fold-tables.js';
 import { Normalizer } from './normalize.js';
@@ -136,7 +137,12 @@ export interface CompiledTerms {
 }
 
 /** Normalizes and de-duplicates `terms` and builds the automaton. Linear in the list size. */
-export function compileTerms(terms: readonly string[], layout: Layout = 'dense'): CompiledTerms {
+export function compileTerms(
+  terms: readonly string[],
+  layout: Layout = 'dense',
+  /** null: no clean words, every doubled-letter match counts. */
+  cleanWords: CleanWords | null = defaultCleanWords(),
+): CompiledTerms {
   const patterns: Pattern[] = [];
   const specs: TermSpec[] = [];
   const byKey = new Map<string, number>();
@@ -168,5 +174,13 @@ export function compileTerms(terms: readonly string[], layout: Layout = 'dense')
     specs.push(spec);
   }
   const rejects = Uint8Array.from(specs, (s) => (s.severity === 'reject' ? 1 : 0));
-  return { automaton: new AhoCorasick(patterns, { layout }), specs, rejects, ignored };
+  const options = cleanWords === null ? { layout } : { layout, cleanWords };
+  return { automaton: new AhoCorasick(patterns, options), specs, rejects, ignored };
+}
+
+let shippedCleanWords: CleanWords | undefined;
+
+/** The shipped clean-word list (data/filter-clean-words.txt), read once. */
+export function defaultCleanWords(): CleanWords {
+  return (shippedCleanWords ??= loadCleanWords());
 }

@@ -77,6 +77,7 @@ function accept(ctx: ServerContext, socket: SessionSocket, ip: string): boolean 
   socket.on('data', onData);
   socket.on('error', onError);
   socket.once('close', onClose);
+  ctx.greeter.add(session);
   return true;
 }
 

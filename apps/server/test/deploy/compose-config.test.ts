@@ -137,6 +137,10 @@ describe.skipIf(skipWithout(['docker-compose', 'python3'], 'apt-get install dock
       const k6 = services['k6']!;
       expect(k6.profiles).toEqual(['load']);
       expect(k6.image).toMatch(/^grafana\/k6:/);
+      // The scenarios import k6/websockets, stable since k6 1.6.0 (apps/loadgen/k6/README.md).
+      const [major = 0, minor = 0] = k6.image!.replace('grafana/k6:', '').split('.').map(Number);
+      expect(major > 1 || (major === 1 && minor >= 6)).toBe(true);
+      expect(k6.environment?.['DURATION']).toBeDefined();
       expect(k6.environment?.['WS_URL']).toBe('ws://haproxy:8080/ws');
       expect(k6.depends_on?.['haproxy']?.condition).toBe('service_healthy');
       const mount = k6.volumes!.find((v) => v.endsWith(':/scripts:ro'))!;
@@ -154,7 +158,7 @@ describe('apps/loadgen/k6/chat-room.js', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const source = readFileSync(file, 'utf8');
-    expect(source).toMatch(/from 'k6\/ws'/);
+    expect(source).toMatch(/from 'k6\/websockets'/); // k6 >= 1.6: the stable module, not the old k6/ws
     expect(source).toMatch(/__ENV\.WS_URL/);
     expect(source).toMatch(/thresholds:/);
     expect(source).toMatch(/new Trend\(/);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AhoCorasick, MatchList, type Layout, type Pattern } from '../../src/moderation/aho-corasick.js';
 import type { NormalizedText } from '../../src/moderation/normalize.js';
 import { normalize } from '../../src/moderation/normalize.js';
+import { CleanWords } from '../../src/moderation/clean-words.js';
 import { compileTerms } from '../../src/moderation/terms.js';
 
 const LAYOUTS: Layout[] = ['dense', 'sparse'];
@@ -136,18 +137,57 @@ describe('word boundaries and run lengths (compiled terms)', () => {
     expect(hits('unfuckingbelievable')).toEqual(['fuck']);
   });
 
-  it('matches letter runs exactly, or stretched to three or more', () => {
+  it('matches letter runs exactly, stretched to three or more, or doubled', () => {
     expect(hits('heeelllooo')).toEqual(['hello']);
     expect(hits('helo')).toEqual([]);
     expect(hits('as')).toEqual([]);
     expect(hits('asssss')).toEqual(['ass']);
-    expect(hits('heello')).toEqual([]); // a doubled letter is spelling, not stretching
+    expect(hits('heello')).toEqual(['hello']); // a doubled letter is the cheapest disguise
+    expect(hits('what the fuuck')).toEqual(['fuck']);
+    expect(hits('hheelloo')).toEqual(['hello']);
   });
 
-  it('does not take a longer word for a stretched term ("assess" is not "asses")', () => {
-    const t = compileTerms(['asses']);
-    expect(t.automaton.search(normalize('please assess it')).count).toBe(0);
-    expect(t.automaton.search(normalize('you asses')).count).toBe(1);
+  it('does not take a longer word for a term: a shorter run never matches a longer one', () => {
+    expect(hits('helo there')).toEqual([]);
+    expect(hits('a s')).toEqual([]);
+  });
+});
+
+describe('doubled letters and clean words ("assess" is not "asses")', () => {
+  /** `clean` omitted: the shipped clean words; null: none. */
+  const search = (terms: string[], text: string, clean?: CleanWords | null): number =>
+    compileTerms(terms, 'dense', clean).automaton.search(normalize(text)).count;
+
+  it('the shipped clean words keep assess, looser and faff clean', () => {
+    expect(search(['asses'], 'please assess it')).toBe(0);
+    expect(search(['asses'], 'ASSESS it')).toBe(0);
+    expect(search(['loser'], 'a looser fit')).toBe(0);
+    expect(search(['fag'], 'what a faff')).toBe(0);
+  });
+
+  it('still catches the term itself, its doubled disguise and its stretching', () => {
+    expect(search(['asses'], 'you asses')).toBe(1);
+    expect(search(['asses'], 'you aasses')).toBe(1);
+    expect(search(['asses'], 'you asssssess')).toBe(1);
+    expect(search(['loser'], 'such a loooser')).toBe(1);
+  });
+
+  it('without clean words the doubled-letter rule alone takes "assess" for "asses"', () => {
+    expect(search(['asses'], 'please assess it', null)).toBe(1);
+    expect(search(['asses'], 'please assess it', new CleanWords(['assess']))).toBe(0);
+  });
+
+  it('a clean word excuses only a doubled-letter match, never an exact one', () => {
+    // "hello" listed as clean does not hide the term "hello" spelled exactly.
+    expect(search(['hello'], 'hello', new CleanWords(['hello']))).toBe(1);
+    expect(search(['hello'], 'heello', new CleanWords(['heello']))).toBe(0);
+    expect(search(['hello'], 'heello there', new CleanWords(['other']))).toBe(1);
+  });
+
+  it('looks the whole word up, not the matched part', () => {
+    // "*fuck*" matches anywhere: "fuuckface" is one word, not the clean word "fuuck".
+    expect(search(['*fuck*'], 'fuuckface', new CleanWords(['fuuck']))).toBe(1);
+    expect(search(['*fuck*'], 'fuuck face', new CleanWords(['fuuck']))).toBe(0);
   });
 });
 
