@@ -81,8 +81,6 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
       session.ctx.hub.dm(session, frame.to, text, frame.id),
       (dm) => {
         if (dm === undefined) session.sendError('no_such_nick', `no user "${frame.to}" is connected`, frame.id);
-        // A DM to yourself already arrived as the delivery: a text-mode echo would show it twice.
-        else if (session.isText && frame.to.toLowerCase() === session.nick!.toLowerCase()) return;
         else session.answer(frame.id, undefined, dm);
       },
       failed(session, frame.id),

@@ -151,6 +151,9 @@ export class Hub implements BusSink {
     const target = this.#nicks.get(dm.to.toLowerCase());
     if (target === undefined) return;
     dm.to = target.nick!; // the spelling the target registered, whatever case the sender used
+    // A text-mode user writing to themselves sees the echo of the command, in its turn among
+    // the answers; the delivery would show the same line, possibly ahead of earlier answers.
+    if (target.isText && dm.from.toLowerCase() === target.nick!.toLowerCase()) return;
     target.deliver(new EncodedFrame(dm, target.nick!));
     this.#stats.deliveries++;
   }
