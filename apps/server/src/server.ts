@@ -3,7 +3,7 @@
  * listener, housekeeping, and graceful shutdown. Everything runs on one event loop.
  */
 import { once } from 'node:events';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { createClientCodec } from '@loopchat/protocol';
 import type { Logger } from 'pino';
 import type { Bus } from './bus/bus.js';
@@ -32,8 +32,6 @@ export interface LoopchatServer {
   readonly ctx: ServerContext;
   readonly tcpPort: number;
   readonly httpPort: number;
-  /** Takes a connection another process accepted on the TCP or HTTP port (handedConnections). */
-  accept(kind: 'tcp' | 'http', socket: Socket): void;
   /** Graceful shutdown: stop accepting, tell every client, drain, close (resolves when done). */
   close(): Promise<void>;
 }
@@ -45,11 +43,6 @@ export interface StartOptions {
   control?: ControlChannel;
   /** Log the listening line at debug (cluster workers: the primary announces the cluster). */
   quiet?: boolean;
-  /**
-   * Cluster workers: bind nothing; the primary accepts on the configured ports and hands
-   * each connection over (cluster/connection-distributor.ts) through `accept`.
-   */
-  handedConnections?: boolean;
 }
 
 export async function startServer(
@@ -94,22 +87,16 @@ export async function startServer(
   }
   const wss = attachWebSocket(http.server, ctx);
 
-  let tcpPort = config.tcpPort;
-  let httpPort = config.httpPort;
-  if (options.handedConnections === true) {
-    await http.ready();
-  } else {
-    tcp.listen({ port: config.tcpPort, host: config.host, backlog: config.listenBacklog });
-    await once(tcp, 'listening');
-    try {
-      await http.listen({ port: config.httpPort, host: config.host, backlog: config.listenBacklog });
-    } catch (err) {
-      tcp.close();
-      throw err;
-    }
-    tcpPort = (tcp.address() as AddressInfo).port;
-    httpPort = (http.server.address() as AddressInfo).port;
+  tcp.listen({ port: config.tcpPort, host: config.host, backlog: config.listenBacklog });
+  await once(tcp, 'listening');
+  try {
+    await http.listen({ port: config.httpPort, host: config.host, backlog: config.listenBacklog });
+  } catch (err) {
+    tcp.close();
+    throw err;
   }
+  const tcpPort = (tcp.address() as AddressInfo).port;
+  const httpPort = (http.server.address() as AddressInfo).port;
   const housekeeping = startHousekeeping(ctx);
   log[options.quiet ? 'debug' : 'info'](
     { tcp: { host: config.host, port: tcpPort }, http: { host: config.host, port: httpPort, ws: WS_PATH } },
@@ -139,12 +126,6 @@ export async function startServer(
     ctx,
     tcpPort,
     httpPort,
-    accept(kind, socket) {
-      if (ctx.shuttingDown) return void socket.destroy();
-      // The same 'connection' event a listening server emits; the handle arrives paused.
-      (kind === 'tcp' ? tcp : http.server).emit('connection', socket);
-      socket.resume();
-    },
     close: () => (closing ??= close()),
   };
 }

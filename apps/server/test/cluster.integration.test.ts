@@ -356,7 +356,7 @@ describe('/stats and /metrics in cluster mode (filter basic: each worker moderat
   });
 });
 
-describe('connections go to the worker with the fewest (2 workers)', () => {
+describe('every worker accepts on the shared ports (2 workers)', () => {
   let cluster: RunningCluster;
 
   beforeAll(async () => {
@@ -377,20 +377,14 @@ describe('connections go to the worker with the fewest (2 workers)', () => {
     );
   }
 
-  const perSlot = (placed: { slot: number }[]) => [0, 1].map((slot) => placed.filter((p) => p.slot === slot).length);
-
-  it('splits a burst of connects evenly, and sends new ones where clients left', async () => {
-    // node:cluster's round robin gave the quicker worker more of a burst (893 vs 1,107 of 2,000).
-    const burst = await connectMany(40, 'burst');
-    expect(perSlot(burst)).toEqual([20, 20]);
-    // Ten leave worker 0: the next ten connections all go there.
-    const leaving = burst.filter((p) => p.slot === 0).slice(0, 10);
-    for (const p of leaving) p.client.close();
-    await Promise.all(leaving.map((p) => p.client.closed()));
-    await sleep(200); // the worker reports closes once per event-loop turn
-    const refill = await connectMany(10, 'refill');
-    expect(perSlot(refill)).toEqual([10, 0]);
-    for (const p of [...burst, ...refill]) p.client.close();
+  it('spreads a burst of connects over both workers, none through the primary', async () => {
+    // The kernel hands each accept to whichever worker's loop takes it first: no exact split,
+    // but no worker left out (and no IPC round trip per connection).
+    const burst = await connectMany(200, 'burst');
+    const perSlot = [0, 1].map((slot) => burst.filter((p) => p.slot === slot).length);
+    expect(perSlot[0]! + perSlot[1]!).toBe(200);
+    expect(Math.min(...perSlot)).toBeGreaterThan(0);
+    for (const p of burst) p.client.close();
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * A cluster worker: a full server (TCP, HTTP, WebSocket, moderation) whose bus is the
- * primary. It binds no port: the primary accepts on the cluster's ports and hands each
- * connection to the worker with the fewest (connection-distributor.ts); the worker reports
- * the ones that closed, so the primary's counts stay true.
+ * primary. It listens on the cluster's ports like a single process would; node:cluster
+ * shares the primary's listening sockets with every worker (SCHED_NONE, primary.ts), so each
+ * worker accepts its own connections.
  */
 import { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -10,7 +10,7 @@ import { IpcBus } from '../bus/ipc-bus.js';
 import type { Config } from '../config.js';
 import { startServer, type LoopchatServer } from '../server.js';
 import { ControlChannel, type IpcChannel } from './control-channel.js';
-import { isLoopchatMessage, type ToPrimary, type ToWorker } from './ipc-protocol.js';
+import type { ToPrimary } from './ipc-protocol.js';
 import { DATA_FD } from './primary.js';
 
 export async function startWorker(config: Readonly<Config>, log: Logger): Promise<LoopchatServer> {
@@ -38,24 +38,8 @@ export async function startWorker(config: Readonly<Config>, log: Logger): Promis
       serverName: `${config.serverName}/w${slot}`,
     },
     log,
-    { ...(bus === undefined ? {} : { bus }), control, quiet: true, handedConnections: true },
+    { ...(bus === undefined ? {} : { bus }), control, quiet: true },
   );
-
-  let closedSinceReport = 0;
-  const reportClosed = (): void => {
-    const count = closedSinceReport;
-    closedSinceReport = 0;
-    if (process.connected) process.send?.({ t: 'closed', count } satisfies ToPrimary);
-  };
-  const onHandedClose = (): void => {
-    // One report per event-loop turn, however many closed in it.
-    if (closedSinceReport++ === 0) setImmediate(reportClosed);
-  };
-  process.on('message', (message: unknown, handle: unknown) => {
-    if (!isLoopchatMessage(message) || (message as ToWorker).t !== 'conn' || !(handle instanceof Socket)) return;
-    handle.once('close', onHandedClose);
-    server.accept((message as Extract<ToWorker, { t: 'conn' }>).kind, handle);
-  });
   process.send?.({ t: 'listening', tcpPort: server.tcpPort, httpPort: server.httpPort } satisfies ToPrimary);
   return server;
 }
