@@ -31,6 +31,7 @@ import { runMemory } from './scenarios/memory.js';
 import { BUS_MODES, BusSetup, type BusMode, type BusResult } from './scenarios/bus.js';
 import { medianRun, runFilter } from './scenarios/filter.js';
 import { ScalingSeries, scalingVerdict, type ScalingOptions, type ScalingResult } from './scenarios/scaling.js';
+import { runPrimary, type PrimaryResult } from './scenarios/primary.js';
 import {
   PEER_DRIVERS,
   PEER_SERVERS,
@@ -71,6 +72,7 @@ const partList = (value: string): Part[] => {
   return parts;
 };
 const intList = (value: string): number[] => value.split(',').map((v) => positiveInt(v.trim()));
+const wholeList = (value: string): number[] => value.split(',').map((v) => wholeNumber(v.trim()));
 const busModes = (value: string): BusMode[] => {
   const modes = value.split(',').map((v) => v.trim()) as BusMode[];
   for (const m of modes)
@@ -154,6 +156,14 @@ function parseOptions(argv: string[]): BenchOptions {
       "extra scaling series: 'heavy' (1–2 KB texts), 'classifier' (--filter-classifier-us 1000), or 'none'",
       extras,
     )
+    .option('--primary-workers <list>', 'synthetic worker counts of the primary part', intList, [2, 4])
+    .option('--primary-flush-ms <list>', "the primary's --cluster-flush-ms values to measure (primary part)", wholeList, [1, 0])
+    .option('--primary-rooms <n>', 'rooms of the primary part', positiveInt, 500)
+    .option('--primary-members <n>', 'members per room, spread over the synthetic workers (primary part)', positiveInt, 4)
+    .option('--primary-outstanding <n>', 'unanswered publishes each synthetic worker keeps at most (primary part)', positiveInt, 1000)
+    .option('--primary-body <bytes>', 'message body size, bytes (primary part)', positiveInt, 150)
+    .option('--primary-warmup <s>', 'load before the primary part’s window, seconds', positiveNumber)
+    .option('--primary-duration <s>', 'measurement window of the primary part, seconds', positiveNumber)
     .option('--bus-modes <list>', `bus deployments (${BUS_MODES.join(',')})`, busModes, BUS_MODES)
     .option('--bus-rooms <n>', 'rooms of the bus bench', positiveInt, 100)
     .option('--bus-members <n>', 'members per room of the bus bench: one sender, the rest receive', positiveInt, 10)
@@ -217,6 +227,14 @@ function parseOptions(argv: string[]): BenchOptions {
     scalingDuration?: number;
     scalingMaxP99: number;
     scalingExtra?: ScalingExtra[];
+    primaryWorkers: number[];
+    primaryFlushMs: number[];
+    primaryRooms: number;
+    primaryMembers: number;
+    primaryOutstanding: number;
+    primaryBody: number;
+    primaryWarmup?: number;
+    primaryDuration?: number;
     busModes: BusMode[];
     busRooms: number;
     busMembers: number;
@@ -295,6 +313,14 @@ function parseOptions(argv: string[]): BenchOptions {
     scalingDurationS: f.scalingDuration ?? (q ? 3 : 5),
     scalingMaxP99Ms: f.scalingMaxP99,
     scalingExtra: f.scalingExtra ?? (q ? [] : ['heavy', 'classifier']),
+    primaryWorkers: f.primaryWorkers,
+    primaryFlushMs: f.primaryFlushMs,
+    primaryRooms: f.primaryRooms,
+    primaryMembers: f.primaryMembers,
+    primaryOutstanding: f.primaryOutstanding,
+    primaryBodyBytes: f.primaryBody,
+    primaryWarmupS: f.primaryWarmup ?? (q ? 1 : 2),
+    primaryDurationS: f.primaryDuration ?? (q ? 3 : 5),
     busModes: f.busModes,
     busRooms: f.busRooms,
     busMembers: f.busMembers,
@@ -352,6 +378,7 @@ async function main(): Promise<void> {
     fanout: {},
     saturation: {},
     scaling: [],
+    primary: [],
     bus: [],
     peers: [],
     failures: [],
@@ -462,6 +489,7 @@ async function main(): Promise<void> {
 
   if (has('filter')) await runFilterPart(options, results);
   if (has('scaling')) await runScalingPart(options, results);
+  if (has('primary')) await runPrimaryPart(options, results);
   if (has('bus')) await runBusPart(options, results);
   if (has('peers')) await runPeersPart(options, results);
 
@@ -619,6 +647,50 @@ async function runScalingPart(o: BenchOptions, results: BenchResults): Promise<v
         log(`scaling ${id} ${workers}w ${phase}: FAILED: ${(err as Error).stack ?? String(err)}`);
       } finally {
         await series?.close();
+      }
+    }
+  }
+}
+
+function describePrimary(x: PrimaryResult): string {
+  return (
+    `${rate(x.msgsPerSecond)} msgs/s sequenced, primary ${fixed(x.primaryCpuPercent, 0)} % CPU = ${fixed(x.primaryUsPerMsg, 2)} µs/msg, ` +
+    `workers ${x.workerCpuPercent.map((v) => fixed(v, 0)).join('+')} % = ${fixed(x.workersUsPerMsg, 2)} µs/msg, softirq ${fixed(x.irqPercent, 0)} %, ` +
+    `other ${fixed(x.otherLoadPercent, 0)} %, ${fixed(x.recordsPerMsg, 2)} Msg records/msg` +
+    (x.problems.length > 0 ? ` — PROBLEMS: ${x.problems.join('; ')}` : '') +
+    (x.warnings.length > 0 ? ` — WARNINGS: ${x.warnings.join('; ')}` : '')
+  );
+}
+
+async function runPrimaryPart(o: BenchOptions, results: BenchResults): Promise<void> {
+  let retries = MAX_RETRIES;
+  for (const flushMs of o.primaryFlushMs) {
+    for (const workers of o.primaryWorkers) {
+      const what = `primary, ${workers} synthetic workers, --cluster-flush-ms ${flushMs}`;
+      try {
+        const run = (): Promise<PrimaryResult> =>
+          runPrimary({
+            workers,
+            flushMs,
+            rooms: o.primaryRooms,
+            members: o.primaryMembers,
+            outstanding: o.primaryOutstanding,
+            bodyBytes: o.primaryBodyBytes,
+            warmupS: o.primaryWarmupS,
+            durationS: o.primaryDurationS,
+            quietWaitS: o.quietWaitS,
+          });
+        let x = await run();
+        while (x.otherLoadPercent > QUIET_PERCENT && retries > 0) {
+          retries--;
+          log(`${what}: other processes used ${fixed(x.otherLoadPercent, 0)} % of a core; measuring again (${retries} retries left)`);
+          x = await run();
+        }
+        results.primary.push(x);
+        log(`${what}: ${describePrimary(x)}`);
+      } catch (err) {
+        results.failures.push({ server: what, scenario: 'primary ceiling', error: (err as Error).message });
+        log(`${what}: FAILED: ${(err as Error).stack ?? String(err)}`);
       }
     }
   }

@@ -21,6 +21,8 @@ interface ClusterStats {
   workers: number;
   eventLoopDelayMs?: { p99?: number };
   perWorker: ProcessStats[];
+  /** The primary's own entry: messages it sequenced since start. */
+  primary?: { messages?: number } | null;
 }
 
 export interface WorkerView {
@@ -44,6 +46,8 @@ export interface ServerView {
   /** The worst worker's event-loop delay p99 (the cluster's own aggregate when it has one). */
   loopP99Ms: number;
   loopMaxMs: number;
+  /** Room messages the cluster primary sequenced since start (undefined for a single process). */
+  primaryMessages: number | undefined;
 }
 
 export async function fetchView(server: RunningServer): Promise<ServerView> {
@@ -74,6 +78,7 @@ export async function fetchView(server: RunningServer): Promise<ServerView> {
     trouble,
     loopP99Ms: clusterP99 ?? Math.max(...workers.map((w) => w.loopP99Ms)),
     loopMaxMs: Math.max(...workers.map((w) => w.loopMaxMs)),
+    primaryMessages: cluster ? (raw as ClusterStats).primary?.messages : undefined,
   };
 }
 

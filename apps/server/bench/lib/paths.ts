@@ -7,6 +7,10 @@ export const REPO_ROOT = here('../../../../');
 export const LOOPCHAT_MAIN = here('../../dist/main.js');
 /** The moderation filter's public surface, built (measureFilterCost lives here). */
 export const LOOPCHAT_MODERATION = here('../../dist/moderation/index.js');
+/** The cluster's data plane, built: the real PrimaryBus and the record codec (the primary part runs them). */
+export const LOOPCHAT_PRIMARY_BUS = here('../../dist/cluster/primary-bus.js');
+export const LOOPCHAT_RECORDS = here('../../dist/cluster/records.js');
+export const LOOPCHAT_CONFIG = here('../../dist/config.js');
 /** The shipped term list. */
 export const FILTER_TERMS = here('../../data/filter-terms.txt');
 export const PEERS_DIR = here('../peers/');

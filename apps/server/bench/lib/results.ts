@@ -4,11 +4,12 @@ import type { FanoutResult } from '../scenarios/fanout.js';
 import type { MemoryResult } from '../scenarios/memory.js';
 import type { BusMode, BusResult } from '../scenarios/bus.js';
 import type { FilterResult } from '../scenarios/filter.js';
+import type { PrimaryResult } from '../scenarios/primary.js';
 import type { ScalingResult } from '../scenarios/scaling.js';
 import type { PeerSeriesResult, PeerServerId } from '../scenarios/peers.js';
 import type { ServerId } from './servers.js';
 
-export const PARTS = ['memory', 'fanout', 'filter', 'scaling', 'bus', 'peers'] as const;
+export const PARTS = ['memory', 'fanout', 'filter', 'scaling', 'primary', 'bus', 'peers'] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface BenchOptions {
@@ -44,6 +45,16 @@ export interface BenchOptions {
   scalingMaxP99Ms: number;
   /** Extra series: a level or a text size besides the main one (basic, 100–200 B). */
   scalingExtra: ScalingExtra[];
+  /** The primary part: synthetic worker counts and `--cluster-flush-ms` values to measure. */
+  primaryWorkers: number[];
+  primaryFlushMs: number[];
+  primaryRooms: number;
+  primaryMembers: number;
+  /** Unanswered Pubs each synthetic worker keeps at most. */
+  primaryOutstanding: number;
+  primaryBodyBytes: number;
+  primaryWarmupS: number;
+  primaryDurationS: number;
   busModes: BusMode[];
   busRooms: number;
   busMembers: number;
@@ -124,6 +135,8 @@ export interface BenchResults {
   saturation: Partial<Record<ServerId, SaturationStep[]>>;
   filter?: FilterResult;
   scaling: ScalingSeriesResult[];
+  /** The primary part: one result per (flush ms, synthetic workers), in the order run. */
+  primary: PrimaryResult[];
   bus: BusResult[];
   peers: PeerSeriesResult[];
   failures: Failure[];

@@ -1,21 +1,17 @@
 /**
- * BENCHMARKS.md sections of issue 3: the moderation filter's cost per message, cluster
- * scaling with the filter on (1 worker vs 2), and the bus's delivery latency overhead
- * (single process vs cluster IPC vs Redis).
+ * BENCHMARKS.md sections of issue 3: the moderation filter's cost per message and the bus's
+ * delivery latency overhead (single process vs cluster IPC vs Redis); cluster scaling is in
+ * scaling.ts.
  */
-import type { BenchResults, ScalingSeriesResult, ScalingStep } from '../lib/results.js';
+import type { BenchResults } from '../lib/results.js';
 import { fixed, median, rate } from '../lib/summary.js';
 import { BUS_DRAIN_S, BUS_LABELS, busLoadgenArgs, type BusMode, type BusResult } from '../scenarios/bus.js';
 import { medianRun } from '../scenarios/filter.js';
-import { SCALING_DRAIN_S, scalingArgs, scalingLoadgenArgs, type ScalingResult } from '../scenarios/scaling.js';
 
 type Print = (line?: string) => void;
 
 /** How the bench runs the load generator, for the prose: the CLI, then the flags. */
 const LOADGEN_RUN = 'node apps/loadgen/dist/cli.js run';
-
-/** Issue 3: throughput with the filter on, 2 workers ÷ 1 worker, on a 2-core machine. */
-export const SCALING_GOAL = 1.8;
 
 export function renderFilter(r: BenchResults, p: Print): void {
   const f = r.filter;
@@ -50,196 +46,6 @@ export function renderFilter(r: BenchResults, p: Print): void {
     );
   }
   p();
-}
-
-/** The highest sustained step of one worker count. */
-export function bestStep(steps: ScalingStep[] | undefined): ScalingStep | undefined {
-  return (steps ?? [])
-    .filter((s) => s.sustained)
-    .sort((a, b) => b.result.offeredMsgsPerSecond - a.result.offeredMsgsPerSecond)[0];
-}
-
-/** Event-loop delay p99 (max); `~` when no 5 s window of load only was seen (see scaling.ts, loadWindows). */
-function loop(x: ScalingResult): string {
-  return `${x.loopClean === false ? '~' : ''}${fixed(x.loopP99Ms, 1)} (${fixed(x.loopMaxMs, 0)})`;
-}
-
-function procCpu(x: ScalingResult): string {
-  if (x.serverCpuPerProc.length === 1) return fixed(x.serverCpuPercent, 0);
-  const primary = x.serverCpuPerProc.filter((c) => c.role === 'primary').map((c) => fixed(c.percent, 0));
-  const workers = x.serverCpuPerProc.filter((c) => c.role === 'worker').map((c) => fixed(c.percent, 0));
-  return `${fixed(x.serverCpuPercent, 0)} (${primary.join('')} + ${workers.join(' + ')})`;
-}
-
-/** CPU µs per message delivered, from a % of one core. */
-function perMsgUs(percent: number, x: ScalingResult): number {
-  return ((percent / 100) * 1e6) / Math.max(1, x.msgsPerSecond);
-}
-
-/**
- * What the rest of the machine spent beside the server, % of one core: the loadgen and the
- * kernel's network stack where it was not charged to the server (softirq time is charged to
- * whichever process it interrupted), but not other processes.
- */
-function besideServer(x: ScalingResult): number {
-  return Math.max(0, x.machineBusyPercent - x.serverCpuPercent - x.otherLoadPercent);
-}
-
-export function renderScaling(r: BenchResults, p: Print): void {
-  const o = r.options;
-  const cores = r.machine.cores;
-  p('## Cluster scaling with the filter on: 1 worker vs 2 workers');
-  p();
-  const lg = scalingLoadgenArgs(
-    { rooms: o.scalingRooms, members: o.scalingMembers, procs: o.scalingClientProcs, warmupS: o.scalingWarmupS },
-    '127.0.0.1:<port>',
-    '<texts>',
-    '<R>',
-    o.scalingDurationS,
-  );
-  p(
-    `A workload where the server's per-message work dominates: ${o.scalingRooms} rooms × ${o.scalingMembers} members = ${(o.scalingRooms * o.scalingMembers).toLocaleString('en')} TCP connections, ` +
-      'every member a sender: the offered rate is spread evenly over all connections ' +
-      `(at 16k msgs/s each sends 8 a second), each message goes into the sender's room and reaches its ${o.scalingMembers - 1} other members. ` +
-      'Each message costs the server a JSON parse, a moderation check, a sequencing (in cluster mode a round trip through the primary, which assigns room seqs and keeps history), an ack and ' +
-      `${o.scalingMembers - 1} deliveries — a small fan-out, so the per-delivery machinery measured above does not dominate. loopchat runs with \`${scalingArgs(1, 'basic').slice(2).join(' ')} --workers N\` (the flood rule raised so members are not rejected). ` +
-      `**The load generator drives it**: each step is one run of \`${LOADGEN_RUN} ${lg.join(' ')} --out <json>\` — ${o.scalingClientProcs} loadgen process(es) with the members of every room spread over them; ` +
-      '`--texts`: a file of 256 generated texts, sender k sending line k mod 256 every time. ' +
-      `Open-model arrival rate (each message's latency counts from its *scheduled* send time), stepped up (${o.scalingRates.map(rate).join(', ')} msgs/s, scaled for the heavier series) until a step is not sustained — ` +
-      `delivered < 95 % of the expected deliveries, latency p99 > ${o.scalingMaxP99Ms} ms, an error frame, a failed or dropped connection — then ${o.scalingRefine} bisection step(s) between the last sustained and the first unsustained rate. ` +
-      `Each step: the loadgen connects and joins every member (not measured), runs ${o.scalingWarmupS} s of load before a ${o.scalingDurationS} s measured window ${
-        o.scalingWarmupS + o.scalingDurationS >= 10
-          ? '(that much lead so the event-loop readings below see a 5 s window of load only)'
-          : '(under 10 s of load in all: the event-loop readings may include the time before the step, marked ~)'
-      }, ` +
-      `then drains (up to ${SCALING_DRAIN_S} s): every message must reach every other member of its room and be acked (checked from the loadgen's seq accounting and \`/stats\`). ` +
-      "The loadgen tells the bench over IPC when its schedule starts, so every figure of a step covers the same window: latency (the loadgen's, of the messages scheduled in it), **delivered** (deliveries received in it, from the loadgen's per-second timeline), CPU and loop readings (sampled by the bench at its start and end). " +
-      '**Server CPU %** is the whole process tree from /proc (primary + workers, each in brackets), % of one core; **µs/msg** is that CPU per message delivered. ' +
-      "**Loop p99** is the event-loop delay p99 loopchat reports in `/stats` (over each process's last completed 5 s window; in cluster mode the worst worker), read every second through the window, the highest reading; **(max)** is the longest single delay in the same readings — a stall is one long sample, so it shows in max, not in p99. " +
-      `**Loadgen CPU** is the loadgen's processes (they send and receive); **softirq** the kernel's loopback network stack, charged to no process. The ${cores} cores are shared by all of them.`,
-  );
-  p();
-  const goalLines: string[] = [];
-  for (const series of r.scaling) {
-    p(`### ${series.label}`);
-    p();
-    p(
-      `Texts of ${series.minBytes}–${series.maxBytes} bytes (ASCII), ${Math.round(series.termShare * 100)} % with one or two words of the term list (a fifth of those in leetspeak, a tenth dotted), so the filter masks them; the rest clean. Level \`${series.filter}\`${series.classifierUs > 0 ? `, \`--filter-classifier-us ${series.classifierUs}\`` : ''}.`,
-    );
-    p();
-    p(
-      '| workers | offered msgs/s | delivered msgs/s | deliveries/s | server CPU % | server µs / msg | loop p99 (max) ms | latency p50 / p99 ms | loadgen CPU % | softirq % | other load % | sustained |',
-    );
-    p('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
-    for (const [workers, steps] of Object.entries(series.steps)) {
-      const sorted = [...steps].sort((a, b) => a.result.offeredMsgsPerSecond - b.result.offeredMsgsPerSecond);
-      for (const s of sorted) {
-        const x = s.result;
-        p(
-          `| ${workers} | ${rate(x.offeredMsgsPerSecond)} | ${rate(x.msgsPerSecond)} | ${rate(x.deliveredPerSecond)} | ${procCpu(x)} | ${fixed(x.serverCpuUsPerMsg, 1)} ` +
-            `| ${loop(x)} | ${fixed(x.latencyP50Ms, 1)} / ${fixed(x.latencyP99Ms, 1)} | ${fixed(x.loadgenCpuPercent, 0)} ` +
-            `| ${fixed(x.irqPercent, 0)} | ${fixed(x.otherLoadPercent, 0)} | ${s.sustained ? 'yes' : `**no**: ${escapeCell(s.why)}`} |`,
-        );
-      }
-      const failed = r.failures.find((f) => f.server === `scaling ${series.id}, --workers ${workers}`);
-      if (failed !== undefined)
-        p(`| ${workers} | ${failed.scenario} | failed | | | | | | | | | **no**: ${escapeCell(failed.error)} |`);
-    }
-    p();
-    renderScalingSummary(r, series, p, goalLines);
-  }
-  if (goalLines.length > 0) {
-    p('### Verdict');
-    p();
-    for (const line of goalLines) p(line);
-    p();
-  }
-}
-
-function renderScalingSummary(r: BenchResults, series: ScalingSeriesResult, p: Print, goalLines: string[]): void {
-  const cores = r.machine.cores;
-  p(
-    '**Max sustained** per worker count (the highest sustained step; its figures), and what stopped the next step (the figures of the first step that was not sustained):',
-  );
-  p();
-  p(
-    '| workers | max sustained msgs/s | deliveries/s | server CPU % | server µs / msg | loop p99 (max) ms | loadgen CPU % | rest of the machine µs / msg | machine busy % | next step |',
-  );
-  p('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
-  const best: Record<string, ScalingStep | undefined> = {};
-  for (const [workers, steps] of Object.entries(series.steps)) {
-    const b = (best[workers] = bestStep(steps));
-    const firstFail = [...steps]
-      .filter((s) => !s.sustained)
-      .sort((a, c) => a.result.offeredMsgsPerSecond - c.result.offeredMsgsPerSecond)[0];
-    const next =
-      firstFail === undefined
-        ? 'every step offered was sustained'
-        : `${rate(firstFail.result.offeredMsgsPerSecond)}: ${escapeCell(firstFail.why)}; ${limitOf(firstFail.result, cores)}`;
-    if (b === undefined) {
-      p(`| ${workers} | none | | | | | | | | ${next} |`);
-      continue;
-    }
-    const x = b.result;
-    p(
-      `| ${workers} | **${rate(x.offeredMsgsPerSecond)}** | ${rate(x.deliveredPerSecond)} | ${procCpu(x)} | ${fixed(x.serverCpuUsPerMsg, 1)} | ${loop(x)} ` +
-        `| ${fixed(x.loadgenCpuPercent, 0)} | ${fixed(perMsgUs(besideServer(x), x), 1)} | ${fixed(x.machineBusyPercent, 0)} | ${next} |`,
-    );
-  }
-  p();
-  const one = best['1']?.result;
-  const two = best['2']?.result;
-  if (one === undefined || two === undefined) {
-    goalLines.push(`- ${series.label}: scaling ratio not measured (a worker count had no sustained step).`);
-    return;
-  }
-  const ratio = two.offeredMsgsPerSecond / one.offeredMsgsPerSecond;
-  const saturated = ['1', '2'].every((w) => (series.steps[w] ?? []).some((s) => !s.sustained));
-  const met = ratio >= SCALING_GOAL;
-  // What the CPU allows: at the measured µs per message, the 2-worker cluster on `cores` cores
-  // with the loadgen and the loopback stack beside it (their µs per message, measured too).
-  const sideUs = perMsgUs(besideServer(two), two);
-  const ceiling2 = (cores * 1e6) / (two.serverCpuUsPerMsg + sideUs);
-  const ceiling2Alone = (Math.min(cores, 2) * 1e6) / two.serverCpuUsPerMsg;
-  const side1 = perMsgUs(besideServer(one), one);
-  const ceiling1 = Math.min(1e6 / one.serverCpuUsPerMsg, (cores * 1e6) / (one.serverCpuUsPerMsg + side1));
-  const primary = two.serverCpuPerProc.filter((c) => c.role === 'primary');
-  const primaryUs = primary.length > 0 ? ((primary[0]!.percent / 100) * 1e6) / Math.max(1, two.msgsPerSecond) : NaN;
-  const workersUs = two.serverCpuUsPerMsg - (Number.isFinite(primaryUs) ? primaryUs : 0);
-  // The same offered rate on both: the cost of cluster mode per message, batching alike.
-  const sustainedAt = (w: string): Map<number, ScalingResult> =>
-    new Map((series.steps[w] ?? []).filter((s) => s.sustained).map((s) => [s.result.offeredMsgsPerSecond, s.result]));
-  const at1 = sustainedAt('1');
-  const at2 = sustainedAt('2');
-  const common = [...at1.keys()].filter((k) => at2.has(k)).sort((a, b) => b - a)[0];
-  const sameRate =
-    common === undefined
-      ? ''
-      : `At the same offered rate (${rate(common)} msgs/s, both sustained) the cluster spent ${fixed(at2.get(common)!.serverCpuUsPerMsg, 1)} µs per message against ${fixed(at1.get(common)!.serverCpuUsPerMsg, 1)} µs (${fixed(at2.get(common)!.serverCpuUsPerMsg / at1.get(common)!.serverCpuUsPerMsg, 2)}×). `;
-  const line =
-    `- **${series.label}: 2 workers ÷ 1 worker = ${fixed(ratio, 2)}×** (${rate(two.offeredMsgsPerSecond)} vs ${rate(one.offeredMsgsPerSecond)} msgs/s sustained${saturated ? '; each within a step of its true limit' : '; NOT a limit: the highest step offered was sustained'}) — ` +
-    `goal ≥ ${SCALING_GOAL}× **${met ? 'met' : 'not met'}**. ` +
-    `Per message the single process spends ${fixed(one.serverCpuUsPerMsg, 1)} µs of CPU; the 2-worker cluster ${fixed(two.serverCpuUsPerMsg, 1)} µs ` +
-    `(${Number.isFinite(primaryUs) ? `primary ${fixed(primaryUs, 1)} µs + ` : ''}workers ${fixed(workersUs, 1)} µs: ${fixed(two.serverCpuUsPerMsg / one.serverCpuUsPerMsg, 2)}× as much — ` +
-    "the hop through the primary and back (IPC serialization on both sides, the primary's sequencing and history), and the per-message work repeated on every worker with members in the room: parsing the event, encoding the frame; a single process also batches more per event-loop turn as it saturates, so its cost per message falls further). " +
-    sameRate +
-    `At those costs one worker tops out near ${rate(ceiling1)} msgs/s on its core; two workers near ${rate(ceiling2Alone)} msgs/s if they had ${Math.min(cores, 2)} cores to themselves ` +
-    `(${fixed(ceiling2Alone / ceiling1, 2)}×), and near ${rate(ceiling2)} msgs/s on ${cores} cores shared with the loadgen and the loopback stack (${fixed(sideUs, 1)} µs per message beside the server) — ` +
-    `${fixed(ceiling2 / ceiling1, 2)}× at best on this machine.` +
-    (saturated
-      ? ''
-      : ' (These ceilings use the costs at the highest sustained steps; a series that never reached an unsustained step measured them below saturation, where a message costs more.)');
-  goalLines.push(line);
-}
-
-/** Which CPU ran out at a step that was not sustained. */
-function limitOf(x: ScalingResult, cores: number): string {
-  const parts = `server ${fixed(x.serverCpuPercent, 0)} %, loadgen ${fixed(x.loadgenCpuPercent, 0)} %, softirq ${fixed(x.irqPercent, 0)} %, others ${fixed(x.otherLoadPercent, 0)} %`;
-  const hotWorker = x.serverCpuPerProc.find((c) => c.percent >= 90);
-  if (x.machineBusyPercent >= cores * 100 * 0.9) return `all ${cores} cores busy (${parts})`;
-  if (hotWorker !== undefined) return `the ${hotWorker.role === 'single' ? "server's" : hotWorker.role} core (${parts})`;
-  if (x.loadgenCpuPercentPerProc.some((v) => v >= 90)) return `a loadgen process (${parts})`;
-  return `no CPU saturated (${parts})`;
 }
 
 export function renderBus(r: BenchResults, p: Print): void {

@@ -4,7 +4,10 @@ import type { ServerId } from '../lib/servers.js';
 import { fixed, median, rate } from '../lib/summary.js';
 import { QUIET_PERCENT } from '../lib/quiet.js';
 import { BENCH_LOOPCHAT_ARGS } from '../lib/loopchat-args.js';
-import { clusterCheckLines, renderBus, renderFilter, renderScaling } from './cluster.js';
+import { clusterCheckLines, renderBus, renderFilter } from './cluster.js';
+import { primaryCheckLines, primaryVerdict, renderPrimary } from './primary.js';
+import { renderScaling } from './scaling.js';
+import { CPU_RATIO_GOAL, PRIMARY_US_GOAL, SCALING_GOALS, scalingFigures } from './scaling-figures.js';
 import { medianRun } from '../scenarios/filter.js';
 import { renderFanout, renderSaturation } from './fanout.js';
 import { renderMemory } from './memory.js';
@@ -75,9 +78,10 @@ export function renderMarkdown(r: BenchResults): string {
   }
   if (o.parts.includes('filter')) renderFilter(r, p);
   if (o.parts.includes('scaling')) renderScaling(r, p);
+  if (o.parts.includes('primary')) renderPrimary(r, p);
   if (o.parts.includes('bus')) renderBus(r, p);
   if (o.parts.includes('peers')) renderPeers(r, p);
-  if (o.parts.includes('memory') || o.parts.includes('fanout')) renderReference(r, p);
+  if ((['memory', 'fanout', 'scaling', 'primary'] as const).some((part) => o.parts.includes(part))) renderReference(r, p);
   renderChecks(r, p);
   return `${out.join('\n')}\n`;
 }
@@ -88,7 +92,54 @@ type Print = (line?: string) => void;
 export { sustainedVerdict } from './fanout.js';
 
 function renderReference(r: BenchResults, p: Print): void {
-  p('## Reference figures and goals (from the foundation issue)');
+  p('## Reference figures and goals');
+  p();
+  const rows: string[] = [];
+  const verdict = (value: number, goal: number): string =>
+    !Number.isFinite(value) ? 'not measured' : value <= goal ? 'met' : '**not met**';
+  if (r.options.parts.includes('memory') || r.options.parts.includes('fanout')) renderFoundation(r, p, rows, verdict);
+  if (r.options.parts.includes('scaling') || r.options.parts.includes('primary')) {
+    p(
+      `Goals of the cluster data plane: throughput with 2 workers ÷ 1 worker ≥ ${SCALING_GOALS.main}× (basic filter, 100–200 B), ≥ ${SCALING_GOALS.heavy}× (1–2 KB), ≥ ${SCALING_GOALS.classifier}× (1 ms classifier); ` +
+        `the whole cluster's CPU per message ≤ ${CPU_RATIO_GOAL}× one process's; the primary ≤ ${PRIMARY_US_GOAL} µs of CPU per message. Met or not, from this run:`,
+    );
+    p();
+  }
+  if (r.options.parts.includes('scaling')) {
+    for (const series of r.scaling) {
+      const f = scalingFigures(series, r.machine.cores);
+      if (typeof f === 'string') {
+        rows.push(`| cluster scaling, ${series.label}: throughput 2 workers ÷ 1 | not measured (${f}) | | |`);
+        continue;
+      }
+      rows.push(
+        `| cluster scaling, ${series.label}: throughput 2 workers ÷ 1 (this machine allows ${fixed(f.ceiling, 2)}×) | ${fixed(f.ratio, 2)}× | ≥ ${f.goal}× | ${f.ratio >= f.goal ? 'met' : '**not met**'} |`,
+      );
+      rows.push(
+        `| cluster scaling, ${series.label}: CPU per message, 2 workers ÷ 1 | ${fixed(f.cpuRatio, 2)}× | ≤ ${CPU_RATIO_GOAL}× | ${verdict(f.cpuRatio, CPU_RATIO_GOAL)} |`,
+      );
+    }
+  }
+  if (r.options.parts.includes('primary')) {
+    const v = primaryVerdict(r);
+    rows.push(
+      `| primary CPU per message, synthetic workers${v === undefined ? '' : `, --cluster-flush-ms ${v.flushMs}, worst of the worker counts`} | ${v === undefined ? 'not measured' : `${fixed(v.us, 2)} µs`} | ≤ ${PRIMARY_US_GOAL} µs | ${verdict(v?.us ?? NaN, PRIMARY_US_GOAL)} |`,
+    );
+  }
+  p('| this run | measured | goal | |');
+  p('|---|---:|---:|---|');
+  for (const row of rows) p(row);
+  p();
+}
+
+/** The foundation issue's reference figures, and its memory and fan-out goals as this run measured them. */
+function renderFoundation(
+  r: BenchResults,
+  p: Print,
+  rows: string[],
+  verdict: (value: number, goal: number) => string,
+): void {
+  p('From the foundation issue:');
   p();
   p('| server | KiB / idle conn | server CPU µs / delivery |');
   p('|---|---:|---:|');
@@ -103,11 +154,8 @@ function renderReference(r: BenchResults, p: Print): void {
     `Goals for loopchat: ≤ ${GOALS.tcpKiB} KiB per idle TCP connection, ≤ ${GOALS.wsKiB} KiB per idle WebSocket connection, ≤ ${GOALS.usPerDelivery.toFixed(1)} µs of server CPU per delivery.`,
   );
   p();
-  const rows: string[] = [];
   const kib = (id: ServerId): number => median((r.memory[id] ?? []).map((x) => x.kibPerConnection));
   const us = (id: ServerId): number => median((r.fanout[id] ?? []).map((x) => x.serverCpuUsPerDelivery));
-  const verdict = (value: number, goal: number): string =>
-    !Number.isFinite(value) ? 'not measured' : value <= goal ? 'met' : '**not met**';
   if (r.options.parts.includes('memory')) {
     rows.push(
       `| loopchat TCP, KiB / idle conn | ${fixed(kib('loopchat-tcp'), 2)} | ≤ ${GOALS.tcpKiB} | ${verdict(kib('loopchat-tcp'), GOALS.tcpKiB)} |`,
@@ -124,10 +172,6 @@ function renderReference(r: BenchResults, p: Print): void {
       `| loopchat WebSocket, µs / delivery at ${rate(r.options.rate)}/s | ${fixed(us('loopchat-ws'), 2)} | ≤ ${GOALS.usPerDelivery.toFixed(1)} | ${verdict(us('loopchat-ws'), GOALS.usPerDelivery)} |`,
     );
   }
-  p('| this run | measured | goal | |');
-  p('|---|---:|---:|---|');
-  for (const row of rows) p(row);
-  p();
 }
 
 function renderChecks(r: BenchResults, p: Print): void {
@@ -188,6 +232,7 @@ function renderChecks(r: BenchResults, p: Print): void {
     }
   }
   lines.push(...clusterCheckLines(r));
+  lines.push(...primaryCheckLines(r));
   lines.push(...peersCheckLines(r));
   for (const f of r.failures) lines.push(`- ${f.scenario}, ${f.server}: **failed**: ${f.error}`);
   if (lines.length === 0) p('All checks passed.');

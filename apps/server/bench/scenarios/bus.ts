@@ -302,7 +302,7 @@ export class BusSetup {
             .join(', ')}`,
         );
     });
-    warnings.push(...r.loadgen.warnings, ...run.stderr.filter((l) => !l.startsWith('warning: ')));
+    warnings.push(...r.loadgen.warnings, ...run.stderr.filter((l) => !/^(warning: |PASS$)/.test(l)));
 
     return {
       mode: this.mode,

@@ -241,7 +241,7 @@ export class PeerSeries {
     const step = r.steps[0]!;
     const cpuS = r.server?.cpuSeconds ?? NaN;
     const problems: string[] = [];
-    const warnings: string[] = [...r.loadgen.warnings, ...run.stderr.filter((l) => !l.startsWith('warning: '))];
+    const warnings: string[] = [...r.loadgen.warnings, ...run.stderr.filter((l) => !/^(warning: |PASS$)/.test(l))];
     if (r.connections.failed > 0)
       problems.push(`${r.connections.failed} connections failed: ${r.connections.failureSamples.join('; ')}`);
     if (r.connections.closedEarly > 0)

@@ -397,6 +397,10 @@ export class ScalingSeries {
     const deliveriesDelta = viewAfter.deliveries - viewBefore.deliveries;
     if (deliveriesDelta !== totalExpected)
       problems.push(`/stats deliveries grew by ${deliveriesDelta}, expected ${totalExpected}`);
+    if (this.workers > 1) {
+      const sequenced = (viewAfter.primaryMessages ?? NaN) - (viewBefore.primaryMessages ?? NaN);
+      if (sequenced !== sent) problems.push(`/stats primary.messages grew by ${sequenced}, ${sent} msgs were sent`);
+    }
     const trouble = countsDelta(viewBefore.trouble, viewAfter.trouble);
     if (Object.keys(trouble).length > 0)
       problems.push(
@@ -412,7 +416,7 @@ export class ScalingSeries {
     if (viewAfter.workers.length !== this.workers)
       problems.push(`/stats after the step answered for ${viewAfter.workers.length} of ${this.workers} workers`);
 
-    warnings.push(...r.loadgen.warnings, ...run.stderr.filter((l) => !l.startsWith('warning: ')));
+    warnings.push(...r.loadgen.warnings, ...run.stderr.filter((l) => !/^(warning: |PASS$)/.test(l)));
     if (statsErrors.length > 0) warnings.push(`${statsErrors.length} /stats samples failed: ${statsErrors[0]}`);
     const loop = loadWindows(loopSamples, w.firstSendUs);
     const slowest = maxOf(loopSamples.map((l) => l.waitMs));

@@ -1,0 +1,73 @@
+/**
+ * BENCHMARKS.md, "The primary's ceiling": the cluster's real PrimaryBus with synthetic
+ * workers and no clients (scenarios/primary.ts), per `--cluster-flush-ms` and worker count.
+ */
+import type { BenchResults } from '../lib/results.js';
+import { fixed, rate } from '../lib/summary.js';
+import { PRIMARY_US_GOAL } from './scaling-figures.js';
+
+type Print = (line?: string) => void;
+
+/** The primary's µs/msg the goal is judged on: the worst row at loopchat's default flush interval. */
+export function primaryVerdict(r: BenchResults): { us: number; flushMs: number; workers: number } | undefined {
+  const rows = (r.primary ?? []).filter((x) => x.flushMs === x.defaultFlushMs && x.problems.length === 0);
+  const worst = rows.sort((a, b) => b.primaryUsPerMsg - a.primaryUsPerMsg)[0];
+  return worst === undefined ? undefined : { us: worst.primaryUsPerMsg, flushMs: worst.flushMs, workers: worst.workers };
+}
+
+export function renderPrimary(r: BenchResults, p: Print): void {
+  const o = r.options;
+  const rows = r.primary ?? [];
+  p("## The primary's ceiling: sequencing without clients");
+  p();
+  p(
+    "Every message of a cluster passes through the primary, one event loop on one core, so its CPU per message bounds the whole cluster: **10⁶ ÷ the primary's µs per message** is the most any number of workers can carry. " +
+      "Measured here without clients, so nothing else competes for that figure: a process runs the cluster's real `PrimaryBus` (from the build, `apps/server/dist/cluster/primary-bus.js`, loopchat's default limits) with K synthetic workers (`apps/server/bench/workers/synthetic-cluster-worker.ts`) instead of real ones, " +
+      'each on its own socketpair (stdio slot 4, as `cluster/primary.ts` gives a worker its data socket). ' +
+      `The workers claim ${(o.primaryRooms * o.primaryMembers).toLocaleString('en')} nicks and join ${o.primaryRooms} rooms × ${o.primaryMembers} members, consecutive members on consecutive workers (a room spans min(${o.primaryMembers}, K) workers), ` +
+      `then publish ${o.primaryBodyBytes}-byte message bodies (\`encodeMsgBody\`, pre-encoded, written with the cluster's \`RecordWriter\`) as fast as the primary answers, each keeping at most ${o.primaryOutstanding.toLocaleString('en')} publishes unanswered, and read the Msg records back with \`RecordReader\`. ` +
+      `After ${o.primaryWarmupS} s of that, a ${o.primaryDurationS} s window: **msgs/s** is what the bus sequenced in it (\`PrimaryBus.messages\`, asked at both ends), CPU from /proc/<pid>/stat (the primary's and each worker's), softirq and other processes' load from /proc/stat. ` +
+      `The ${r.machine.cores} cores are shared by the primary and its K workers, so msgs/s is what this machine does, and µs/msg what the primary would do on a core of its own. ` +
+      'Checked: every member joined, every publish answered once, the bus sequenced exactly what the workers published, and every message reached every worker with members in its room (Msg records = messages × min(members, K)).',
+  );
+  p();
+  p(
+    `**Goal: the primary spends ≤ ${PRIMARY_US_GOAL} µs of CPU per message** (a ceiling ≥ ${rate(1e6 / PRIMARY_US_GOAL)} msgs/s), judged on the worst row at loopchat's default \`--cluster-flush-ms\`.`,
+  );
+  p();
+  p(
+    '| `--cluster-flush-ms` | synthetic workers | msgs/s sequenced | primary CPU % | **primary µs / msg** | ceiling msgs/s (10⁶ ÷ µs) | workers CPU % | workers µs / msg | Msg records / msg | softirq % | other load % | goal |',
+  );
+  p('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const x of rows) {
+    p(
+      `| ${x.flushMs}${x.flushMs === x.defaultFlushMs ? ' (default)' : ''} | ${x.workers} | ${rate(x.msgsPerSecond)} | ${fixed(x.primaryCpuPercent, 0)} | **${fixed(x.primaryUsPerMsg, 2)}** | ${rate(1e6 / x.primaryUsPerMsg)} ` +
+        `| ${x.workerCpuPercent.map((v) => fixed(v, 0)).join(' + ')} | ${fixed(x.workersUsPerMsg, 2)} | ${fixed(x.recordsPerMsg, 2)} | ${fixed(x.irqPercent, 0)} | ${fixed(x.otherLoadPercent, 0)} ` +
+        `| ${x.problems.length > 0 ? 'see checks' : x.primaryUsPerMsg <= PRIMARY_US_GOAL ? 'met' : '**not met**'} |`,
+    );
+  }
+  for (const f of r.failures.filter((f) => f.scenario === 'primary ceiling'))
+    p(`| ${escapeCell(f.server)} | failed: ${escapeCell(f.error)} | | | | | | | | | | |`);
+  p();
+  const v = primaryVerdict(r);
+  p(
+    v === undefined
+      ? '**Verdict**: not measured at the default flush interval (see checks).'
+      : `**Verdict**: the primary spent at most ${fixed(v.us, 2)} µs per message at the default \`--cluster-flush-ms ${v.flushMs}\` (${v.workers} synthetic workers), a ceiling of ${rate(1e6 / v.us)} msgs/s — goal ≤ ${PRIMARY_US_GOAL} µs **${v.us <= PRIMARY_US_GOAL ? 'met' : 'not met'}**.`,
+  );
+  p();
+}
+
+export function primaryCheckLines(r: BenchResults): string[] {
+  const lines: string[] = [];
+  for (const x of r.primary ?? []) {
+    const what = `- primary, ${x.workers} synthetic workers, --cluster-flush-ms ${x.flushMs}`;
+    for (const y of x.problems) lines.push(`${what}: ${y}`);
+    for (const y of x.warnings) lines.push(`${what}: warning: ${y}`);
+  }
+  return lines;
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}

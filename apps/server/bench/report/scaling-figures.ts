@@ -1,0 +1,140 @@
+/**
+ * The figures the scaling verdicts and the goals table are made of, computed once from a
+ * run's results: per-message costs of a step by process (primary, workers, loadgen, kernel),
+ * the 2 ÷ 1 throughput and CPU-per-message ratios, and the ceiling this machine allows
+ * (lib/cluster-model.ts). The goals of the cluster issue live here too.
+ */
+import { scalingCeiling, type ClusterCosts } from '../lib/cluster-model.js';
+import type { ScalingExtra, ScalingSeriesResult, ScalingStep } from '../lib/results.js';
+import type { ScalingResult } from '../scenarios/scaling.js';
+
+/** Throughput, 2 workers ÷ 1, per series: the cluster issue's goals. */
+export const SCALING_GOALS: Record<'main' | ScalingExtra, number> = { main: 1.05, heavy: 1.3, classifier: 1.85 };
+/** The whole cluster's CPU per message ÷ one process's, at most. */
+export const CPU_RATIO_GOAL = 1.15;
+/** The primary's CPU per message, µs, at most (a ceiling of 10⁶ ÷ 2 = 500k msgs/s on its core). */
+export const PRIMARY_US_GOAL = 2;
+
+/** µs of CPU per message, by who spent it, in one step (sums over processes of a kind). */
+export interface StepCostsUs {
+  /** The primary (0 in a single process). */
+  primaryUs: number;
+  /** The workers together (the single process in a 1-worker step). */
+  workersUs: number;
+  serverUs: number;
+  /** Each loadgen process. */
+  clientUs: number[];
+  /**
+   * The kernel's loopback network stack where no process of ours was charged for it: the
+   * machine's busy time (softirq included) minus the server's, the loadgen's and other
+   * processes' (the bench's own sampling, a few % of a core, stays in). With tick-based CPU
+   * accounting (this kernel's) softirq time that interrupts a process is charged to that
+   * process too, so /proc/stat's softirq column would count it twice.
+   */
+  kernelUs: number;
+}
+
+/** CPU µs per message delivered, from a % of one core. */
+export function perMsgUs(percent: number, x: Pick<ScalingResult, 'msgsPerSecond'>): number {
+  return ((percent / 100) * 1e6) / Math.max(1, x.msgsPerSecond);
+}
+
+type CostFields =
+  | 'msgsPerSecond'
+  | 'serverCpuPerProc'
+  | 'serverCpuPercent'
+  | 'loadgenCpuPercent'
+  | 'loadgenCpuPercentPerProc'
+  | 'machineBusyPercent'
+  | 'otherLoadPercent';
+
+export function stepCosts(x: Pick<ScalingResult, CostFields>): StepCostsUs {
+  const of = (role: string): number =>
+    x.serverCpuPerProc.filter((c) => c.role === role).reduce((n, c) => n + perMsgUs(c.percent, x), 0);
+  const primaryUs = of('primary');
+  const workersUs = of('worker') + of('single');
+  return {
+    primaryUs,
+    workersUs,
+    serverUs: primaryUs + workersUs,
+    clientUs: x.loadgenCpuPercentPerProc.map((v) => perMsgUs(v, x)),
+    kernelUs: perMsgUs(kernelPercent(x), x),
+  };
+}
+
+/** % of one core the machine was busy beyond the server, the loadgen and other processes (see StepCostsUs.kernelUs). */
+export function kernelPercent(x: Pick<ScalingResult, CostFields>): number {
+  return Math.max(0, x.machineBusyPercent - x.serverCpuPercent - x.loadgenCpuPercent - x.otherLoadPercent);
+}
+
+/** The highest sustained step of one worker count. */
+export function bestStep(steps: ScalingStep[] | undefined): ScalingStep | undefined {
+  return (steps ?? [])
+    .filter((s) => s.sustained)
+    .sort((a, b) => b.result.offeredMsgsPerSecond - a.result.offeredMsgsPerSecond)[0];
+}
+
+export interface ScalingFigures {
+  series: ScalingSeriesResult;
+  /** Max sustained steps: 1 worker (single process) and 2 workers. */
+  one: ScalingResult;
+  two: ScalingResult;
+  /** two ÷ one, offered msgs/s of the max sustained steps. */
+  ratio: number;
+  goal: number;
+  /** Both worker counts reached a step they did not sustain (so each max is within a step of its limit). */
+  saturated: boolean;
+  /** The best ratio this machine allows (cluster-model.ts, scalingCeiling). */
+  ceiling: number;
+  /** The cluster's server µs/msg ÷ the single process's, at `cpuRatioAt` msgs/s offered (both sustained), else at their max steps. */
+  cpuRatio: number;
+  cpuRatioAt: number | undefined;
+  cpuOne: ScalingResult;
+  cpuTwo: ScalingResult;
+  /** The cluster's costs at its max sustained step, for the projection. */
+  costs: ClusterCosts;
+}
+
+/** The verdict figures of a series, or why there are none. */
+export function scalingFigures(series: ScalingSeriesResult, cores: number): ScalingFigures | string {
+  const one = bestStep(series.steps['1'])?.result;
+  const two = bestStep(series.steps['2'])?.result;
+  if (one === undefined || two === undefined)
+    return series.steps['1'] === undefined || series.steps['2'] === undefined
+      ? 'needs --scaling-workers 1,2'
+      : 'a worker count had no sustained step';
+  const sustainedAt = (w: string): Map<number, ScalingResult> =>
+    new Map((series.steps[w] ?? []).filter((s) => s.sustained).map((s) => [s.result.offeredMsgsPerSecond, s.result]));
+  const at1 = sustainedAt('1');
+  const at2 = sustainedAt('2');
+  // The same offered rate on both (the same batching per event-loop turn), the highest there is.
+  const common = [...at1.keys()].filter((k) => at2.has(k)).sort((a, b) => b - a)[0];
+  const cpuOne = common === undefined ? one : at1.get(common)!;
+  const cpuTwo = common === undefined ? two : at2.get(common)!;
+  const c1 = stepCosts(one);
+  const c2 = stepCosts(two);
+  return {
+    series,
+    one,
+    two,
+    ratio: two.offeredMsgsPerSecond / one.offeredMsgsPerSecond,
+    goal: SCALING_GOALS[series.id],
+    saturated: ['1', '2'].every((w) => (series.steps[w] ?? []).some((s) => !s.sustained)),
+    ceiling: scalingCeiling(
+      { serverUs: c1.serverUs, clientUs: c1.clientUs, kernelUs: c1.kernelUs },
+      { clientUs: c2.clientUs, kernelUs: c2.kernelUs },
+      2,
+      cores,
+    ),
+    cpuRatio: stepCosts(cpuTwo).serverUs / stepCosts(cpuOne).serverUs,
+    cpuRatioAt: common,
+    cpuOne,
+    cpuTwo,
+    costs: {
+      primaryUs: c2.primaryUs,
+      workersUs: c2.workersUs,
+      clientUs: c2.clientUs.reduce((n, v) => n + v, 0),
+      kernelUs: c2.kernelUs,
+    },
+  };
+}

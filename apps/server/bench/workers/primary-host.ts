@@ -1,0 +1,94 @@
+/**
+ * Runs the cluster's real PrimaryBus (from the build: dist/cluster/primary-bus.js) with
+ * synthetic workers instead of real ones, for measuring the primary alone
+ * (scenarios/primary.ts). Like cluster/primary.ts it spawns each worker with a socketpair in
+ * stdio slot 4 and serves the bus on it, with loopchat's default limits (history, rooms) and
+ * the given `--cluster-flush-ms`; it runs no chat logic, no HTTP, no connection hand-off.
+ * The bench reads this process's CPU from /proc and asks it, over IPC, how many messages the
+ * bus has sequenced (PrimaryBus.messages).
+ *
+ *   node primary-host.js <workers> <flushMs> <rooms> <members> <outstanding> <bodyBytes>
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { LOOPCHAT_CONFIG, LOOPCHAT_PRIMARY_BUS, WORKERS_DIR } from '../lib/paths.js';
+import type { FromHost, FromWorker, ToHost, ToWorker, WorkerCounts } from './primary-ipc.js';
+
+type PrimaryBusModule = typeof import('../../src/cluster/primary-bus.js');
+type ConfigModule = typeof import('../../src/config.js');
+const { PrimaryBus } = (await import(pathToFileURL(LOOPCHAT_PRIMARY_BUS).href)) as PrimaryBusModule;
+const { DEFAULTS } = (await import(pathToFileURL(LOOPCHAT_CONFIG).href)) as ConfigModule;
+
+const DATA_FD = 4;
+const argv = process.argv.slice(2);
+const workerCount = Number(argv[0]);
+const flushMs = Number(argv[1]);
+
+const send = (m: FromHost): void => void process.send?.(m);
+// The bus logs only a worker that breaks the framing.
+const log = {
+  error: (fields: unknown, message: string) => send({ t: 'failed', error: `${message}: ${JSON.stringify(fields)}` }),
+} as unknown as ConstructorParameters<typeof PrimaryBus>[1];
+const bus = new PrimaryBus(DEFAULTS, log, flushMs);
+setInterval(() => bus.state.sweep(Date.now()), 1_000).unref();
+
+const workers: ChildProcess[] = [];
+const joined: number[] = [];
+let drained = 0;
+let counts: WorkerCounts[] = [];
+
+function toWorkers(m: ToWorker): void {
+  for (const w of workers) w.send(m);
+}
+
+for (let i = 0; i < workerCount; i++) {
+  const child = spawn(
+    process.execPath,
+    [join(WORKERS_DIR, 'synthetic-cluster-worker.js'), String(i), ...argv.slice(0, 1), ...argv.slice(2)],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
+    },
+  );
+  workers.push(child);
+  const data = child.stdio[DATA_FD] as Socket;
+  data.on('error', () => {});
+  bus.addWorker(String(i + 1), data);
+  child.on('exit', (code, signal) => {
+    if (code !== 0) send({ t: 'failed', error: `synthetic worker ${i} exited with ${signal ?? code}` });
+  });
+  child.on('message', (m: FromWorker) => {
+    if (m.t === 'failed') send(m);
+    else if (m.t === 'joined') {
+      joined.push(m.members);
+      if (joined.length === workerCount)
+        send({
+          t: 'ready',
+          workerPids: workers.map((w) => w.pid ?? 0),
+          members: joined,
+          defaultFlushMs: DEFAULTS.clusterFlushMs,
+        });
+    } else if (m.t === 'drained') {
+      if (++drained === workerCount) toWorkers({ t: 'report' });
+    } else {
+      const { t: _, ...c } = m;
+      counts.push(c);
+      if (counts.length === workerCount) {
+        send({ t: 'stopped', messages: bus.messages, workers: counts });
+        counts = [];
+        // The bench kills this process next; the workers go first.
+        for (const w of workers) w.kill();
+      }
+    }
+  });
+}
+
+process.on('message', (m: ToHost) => {
+  if (m.t === 'count') send({ t: 'count', messages: bus.messages });
+  else toWorkers(m);
+});
+process.on('disconnect', () => {
+  for (const w of workers) w.kill('SIGKILL');
+  process.exit();
+});

@@ -1,0 +1,107 @@
+/**
+ * The scaling verdict's figures (bench/report/scaling-figures.ts): per-message costs by
+ * process from a step's CPU shares, and the ratios and ceiling of a series.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ScalingSeriesResult, ScalingStep } from '../../bench/lib/results.js';
+import { scalingFigures, stepCosts } from '../../bench/report/scaling-figures.js';
+import type { ScalingResult } from '../../bench/scenarios/scaling.js';
+
+/** A step with the fields the figures read; CPU in % of one core. */
+function step(
+  workers: number,
+  offered: number,
+  cpu: { primary?: number; workers: number[]; loadgen: number[]; busy: number },
+  sustained = true,
+): ScalingStep {
+  const procs = [
+    ...(cpu.primary === undefined ? [] : [{ role: 'primary' as const, pid: 1, percent: cpu.primary }]),
+    ...cpu.workers.map((percent, i) => ({
+      role: workers > 1 ? ('worker' as const) : ('single' as const),
+      pid: 2 + i,
+      percent,
+    })),
+  ];
+  const server = procs.reduce((n, c) => n + c.percent, 0);
+  const loadgen = cpu.loadgen.reduce((n, v) => n + v, 0);
+  const result = {
+    workers,
+    offeredMsgsPerSecond: offered,
+    msgsPerSecond: offered,
+    serverCpuPerProc: procs,
+    serverCpuPercent: server,
+    serverCpuUsPerMsg: ((server / 100) * 1e6) / offered,
+    loadgenCpuPercent: loadgen,
+    loadgenCpuPercentPerProc: cpu.loadgen,
+    machineBusyPercent: cpu.busy,
+    otherLoadPercent: 0,
+    irqPercent: 0,
+  } as unknown as ScalingResult;
+  return { result, sustained, why: sustained ? 'yes' : 'p99' };
+}
+
+function series(steps: Record<string, ScalingStep[]>): ScalingSeriesResult {
+  return {
+    id: 'main',
+    label: 'basic',
+    filter: 'basic',
+    classifierUs: 0,
+    minBytes: 100,
+    maxBytes: 200,
+    termShare: 0.25,
+    steps,
+  };
+}
+
+describe('stepCosts', () => {
+  it('splits the server into primary and workers and leaves the kernel what no process was charged', () => {
+    // 10k msgs/s: 20 % of a core is 20 µs per message.
+    const c = stepCosts(step(2, 10_000, { primary: 20, workers: [60, 60], loadgen: [30, 30], busy: 220 }).result);
+    expect(c.primaryUs).toBeCloseTo(20);
+    expect(c.workersUs).toBeCloseTo(120);
+    expect(c.serverUs).toBeCloseTo(140);
+    expect(c.clientUs.map((v) => Math.round(v))).toEqual([30, 30]);
+    expect(c.kernelUs).toBeCloseTo(20);
+  });
+});
+
+describe('scalingFigures', () => {
+  const s = series({
+    '1': [
+      step(1, 10_000, { workers: [60], loadgen: [20, 20], busy: 110 }),
+      step(1, 15_000, { workers: [90], loadgen: [30, 30], busy: 160 }),
+      step(1, 20_000, { workers: [100], loadgen: [30, 30], busy: 165 }, false),
+    ],
+    '2': [
+      step(2, 10_000, { primary: 5, workers: [40, 40], loadgen: [20, 20], busy: 135 }),
+      step(2, 15_000, { primary: 6, workers: [55, 55], loadgen: [30, 30], busy: 186 }),
+      step(2, 20_000, { primary: 6, workers: [60, 60], loadgen: [35, 35], busy: 200 }, false),
+    ],
+  });
+
+  it('compares the max sustained steps for throughput and the highest common rate for CPU', () => {
+    const f = scalingFigures(s, 2);
+    if (typeof f === 'string') throw new Error(f);
+    expect(f.ratio).toBe(1);
+    expect(f.saturated).toBe(true);
+    expect(f.cpuRatioAt).toBe(15_000);
+    expect(f.cpuRatio).toBeCloseTo(116 / 90);
+    expect(f.costs.primaryUs).toBeCloseTo(4);
+    expect(f.costs.workersUs).toBeCloseTo(73.33, 1);
+  });
+
+  it('bounds the ratio by the cores the loadgen and the kernel leave the server', () => {
+    const f = scalingFigures(s, 2);
+    if (typeof f === 'string') throw new Error(f);
+    // At 15k msgs/s: s = 60 µs (its core), c₂ = 40 µs, k₂ = 10 % of a core = 6.67 µs: 2 × 60 ÷ 106.67.
+    expect(f.ceiling).toBeCloseTo(120 / (100 + 20 / 3));
+  });
+
+  it('says why when a worker count has no sustained step', () => {
+    const bad = series({
+      '1': s.steps['1']!,
+      '2': [step(2, 10_000, { primary: 5, workers: [40, 40], loadgen: [20, 20], busy: 135 }, false)],
+    });
+    expect(scalingFigures(bad, 2)).toBe('a worker count had no sustained step');
+  });
+});
