@@ -33,9 +33,17 @@ export function encodeMsgBody(room: string, from: string, text: string, id?: str
   return id === undefined ? body : `${body},"id":${JSON.stringify(id)}`;
 }
 
+/** The `,"ts":T}\n` of the last ts seen: a sequencer appends thousands of tails per ms. */
+let lastTs = -1;
+let lastTsTail = '';
+
 /** What the sequencer appends to a body: `,"seq":S,"ts":T}` and the line's newline. */
 export function msgTail(seq: number, ts: number): string {
-  return `,"seq":${seq}${TS_KEY}${ts}}\n`;
+  if (ts !== lastTs) {
+    lastTs = ts;
+    lastTsTail = `,"ts":${ts}}\n`;
+  }
+  return `,"seq":${seq}${lastTsTail}`;
 }
 
 /** Where a line's bytes come from: the shared pool by default, a room's own slab for history. */

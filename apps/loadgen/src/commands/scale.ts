@@ -7,6 +7,7 @@
  * measures server RSS per idle connection at several connection counts.
  */
 import { availableParallelism } from 'node:os';
+import { boxCeiling, clientUsPerMsg } from '../box-ceiling.js';
 import { autoProcs, resolveRunConfig, type RunConfig } from '../config.js';
 import { invalidOption } from '../errors.js';
 import { parseDurationMs, parsePositiveInt, parseSourceIps } from '../options.js';
@@ -30,6 +31,8 @@ export interface Probe {
   serverCpuUsPerMsg: number | null;
   serverLoopP99Ms: number | null;
   loadgenCpuPercent: number;
+  /** The load generator's CPU per message, all its processes (µs). */
+  loadgenUsPerMsg: number;
   /** Why the loadgen was the limit in this probe (verdict.ts), null when it was not. */
   inconclusive: string | null;
 }
@@ -41,6 +44,8 @@ export interface WorkerRow {
   efficiency: number | null;
   /** rate_N ÷ rate_1. */
   ratio: number | null;
+  /** The rate this box allows at this worker count, from the best probe's costs (box-ceiling.ts). */
+  ceiling: number | null;
   best: Probe | null;
   probes: Probe[];
   clientLimited: boolean;
@@ -92,6 +97,10 @@ function judge(rate: number, r: RunResult, sloMs: number): Probe {
     serverCpuUsPerMsg: r.server?.cpuUsPerMessage ?? null,
     serverLoopP99Ms: r.server?.loopDelayP99Ms ?? null,
     loadgenCpuPercent: r.loadgen.maxCpuPercent,
+    loadgenUsPerMsg: clientUsPerMsg(
+      r.loadgen.procs.map((p) => p.cpuPercent),
+      rate,
+    ),
   };
 }
 
@@ -226,6 +235,15 @@ export async function searchRate(
     sustainedRate: best?.rate ?? 0,
     efficiency: null,
     ratio: null,
+    ceiling:
+      best?.serverCpuUsPerMsg == null
+        ? null
+        : boxCeiling({
+            cores: availableParallelism(),
+            workers,
+            serverUsPerMsg: best.serverCpuUsPerMsg,
+            clientUsPerMsg: best.loadgenUsPerMsg,
+          }),
     best,
     probes,
     clientLimited: failed !== undefined && failed.loadgenCpuPercent > 90,
@@ -237,16 +255,27 @@ function scaleMarkdown(rows: readonly WorkerRow[], sloMs: number, judgement: Jud
     `# loopchat scaling (SLO: p99 < ${sloMs} ms, no loss, no errors) — ${judgement.verdict}`,
     '',
     ...(judgement.reasons.length > 0 ? [`**${judgement.verdict}**: ${judgement.reasons.join('; ')}.`, ''] : []),
-    '| workers | sustained msg/s | ratio | efficiency | p99 | server µs CPU/msg | server loop p99 | loadgen CPU |',
-    '|---|---|---|---|---|---|---|---|',
+    '| workers | sustained msg/s | ratio | efficiency | box ceiling msg/s (ratio) | p99 | server µs CPU/msg | loadgen µs CPU/msg | server loop p99 | loadgen CPU |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
+  const one = rows.find((r) => r.workers === 1)?.sustainedRate ?? 0;
   for (const r of rows) {
     const b = r.best;
     lines.push(
-      `| ${r.workers} | ${int(r.sustainedRate)} | ${r.ratio?.toFixed(2) ?? '–'} | ${r.efficiency?.toFixed(2) ?? '–'} | ${ms(b?.p99Ms ?? null)} | ${b?.serverCpuUsPerMsg ?? '–'} | ${ms(b?.serverLoopP99Ms ?? null)} | ${b?.loadgenCpuPercent ?? '–'} %${r.clientLimited ? ' (client-limited!)' : ''} |`,
+      `| ${r.workers} | ${int(r.sustainedRate)} | ${r.ratio?.toFixed(2) ?? '–'} | ${r.efficiency?.toFixed(2) ?? '–'} | ${ceilingCell(r.ceiling, one)} | ${ms(b?.p99Ms ?? null)} | ${b?.serverCpuUsPerMsg ?? '–'} | ${b === null ? '–' : b.loadgenUsPerMsg.toFixed(1)} | ${ms(b?.serverLoopP99Ms ?? null)} | ${b?.loadgenCpuPercent ?? '–'} %${r.clientLimited ? ' (client-limited!)' : ''} |`,
     );
   }
+  lines.push(
+    '',
+    `Box ceiling: min(N × 1e6 ÷ server µs, ${availableParallelism()} cores × 1e6 ÷ (server µs + loadgen µs)) per message, from the ` +
+      "best probe's costs; kernel time (loopback softirq) is not counted, so the true ceiling is lower. Read the ratio against it.",
+  );
   return `${lines.join('\n')}\n`;
+}
+
+function ceilingCell(ceiling: number | null, one: number): string {
+  if (ceiling === null) return '–';
+  return one > 0 ? `${int(Math.round(ceiling))} (${(ceiling / one).toFixed(2)}×)` : int(Math.round(ceiling));
 }
 
 async function connectionsSweep(

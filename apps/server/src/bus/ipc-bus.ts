@@ -179,7 +179,7 @@ export class IpcBus implements Bus, RecordSink {
   #onMsg(f: RecordFields): void {
     const flags = f.u8();
     // A copy: the line outlives this read (socket queues, the sender's answer).
-    const line = Buffer.from(f.view(f.end - f.at));
+    const line = f.copyRest();
     const head = readMsgLine(line);
     if (head === undefined) return this.#break('unreadable message line from the primary');
     const msg: SequencedMessage = { room: head.room, from: head.from, seq: head.seq, line };

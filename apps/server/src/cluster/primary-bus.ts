@@ -92,9 +92,10 @@ export class PrimaryBus {
     switch (type) {
       case Rec.Pub: {
         const room = f.name();
-        const from = f.name();
+        // The sender's name travels for the workers, which read it from the line itself.
+        f.skipName();
         this.#answering = link;
-        const msg = state.publish(room, from, { bytes: f.buf, start: f.at, end: f.end });
+        const msg = state.publish(room, '', { bytes: f.buf, start: f.at, end: f.end });
         const unanswered = this.#answering !== undefined;
         this.#answering = undefined;
         if (msg === undefined) return this.#fail(link, 'no_room');

@@ -205,6 +205,19 @@ export class RecordFields {
     return value;
   }
 
+  /** Steps over a name the reader does not need (no string is made). */
+  skipName(): void {
+    this.at += 1 + this.buf[this.at]!;
+  }
+
+  /** The rest of the record, copied out (it outlives the read buffer). */
+  copyRest(): Buffer {
+    const copy = Buffer.allocUnsafe(this.end - this.at);
+    this.buf.copy(copy, 0, this.at, this.end);
+    this.at = this.end;
+    return copy;
+  }
+
   text(): string {
     const length = this.u32();
     const value = this.buf.toString('utf8', this.at, this.at + length);
