@@ -46,34 +46,13 @@ export function msgTail(seq: number, ts: number): string {
   return `,"seq":${seq}${lastTsTail}`;
 }
 
-/** Where a line's bytes come from: the shared pool by default, a room's own slab for history. */
-export type Allocate = (size: number) => Buffer;
-
-const allocateFromPool: Allocate = (size) => Buffer.allocUnsafe(size);
-
-/** The whole line of a message. */
-export function finishMsgLine(body: string, seq: number, ts: number, allocate: Allocate = allocateFromPool): Buffer {
+/** The whole line of a message, for a body encoded here (a sequencer that keeps lines writes them into its own memory). */
+export function finishMsgLine(body: string, seq: number, ts: number): Buffer {
   const tail = msgTail(seq, ts);
   const bodyBytes = Buffer.byteLength(body);
-  const line = allocate(bodyBytes + tail.length);
+  const line = Buffer.allocUnsafe(bodyBytes + tail.length);
   line.write(body, 0);
   line.write(tail, bodyBytes, 'latin1');
-  return line;
-}
-
-/** As finishMsgLine, for a body that arrived as bytes (`body` is `bytes[start, end)`). */
-export function finishMsgLineFromBytes(
-  bytes: Buffer,
-  start: number,
-  end: number,
-  seq: number,
-  ts: number,
-  allocate: Allocate = allocateFromPool,
-): Buffer {
-  const tail = msgTail(seq, ts);
-  const line = allocate(end - start + tail.length);
-  bytes.copy(line, 0, start, end);
-  line.write(tail, end - start, 'latin1');
   return line;
 }
 

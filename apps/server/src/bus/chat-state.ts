@@ -5,12 +5,20 @@
  * the socket), so events are routed only to processes with members in the room, and a
  * crashed worker's nicks and memberships can be dropped in one call.
  */
-import { finishMsgLine, finishMsgLineFromBytes, type DmFrame, type Id, type PresenceFrame } from '@loopchat/protocol';
+import { msgTail, type DmFrame, type Id, type PresenceFrame } from '@loopchat/protocol';
 import { HistoryRing } from '../core/history-ring.js';
-import { LineSlab } from '../core/line-slab.js';
-import type { RoomSummary, SequencedMessage } from './bus.js';
+import { LineSlab, type LineRef } from '../core/line-slab.js';
+import type { RoomSummary } from './bus.js';
 
-export type BusEvent = { t: 'msg'; msg: SequencedMessage } | { t: 'presence'; p: PresenceFrame } | { t: 'dm'; dm: DmFrame };
+/** A message as sequenced here: its line is a range of the room's slab (line-slab.ts). */
+export interface StoredMessage {
+  readonly room: string;
+  readonly from: string;
+  readonly seq: number;
+  readonly line: LineRef;
+}
+
+export type BusEvent = { t: 'msg'; msg: StoredMessage } | { t: 'presence'; p: PresenceFrame } | { t: 'dm'; dm: DmFrame };
 
 /** A message body (encodeMsgBody's output): a string in one process, bytes off the cluster's data plane. */
 export type MsgBody = string | { bytes: Buffer; start: number; end: number };
@@ -30,7 +38,7 @@ class RoomState {
   readonly name: string;
   seq = 0;
   /** Message lines, as delivered. */
-  readonly history: HistoryRing<Buffer>;
+  readonly history: HistoryRing<LineRef>;
   /** Where those lines' bytes live. */
   readonly lines = new LineSlab();
   /** nick → owner */
@@ -116,18 +124,19 @@ export class ChatState {
    * Sequences a message: appends seq and time to its body (no parsing, msg-line.ts), keeps
    * the line, and routes it to every process with members (the sender's included).
    */
-  publish(name: string, from: string, body: MsgBody): SequencedMessage | undefined {
+  publish(name: string, from: string, body: MsgBody): StoredMessage | undefined {
     const room = this.#rooms.get(name);
     if (room === undefined) return undefined;
     const seq = room.seq + 1;
-    const ts = Date.now();
-    const line =
-      typeof body === 'string'
-        ? finishMsgLine(body, seq, ts, room.lines.allocate)
-        : finishMsgLineFromBytes(body.bytes, body.start, body.end, seq, ts, room.lines.allocate);
+    const tail = msgTail(seq, Date.now());
+    const bodyBytes = typeof body === 'string' ? Buffer.byteLength(body) : body.end - body.start;
+    const line = room.lines.reserve(bodyBytes + tail.length);
+    if (typeof body === 'string') line.buf.write(body, line.start);
+    else body.bytes.copy(line.buf, line.start, body.start, body.end);
+    line.buf.write(tail, line.start + bodyBytes, 'latin1');
     room.seq = seq;
     room.history.push(seq, line);
-    const msg: SequencedMessage = { room: name, from, seq, line };
+    const msg: StoredMessage = { room: name, from, seq, line };
     this.#broadcast(room, { t: 'msg', msg });
     return msg;
   }
@@ -141,7 +150,7 @@ export class ChatState {
     return dm;
   }
 
-  history(name: string, since: number | undefined, limit: number): Buffer[] {
+  history(name: string, since: number | undefined, limit: number): LineRef[] {
     const room = this.#rooms.get(name);
     if (room === undefined) return [];
     return since === undefined ? room.history.latest(limit) : room.history.since(since, limit);

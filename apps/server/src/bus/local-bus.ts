@@ -5,7 +5,8 @@
  */
 import type { DmFrame, Id } from '@loopchat/protocol';
 import { RoomLimitError, type Bus, type BusSink, type RoomSummary, type SequencedMessage } from './bus.js';
-import { ChatState, type BusEvent, type ChatStateLimits } from './chat-state.js';
+import { lineBytes } from '../core/line-slab.js';
+import { ChatState, type BusEvent, type ChatStateLimits, type StoredMessage } from './chat-state.js';
 
 const SELF = 'local';
 
@@ -14,6 +15,8 @@ export class LocalBus implements Bus {
   readonly ready = true;
   readonly state: ChatState;
   #sink: BusSink | undefined;
+  /** The message the sink got during the publish in progress (publish returns it too). */
+  #delivered: SequencedMessage | undefined;
 
   constructor(limits: ChatStateLimits) {
     this.state = new ChatState(limits, (_owner, event) => this.#deliver(event));
@@ -41,8 +44,14 @@ export class LocalBus implements Bus {
   }
 
   publish(room: string, from: string, body: string): Promise<SequencedMessage> {
-    const msg = this.state.publish(room, from, body);
-    return msg === undefined ? Promise.reject(new Error(`no room ${room}`)) : Promise.resolve(msg);
+    const stored = this.state.publish(room, from, body);
+    if (stored === undefined) return Promise.reject(new Error(`no room ${room}`));
+    // The very object the hub fanned out (one view of the line), when it had members here.
+    const delivered = this.#delivered;
+    this.#delivered = undefined;
+    const answer =
+      delivered !== undefined && delivered.seq === stored.seq && delivered.room === room ? delivered : sequenced(stored);
+    return Promise.resolve(answer);
   }
 
   dm(from: string, to: string, text: string, id: Id | undefined): Promise<DmFrame | undefined> {
@@ -50,7 +59,7 @@ export class LocalBus implements Bus {
   }
 
   history(room: string, since: number | undefined, limit: number): Promise<Buffer[]> {
-    return Promise.resolve(this.state.history(room, since, limit));
+    return Promise.resolve(this.state.history(room, since, limit).map(lineBytes));
   }
 
   members(room: string): Promise<string[]> {
@@ -71,8 +80,12 @@ export class LocalBus implements Bus {
 
   #deliver(event: BusEvent): void {
     const sink = this.#sink!;
-    if (event.t === 'msg') sink.onMessage(event.msg);
+    if (event.t === 'msg') sink.onMessage((this.#delivered = sequenced(event.msg)));
     else if (event.t === 'presence') sink.onPresence(event.p);
     else sink.onDm(event.dm);
   }
+}
+
+function sequenced(stored: StoredMessage): SequencedMessage {
+  return { room: stored.room, from: stored.from, seq: stored.seq, line: lineBytes(stored.line) };
 }

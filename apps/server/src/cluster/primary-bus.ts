@@ -15,6 +15,7 @@
  */
 import type { Logger } from 'pino';
 import { ChatState, type BusEvent, type ChatStateLimits } from '../bus/chat-state.js';
+import type { LineRef } from '../core/line-slab.js';
 import { FlushPacer } from './flush-pacer.js';
 import { MsgFlags, Rec, RecordReader, RecordWriter, type RecordFields, type RecordSink } from './records.js';
 
@@ -142,7 +143,7 @@ export class PrimaryBus {
         const since = f.f64();
         const lines = state.history(room, since < 0 ? undefined : since, f.f64());
         const w = this.#reply(link).u32(lines.length);
-        for (const line of lines) w.u32(line.length).bytes(line);
+        for (const line of lines) w.u32(line.end - line.start).bytes(line.buf, line.start, line.end);
         w.end();
         return;
       }
@@ -187,8 +188,8 @@ export class PrimaryBus {
     }
   }
 
-  #msg(link: WorkerLink, flags: number, line: Buffer): void {
-    this.#begin(link, Rec.Msg).u8(flags).bytes(line).end();
+  #msg(link: WorkerLink, flags: number, line: LineRef): void {
+    this.#begin(link, Rec.Msg).u8(flags).bytes(line.buf, line.start, line.end).end();
   }
 
   #reply(link: WorkerLink): RecordWriter {

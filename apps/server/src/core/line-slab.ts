@@ -1,37 +1,51 @@
 /**
- * Where a room's history lines live: slabs of the room's own, each line a view into one.
- * A line kept in history needs memory that outlives the turn, and both obvious choices
- * cost: a whole allocation per line (Buffer.allocUnsafeSlow) took 1.3 µs here, and 1.3 µs
- * per message in the cluster primary is most of its budget; a line from Node's shared pool
- * keeps that pool's 8 KiB slab alive as long as it is retained, and a quiet room would pin
- * slabs full of other rooms' long-gone lines. A room evicts its own lines oldest first, so
- * a slab of its own is freed once its history has moved past it: at most about one slab of
- * slack per room.
+ * Where a room's history lines live: slabs of the room's own, each line a range of one.
+ * A line kept in history needs memory that outlives the turn, and the obvious choices cost:
+ * a whole allocation per line (Buffer.allocUnsafeSlow) took 1.3 µs here; a line from Node's
+ * shared pool keeps that pool's 8 KiB slab alive as long as it is retained, so a quiet room
+ * would pin slabs full of other rooms' long-gone lines; and even a Buffer view per line is a
+ * typed array that the garbage collector must visit for as long as the line is kept (in the
+ * cluster primary that was most of its cost per message). So a line is a plain range of a
+ * slab, and a view is made only where bytes must be handed to a socket.
  *
- * Slabs start small and double (a room with three messages holds one small slab) up to
- * MAX_SLAB; a line larger than half a slab gets an allocation of its own.
+ * A room evicts its own lines oldest first, so a slab of its own is freed once its history
+ * has moved past it: at most about one slab of slack per room. Slabs start small and double
+ * (a room with three messages holds one small slab) up to MAX_SLAB; a line larger than half
+ * a slab gets an allocation of its own.
  */
 const FIRST_SLAB = 1024;
 const MAX_SLAB = 16 * 1024;
+
+/** A line's bytes: `buf[start, end)`. */
+export interface LineRef {
+  readonly buf: Buffer;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The line as a Buffer of its own (a view: no copy). */
+export function lineBytes(ref: LineRef): Buffer {
+  return ref.buf.subarray(ref.start, ref.end);
+}
 
 export class LineSlab {
   #slab: Buffer | undefined;
   #at = 0;
   #nextSize = FIRST_SLAB;
 
-  /** `size` bytes, uninitialised, for a line the caller fills at once. */
-  readonly allocate = (size: number): Buffer => {
+  /** Room for a `size`-byte line, uninitialised, which the caller fills at once. */
+  reserve(size: number): LineRef {
     const slab = this.#slab;
     if (slab !== undefined && this.#at + size <= slab.length) {
-      const line = slab.subarray(this.#at, this.#at + size);
+      const start = this.#at;
       this.#at += size;
-      return line;
+      return { buf: slab, start, end: start + size };
     }
     const slabSize = this.#nextSize;
-    if (size > slabSize / 2) return Buffer.allocUnsafeSlow(size);
+    if (size > slabSize / 2) return { buf: Buffer.allocUnsafeSlow(size), start: 0, end: size };
     this.#nextSize = Math.min(MAX_SLAB, slabSize * 2);
     this.#slab = Buffer.allocUnsafeSlow(slabSize);
     this.#at = size;
-    return this.#slab.subarray(0, size);
-  };
+    return { buf: this.#slab, start: 0, end: size };
+  }
 }

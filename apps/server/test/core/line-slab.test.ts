@@ -1,28 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { LineSlab } from '../../src/core/line-slab.js';
+import { LineSlab, lineBytes } from '../../src/core/line-slab.js';
 
 describe('LineSlab', () => {
-  it('hands out consecutive lines from one slab of the room', () => {
+  it('hands out consecutive ranges of one slab of the room', () => {
     const slab = new LineSlab();
-    const a = slab.allocate(100);
-    const b = slab.allocate(200);
-    expect(a.buffer).toBe(b.buffer);
-    expect(b.byteOffset).toBe(a.byteOffset + 100);
-    a.fill(1);
-    b.fill(2);
-    expect(a.every((x) => x === 1)).toBe(true);
+    const a = slab.reserve(100);
+    const b = slab.reserve(200);
+    expect(a.buf).toBe(b.buf);
+    expect([a.start, a.end, b.start, b.end]).toEqual([0, 100, 100, 300]);
+    a.buf.fill(1, a.start, a.end);
+    b.buf.fill(2, b.start, b.end);
+    expect(lineBytes(a).every((x) => x === 1)).toBe(true);
+    expect(lineBytes(b).length).toBe(200);
   });
 
-  it('starts a new, larger slab when one is full, and gives a large line its own memory', () => {
+  it('starts a new, larger slab when one is full, and gives a large line memory of its own', () => {
     const slab = new LineSlab();
-    const first = slab.allocate(400);
-    const second = slab.allocate(400);
-    const third = slab.allocate(400); // 1,200 > the first 1 KiB slab
-    expect(second.buffer).toBe(first.buffer);
-    expect(third.buffer).not.toBe(first.buffer);
-    expect(third.buffer.byteLength).toBe(2048);
-    const big = slab.allocate(5000);
-    expect(big.buffer.byteLength).toBe(5000);
-    expect(slab.allocate(10).buffer).toBe(third.buffer);
+    const first = slab.reserve(400);
+    const second = slab.reserve(400);
+    const third = slab.reserve(400); // 1,200 > the first 1 KiB slab
+    expect(second.buf).toBe(first.buf);
+    expect(third.buf).not.toBe(first.buf);
+    expect(third.buf.length).toBe(2048);
+    const big = slab.reserve(5000);
+    expect(big.buf.length).toBe(5000);
+    expect(slab.reserve(10).buf).toBe(third.buf);
   });
 });
