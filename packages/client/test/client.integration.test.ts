@@ -17,7 +17,7 @@ describe.each(TRANSPORTS)('the client over $name', ({ transport }) => {
   };
 
   beforeAll(async () => {
-    server = await startTestServer({ heartbeatMs: 100, idleTimeoutMs: 400 });
+    server = await startTestServer({ heartbeatMs: 100, idleTimeoutMs: 600 });
   });
   afterEach(() => {
     for (const r of clients.splice(0)) r.client.close();
@@ -92,7 +92,7 @@ describe.each(TRANSPORTS)('the client over $name', ({ transport }) => {
 
   it('answers the server heartbeat, so a quiet connection outlives the idle timeout', async () => {
     const ivan = await client('ivan');
-    await sleep(1000); // idle timeout 400 ms, heartbeat every 100 ms
+    await sleep(1500); // idle timeout 600 ms, heartbeat every 100 ms
     expect(ivan.client.connected).toBe(true);
     expect(ivan.events.close).toEqual([]);
     expect(await ivan.client.join('still-here')).toBe(0);

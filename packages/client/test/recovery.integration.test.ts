@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LoopchatServer } from '../../../apps/server/src/server.js';
 import { ChatClient } from '../src/index.js';
 import { tcpTransport } from '../src/node/index.js';
-import { codeOf, registered, tampered, startTestServer, TRANSPORTS, waitUntil, type Recorded } from './helpers.js';
+import { codeOf, registered, sleep, startTestServer, tampered, TRANSPORTS, waitUntil, type Recorded } from './helpers.js';
 
 const seqsOf = (r: Recorded, room: string) => r.events.message.filter((m) => m.room === room).map((m) => m.seq);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -66,6 +66,17 @@ describe.each(TRANSPORTS)('recovery over $name', ({ transport }) => {
     expect(alice.events.welcome).toHaveLength(2);
     expect(alice.events.gap).toEqual([]);
     expect(alice.client.nick).toBe('alice');
+  });
+
+  it('does not reconnect after the server closes it with kicked, and reports the error event', async () => {
+    const mallory = await client('mallory', { reconnect: { initialMs: 10 } });
+    server.ctx.hub.findNick('mallory')!.closeWithError('kicked', 'bye');
+    await waitUntil(() => mallory.events.close.length === 1, 5000, 'close event');
+    expect(mallory.events.error.map((e) => e.code)).toEqual(['kicked']);
+    expect(mallory.events.close[0]).toMatchObject({ willReconnect: false });
+    await sleep(100);
+    expect(mallory.events.reconnecting).toEqual([]);
+    expect(await codeOf(mallory.client.who('general'))).toBe('not_connected');
   });
 
   it('fills a live seq gap from history when a message never arrives', async () => {
