@@ -244,6 +244,20 @@ describe.skipIf(skip)('the browser chat page', () => {
     }
   });
 
+  it('answers /who and /rooms, and /leave leaves the room', async () => {
+    for (const command of ['/who', '/rooms']) {
+      await page.fill('#text', command);
+      await page.press('#text', 'Enter');
+    }
+    await page.locator('#messages .info', { hasText: /\* general \(\d+\): .*webuser/ }).waitFor({ timeout: 5000 });
+    await page.locator('#messages .info', { hasText: /\* rooms: .*general \(\d+\)/ }).waitFor({ timeout: 5000 });
+    await page.fill('#text', '/leave');
+    await page.press('#text', 'Enter');
+    await nc!.waitFor('* webuser left general');
+    await page.locator('#messages .info', { hasText: '* left general' }).waitFor({ timeout: 5000 });
+    expect(await page.textContent('#current')).toBe('');
+  });
+
   it('raised no page errors, console errors or dialogs', async () => {
     if (process.env['LOOPCHAT_SCREENSHOT']) await page.screenshot({ path: process.env['LOOPCHAT_SCREENSHOT'] });
     expect(problems).toEqual([]);

@@ -82,8 +82,8 @@ export class ChatClient {
     return this.#welcome?.nick;
   }
 
-  /** The rooms this client is in (or joining), lower case. */
-  get rooms(): string[] {
+  /** The rooms this client is in (or joining), lower case: those it re-joins after a reconnect. */
+  get joinedRooms(): string[] {
     return [...this.#rooms.keys()];
   }
 
@@ -139,7 +139,12 @@ export class ChatClient {
 
   async leave(room: string): Promise<void> {
     const key = room.toLowerCase();
-    await this.#request<AckFrame>({ type: 'leave', room: key });
+    try {
+      await this.#request<AckFrame>({ type: 'leave', room: key });
+    } catch (err) {
+      if ((err as ClientError).code === 'not_in_room') this.#rooms.delete(key); // not in it either way
+      throw err;
+    }
     this.#rooms.delete(key);
   }
 
@@ -173,7 +178,7 @@ export class ChatClient {
   }
 
   /** The server's rooms with their member counts. */
-  async listRooms(): Promise<{ room: string; members: number }[]> {
+  async rooms(): Promise<{ room: string; members: number }[]> {
     return (await this.#request<RoomsFrame>({ type: 'rooms' })).rooms;
   }
 
@@ -237,7 +242,7 @@ export class ChatClient {
       return;
     }
     this.#backoff?.reset();
-    const rooms = this.rooms;
+    const rooms = this.joinedRooms;
     await Promise.all(rooms.map((room) => this.#rejoin(room)));
     this.#events.emit('reconnected', { rooms });
   }

@@ -71,9 +71,9 @@ describe.each(TRANSPORTS)('the client over $name', ({ transport }) => {
     await waitUntil(() => frank.events.presence.length === 1, 5000, 'join presence');
     expect(frank.events.presence[0]).toMatchObject({ room: 'lobby', nick: 'grace', event: 'join' });
     expect((await frank.client.who('lobby')).sort()).toEqual(['frank', 'grace']);
-    expect(await frank.client.listRooms()).toContainEqual({ room: 'lobby', members: 2 });
+    expect(await frank.client.rooms()).toContainEqual({ room: 'lobby', members: 2 });
     await grace.client.leave('lobby');
-    expect(grace.client.rooms).toEqual([]);
+    expect(grace.client.joinedRooms).toEqual([]);
     await waitUntil(() => frank.events.presence.length === 2, 5000, 'leave presence');
     expect(frank.events.presence[1]).toMatchObject({ room: 'lobby', nick: 'grace', event: 'leave' });
   });
@@ -82,7 +82,7 @@ describe.each(TRANSPORTS)('the client over $name', ({ transport }) => {
     const heidi = await client('heidi');
     expect(await codeOf(heidi.client.send('nowhere', 'hi'))).toBe('not_in_room');
     expect(await codeOf(heidi.client.join('no spaces'))).toBe('invalid_room');
-    expect(heidi.client.rooms).toEqual([]);
+    expect(heidi.client.joinedRooms).toEqual([]);
     expect(await codeOf(heidi.client.hello('heidi2'))).toBe('already_registered');
     const other = recordedFor();
     await other.connect();
