@@ -68,6 +68,20 @@ describe.each(TRANSPORTS)('recovery over $name', ({ transport }) => {
     expect(alice.client.nick).toBe('alice');
   });
 
+  it('keeps retrying with backoff while another connection holds its nick, then registers again', async () => {
+    const olivia = await client('olivia', { reconnect: { initialMs: 200, maxMs: 400, jitter: 0 } });
+    await olivia.client.join('held');
+    server.ctx.hub.findNick('olivia')!.destroy();
+    await waitUntil(() => olivia.events.close.length === 1, 5000, 'close event');
+    const impostor = await client('olivia'); // takes the nick before the reconnect says hello
+    await waitUntil(() => olivia.events.reconnecting.length >= 3, 5000, 'retries while the nick is taken');
+    expect(olivia.events.reconnecting.slice(0, 3).map((r) => r.delayMs)).toEqual([200, 400, 400]);
+    impostor.client.close();
+    await waitUntil(() => olivia.events.reconnected.length === 1, 5000, 'registered again');
+    expect(olivia.events.reconnected[0]).toEqual({ rooms: ['held'] });
+    expect(olivia.client.nick).toBe('olivia');
+  });
+
   it('does not reconnect after the server closes it with kicked, and reports the error event', async () => {
     const mallory = await client('mallory', { reconnect: { initialMs: 10 } });
     server.ctx.hub.findNick('mallory')!.closeWithError('kicked', 'bye');
