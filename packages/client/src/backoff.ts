@@ -14,6 +14,7 @@ export interface BackoffOptions {
   jitter: number;
 }
 
+/** The reconnect backoff when `reconnect` is `true` or left out. */
 export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({
   initialMs: 250,
   maxMs: 15_000,
@@ -21,6 +22,7 @@ export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({
   jitter: 0.5,
 });
 
+/** Delays for successive attempts; `random` is a parameter so tests can fix the jitter. */
 export class Backoff {
   readonly #options: BackoffOptions;
   readonly #random: () => number;

@@ -31,6 +31,17 @@ const FINAL_CODES: ReadonlySet<string> = new Set(['unauthorized', 'kicked']);
 /** A client frame before the client gives it its correlation id. */
 type Request = ClientFrame extends infer F ? (F extends { id?: unknown } ? Omit<F, 'id'> : never) : never;
 
+/**
+ * A loopchat client over one transport.
+ *
+ * @example
+ * const chat = new ChatClient({ transport: webSocketTransport('ws://127.0.0.1:8080/ws') });
+ * chat.on('message', (m) => console.log(`[${m.room}] ${m.from}: ${m.text}`));
+ * await chat.connect();
+ * await chat.hello('alice');
+ * await chat.join('general');
+ * await chat.send('general', 'hello');
+ */
 export class ChatClient {
   readonly #options: ResolvedOptions;
   readonly #events = new Emitter<ClientEvents>();
@@ -64,10 +75,12 @@ export class ChatClient {
     return this.#events.on(event, listener);
   }
 
+  /** Listens to the next `event` only; returns the function that stops listening. */
   once<K extends keyof ClientEvents>(event: K, listener: (payload: ClientEvents[K]) => void): () => void {
     return this.#events.once(event, listener);
   }
 
+  /** Stops `listener` listening to `event`. */
   off<K extends keyof ClientEvents>(event: K, listener: (payload: ClientEvents[K]) => void): void {
     this.#events.off(event, listener);
   }
@@ -137,6 +150,7 @@ export class ChatClient {
     }
   }
 
+  /** Leaves `room`: no more events from it, and it is not re-joined after a reconnect. */
   async leave(room: string): Promise<void> {
     const key = room.toLowerCase();
     try {

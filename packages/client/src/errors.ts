@@ -8,6 +8,7 @@
  */
 import type { ErrorCode, ErrorFrame } from '@loopchat/protocol';
 
+/** The codes the client itself rejects with, each with its default message. */
 export const ClientErrorCodes = {
   timeout: 'no answer within the request timeout',
   too_many_pending: 'the maximum number of requests is already waiting for an answer',
@@ -18,6 +19,7 @@ export const ClientErrorCodes = {
   invalid_argument: 'an option or argument is out of range',
 } as const;
 
+/** A code from {@link ClientErrorCodes}. */
 export type ClientErrorCode = keyof typeof ClientErrorCodes;
 
 /** A request that failed: `code` says why, `frame` holds the server's error frame if it sent one. */
