@@ -66,6 +66,16 @@ describe.skipIf(skip)('the browser chat page', () => {
     await server?.close();
   });
 
+  /** Opens the page in `p`, connects as `nick` and joins general (as the nc client sees). */
+  async function joinGeneral(p: Page, nick: string): Promise<void> {
+    await p.goto(`http://127.0.0.1:${server.httpPort}/`);
+    await p.fill('#nick', nick);
+    await p.click('#connect');
+    await p.locator('#status', { hasText: /^connected$/ }).waitFor({ timeout: 5000 });
+    await p.click('#join');
+    await nc!.waitFor(`* ${nick} joined general`);
+  }
+
   it('connects as webuser and joins general, showing the room history from before it joined', async () => {
     nc = await TcpTextClient.connect(server.tcpPort);
     nc.line('/nick ncuser');
@@ -75,7 +85,16 @@ describe.skipIf(skip)('the browser chat page', () => {
     nc.line('said before the browser came');
     await nc.waitFor('[general] ncuser: said before the browser came');
 
+    // The page's script is @loopchat/client's browser build, loaded as ES modules from /client/.
+    const modules: { url: string; status: number; type: string }[] = [];
+    page.on('response', (res) => {
+      if (res.url().includes('/client/'))
+        modules.push({ url: new URL(res.url()).pathname, status: res.status(), type: res.headers()['content-type'] ?? '' });
+    });
     await page.goto(`http://127.0.0.1:${server.httpPort}/`);
+    expect(modules).toContainEqual({ url: '/client/index.js', status: 200, type: 'text/javascript; charset=utf-8' });
+    expect(modules).toContainEqual({ url: '/client/client.js', status: 200, type: 'text/javascript; charset=utf-8' });
+    expect(modules.filter((m) => m.status !== 200)).toEqual([]);
     await page.fill('#nick', 'webuser');
     await page.click('#connect');
     await page.locator('#status', { hasText: /^connected$/ }).waitFor({ timeout: 5000 });
@@ -125,6 +144,50 @@ describe.skipIf(skip)('the browser chat page', () => {
     expect(seqs.length).toBe(6);
   });
 
+  it('recovers what it missed while its own socket was cut (network loss), after backoff, once and in order', async () => {
+    // A second page whose socket goes through a proxy the test can cut, as a network would:
+    // the server sees the connection end, the page's client reconnects with backoff, says
+    // hello again, re-joins and pages through history from its last seq.
+    const context = await browser!.newContext();
+    try {
+      const cut = await context.newPage();
+      const sockets: { close(): Promise<void> }[] = [];
+      await cut.routeWebSocket(/\/ws$/, (ws) => {
+        const upstream = ws.connectToServer();
+        sockets.push({ close: () => ws.close({ code: 1006 }).then(() => upstream.close()) });
+      });
+      await joinGeneral(cut, 'cutuser');
+      await cut.locator('#messages .msg', { hasText: 'ncuser: sent while the browser was away' }).waitFor({ timeout: 5000 });
+
+      await sockets[0]!.close();
+      await nc!.waitFor('* cutuser left general');
+      await cut.locator('#status', { hasText: /^reconnecting in / }).waitFor({ timeout: 5000 });
+      for (const n of [1, 2, 3]) {
+        nc!.line(`missed ${n}`);
+        await nc!.waitFor(`[general] ncuser: missed ${n}`);
+      }
+      await nc!.waitFor('* cutuser joined general', 10_000);
+      await cut.locator('#status', { hasText: /^connected$/ }).waitFor({ timeout: 5000 });
+      await cut.locator('#messages .msg', { hasText: 'ncuser: missed 3' }).waitFor({ timeout: 5000 });
+      nc!.line('back live');
+      await cut.locator('#messages .msg', { hasText: 'ncuser: back live' }).waitFor({ timeout: 5000 });
+
+      const texts = await cut.$$eval('#messages .msg', (els) => els.map((el) => el.textContent ?? ''));
+      const tail = texts.slice(-4).map((t) => t.replace(/^\d\d:\d\d/, ''));
+      expect(tail).toEqual([
+        '[general] ncuser: missed 1',
+        '[general] ncuser: missed 2',
+        '[general] ncuser: missed 3',
+        '[general] ncuser: back live',
+      ]);
+      const seqs = await cut.$$eval('#messages .msg', (els) => els.map((el) => Number((el as HTMLElement).dataset['seq'])));
+      expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+      expect(await cut.locator('#messages .info', { hasText: '* connected as cutuser' }).count()).toBe(2);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('exchanges direct messages with the nc client and shows error frames with their code', async () => {
     nc!.line('/msg webuser psst from nc');
     await page.locator('#messages .dm', { hasText: '[dm] ncuser: psst from nc' }).waitFor({ timeout: 5000 });
@@ -157,12 +220,7 @@ describe.skipIf(skip)('the browser chat page', () => {
           ws.send(message);
         });
       });
-      await lossy.goto(`http://127.0.0.1:${server.httpPort}/`);
-      await lossy.fill('#nick', 'gapuser');
-      await lossy.click('#connect');
-      await lossy.locator('#status', { hasText: /^connected$/ }).waitFor({ timeout: 5000 });
-      await lossy.click('#join');
-      await nc!.waitFor('* gapuser joined general');
+      await joinGeneral(lossy, 'gapuser');
       // Joined and its "latest 50" history answered, so that request cannot cover the loss below.
       await lossy
         .locator('#messages .msg', { hasText: 'ncuser: sent while the browser was away' })
@@ -184,6 +242,20 @@ describe.skipIf(skip)('the browser chat page', () => {
     } finally {
       await context.close();
     }
+  });
+
+  it('answers /who and /rooms, and /leave leaves the room', async () => {
+    for (const command of ['/who', '/rooms']) {
+      await page.fill('#text', command);
+      await page.press('#text', 'Enter');
+    }
+    await page.locator('#messages .info', { hasText: /\* general \(\d+\): .*webuser/ }).waitFor({ timeout: 5000 });
+    await page.locator('#messages .info', { hasText: /\* rooms: .*general \(\d+\)/ }).waitFor({ timeout: 5000 });
+    await page.fill('#text', '/leave');
+    await page.press('#text', 'Enter');
+    await nc!.waitFor('* webuser left general');
+    await page.locator('#messages .info', { hasText: '* left general' }).waitFor({ timeout: 5000 });
+    expect(await page.textContent('#current')).toBe('');
   });
 
   it('raised no page errors, console errors or dialogs', async () => {

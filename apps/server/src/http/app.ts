@@ -9,6 +9,7 @@ import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { ControlChannel } from '../cluster/control-channel.js';
 import { clusterStats, collectStats } from './stats-report.js';
 import { adminRoutes } from './admin.js';
+import { readClientModules } from './client-modules.js';
 
 const CHAT_PAGE = new URL('../../public/index.html', import.meta.url);
 
@@ -25,6 +26,8 @@ export function createHttpApp(ctx: ServerContext, metrics: Registry, cluster?: C
     forceCloseConnections: true,
   });
   const page = readFileSync(CHAT_PAGE);
+  const clientModules = readClientModules();
+  if (clientModules.size === 0) ctx.log.warn('packages/client is not built (npm run build): the chat page cannot load');
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
@@ -61,6 +64,13 @@ export function createHttpApp(ctx: ServerContext, metrics: Registry, cluster?: C
       "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'",
     );
     return page;
+  });
+
+  app.get<{ Params: { file: string } }>('/client/:file', async (req, reply) => {
+    const module = clientModules.get(req.params.file);
+    if (module === undefined) return reply.code(404).send();
+    reply.header('content-type', 'text/javascript; charset=utf-8');
+    return module;
   });
 
   return app;

@@ -1,0 +1,36 @@
+/** The events a `ChatClient` emits, by name, with their payloads. */
+import type { DmFrame, MsgFrame, NoticeFrame, PresenceFrame, WelcomeFrame } from '@loopchat/protocol';
+import type { ClientError } from './errors.js';
+
+export interface ClientEvents {
+  /** A connection opened (the first, or a reconnect), before `hello`. */
+  open: undefined;
+  /** The server accepted `hello`: after `hello()`, and again after every reconnect. */
+  welcome: WelcomeFrame;
+  /**
+   * A message in a joined room, exactly once and in seq order per room, including your own
+   * (from your `send` ack) and those recovered from history after a gap or a reconnect.
+   */
+  message: MsgFrame;
+  /** A direct message to you. */
+  dm: DmFrame;
+  /** Someone joined or left a room you are in. */
+  presence: PresenceFrame;
+  /** A notice from the server's operators (or about a masked word in your message). */
+  notice: NoticeFrame;
+  /**
+   * An `error` frame that answers no request: usually why the server is about to close the
+   * connection (`slow_consumer`, `idle_timeout`, `kicked`, `shutdown`, ...).
+   */
+  error: ClientError;
+  /** Messages `from`..`to` of `room` were missed and are no longer in the server's history. */
+  gap: { room: string; from: number; to: number };
+  /** `room`'s seq went back to `seq` (its server lost its history); delivery continues from there. */
+  reset: { room: string; seq: number };
+  /** The connection closed; `willReconnect` says whether the client tries again. */
+  close: { code?: number; reason: string; willReconnect: boolean };
+  /** A reconnect attempt is scheduled in `delayMs`. */
+  reconnecting: { attempt: number; delayMs: number };
+  /** After a reconnect: registered again (if it had been), rooms re-joined, recovery under way. */
+  reconnected: { rooms: string[] };
+}

@@ -1,0 +1,360 @@
+/**
+ * The loopchat client: typed requests over any transport, events for what the server
+ * pushes, reconnect with backoff and recovery of missed messages by seq.
+ *
+ * It composes parts that each own their state: `PendingRequests` (correlation ids,
+ * timeouts, the bound), a `RoomLog` per joined room (order, duplicates, gaps), `Backoff`
+ * (reconnect delays) and the `Transport` (the socket). This file only wires them.
+ */
+import type {
+  AckFrame,
+  ClientFrame,
+  HistoryFrame,
+  MembersFrame,
+  MsgFrame,
+  RoomsFrame,
+  ServerFrame,
+  WelcomeFrame,
+} from '@loopchat/protocol';
+import { Backoff } from './backoff.js';
+import type { ClientEvents } from './client-events.js';
+import { resolveOptions, type ClientOptions, type ResolvedOptions } from './client-options.js';
+import { Emitter } from './emitter.js';
+import { ClientError } from './errors.js';
+import { PendingRequests, type OnAnswer } from './pending-requests.js';
+import { RoomLog, type RoomLogSink } from './room-log.js';
+import type { CloseInfo, Connection } from './transport.js';
+
+/** Server error codes after which reconnecting would only be refused again. */
+const FINAL_CODES: ReadonlySet<string> = new Set(['unauthorized', 'kicked']);
+
+/** A client frame before the client gives it its correlation id. */
+type Request = ClientFrame extends infer F ? (F extends { id?: unknown } ? Omit<F, 'id'> : never) : never;
+
+/**
+ * A loopchat client over one transport.
+ *
+ * @example
+ * const chat = new ChatClient({ transport: webSocketTransport('ws://127.0.0.1:8080/ws') });
+ * chat.on('message', (m) => console.log(`[${m.room}] ${m.from}: ${m.text}`));
+ * await chat.connect();
+ * await chat.hello('alice');
+ * await chat.join('general');
+ * await chat.send('general', 'hello');
+ */
+export class ChatClient {
+  readonly #options: ResolvedOptions;
+  readonly #events = new Emitter<ClientEvents>();
+  readonly #pending: PendingRequests;
+  readonly #rooms = new Map<string, RoomLog>();
+  readonly #backoff: Backoff | undefined;
+  readonly #sink: RoomLogSink;
+  #connection: Connection | undefined;
+  /** Counts connections, so events from a replaced one are ignored. */
+  #generation = 0;
+  /** The user wants a connection: connect() was called and close() was not. */
+  #wanted = false;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #connecting: Promise<void> | undefined;
+  #registration: { nick: string; token: string | undefined } | undefined;
+  #welcome: WelcomeFrame | undefined;
+
+  constructor(options: ClientOptions) {
+    this.#options = resolveOptions(options);
+    this.#pending = new PendingRequests(this.#options.maxPending, this.#options.requestTimeoutMs);
+    this.#backoff = this.#options.reconnect === false ? undefined : new Backoff(this.#options.reconnect);
+    this.#sink = {
+      deliver: (message) => this.#events.emit('message', message),
+      gap: (room, from, to) => this.#events.emit('gap', { room, from, to }),
+      reset: (room, seq) => this.#events.emit('reset', { room, seq }),
+    };
+  }
+
+  /** Listens to `event`; returns the function that stops listening. */
+  on<K extends keyof ClientEvents>(event: K, listener: (payload: ClientEvents[K]) => void): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  /** Listens to the next `event` only; returns the function that stops listening. */
+  once<K extends keyof ClientEvents>(event: K, listener: (payload: ClientEvents[K]) => void): () => void {
+    return this.#events.once(event, listener);
+  }
+
+  /** Stops `listener` listening to `event`. */
+  off<K extends keyof ClientEvents>(event: K, listener: (payload: ClientEvents[K]) => void): void {
+    this.#events.off(event, listener);
+  }
+
+  /** A connection is open (it may not be registered yet). */
+  get connected(): boolean {
+    return this.#connection !== undefined;
+  }
+
+  /** The nick the server confirmed in the last `welcome`, while connected. */
+  get nick(): string | undefined {
+    return this.#welcome?.nick;
+  }
+
+  /** The rooms this client is in (or joining), lower case: those it re-joins after a reconnect. */
+  get joinedRooms(): string[] {
+    return [...this.#rooms.keys()];
+  }
+
+  /** The last seq delivered in `room` (the `since` a recovery would use). */
+  lastSeq(room: string): number | undefined {
+    return this.#rooms.get(room.toLowerCase())?.lastSeq;
+  }
+
+  /** Opens the connection; rejects with `connect_failed` if the first one cannot be opened. */
+  connect(): Promise<void> {
+    if (this.#connection !== undefined) return Promise.resolve();
+    // A second call while the first is opening shares it, rather than opening a second socket.
+    this.#connecting ??= this.#connectOnce().finally(() => (this.#connecting = undefined));
+    return this.#connecting;
+  }
+
+  async #connectOnce(): Promise<void> {
+    this.#wanted = true;
+    try {
+      await this.#open();
+    } catch (err) {
+      this.#wanted = false;
+      throw err;
+    }
+  }
+
+  /** Registers `nick` (with a JWT when the server requires one); remembered for reconnects. */
+  async hello(nick: string, token?: string): Promise<WelcomeFrame> {
+    const welcome = await this.#request<WelcomeFrame>(
+      token === undefined ? { type: 'hello', nick } : { type: 'hello', nick, token },
+    );
+    this.#registration = { nick: welcome.nick, token };
+    return welcome;
+  }
+
+  /**
+   * Joins `room`; resolves with its latest seq. Messages after that seq arrive as `message`
+   * events; older ones are in `history()`.
+   */
+  async join(room: string): Promise<number> {
+    const key = room.toLowerCase();
+    const existing = this.#rooms.get(key);
+    const log = existing ?? new RoomLog(key, this.#sink, this.#options.maxBufferedPerRoom);
+    this.#rooms.set(key, log);
+    try {
+      const ack = await this.#request<AckFrame>({ type: 'join', room: key }, (frame) => this.#joined(log, frame));
+      return ack.seq ?? 0;
+    } catch (err) {
+      if (existing === undefined && log.lastSeq === undefined) this.#rooms.delete(key);
+      throw err;
+    }
+  }
+
+  /** Leaves `room`: no more events from it, and it is not re-joined after a reconnect. */
+  async leave(room: string): Promise<void> {
+    const key = room.toLowerCase();
+    try {
+      await this.#request<AckFrame>({ type: 'leave', room: key });
+    } catch (err) {
+      if ((err as ClientError).code === 'not_in_room') this.#rooms.delete(key); // not in it either way
+      throw err;
+    }
+    this.#rooms.delete(key);
+  }
+
+  /** Sends a message to a joined room; resolves with the seq and time the server gave it. */
+  async send(room: string, text: string): Promise<{ seq: number; ts: number }> {
+    const key = room.toLowerCase();
+    const ack = await this.#request<AckFrame>({ type: 'msg', room: key, text }, (frame) => {
+      // Your own message takes its place in the room's order now, before later frames.
+      const { seq, ts } = frame as AckFrame;
+      const from = this.nick ?? '';
+      if (seq !== undefined) this.#accept(this.#rooms.get(key), { type: 'msg', room: key, from, text, seq, ts });
+    });
+    return { seq: ack.seq ?? 0, ts: ack.ts };
+  }
+
+  /** Sends a direct message; resolves with the server's time once it was delivered. */
+  async dm(to: string, text: string): Promise<{ ts: number }> {
+    const ack = await this.#request<AckFrame>({ type: 'dm', to, text });
+    return { ts: ack.ts };
+  }
+
+  /** A page of `room`'s history: after `since` (oldest first), or the latest `limit`. */
+  async history(room: string, options: { since?: number; limit?: number } = {}): Promise<MsgFrame[]> {
+    const answer = await this.#request<HistoryFrame>({ type: 'history', room: room.toLowerCase(), ...options });
+    return answer.messages;
+  }
+
+  /** The nicks in `room`. */
+  async who(room: string): Promise<string[]> {
+    return (await this.#request<MembersFrame>({ type: 'who', room: room.toLowerCase() })).nicks;
+  }
+
+  /** The server's rooms with their member counts. */
+  async rooms(): Promise<{ room: string; members: number }[]> {
+    return (await this.#request<RoomsFrame>({ type: 'rooms' })).rooms;
+  }
+
+  /** Closes the connection for good: no reconnect; waiting requests reject with `closed`. */
+  close(): void {
+    this.#wanted = false;
+    clearTimeout(this.#retryTimer);
+    this.#pending.failAll(new ClientError('closed'));
+    this.#connection?.close();
+  }
+
+  // ── connection lifecycle ────────────────────────────────────────────────────────────
+
+  async #open(): Promise<void> {
+    const generation = ++this.#generation;
+    let connection: Connection;
+    try {
+      connection = await this.#options.transport({
+        onFrame: (text) => generation === this.#generation && this.#onFrame(text),
+        onClose: (info) => generation === this.#generation && this.#onClose(info),
+      });
+    } catch (err) {
+      throw new ClientError('connect_failed', `could not connect: ${(err as Error).message}`);
+    }
+    if (!this.#wanted) return connection.close(); // close() was called while it opened
+    this.#connection = connection;
+    this.#events.emit('open', undefined);
+  }
+
+  #onClose(info: CloseInfo): void {
+    this.#connection = undefined;
+    this.#welcome = undefined;
+    this.#pending.failAll(new ClientError('disconnected'));
+    for (const log of this.#rooms.values()) log.abortFill();
+    const willReconnect = this.#wanted && this.#backoff !== undefined;
+    this.#events.emit('close', { ...info, willReconnect });
+    if (willReconnect) this.#scheduleReconnect();
+  }
+
+  #scheduleReconnect(): void {
+    const delayMs = this.#backoff!.next();
+    this.#events.emit('reconnecting', { attempt: this.#backoff!.attempt, delayMs });
+    this.#retryTimer = setTimeout(() => void this.#reconnect(), delayMs);
+  }
+
+  /** Opens a new connection, registers again, re-joins every room and recovers from its last seq. */
+  async #reconnect(): Promise<void> {
+    if (!this.#wanted) return;
+    try {
+      await this.#open();
+    } catch {
+      if (this.#wanted) this.#scheduleReconnect();
+      return;
+    }
+    try {
+      if (this.#registration !== undefined) await this.hello(this.#registration.nick, this.#registration.token);
+    } catch (err) {
+      // `nick_taken`: the server may not have noticed the old connection close yet; retry later.
+      if (FINAL_CODES.has((err as ClientError).code)) this.#wanted = false;
+      this.#connection?.close();
+      return;
+    }
+    this.#backoff?.reset();
+    const rooms = this.joinedRooms;
+    await Promise.all(rooms.map((room) => this.#rejoin(room)));
+    this.#events.emit('reconnected', { rooms });
+  }
+
+  async #rejoin(room: string): Promise<void> {
+    try {
+      await this.join(room);
+    } catch (err) {
+      const error = err as ClientError;
+      if (error.frame === undefined) return; // the connection went away again; the next reconnect retries
+      this.#rooms.delete(room); // refused now (forbidden, too_many_rooms): tell, and stop tracking it
+      this.#events.emit('error', error);
+    }
+  }
+
+  // ── frames ──────────────────────────────────────────────────────────────────────────
+
+  #onFrame(text: string): void {
+    let frame: ServerFrame;
+    try {
+      frame = JSON.parse(text) as ServerFrame;
+    } catch {
+      return; // not JSON: nothing the protocol sends; ignore rather than fail the connection
+    }
+    if (typeof frame !== 'object' || frame === null) return;
+    switch (frame.type) {
+      // Room messages and DMs carry the *sender's* id: never match them to our requests.
+      case 'msg':
+        return this.#accept(this.#rooms.get(frame.room), frame);
+      case 'dm':
+        return this.#events.emit('dm', frame);
+      case 'presence':
+        return this.#events.emit('presence', frame);
+      case 'notice':
+        return this.#events.emit('notice', frame);
+      case 'ping':
+        return this.#write({ type: 'pong' }); // the server's heartbeat (README "Heartbeats")
+      case 'welcome':
+        this.#welcome = frame;
+        this.#pending.settle(frame);
+        return this.#events.emit('welcome', frame);
+      case 'error':
+        if (this.#pending.settle(frame)) return;
+        if (FINAL_CODES.has(frame.code)) this.#wanted = false;
+        return this.#events.emit('error', ClientError.fromFrame(frame));
+      default:
+        this.#pending.settle(frame);
+    }
+  }
+
+  #joined(log: RoomLog, frame: ServerFrame): void {
+    log.joined((frame as AckFrame).seq ?? 0);
+    this.#fillIfWanted(log);
+  }
+
+  #accept(log: RoomLog | undefined, message: MsgFrame): void {
+    if (log === undefined) return;
+    log.accept(message);
+    this.#fillIfWanted(log);
+  }
+
+  /** Asks history for what `log` is missing, page by page from its last seq. */
+  #fillIfWanted(log: RoomLog): void {
+    if (!log.wantsFill || this.#connection === undefined) return;
+    void this.#fill(log, log.beginFill());
+  }
+
+  async #fill(log: RoomLog, since: number | undefined): Promise<void> {
+    const limit = this.#options.historyPageSize;
+    while (since !== undefined) {
+      let page: HistoryFrame;
+      try {
+        page = await this.#request<HistoryFrame>({ type: 'history', room: log.room, since, limit });
+      } catch {
+        return log.abortFill();
+      }
+      if (this.#rooms.get(log.room) !== log) return; // left meanwhile
+      for (const message of page.messages) log.accept(message);
+      since = log.endPage(page.messages.length, limit);
+    }
+    this.#fillIfWanted(log);
+  }
+
+  // ── requests ────────────────────────────────────────────────────────────────────────
+
+  #request<T extends ServerFrame>(frame: Request, onAnswer?: OnAnswer): Promise<T> {
+    if (this.#connection === undefined) return Promise.reject(new ClientError('not_connected'));
+    let request: ReturnType<PendingRequests['add']>;
+    try {
+      request = this.#pending.add(onAnswer);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.#write({ ...frame, id: request.id });
+    return request.answer as Promise<T>;
+  }
+
+  #write(frame: ClientFrame): void {
+    this.#connection?.send(JSON.stringify(frame));
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The client against a real loopchat server on ephemeral ports, over each transport:
+ * requests and their answers, pushed events, error codes, heartbeats.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { LoopchatServer } from '../../../apps/server/src/server.js';
+import { ChatClient } from '../src/index.js';
+import { codeOf, registered, startTestServer, TRANSPORTS, waitUntil, sleep, type Recorded } from './helpers.js';
+
+describe.each(TRANSPORTS)('the client over $name', ({ transport }) => {
+  let server: LoopchatServer;
+  const clients: Recorded[] = [];
+  const client = async (nick: string) => {
+    const r = await registered(transport(server), nick);
+    clients.push(r);
+    return r;
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer({ heartbeatMs: 100, idleTimeoutMs: 600 });
+  });
+  afterEach(() => {
+    for (const r of clients.splice(0)) r.client.close();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('says hello, joins, sends and gets the ack with the seq, which the other member receives', async () => {
+    const alice = await client('alice');
+    expect(alice.client.nick).toBe('alice');
+    expect(alice.events.welcome[0]).toMatchObject({ type: 'welcome', nick: 'alice' });
+    expect(await alice.client.join('General')).toBe(0);
+    const bob = await client('bob');
+    expect(await bob.client.join('general')).toBe(0);
+
+    expect(await alice.client.send('general', 'hello bob')).toMatchObject({ seq: 1 });
+    await waitUntil(() => bob.events.message.length === 1, 5000, 'bob receives the message');
+    expect(bob.events.message[0]).toMatchObject({ room: 'general', from: 'alice', text: 'hello bob', seq: 1 });
+    // The sender's own message is part of its room's order too.
+    expect(alice.events.message).toMatchObject([{ room: 'general', from: 'alice', text: 'hello bob', seq: 1 }]);
+    expect(alice.client.lastSeq('general')).toBe(1);
+  });
+
+  it('pages through history: after a seq, oldest first, or the latest N', async () => {
+    const carol = await client('carol');
+    await carol.client.join('paging');
+    for (let i = 1; i <= 5; i++) await carol.client.send('paging', `m${i}`);
+    const seqs = (ms: { seq: number }[]) => ms.map((m) => m.seq);
+    expect(seqs(await carol.client.history('paging', { since: 0, limit: 2 }))).toEqual([1, 2]);
+    expect(seqs(await carol.client.history('paging', { since: 2, limit: 2 }))).toEqual([3, 4]);
+    expect(seqs(await carol.client.history('paging', { since: 4, limit: 2 }))).toEqual([5]);
+    expect(seqs(await carol.client.history('paging', { limit: 2 }))).toEqual([4, 5]);
+    expect(await carol.client.join('paging')).toBe(5);
+  });
+
+  it('exchanges direct messages and names a missing nick with no_such_nick', async () => {
+    const dave = await client('dave');
+    const erin = await client('erin');
+    expect(await dave.client.dm('erin', 'psst')).toMatchObject({ ts: expect.any(Number) });
+    await waitUntil(() => erin.events.dm.length === 1, 5000, 'erin receives the dm');
+    expect(erin.events.dm[0]).toMatchObject({ from: 'dave', to: 'erin', text: 'psst' });
+    expect(await codeOf(dave.client.dm('nobody', 'hello?'))).toBe('no_such_nick');
+  });
+
+  it('reports presence and answers who and rooms', async () => {
+    const frank = await client('frank');
+    await frank.client.join('lobby');
+    const grace = await client('grace');
+    await grace.client.join('lobby');
+    await waitUntil(() => frank.events.presence.length === 1, 5000, 'join presence');
+    expect(frank.events.presence[0]).toMatchObject({ room: 'lobby', nick: 'grace', event: 'join' });
+    expect((await frank.client.who('lobby')).sort()).toEqual(['frank', 'grace']);
+    expect(await frank.client.rooms()).toContainEqual({ room: 'lobby', members: 2 });
+    await grace.client.leave('lobby');
+    expect(grace.client.joinedRooms).toEqual([]);
+    await waitUntil(() => frank.events.presence.length === 2, 5000, 'leave presence');
+    expect(frank.events.presence[1]).toMatchObject({ room: 'lobby', nick: 'grace', event: 'leave' });
+  });
+
+  it('rejects refused requests with the server error code', async () => {
+    const heidi = await client('heidi');
+    expect(await codeOf(heidi.client.send('nowhere', 'hi'))).toBe('not_in_room');
+    expect(await codeOf(heidi.client.join('no spaces'))).toBe('invalid_room');
+    expect(heidi.client.joinedRooms).toEqual([]);
+    expect(await codeOf(heidi.client.hello('heidi2'))).toBe('already_registered');
+    const other = recordedFor();
+    await other.connect();
+    expect(await codeOf(other.hello('heidi'))).toBe('nick_taken');
+    other.close();
+  });
+
+  it('answers the server heartbeat, so a quiet connection outlives the idle timeout', async () => {
+    const ivan = await client('ivan');
+    await sleep(1500); // idle timeout 600 ms, heartbeat every 100 ms
+    expect(ivan.client.connected).toBe(true);
+    expect(ivan.events.close).toEqual([]);
+    expect(await ivan.client.join('still-here')).toBe(0);
+  });
+
+  it('rejects requests with not_connected before connect() and closed after close()', async () => {
+    const c = recordedFor();
+    expect(await codeOf(c.join('general'))).toBe('not_connected');
+    await c.connect();
+    const pending = c.hello('judy');
+    c.close();
+    expect(await codeOf(pending)).toBe('closed');
+  });
+
+  function recordedFor(): ChatClient {
+    return new ChatClient({ transport: transport(server), reconnect: false });
+  }
+});
