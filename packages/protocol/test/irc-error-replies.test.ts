@@ -60,3 +60,22 @@ describe('loopchat ErrorCode → IRC', () => {
     expect(isClosingError('toString')).toBe(false);
   });
 });
+
+describe('IRC error documentation', () => {
+  it('lists every error code in the README section "IRC dialect (codec)", in the row of its answer', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+    const start = readme.indexOf('### IRC dialect (codec)');
+    const table = readme.indexOf('**Errors → IRC.**', start);
+    expect(start).toBeGreaterThan(-1);
+    expect(table).toBeGreaterThan(start);
+    const section = readme.slice(table, readme.indexOf('\n### ', table));
+    for (const code of codes) {
+      const row = section.split('\n').find((line) => line.startsWith('| ') && line.includes(`\`${code}\``));
+      expect(row, `README IRC section lacks ${code}`).toBeDefined();
+      const rule = IRC_ERROR_RULES[code];
+      const answer = rule.kind === 'numeric' ? `| ${rule.numeric} ` : rule.kind === 'notice' ? '| NOTICE' : '| ERROR';
+      expect(row!.startsWith(answer), `${code}: ${row}`).toBe(true);
+    }
+  });
+});
