@@ -23,8 +23,8 @@ import {
   ERR_SASLTOOLONG,
   NO_NICK,
   RPL_SASLMECHS,
-  errorReply,
-  numeric,
+  numericError,
+  numericReply,
   saslSuccessReplies,
 } from './irc-numerics.js';
 
@@ -114,12 +114,12 @@ export class IrcRegistration {
       case 'USER':
         return this.#userCommand(params);
       case 'PASS':
-        if (this.#registered) return this.#reply(errorReply(this.#server, this.#target, ERR_ALREADYREGISTERED));
+        if (this.#registered) return this.#reply(numericError(this.#server, this.#target, ERR_ALREADYREGISTERED));
         if (params[0] === undefined) return this.#needMoreParams('PASS');
         this.#pass = params[0];
         return { replies: [] };
       case 'AUTHENTICATE':
-        if (this.#registered) return this.#reply(errorReply(this.#server, this.#target, ERR_ALREADYREGISTERED));
+        if (this.#registered) return this.#reply(numericError(this.#server, this.#target, ERR_ALREADYREGISTERED));
         return this.#authenticate(params[0]);
       case 'PING':
         // RFC 2812 §3.7.2: answered even before registration (some clients probe with it).
@@ -131,7 +131,7 @@ export class IrcRegistration {
       case 'QUIT':
         return this.#registered ? UNHANDLED() : { replies: [], quit: true };
       default:
-        return this.#registered ? UNHANDLED() : this.#reply(errorReply(this.#server, this.#target, ERR_NOTREGISTERED));
+        return this.#registered ? UNHANDLED() : this.#reply(numericError(this.#server, this.#target, ERR_NOTREGISTERED));
     }
   }
 
@@ -147,7 +147,7 @@ export class IrcRegistration {
   /** The core refused them: 904; the client may try again or go on without. */
   saslFailed(): RegistrationStep {
     this.#resetSasl();
-    return this.#complete([errorReply(this.#server, this.#target, ERR_SASLFAIL)]);
+    return this.#complete([numericError(this.#server, this.#target, ERR_SASLFAIL)]);
   }
 
   /**
@@ -169,14 +169,14 @@ export class IrcRegistration {
   }
 
   #needMoreParams(command: string): RegistrationStep {
-    return this.#reply(errorReply(this.#server, this.#target, ERR_NEEDMOREPARAMS, command));
+    return this.#reply(numericError(this.#server, this.#target, ERR_NEEDMOREPARAMS, command));
   }
 
   #nickCommand(nick: string | undefined): RegistrationStep {
     const checked = checkNick(nick);
     if (!checked.ok) {
       const fields = nick === undefined || nick === '' ? [checked.text] : [nick, checked.text];
-      return this.#reply(numeric(this.#server, this.#target, checked.numeric, ...fields));
+      return this.#reply(numericReply(this.#server, this.#target, checked.numeric, ...fields));
     }
     this.#nick = checked.name;
     return this.#complete([]);
@@ -184,7 +184,7 @@ export class IrcRegistration {
 
   /** RFC 2812 §3.1.3: `USER <user> <mode> <unused> :<realname>`. */
   #userCommand(params: readonly string[]): RegistrationStep {
-    if (this.#registered) return this.#reply(errorReply(this.#server, this.#target, ERR_ALREADYREGISTERED));
+    if (this.#registered) return this.#reply(numericError(this.#server, this.#target, ERR_ALREADYREGISTERED));
     const [user, , , realname] = params;
     if (user === undefined || user === '' || realname === undefined) return this.#needMoreParams('USER');
     this.#user = { user, realname };
@@ -217,7 +217,7 @@ export class IrcRegistration {
         this.#negotiating = false;
         return this.#registered ? { replies: [] } : this.#complete([]);
       default:
-        return this.#reply(numeric(this.#server, this.#target, ERR_INVALIDCAPCMD, sub, 'Invalid CAP command'));
+        return this.#reply(numericReply(this.#server, this.#target, ERR_INVALIDCAPCMD, sub, 'Invalid CAP command'));
     }
   }
 
@@ -243,7 +243,7 @@ export class IrcRegistration {
     if (param === undefined) return this.#needMoreParams('AUTHENTICATE');
     if (param === '*') {
       this.#resetSasl();
-      return this.#reply(errorReply(this.#server, this.#target, ERR_SASLABORTED));
+      return this.#reply(numericError(this.#server, this.#target, ERR_SASLABORTED));
     }
     if (this.#sasl === 'verifying') return { replies: [] };
     if (this.#sasl === 'idle') {
@@ -253,8 +253,8 @@ export class IrcRegistration {
       }
       return {
         replies: [
-          numeric(this.#server, this.#target, RPL_SASLMECHS, 'PLAIN', 'are available SASL mechanisms'),
-          errorReply(this.#server, this.#target, ERR_SASLFAIL),
+          numericReply(this.#server, this.#target, RPL_SASLMECHS, 'PLAIN', 'are available SASL mechanisms'),
+          numericError(this.#server, this.#target, ERR_SASLFAIL),
         ],
       };
     }
@@ -264,14 +264,14 @@ export class IrcRegistration {
   #plainChunk(chunk: string): RegistrationStep {
     if (chunk.length > SASL_CHUNK || this.#saslBuffer.length + chunk.length > SASL_MAX) {
       this.#resetSasl();
-      return this.#reply(errorReply(this.#server, this.#target, ERR_SASLTOOLONG));
+      return this.#reply(numericError(this.#server, this.#target, ERR_SASLTOOLONG));
     }
     if (chunk !== '+') this.#saslBuffer += chunk;
     if (chunk.length === SASL_CHUNK) return { replies: [] };
     const credentials = decodePlain(this.#saslBuffer);
     if (credentials === undefined) {
       this.#resetSasl();
-      return this.#reply(errorReply(this.#server, this.#target, ERR_SASLFAIL));
+      return this.#reply(numericError(this.#server, this.#target, ERR_SASLFAIL));
     }
     this.#sasl = 'verifying';
     this.#saslBuffer = '';
@@ -295,7 +295,7 @@ export class IrcRegistration {
     if (this.#sasl === 'verifying') return { replies };
     if (this.#sasl === 'plain') {
       this.#resetSasl();
-      replies.push(errorReply(this.#server, this.#target, ERR_SASLABORTED));
+      replies.push(numericError(this.#server, this.#target, ERR_SASLABORTED));
     }
     this.#registered = true;
     const registered: IrcRegistered = {

@@ -7,6 +7,7 @@
  */
 import type { ErrorCode } from './errors.js';
 import type { IrcMessage } from './irc-message.js';
+import { ircTextLines, sanitizeForIrc } from './irc-text.js';
 import {
   ERR_CANNOTSENDTOCHAN,
   ERR_ALREADYREGISTERED,
@@ -22,9 +23,9 @@ import {
   ERR_TOOMANYCHANNELS,
   ERR_UNKNOWNCOMMAND,
   NO_NICK,
-  errorMessage,
-  numeric,
-  serverNotice,
+  ircClosingError,
+  numericReply,
+  ircServerNotice,
 } from './irc-numerics.js';
 
 /** What a numeric names before its text (RFC 2812 §5.2): nothing, the failed command, or the nick or channel it named. */
@@ -99,6 +100,8 @@ export function isClosingError(code: string): boolean {
 /**
  * The IRC lines for a loopchat error frame sent to `nick` (`*` before registration). An
  * unknown code (a newer server core) becomes a NOTICE. A closing code ends with ERROR.
+ * The message is sanitized (irc-text.ts) and cut to ERROR_TEXT_BYTES: an operator's kick
+ * reason can be long, and a reply must still fit 510 bytes with the longest subject.
  */
 export function ircErrorReplies(
   server: string,
@@ -107,18 +110,26 @@ export function ircErrorReplies(
   message: string,
   context: IrcErrorContext = {},
 ): IrcMessage[] {
+  const text = fitErrorText(code, message);
   const rule: IrcErrorRule = Object.hasOwn(IRC_ERROR_RULES, code) ? IRC_ERROR_RULES[code as ErrorCode] : notice;
   const replies: IrcMessage[] = [];
-  if (rule.kind === 'notice') replies.push(serverNotice(server, nick, `${code}: ${message}`));
+  if (rule.kind === 'notice') replies.push(ircServerNotice(server, nick, `${code}: ${text}`));
   else if (rule.kind === 'numeric') {
     const command = code === 'not_in_room' && context.command === 'PART' ? ERR_NOTONCHANNEL : rule.numeric;
     const subject = rule.subject === 'command' ? context.command : rule.subject === 'target' ? context.target : undefined;
     replies.push(
       rule.subject === 'none'
-        ? numeric(server, nick, command, message)
-        : numeric(server, nick, command, subject ?? NO_NICK, message),
+        ? numericReply(server, nick, command, text)
+        : numericReply(server, nick, command, subject ?? NO_NICK, text),
     );
   }
-  if (rule.kind === 'error' || isClosingError(code)) replies.push(errorMessage(`Closing link: ${message}`));
+  if (isClosingError(code)) replies.push(ircClosingError(`Closing link: ${text}`));
   return replies;
+}
+
+/** Room for the text of an error reply: 510 bytes less prefix, numeric, nick and a channel or command. */
+const ERROR_TEXT_BYTES = 300;
+
+function fitErrorText(code: string, message: string): string {
+  return ircTextLines(sanitizeForIrc(message), ERROR_TEXT_BYTES)[0] ?? code;
 }

@@ -12,7 +12,7 @@ export interface IsupportOptions {
   maxRoomsPerConnection: number;
 }
 
-/** Longest nick and room name allowed by NICK_PATTERN and ROOM_PATTERN (limits.test.ts holds the patterns). */
+/** Longest nick and room name NICK_PATTERN and ROOM_PATTERN allow (irc-numerics.test.ts holds them to the patterns). */
 const NICKLEN = 24;
 const ROOMLEN = 32;
 

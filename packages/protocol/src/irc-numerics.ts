@@ -3,7 +3,7 @@
  * https://modern.ircdocs.horse/#numerics, with builders that return an IrcMessage.
  *
  * Every numeric has the same shape (RFC 2812 §2.4): `:server NNN <target> <fields…>`, where
- * the target is the client's nick, or `*` before it has one. So one builder, `numeric()`,
+ * the target is the client's nick, or `*` before it has one. So one builder, `numericReply()`,
  * makes them all; the named builders below only fix the fields and the RFC's wording, and
  * the few replies that must be split to fit 510 bytes (NAMES, ISUPPORT) build several.
  */
@@ -64,17 +64,17 @@ export const RPL_SASLMECHS = '908';
 export const NO_NICK = '*';
 
 /** `:server NNN target fields…`: the shape of every numeric reply. */
-export function numeric(server: string, target: string, code: string, ...fields: string[]): IrcMessage {
+export function numericReply(server: string, target: string, code: string, ...fields: string[]): IrcMessage {
   return { prefix: server, command: code, params: [target, ...fields] };
 }
 
 /** A server NOTICE (RFC 2812 §3.3.2), for what has no numeric: the human message is the text. */
-export function serverNotice(server: string, target: string, text: string): IrcMessage {
+export function ircServerNotice(server: string, target: string, text: string): IrcMessage {
   return { prefix: server, command: 'NOTICE', params: [target, text] };
 }
 
 /** `ERROR :reason` (RFC 2812 §3.7.4): what a server sends just before it closes a connection. */
-export function errorMessage(reason: string): IrcMessage {
+export function ircClosingError(reason: string): IrcMessage {
   return { command: 'ERROR', params: [reason] };
 }
 
@@ -96,10 +96,10 @@ export interface WelcomeFields {
  */
 export function welcomeReplies(server: string, f: WelcomeFields): IrcMessage[] {
   return [
-    numeric(server, f.nick, RPL_WELCOME, `Welcome to the ${f.network} IRC network ${f.mask}`),
-    numeric(server, f.nick, RPL_YOURHOST, `Your host is ${server}, running version ${f.version}`),
-    numeric(server, f.nick, RPL_CREATED, `This server was created ${f.created}`),
-    numeric(server, f.nick, RPL_MYINFO, server, f.version, 'i', 'nt'),
+    numericReply(server, f.nick, RPL_WELCOME, `Welcome to the ${f.network} IRC network ${f.mask}`),
+    numericReply(server, f.nick, RPL_YOURHOST, `Your host is ${server}, running version ${f.version}`),
+    numericReply(server, f.nick, RPL_CREATED, `This server was created ${f.created}`),
+    numericReply(server, f.nick, RPL_MYINFO, server, f.version, 'i', 'nt'),
     ...isupportReplies(server, f.nick, f.isupport),
   ];
 }
@@ -108,7 +108,7 @@ export function welcomeReplies(server: string, f: WelcomeFields): IrcMessage[] {
 export function isupportReplies(server: string, nick: string, tokens: readonly string[]): IrcMessage[] {
   const replies: IrcMessage[] = [];
   for (let i = 0; i < tokens.length; i += 13) {
-    replies.push(numeric(server, nick, RPL_ISUPPORT, ...tokens.slice(i, i + 13), 'are supported by this server'));
+    replies.push(numericReply(server, nick, RPL_ISUPPORT, ...tokens.slice(i, i + 13), 'are supported by this server'));
   }
   return replies;
 }
@@ -123,26 +123,26 @@ export interface LusersFields {
 /** RFC 2812 §3.4.2 LUSERS. loopchat has no operators and no unregistered count worth telling: 252/253 say 0. */
 export function lusersReplies(server: string, nick: string, f: LusersFields): IrcMessage[] {
   return [
-    numeric(server, nick, RPL_LUSERCLIENT, `There are ${f.users} users and 0 services on 1 servers`),
-    numeric(server, nick, RPL_LUSEROP, '0', 'operator(s) online'),
-    numeric(server, nick, RPL_LUSERUNKNOWN, '0', 'unknown connection(s)'),
-    numeric(server, nick, RPL_LUSERCHANNELS, String(f.channels), 'channels formed'),
-    numeric(server, nick, RPL_LUSERME, `I have ${f.localClients} clients and 1 servers`),
+    numericReply(server, nick, RPL_LUSERCLIENT, `There are ${f.users} users and 0 services on 1 servers`),
+    numericReply(server, nick, RPL_LUSEROP, '0', 'operator(s) online'),
+    numericReply(server, nick, RPL_LUSERUNKNOWN, '0', 'unknown connection(s)'),
+    numericReply(server, nick, RPL_LUSERCHANNELS, String(f.channels), 'channels formed'),
+    numericReply(server, nick, RPL_LUSERME, `I have ${f.localClients} clients and 1 servers`),
   ];
 }
 
 /** 375/372…/376, or 422 when there is no MOTD (RFC 2812 §3.4.1). */
 export function motdReplies(server: string, nick: string, lines: readonly string[]): IrcMessage[] {
-  if (lines.length === 0) return [numeric(server, nick, ERR_NOMOTD, 'MOTD File is missing')];
+  if (lines.length === 0) return [numericReply(server, nick, ERR_NOMOTD, 'MOTD File is missing')];
   return [
-    numeric(server, nick, RPL_MOTDSTART, `- ${server} Message of the day - `),
-    ...lines.map((line) => numeric(server, nick, RPL_MOTD, `- ${line}`)),
-    numeric(server, nick, RPL_ENDOFMOTD, 'End of MOTD command'),
+    numericReply(server, nick, RPL_MOTDSTART, `- ${server} Message of the day - `),
+    ...lines.map((line) => numericReply(server, nick, RPL_MOTD, `- ${line}`)),
+    numericReply(server, nick, RPL_ENDOFMOTD, 'End of MOTD command'),
   ];
 }
 
 export function topicReply(server: string, nick: string, channel: string, topic: string): IrcMessage {
-  return numeric(server, nick, RPL_TOPIC, channel, topic);
+  return numericReply(server, nick, RPL_TOPIC, channel, topic);
 }
 
 /**
@@ -163,13 +163,13 @@ export function namesReplies(
   let line = '';
   for (const member of nicks) {
     if (line !== '' && line.length + 1 + member.length > budget) {
-      replies.push(numeric(server, nick, RPL_NAMREPLY, symbol, channel, line));
+      replies.push(numericReply(server, nick, RPL_NAMREPLY, symbol, channel, line));
       line = '';
     }
     line = line === '' ? member : `${line} ${member}`;
   }
-  if (line !== '') replies.push(numeric(server, nick, RPL_NAMREPLY, symbol, channel, line));
-  replies.push(numeric(server, nick, RPL_ENDOFNAMES, channel, 'End of NAMES list'));
+  if (line !== '') replies.push(numericReply(server, nick, RPL_NAMREPLY, symbol, channel, line));
+  replies.push(numericReply(server, nick, RPL_ENDOFNAMES, channel, 'End of NAMES list'));
   return replies;
 }
 
@@ -186,9 +186,9 @@ export function whoReplies(
 ): IrcMessage[] {
   return [
     ...members.map((member) =>
-      numeric(server, nick, RPL_WHOREPLY, channel, member, host, server, member, 'H', `0 ${member}`),
+      numericReply(server, nick, RPL_WHOREPLY, channel, member, host, server, member, 'H', `0 ${member}`),
     ),
-    numeric(server, nick, RPL_ENDOFWHO, channel, 'End of WHO list'),
+    numericReply(server, nick, RPL_ENDOFWHO, channel, 'End of WHO list'),
   ];
 }
 
@@ -199,19 +199,19 @@ export function listReplies(
   channels: readonly { channel: string; members: number }[],
 ): IrcMessage[] {
   return [
-    ...channels.map((c) => numeric(server, nick, RPL_LIST, c.channel, String(c.members), '')),
-    numeric(server, nick, RPL_LISTEND, 'End of LIST'),
+    ...channels.map((c) => numericReply(server, nick, RPL_LIST, c.channel, String(c.members), '')),
+    numericReply(server, nick, RPL_LISTEND, 'End of LIST'),
   ];
 }
 
 /** MODE #channel: 324 with `+nt` (no outside messages, topic locked), the behaviour loopchat has. */
 export function channelModeReply(server: string, nick: string, channel: string): IrcMessage {
-  return numeric(server, nick, RPL_CHANNELMODEIS, channel, '+nt');
+  return numericReply(server, nick, RPL_CHANNELMODEIS, channel, '+nt');
 }
 
 /** MODE #channel b (clients ask on join): loopchat has no ban lists, so always the end of an empty one. */
 export function endOfBanListReply(server: string, nick: string, channel: string): IrcMessage {
-  return numeric(server, nick, RPL_ENDOFBANLIST, channel, 'End of channel ban list');
+  return numericReply(server, nick, RPL_ENDOFBANLIST, channel, 'End of channel ban list');
 }
 
 /** RFC 2812 wording of the errors the registration and command handlers send. */
@@ -237,16 +237,16 @@ export const IRC_ERROR_TEXT: Readonly<Record<string, string>> = {
   [ERR_SASLABORTED]: 'SASL authentication aborted',
 };
 
-/** An error numeric with its RFC text: `errorReply(s, n, ERR_NOSUCHNICK, 'bob')`, or without a subject. */
-export function errorReply(server: string, nick: string, code: string, subject?: string): IrcMessage {
+/** An error numeric with its RFC text: `numericError(s, n, ERR_NOSUCHNICK, 'bob')`, or without a subject. */
+export function numericError(server: string, nick: string, code: string, subject?: string): IrcMessage {
   const text = IRC_ERROR_TEXT[code] ?? 'Error';
-  return subject === undefined ? numeric(server, nick, code, text) : numeric(server, nick, code, subject, text);
+  return subject === undefined ? numericReply(server, nick, code, text) : numericReply(server, nick, code, subject, text);
 }
 
 /** 900 then 903 (IRCv3 SASL 3.1): the account is the nick the token was issued for. */
 export function saslSuccessReplies(server: string, nick: string, mask: string, account: string): IrcMessage[] {
   return [
-    numeric(server, nick, RPL_LOGGEDIN, mask, account, `You are now logged in as ${account}`),
-    numeric(server, nick, RPL_SASLSUCCESS, 'SASL authentication successful'),
+    numericReply(server, nick, RPL_LOGGEDIN, mask, account, `You are now logged in as ${account}`),
+    numericReply(server, nick, RPL_SASLSUCCESS, 'SASL authentication successful'),
   ];
 }

@@ -18,7 +18,7 @@ import { ircErrorReplies, type IrcErrorContext } from './irc-error-replies.js';
 import { isupportTokens } from './irc-isupport.js';
 import { IRC_MAX_BODY_BYTES, type IrcMessage } from './irc-message.js';
 import { listReplies, motdReplies, namesReplies, welcomeReplies, whoReplies } from './irc-numerics.js';
-import { ircTextLines, sanitizeForIrc } from './irc-text.js';
+import { ircTextLines } from './irc-text.js';
 
 /** What is the same for every reader: built once by the adapter. */
 export interface IrcServerInfo {
@@ -103,7 +103,7 @@ export function renderIrc(frame: ServerFrame, ctx: IrcRenderContext, request: Ir
       return textMessages(info.server, 'NOTICE', target, frame.text, timeTags(ctx, frame.ts));
     }
     case 'error':
-      return ircErrorReplies(info.server, nick, frame.code, sanitizeForIrc(frame.message), request);
+      return ircErrorReplies(info.server, nick, frame.code, frame.message, request);
     case 'ping':
       return [{ command: 'PING', params: [info.server] }];
     case 'pong':

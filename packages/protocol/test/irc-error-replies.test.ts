@@ -52,6 +52,14 @@ describe('loopchat ErrorCode → IRC', () => {
     expect(ircErrorReplies(S, '*', 'unauthorized', 'm').map((r) => r.command)).toEqual(['464', 'ERROR']);
   });
 
+  it('sanitizes the message and cuts a long one so the reply still fits', () => {
+    const replies = ircErrorReplies(S, 'alice', 'kicked', `spam\x01\r\n${'x'.repeat(2000)}`);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.params[0]).toMatch(/^Closing link: spamx+$/);
+    expect(serializeIrcMessage(replies[0]!).ok).toBe(true);
+    expect(ircErrorReplies(S, 'alice', 'internal', '\x01')[0]!.params[1]).toBe('internal: internal');
+  });
+
   it('turns a code it does not know into a NOTICE with the code and message', () => {
     expect(ircErrorReplies(S, 'alice', 'brand_new', 'details')).toEqual([
       { prefix: S, command: 'NOTICE', params: ['alice', 'brand_new: details'] },

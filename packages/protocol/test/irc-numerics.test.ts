@@ -7,13 +7,15 @@ import {
   RPL_ENDOFNAMES,
   RPL_ISUPPORT,
   RPL_NAMREPLY,
-  errorReply,
+  channelToRoom,
+  checkNick,
   isupportReplies,
   isupportTokens,
   lusersReplies,
   motdReplies,
   namesReplies,
-  numeric,
+  numericError,
+  numericReply,
   saslSuccessReplies,
   serializeIrcMessage,
   welcomeReplies,
@@ -54,8 +56,12 @@ describe('numeric constants', () => {
 
 describe('reply builders', () => {
   it('put the server as prefix and the target nick first', () => {
-    expect(numeric(S, 'alice', '999', 'a', 'b c')).toEqual({ prefix: S, command: '999', params: ['alice', 'a', 'b c'] });
-    expect(errorReply(S, 'alice', ERR_NOSUCHNICK, 'bob')).toEqual({
+    expect(numericReply(S, 'alice', '999', 'a', 'b c')).toEqual({
+      prefix: S,
+      command: '999',
+      params: ['alice', 'a', 'b c'],
+    });
+    expect(numericError(S, 'alice', ERR_NOSUCHNICK, 'bob')).toEqual({
       prefix: S,
       command: '401',
       params: ['alice', 'bob', IRC_ERROR_TEXT[ERR_NOSUCHNICK]],
@@ -88,6 +94,16 @@ describe('reply builders', () => {
       `CHATHISTORY=${MAX_HISTORY_LIMIT}`,
     ])
       expect(tokens).toContain(token);
+  });
+
+  it('announce the NICKLEN and CHANNELLEN that NICK_PATTERN and ROOM_PATTERN allow', () => {
+    const tokens = isupportTokens({ network: 'n', maxRoomsPerConnection: 1 });
+    const nicklen = Number(tokens.find((t) => t.startsWith('NICKLEN='))!.split('=')[1]);
+    const channellen = Number(tokens.find((t) => t.startsWith('CHANNELLEN='))!.split('=')[1]);
+    expect(checkNick('a'.repeat(nicklen)).ok).toBe(true);
+    expect(checkNick('a'.repeat(nicklen + 1)).ok).toBe(false);
+    expect(channelToRoom(`#${'a'.repeat(channellen - 1)}`).ok).toBe(true);
+    expect(channelToRoom(`#${'a'.repeat(channellen)}`).ok).toBe(false);
   });
 
   it('split ISUPPORT into lines of at most 13 tokens', () => {
