@@ -78,8 +78,8 @@ export const IRC_ERROR_RULES: { readonly [C in ErrorCode]: IrcErrorRule } = {
   internal: notice,
 };
 
-/** What the adapter knows about the command that failed: its name and the nick or channel it named. */
-export interface IrcErrorContext {
+/** What the adapter kept about the request a frame answers: the IRC command and the nick or channel it named. */
+export interface IrcRequestContext {
   /** The IRC command, e.g. `PRIVMSG`. */
   command?: string;
   /** The nick or `#channel` the command named. */
@@ -108,7 +108,7 @@ export function ircErrorReplies(
   nick: string,
   code: string,
   message: string,
-  context: IrcErrorContext = {},
+  context: IrcRequestContext = {},
 ): IrcMessage[] {
   const text = fitErrorText(code, message);
   const rule: IrcErrorRule = Object.hasOwn(IRC_ERROR_RULES, code) ? IRC_ERROR_RULES[code as ErrorCode] : notice;

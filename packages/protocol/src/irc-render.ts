@@ -14,11 +14,12 @@
  */
 import type { DmFrame, MsgFrame, ServerFrame } from './frames.js';
 import { ircNamesEqual, roomToChannel } from './irc-casemapping.js';
-import { ircErrorReplies, type IrcErrorContext } from './irc-error-replies.js';
+import { ircErrorReplies, type IrcRequestContext } from './irc-error-replies.js';
 import { isupportTokens } from './irc-isupport.js';
 import { IRC_MAX_BODY_BYTES, type IrcMessage } from './irc-message.js';
 import { listReplies, motdReplies, namesReplies, welcomeReplies, whoReplies } from './irc-numerics.js';
 import { ircTextLines } from './irc-text.js';
+import { ROOM_PATTERN } from './limits.js';
 
 /** What is the same for every reader: built once by the adapter. */
 export interface IrcServerInfo {
@@ -53,11 +54,25 @@ export function messageId(room: string, seq: number): string {
 }
 
 /**
+ * The room and seq a msgid names (CHATHISTORY `msgid=` selectors), or undefined. Room names
+ * may hold `-`, seqs never do: the last `-` splits them.
+ */
+export function parseMessageId(msgid: string): { room: string; seq: number } | undefined {
+  const dash = msgid.lastIndexOf('-');
+  const room = msgid.slice(0, dash);
+  const digits = msgid.slice(dash + 1);
+  if (dash < 1 || !/^[0-9]{1,15}$/.test(digits) || !ROOM.test(room)) return undefined;
+  return { room: room.toLowerCase(), seq: Number(digits) };
+}
+
+const ROOM = new RegExp(ROOM_PATTERN);
+
+/**
  * The IRC messages `frame` becomes for this reader. `request` names the command the frame
  * answers (the adapter keeps it by the frame's `id`): it picks WHO over NAMES and the
  * subject of an error numeric.
  */
-export function renderIrc(frame: ServerFrame, ctx: IrcRenderContext, request: IrcErrorContext = {}): IrcMessage[] {
+export function renderIrc(frame: ServerFrame, ctx: IrcRenderContext, request: IrcRequestContext = {}): IrcMessage[] {
   const { info, nick } = ctx;
   switch (frame.type) {
     case 'welcome':
@@ -126,7 +141,9 @@ export function renderIrc(frame: ServerFrame, ctx: IrcRenderContext, request: Ir
 /**
  * Own messages come back only with echo-message (IRCv3 echo-message: without it, a client
  * shows what it sent itself and an echo would show twice). The echo carries the client's
- * label (labeled-response), which the adapter used as the loopchat id.
+ * label (labeled-response), which the adapter used as the loopchat id. The core answers a
+ * sender with an `ack`, not its own `msg`: the adapter builds the echo frame from the ack
+ * (seq, ts) and the text it sent, and renders it here like any other.
  */
 function renderMsg(frame: MsgFrame, ctx: IrcRenderContext): IrcMessage[] {
   const own = ircNamesEqual(frame.from, ctx.nick);

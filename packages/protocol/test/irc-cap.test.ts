@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IrcRegistration, parseIrcLine, type IrcMessage, type RegistrationStep } from '../src/index.js';
+import { IRC_MAX_LINE_BYTES, IrcRegistration, parseIrcLine, type IrcMessage, type RegistrationStep } from '../src/index.js';
+import { decodeChunks, everySplit } from './helpers.js';
 
 const S = 'irc.loopchat.test';
 
@@ -213,5 +214,22 @@ describe('IrcRegistration: SASL PLAIN (IRCv3 SASL 3.1)', () => {
 
   it('ignores saslSucceeded when nothing is being verified', () => {
     expect(new IrcRegistration(S).saslSucceeded('x!x@y')).toEqual({ replies: [] });
+  });
+});
+
+describe('IrcRegistration from bytes', () => {
+  it('registers a client’s opening lines however the socket chunks them', () => {
+    const opening = Buffer.from(
+      'CAP LS 302\r\nNICK alice\r\nUSER alice 0 * :Alice\r\nCAP REQ :server-time message-tags echo-message\r\nCAP END\r\n',
+    );
+    for (const [label, chunks] of everySplit(opening)) {
+      const r = new IrcRegistration(S);
+      const steps = decodeChunks(chunks, IRC_MAX_LINE_BYTES).lines.map((line) => r.handle(msg(line)));
+      expect(
+        steps.map((step) => step.registered?.nick),
+        label,
+      ).toEqual([undefined, undefined, undefined, undefined, 'alice']);
+      expect(steps[4]!.registered?.caps, label).toEqual(new Set(['server-time', 'message-tags', 'echo-message']));
+    }
   });
 });

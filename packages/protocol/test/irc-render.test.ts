@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   IRC_MAX_BODY_BYTES,
+  messageId,
+  parseMessageId,
   renderIrc,
   serializeIrcMessage,
   type HistoryFrame,
@@ -200,5 +202,16 @@ describe('renderIrc: history', () => {
       ':alice!alice@loopchat PRIVMSG #general hello',
       ':bob!bob@loopchat PRIVMSG #general hello',
     ]);
+  });
+});
+
+describe('message ids', () => {
+  it('name a room and seq, and read back, rooms with dashes included', () => {
+    expect(messageId('dev-ops.eu', 42)).toBe('dev-ops.eu-42');
+    expect(parseMessageId('dev-ops.eu-42')).toEqual({ room: 'dev-ops.eu', seq: 42 });
+  });
+
+  it.each(['', '42', '-42', 'general-', 'general-4x', 'gen eral-1', 'general-1234567890123456'])('refuse %j', (msgid) => {
+    expect(parseMessageId(msgid)).toBeUndefined();
   });
 });
