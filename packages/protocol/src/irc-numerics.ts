@@ -91,8 +91,9 @@ export interface WelcomeFields {
 }
 
 /**
- * 001–005: what a client waits for to know it is registered. 004 lists no user or channel
- * modes: loopchat has none a client can set (ISUPPORT CHANMODES is empty too).
+ * 001–005: what a client waits for to know it is registered. 004 names only the modes
+ * loopchat behaves as, none of which a client can set: users are `i` (no global WHO), rooms
+ * `n` and `t` (324 says the same; ISUPPORT CHANMODES lists no settable mode).
  */
 export function welcomeReplies(server: string, f: WelcomeFields): IrcMessage[] {
   return [
