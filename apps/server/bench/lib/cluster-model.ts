@@ -45,6 +45,11 @@ export function throughputCeiling(costs: MessageCosts, cores: number): Ceiling {
     ['worker', 1e6 / Math.max(0, ...costs.workerUs)],
     ['client', 1e6 / Math.max(0, ...costs.clientUs)],
   ];
+  return lowest(bounds);
+}
+
+/** The smallest bound and its name (a cost of 0 makes its bound Infinity). */
+function lowest(bounds: [Limit, number][]): Ceiling {
   let best: Ceiling = { msgsPerSecond: Infinity, limit: 'cores' };
   for (const [limit, r] of bounds) if (r < best.msgsPerSecond) best = { msgsPerSecond: r, limit };
   return best;
@@ -95,6 +100,13 @@ export function scalingCeiling(
 /** The cluster's measured costs per message, whole (w summed over its workers, c over the loadgen's processes). */
 export interface ClusterCosts {
   primaryUs: number;
+  /**
+   * The primary's µs/msg when it is the bottleneck (saturated, as the bench's primary part
+   * measures it), for its one-core cap; `primaryUs` when not given. A primary measured far
+   * from saturation pays a wakeup and a write for a few messages, a cost that would make
+   * its own core look like the limit long before it is.
+   */
+  primarySaturatedUs?: number;
   workersUs: number;
   clientUs: number;
   kernelUs: number;
@@ -110,23 +122,24 @@ export interface Projection extends Ceiling {
  * measured costs: the workers' work splits evenly over them, the primary's does not split,
  * the kernel's is paid on this host either way (on loopback k covers both ends of every TCP
  * connection, so with the clients elsewhere it is an overestimate), and the clients' only
- * when they run on this host (as one process per core they do not cap it).
+ * when they run on this host (as one process per core they do not cap it). The primary's
+ * own core caps it at its saturated cost (p_sat, see ClusterCosts.primarySaturatedUs).
  *
- *   R(C) = min( C × 10⁶ ÷ (p + w + k [+ c]),  10⁶ ÷ p,  C × 10⁶ ÷ w )
+ *   R(C) = min( C × 10⁶ ÷ (p + w + k [+ c]),  10⁶ ÷ p_sat,  C × 10⁶ ÷ w )
  *
  * It holds the per-message costs fixed: a room whose members land on more workers costs a
  * receive on each, and a primary with more workers writes to more of them, so read it as
  * an upper bound for rooms spread wider than those measured.
  */
 export function projectCluster(costs: ClusterCosts, cores: number, clientsOnHost: boolean): Projection {
-  const ceiling = throughputCeiling(
-    {
-      primaryUs: costs.primaryUs,
-      workerUs: Array<number>(cores).fill(costs.workersUs / cores),
-      clientUs: clientsOnHost ? Array<number>(cores).fill(costs.clientUs / cores) : [],
-      kernelUs: costs.kernelUs,
-    },
+  const shared = costs.primaryUs + costs.workersUs + costs.kernelUs + (clientsOnHost ? costs.clientUs : 0);
+  return {
+    ...lowest([
+      ['cores', (cores * 1e6) / shared],
+      ['primary', 1e6 / (costs.primarySaturatedUs ?? costs.primaryUs)],
+      ['worker', (cores * 1e6) / costs.workersUs],
+    ]),
     cores,
-  );
-  return { ...ceiling, cores, workers: cores };
+    workers: cores,
+  };
 }

@@ -8,6 +8,7 @@
 import { projectCluster, type Limit } from '../lib/cluster-model.js';
 import type { BenchResults, ScalingSeriesResult } from '../lib/results.js';
 import { fixed, rate } from '../lib/summary.js';
+import { primaryVerdict } from './primary.js';
 import { SCALING_DRAIN_S, scalingArgs, scalingLoadgenArgs, type ScalingResult } from '../scenarios/scaling.js';
 import { bestStep, CPU_RATIO_GOAL, perMsgUs, scalingFigures, stepCosts, type ScalingFigures } from './scaling-figures.js';
 
@@ -174,7 +175,7 @@ function verdictLine(f: ScalingFigures | { series: ScalingSeriesResult; missing:
       ? `at their max sustained steps (${rate(two.offeredMsgsPerSecond)} and ${rate(one.offeredMsgsPerSecond)} msgs/s; no offered rate both sustained)`
       : `at ${rate(f.cpuRatioAt)} msgs/s offered, both sustained`;
   return (
-    `- **${f.series.label}: 2 workers ÷ 1 worker = ${fixed(f.ratio, 2)}×** (${rate(two.offeredMsgsPerSecond)} vs ${rate(one.offeredMsgsPerSecond)} msgs/s sustained${f.saturated ? '; each within a step of its true limit' : '; NOT a limit: the highest step offered was sustained'}) — ` +
+    `- **${f.series.label}: 2 workers ÷ 1 worker = ${fixed(f.ratio, 2)}×** (${rate(two.offeredMsgsPerSecond)} vs ${rate(one.offeredMsgsPerSecond)} msgs/s sustained${unlimited(f)}) — ` +
     `goal ≥ ${f.goal}× **${f.ratio >= f.goal ? 'met' : 'not met'}**; **this machine allows ${fixed(f.ceiling, 2)}×** at best (${fixed((f.ratio / f.ceiling) * 100, 0)} % of it). ` +
     `**CPU per message: ${fixed(f.cpuRatio, 2)}×** one process's (${fixed(f.cpuTwo.serverCpuUsPerMsg, 1)} µs = primary ${fixed(c2.primaryUs, 1)} + workers ${fixed(c2.workersUs, 1)}, against ${fixed(f.cpuOne.serverCpuUsPerMsg, 1)} µs, ${at}) — ` +
     `goal ≤ ${CPU_RATIO_GOAL}× **${f.cpuRatio <= CPU_RATIO_GOAL ? 'met' : 'not met'}**.` +
@@ -182,6 +183,13 @@ function verdictLine(f: ScalingFigures | { series: ScalingSeriesResult; missing:
       ? ''
       : ' (The ceiling uses the costs at the highest sustained steps; a series that never reached an unsustained step measured them below saturation, where a message costs more.)')
   );
+}
+
+/** Whether each max sustained step is within a step of its limit, or which is not a limit at all. */
+function unlimited(f: ScalingFigures): string {
+  if (f.saturated) return '; each within a step of its true limit';
+  const open = ['1', '2'].filter((w) => !(f.series.steps[w] ?? []).some((s) => !s.sustained));
+  return `; NOT a limit for ${open.map((w) => `${w} worker${w === '1' ? '' : 's'}`).join(' and ')}: the highest step offered was sustained`;
 }
 
 const LIMIT_WORDS: Record<Limit, string> = {
@@ -193,12 +201,14 @@ const LIMIT_WORDS: Record<Limit, string> = {
 
 function renderProjection(r: BenchResults, figures: ScalingFigures[], p: Print): void {
   if (figures.length === 0) return;
+  const saturated = primaryVerdict(r)?.us;
   p('### Projection to larger hosts');
   p();
   p(
     "From the 2-worker cluster's costs per message at its max sustained step — p the primary's, w the workers' together, c the loadgen's, k the kernel's (as in the ceiling) — " +
       'what `--workers auto` (one worker per core) would carry on a host of C cores, the clients on other machines: ' +
-      "**R(C) = min(C × 10⁶ ÷ (p + w + k), 10⁶ ÷ p, C × 10⁶ ÷ w)** — all the cores shared by the primary, the workers and the kernel; the primary on one core; the workers' work split evenly, each on one core. " +
+      "**R(C) = min(C × 10⁶ ÷ (p + w + k), 10⁶ ÷ p_sat, C × 10⁶ ÷ w)** — all the cores shared by the primary, the workers and the kernel; the primary on one core; the workers' work split evenly, each on one core. " +
+      `p_sat is the primary's cost when it is the bottleneck: ${saturated === undefined ? 'p (the primary part, which measures it saturated, did not run)' : `${fixed(saturated, 2)} µs, the worst at the default flush interval in the primary part (next section); p, measured at the cluster's rate here, pays a wakeup and a write for a few messages at a time and would make the primary's core look like the limit long before it is`}. ` +
       'In brackets, with the loadgen on the same host: C × 10⁶ ÷ (p + w + c + k) as the first term. ' +
       'It holds the per-message costs as measured here: each worker with members in a room pays a receive per message, and 4-member rooms span up to 4 workers on a larger host against 2 here, and the primary writes to more workers, so read it as an upper bound; ' +
       "k is loopback, where the kernel carries both ends of every connection, so it overstates the kernel's share on a host whose clients are elsewhere.",
@@ -209,7 +219,7 @@ function renderProjection(r: BenchResults, figures: ScalingFigures[], p: Print):
   );
   p(`|---|---:|---:|---:|---:|${PROJECTED_CORES.map(() => '---:').join('|')}|`);
   for (const f of figures) {
-    const c = f.costs;
+    const c = { ...f.costs, primarySaturatedUs: saturated };
     const cells = PROJECTED_CORES.map((cores) => {
       const away = projectCluster(c, cores, false);
       const here = projectCluster(c, cores, true);
@@ -220,14 +230,9 @@ function renderProjection(r: BenchResults, figures: ScalingFigures[], p: Print):
     );
   }
   p();
-  const primary = [...(r.primary ?? [])].sort((a, b) => b.primaryUsPerMsg - a.primaryUsPerMsg)[0];
-  if (primary !== undefined)
-    p(
-      `p here is the primary's cost at the cluster's rate in these steps; saturated, without clients (the next section), it spent ${fixed(primary.primaryUsPerMsg, 2)} µs per message at worst, a ceiling of ${rate(1e6 / primary.primaryUsPerMsg)} msgs/s.`,
-    );
   const eight = figures.map((f) => {
-    const x = projectCluster(f.costs, 8, false);
-    return `${rate(x.msgsPerSecond)} msgs/s with ${f.series.label.replace(/ \(.*\)$/, '')} (${LIMIT_WORDS[x.limit]} the limit; ${fixed(x.msgsPerSecond / f.one.offeredMsgsPerSecond, 1)}× the single process measured here)`;
+    const x = projectCluster({ ...f.costs, primarySaturatedUs: saturated }, 8, false);
+    return `${rate(x.msgsPerSecond)} msgs/s with ${f.series.label.replace(/ \(.*\)$/, '')} (${LIMIT_WORDS[x.limit]} the limit; ${fixed((x.msgsPerSecond * f.one.serverCpuUsPerMsg) / 1e6, 1)}× what one process does on its core, 10⁶ ÷ s)`;
   });
   p(
     `**On an 8-core host** with the clients on other machines, expect at most about ${eight.join('; ')} — before the wider rooms and the other caveats above.`,

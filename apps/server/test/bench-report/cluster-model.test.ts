@@ -86,6 +86,15 @@ describe('projectCluster', () => {
     expect(projectCluster(costs, 4, true).msgsPerSecond).toBeCloseTo(4e6 / 120);
   });
 
+  it('caps at the primary’s saturated cost when it is known', () => {
+    // Measured at a low rate the primary paid 20 µs a message; saturated, 2 µs.
+    const x = projectCluster({ primaryUs: 20, primarySaturatedUs: 2, workersUs: 60, clientUs: 0, kernelUs: 0 }, 16, false);
+    expect(x.limit).toBe('cores');
+    expect(x.msgsPerSecond).toBeCloseTo(16e6 / 80);
+    const y = projectCluster({ primaryUs: 1, primarySaturatedUs: 10, workersUs: 10, clientUs: 0, kernelUs: 0 }, 16, false);
+    expect(y).toMatchObject({ msgsPerSecond: 100_000, limit: 'primary' });
+  });
+
   it('stops at the primary’s core on a large host', () => {
     const x = projectCluster({ primaryUs: 20, workersUs: 60, clientUs: 0, kernelUs: 0 }, 16, false);
     expect(x).toMatchObject({ msgsPerSecond: 50_000, limit: 'primary' });
