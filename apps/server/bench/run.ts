@@ -654,7 +654,7 @@ async function runScalingPart(o: BenchOptions, results: BenchResults): Promise<v
 
 function describePrimary(x: PrimaryResult): string {
   return (
-    `${rate(x.msgsPerSecond)} msgs/s sequenced, primary ${fixed(x.primaryCpuPercent, 0)} % CPU = ${fixed(x.primaryUsPerMsg, 2)} µs/msg, ` +
+    `${rate(x.msgsPerSecond)} msgs/s sequenced, primary ${fixed(x.primaryCpuPercent, 0)} % CPU = ${fixed(x.primaryUsPerMsg, 2)} µs/msg (event-loop thread ${fixed(x.primaryLoopUsPerMsg, 2)}), ` +
     `workers ${x.workerCpuPercent.map((v) => fixed(v, 0)).join('+')} % = ${fixed(x.workersUsPerMsg, 2)} µs/msg, softirq ${fixed(x.irqPercent, 0)} %, ` +
     `other ${fixed(x.otherLoadPercent, 0)} %, ${fixed(x.recordsPerMsg, 2)} Msg records/msg` +
     (x.problems.length > 0 ? ` — PROBLEMS: ${x.problems.join('; ')}` : '') +

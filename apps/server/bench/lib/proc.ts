@@ -22,7 +22,19 @@ export function ticksPerSecond(): number {
 
 /** utime + stime of `pid`, in seconds. */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/**
+ * utime + stime of `pid`'s main thread alone, in seconds: for a Node process, the event loop's
+ * thread, without V8's GC and compiler threads or libuv's pool (which run beside it).
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuSeconds(path: string): number {
+  const stat = readFileSync(path, 'utf8');
   // Field 2 (comm) is in parentheses and may contain spaces: split after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state); utime is field 14, stime field 15.

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { kill, track } from '../lib/children.js';
 import { nowUs, sleep } from '../lib/clock.js';
 import { WORKERS_DIR } from '../lib/paths.js';
-import { allProcessCpu, machineCpu, type MachineCpu } from '../lib/proc.js';
+import { allProcessCpu, machineCpu, mainThreadCpuSeconds, type MachineCpu } from '../lib/proc.js';
 import { QUIET_PERCENT, waitForQuiet } from '../lib/quiet.js';
 import type { FromHost, ToHost, WorkerCounts } from '../workers/primary-ipc.js';
 
@@ -51,6 +51,9 @@ export interface PrimaryResult {
   msgsPerSecond: number;
   primaryCpuPercent: number;
   primaryUsPerMsg: number;
+  /** The primary's event-loop thread alone (its GC and libuv threads left out). */
+  primaryLoopCpuPercent: number;
+  primaryLoopUsPerMsg: number;
   /** Each synthetic worker, % of one core. */
   workerCpuPercent: number[];
   /** The workers' CPU together, µs per message. */
@@ -73,6 +76,8 @@ interface Sample {
   atUs: number;
   messages: number;
   cpu: Map<number, number>;
+  /** CPU seconds of the primary's main thread. */
+  loop: number;
   runner: number;
   machine: MachineCpu;
 }
@@ -129,6 +134,7 @@ async function sample(host: HostChannel, pids: number[]): Promise<Sample> {
     atUs: nowUs(),
     messages,
     cpu: new Map(pids.map((pid) => [pid, all.get(pid)?.cpu ?? NaN])),
+    loop: mainThreadCpuSeconds(pids[0]!),
     runner: (runner.user + runner.system) / 1e6,
     machine: machineCpu(),
   };
@@ -182,6 +188,8 @@ export async function runPrimary(o: PrimaryOptions): Promise<PrimaryResult> {
       msgsPerSecond: messages / seconds,
       primaryCpuPercent: used[0]! * 100,
       primaryUsPerMsg: perMsg(used[0]!),
+      primaryLoopCpuPercent: ((b.loop - a.loop) / seconds) * 100,
+      primaryLoopUsPerMsg: perMsg((b.loop - a.loop) / seconds),
       workerCpuPercent: used.slice(1).map((v) => v * 100),
       workersUsPerMsg: perMsg(used.slice(1).reduce((n, v) => n + v, 0)),
       irqPercent: ((b.machine.irq - a.machine.irq) / seconds) * 100,
