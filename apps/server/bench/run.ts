@@ -108,7 +108,7 @@ const serverList =
 function parseOptions(argv: string[]): BenchOptions {
   const program = new Command('bench')
     .description(
-      'loopchat benchmarks: idle-connection memory and room fan-out against bare and naive servers; moderation filter cost, cluster scaling and bus latency',
+      "loopchat benchmarks: idle-connection memory and room fan-out against bare and naive servers; moderation filter cost, cluster scaling, the cluster primary's ceiling and bus latency",
     )
     .option('--only <parts>', `run only these parts, comma-separated (${PARTS.join(',')})`, partList)
     .option('--connections <n>', 'idle connections per server (memory)', positiveInt)
