@@ -3,8 +3,9 @@
  * Message text never reaches logs at info level (privacy; and a chat flood must not
  * become a log flood).
  */
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type pinoPretty from 'pino-pretty';
 
 export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
   const options = {
@@ -12,7 +13,8 @@ export function createLogger(level: string, bindings: Record<string, unknown> = 
     base: { pid: process.pid, ...bindings },
     redact: ['token', '*.token', 'authorization', 'redisUrl', '*.redisUrl'],
   };
-  if (process.stdout.isTTY)
-    return pino(options, pretty({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }));
-  return pino(options);
+  if (!process.stdout.isTTY) return pino(options);
+  // Loaded only for a terminal: servers logging JSON to a pipe never load it.
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof pinoPretty;
+  return pino(options, pretty({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }));
 }

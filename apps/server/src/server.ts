@@ -21,6 +21,7 @@ import { runAdminCommand } from './core/admin-commands.js';
 import { Stats } from './core/stats.js';
 import type { ControlChannel } from './cluster/control-channel.js';
 import { createHttpApp } from './http/app.js';
+import { monitorLoopDelay } from './http/loop-delay.js';
 import { createMetrics } from './http/metrics.js';
 import { collectStats } from './http/stats-report.js';
 import { createModerationFilter, loadTermsFile } from './moderation/index.js';
@@ -50,6 +51,7 @@ export async function startServer(
   log: Logger,
   options: StartOptions = {},
 ): Promise<LoopchatServer> {
+  monitorLoopDelay();
   const stats = new Stats();
   const bus = options.bus ?? (await defaultBus(config, log));
   const ctx: ServerContext = {

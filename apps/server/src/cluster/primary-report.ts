@@ -5,7 +5,7 @@
  * per second of one core); it is measured here over 5 s windows from process.cpuUsage().
  */
 import { Counter, Gauge, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
-import { loopDelayMs, type LoopDelay } from '../http/loop-delay.js';
+import { loopDelayMs, monitorLoopDelay, type LoopDelay } from '../http/loop-delay.js';
 import { loopDelayGauge } from '../http/metrics.js';
 import type { PrimaryBus } from './primary-bus.js';
 
@@ -36,6 +36,7 @@ export class PrimaryReport {
 
   constructor(bus: PrimaryBus) {
     this.#bus = bus;
+    monitorLoopDelay();
     this.#timer = setInterval(() => this.#roll(), WINDOW_MS);
     this.#timer.unref();
     this.#defineMetrics();

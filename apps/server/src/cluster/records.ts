@@ -76,7 +76,9 @@ const INITIAL_CAPACITY = 16 * 1024;
  * buffer (allocating 16 KiB per turn per peer cost the primary more in GC than its work).
  */
 export class RecordWriter {
-  #buf = Buffer.allocUnsafeSlow(INITIAL_CAPACITY);
+  #buf: Buffer = Buffer.allocUnsafeSlow(INITIAL_CAPACITY);
+  /** The buffer handed to the socket last time it could not take it all (see writeTo). */
+  #spare: Buffer | undefined;
   #at = 0;
   #recordStart = -1;
 
@@ -155,11 +157,19 @@ export class RecordWriter {
 
   /** Writes everything since the last write in one socket write; the writer starts empty. */
   writeTo(socket: { write(bytes: Buffer): boolean; readonly writableLength: number }): void {
-    if (this.#at === 0) return;
-    socket.write(this.#buf.subarray(0, this.#at));
+    const bytes = this.#at;
+    if (bytes === 0) return;
+    socket.write(this.#buf.subarray(0, bytes));
     this.#at = 0;
-    // Still queued in the socket: that buffer is the socket's now.
-    if (socket.writableLength > 0) this.#buf = Buffer.allocUnsafeSlow(this.#buf.length);
+    const pending = socket.writableLength;
+    if (pending === 0) return; // the kernel took it all: fill the same buffer again
+    // The socket holds this buffer until it is written. Two buffers alternate: the one
+    // written before is free again once no more than this write is pending (the socket
+    // writes in order); only when both are held does a new one come (allocating per turn
+    // under backpressure fed the garbage collector more than the primary's work did).
+    const previous = this.#spare;
+    this.#spare = this.#buf;
+    this.#buf = previous !== undefined && pending <= bytes ? previous : Buffer.allocUnsafeSlow(INITIAL_CAPACITY);
   }
 
   /** Drops everything written since the last write (the peer is gone). */

@@ -18,13 +18,23 @@ export interface LoopDelay {
 }
 
 const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-histogram.enable();
 let lastWindow: LoopDelay | undefined;
-const roll = setInterval(() => {
-  lastWindow = read();
-  histogram.reset();
-}, WINDOW_MS);
-roll.unref();
+let roll: NodeJS.Timeout | undefined;
+
+/**
+ * Starts measuring (once per process; later calls do nothing). Called by whoever reports the
+ * delay (server.ts, the cluster primary), never by importing this module: an import must not
+ * start a timer in a process that only wanted a type or a helper.
+ */
+export function monitorLoopDelay(): void {
+  if (roll !== undefined) return;
+  histogram.enable();
+  roll = setInterval(() => {
+    lastWindow = read();
+    histogram.reset();
+  }, WINDOW_MS);
+  roll.unref();
+}
 
 function read(): LoopDelay {
   const ms = (ns: number): number => Math.max(0, Math.round((ns / 1e6 - RESOLUTION_MS) * 1000) / 1000);

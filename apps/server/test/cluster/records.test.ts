@@ -91,20 +91,33 @@ describe('RecordWriter and RecordReader', () => {
     expect(collect.seen).toEqual(expected);
   });
 
-  it('reuse the writer buffer only when the socket took the whole write', () => {
+  it('reuse the writer buffer when the socket took the whole write, and alternate two while it cannot', () => {
     const writer = new RecordWriter();
-    const taken: Buffer[] = [];
-    const socket = { writableLength: 0, write: (b: Buffer) => (taken.push(b), true) };
-    writer.begin(Rec.Claim).name('a').end();
-    writer.writeTo(socket);
-    writer.begin(Rec.Claim).name('b').end();
-    socket.writableLength = 10; // the kernel did not take it: that buffer belongs to the socket now
-    writer.writeTo(socket);
-    writer.begin(Rec.Claim).name('c').end();
-    writer.writeTo(socket);
-    expect(taken[1]!.buffer).toBe(taken[0]!.buffer);
-    expect(taken[2]!.buffer).not.toBe(taken[1]!.buffer);
-    expect(taken[1]!.toString('latin1', 6)).toBe('b');
+    // What each write handed over: its memory, and its bytes then (the kernel copies them).
+    const taken: { buffer: ArrayBufferLike; text: string }[] = [];
+    const socket = {
+      writableLength: 0,
+      write: (b: Buffer) => (taken.push({ buffer: b.buffer, text: b.toString('latin1', 6) }), true),
+    };
+    const send = (name: string, pending: number): void => {
+      writer.begin(Rec.Claim).name(name).end();
+      socket.writableLength = pending; // what the socket still holds after this write (7 bytes each)
+      writer.writeTo(socket);
+    };
+    send('a', 0); // taken at once
+    send('b', 7); // held: the next records go to another buffer
+    send('c', 7); // only c is pending, so b's buffer is free again
+    send('d', 7);
+    send('e', 100); // d and e both held: a third buffer
+    send('f', 0);
+    const buffers = taken.map((b) => b.buffer);
+    expect(buffers[1]).toBe(buffers[0]);
+    expect(buffers[2]).not.toBe(buffers[1]);
+    expect(buffers[3]).toBe(buffers[1]);
+    expect(buffers[4]).toBe(buffers[2]);
+    expect(buffers[5]).not.toBe(buffers[3]);
+    expect(buffers[5]).not.toBe(buffers[4]);
+    expect(taken.map((t) => t.text)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
   });
 
   it('grow past their first buffer for a large record', () => {
