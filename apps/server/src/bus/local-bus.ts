@@ -15,8 +15,6 @@ export class LocalBus implements Bus {
   readonly ready = true;
   readonly state: ChatState;
   #sink: BusSink | undefined;
-  /** The message the sink got during the publish in progress (publish returns it too). */
-  #delivered: SequencedMessage | undefined;
 
   constructor(limits: ChatStateLimits) {
     this.state = new ChatState(limits, (_owner, event) => this.#deliver(event));
@@ -45,13 +43,7 @@ export class LocalBus implements Bus {
 
   publish(room: string, from: string, body: string): Promise<SequencedMessage> {
     const stored = this.state.publish(room, from, body);
-    if (stored === undefined) return Promise.reject(new Error(`no room ${room}`));
-    // The very object the hub fanned out (one view of the line), when it had members here.
-    const delivered = this.#delivered;
-    this.#delivered = undefined;
-    const answer =
-      delivered !== undefined && delivered.seq === stored.seq && delivered.room === room ? delivered : sequenced(stored);
-    return Promise.resolve(answer);
+    return stored === undefined ? Promise.reject(new Error(`no room ${room}`)) : Promise.resolve(sequenced(stored));
   }
 
   dm(from: string, to: string, text: string, id: Id | undefined): Promise<DmFrame | undefined> {
@@ -80,7 +72,7 @@ export class LocalBus implements Bus {
 
   #deliver(event: BusEvent): void {
     const sink = this.#sink!;
-    if (event.t === 'msg') sink.onMessage((this.#delivered = sequenced(event.msg)));
+    if (event.t === 'msg') sink.onMessage(sequenced(event.msg));
     else if (event.t === 'presence') sink.onPresence(event.p);
     else sink.onDm(event.dm);
   }
