@@ -163,8 +163,8 @@ describe('history retention', () => {
     expect(await sendAll(bob, 'empty', ['back'])).toEqual([4]);
   });
 
-  it('forgets an empty room after emptyRoomTtlMs', async () => {
-    await start({ emptyRoomTtlMs: 100, heartbeatMs: 100, idleTimeoutMs: 10_000 });
+  it('with the memory store, forgets an empty room after emptyRoomTtlMs', async () => {
+    await start({ history: 'memory', emptyRoomTtlMs: 100, heartbeatMs: 100, idleTimeoutMs: 10_000 });
     const alice = await json('alice');
     await alice.join('expire');
     await sendAll(alice, 'expire', ['gone soon']);
@@ -217,5 +217,20 @@ describe('large history answers', () => {
     expect(page).toEqual(Array.from({ length: page.length }, (_, i) => i + 1));
     await bob.sync();
     expect(server!.ctx.stats.disconnects['slow_consumer'] ?? 0).toBe(0);
+  });
+
+  it("with the SQLite store, keeps an empty room's history and seq after it leaves memory", async () => {
+    await start({ history: 'sqlite', emptyRoomTtlMs: 100, heartbeatMs: 100, idleTimeoutMs: 10_000 });
+    const alice = await json('alice');
+    await alice.join('kept');
+    await sendAll(alice, 'kept', ['still here']);
+    alice.send({ type: 'leave', room: 'kept', id: 'l' });
+    await alice.waitFor({ type: 'ack', id: 'l' });
+    const bus = server!.ctx.hub.bus as LocalBus;
+    await waitUntil(() => !bus.state.hasRoom('kept'), 2000, 'the empty room to leave memory');
+    alice.send({ type: 'join', room: 'kept', id: 'j' });
+    expect(await alice.waitFor({ type: 'ack', id: 'j' })).toMatchObject({ seq: 1 });
+    expect(texts(await history(alice, { room: 'kept' }))).toEqual(['still here']);
+    expect(await sendAll(alice, 'kept', ['next'])).toEqual([2]);
   });
 });

@@ -6,8 +6,9 @@
  * crashed worker's nicks and memberships can be dropped in one call.
  */
 import { msgTail, type DmFrame, type Id, type PresenceFrame } from '@loopchat/protocol';
-import { HistoryRing } from '../core/history-ring.js';
 import { LineSlab, type LineRef } from '../core/line-slab.js';
+import { HistoryStoreError } from '../history/errors.js';
+import type { HistoryQuery, HistoryStore } from '../history/history-store.js';
 import type { RoomSummary } from './bus.js';
 
 /** A message as sequenced here: its line is a range of the room's slab (line-slab.ts). */
@@ -27,7 +28,6 @@ export type MsgBody = string | { bytes: Buffer; start: number; end: number };
 export type EventRouter = (owner: string, event: BusEvent) => void;
 
 export interface ChatStateLimits {
-  historySize: number;
   maxRooms: number;
   emptyRoomTtlMs: number;
   /** Rooms larger than this announce no joins and leaves (`who` still lists members). */
@@ -36,10 +36,8 @@ export interface ChatStateLimits {
 
 class RoomState {
   readonly name: string;
-  seq = 0;
-  /** Message lines, as delivered. */
-  readonly history: HistoryRing<LineRef>;
-  /** Where those lines' bytes live. */
+  seq: number;
+  /** Where the bytes of its message lines live until they are delivered and stored. */
   readonly lines = new LineSlab();
   /** nick → owner */
   readonly members = new Map<string, string>();
@@ -47,22 +45,36 @@ class RoomState {
   readonly owners = new Map<string, number>();
   emptySince = 0;
 
-  constructor(name: string, historySize: number) {
+  constructor(name: string, seq: number) {
     this.name = name;
-    this.history = new HistoryRing(historySize);
+    this.seq = seq;
   }
 }
 
 export class ChatState {
   readonly #limits: ChatStateLimits;
   readonly #route: EventRouter;
+  readonly #store: HistoryStore;
+  /** Rooms with messages waiting for the store's commit → the first seq among them. */
+  readonly #batch = new Map<RoomState, number>();
   readonly #rooms = new Map<string, RoomState>();
   /** lower-case nick → { nick as registered, owner } */
   readonly #nicks = new Map<string, { nick: string; owner: string }>();
 
-  constructor(limits: ChatStateLimits, route: EventRouter) {
+  constructor(limits: ChatStateLimits, route: EventRouter, store: HistoryStore) {
     this.#limits = limits;
     this.#route = route;
+    this.#store = store;
+  }
+
+  /** The history store (its epoch goes to clients). */
+  get store(): HistoryStore {
+    return this.#store;
+  }
+
+  /** Whether messages sequenced this turn wait for commit() (a durable store). */
+  get uncommitted(): boolean {
+    return this.#batch.size > 0;
   }
 
   get roomCount(): number {
@@ -88,12 +100,16 @@ export class ChatState {
     if (this.#nicks.get(key)?.owner === owner) this.#nicks.delete(key);
   }
 
-  /** Adds a member; returns the room's latest seq, or why not. */
+  /**
+   * Adds a member; returns the room's latest seq, or why not. A room new to memory reads its
+   * last seq from the store (so seqs continue after a restart); that read may throw
+   * HistoryStoreError.
+   */
   join(name: string, nick: string, owner: string): number | 'too_many_rooms' {
     let room = this.#rooms.get(name);
     if (room === undefined) {
       if (this.#rooms.size >= this.#limits.maxRooms && !this.#evictOneEmptyRoom()) return 'too_many_rooms';
-      room = new RoomState(name, this.#limits.historySize);
+      room = new RoomState(name, this.#store.lastSeq(name));
       this.#rooms.set(name, room);
     }
     if (room.members.has(nick)) return room.seq;
@@ -128,14 +144,16 @@ export class ChatState {
     const room = this.#rooms.get(name);
     if (room === undefined) return undefined;
     const seq = room.seq + 1;
-    const tail = msgTail(seq, Date.now());
+    const ts = Date.now();
+    const tail = msgTail(seq, ts);
     const bodyBytes = typeof body === 'string' ? Buffer.byteLength(body) : body.end - body.start;
     const line = room.lines.reserve(bodyBytes + tail.length);
     if (typeof body === 'string') line.buf.write(body, line.start);
     else body.bytes.copy(line.buf, line.start, body.start, body.end);
     line.buf.write(tail, line.start + bodyBytes, 'latin1');
     room.seq = seq;
-    room.history.push(seq, line);
+    this.#store.append(name, seq, ts, line);
+    if (this.#store.durable && !this.#batch.has(room)) this.#batch.set(room, seq);
     const msg: StoredMessage = { room: name, from, seq, line };
     this.#broadcast(room, { t: 'msg', msg });
     return msg;
@@ -150,10 +168,27 @@ export class ChatState {
     return dm;
   }
 
-  history(name: string, since: number | undefined, limit: number): LineRef[] {
-    const room = this.#rooms.get(name);
-    if (room === undefined) return [];
-    return since === undefined ? room.history.latest(limit) : room.history.since(since, limit);
+  /**
+   * Makes this turn's messages durable (one transaction). On failure none of them is stored:
+   * their seqs are given again (no one saw them: the bus delivers only after this), and the
+   * error is returned for the bus to fail their publishes with `unavailable`.
+   */
+  commit(): HistoryStoreError | undefined {
+    if (this.#batch.size === 0) return undefined;
+    try {
+      this.#store.commit();
+      return undefined;
+    } catch (err) {
+      for (const [room, firstSeq] of this.#batch) room.seq = firstSeq - 1;
+      return err instanceof HistoryStoreError ? err : new HistoryStoreError('HISTORY_WRITE_FAILED', String(err));
+    } finally {
+      this.#batch.clear();
+    }
+  }
+
+  /** Stored lines of `room` (oldest first); throws HistoryStoreError when the store cannot read. */
+  history(name: string, query: HistoryQuery): Buffer[] {
+    return this.#store.read(name, query);
   }
 
   members(name: string): string[] {
@@ -182,10 +217,10 @@ export class ChatState {
     return dropped;
   }
 
-  /** Forgets rooms empty for longer than the TTL (their history goes with them). */
+  /** Forgets rooms empty for longer than the TTL (a memory store forgets their history too). */
   sweep(now: number): void {
-    for (const [name, room] of this.#rooms) {
-      if (room.emptySince !== 0 && now - room.emptySince >= this.#limits.emptyRoomTtlMs) this.#rooms.delete(name);
+    for (const room of this.#rooms.values()) {
+      if (room.emptySince !== 0 && now - room.emptySince >= this.#limits.emptyRoomTtlMs) this.#forget(room);
     }
   }
 
@@ -200,7 +235,12 @@ export class ChatState {
       if (room.emptySince !== 0 && (oldest === undefined || room.emptySince < oldest.emptySince)) oldest = room;
     }
     if (oldest === undefined) return false;
-    this.#rooms.delete(oldest.name);
+    this.#forget(oldest);
     return true;
+  }
+
+  #forget(room: RoomState): void {
+    this.#rooms.delete(room.name);
+    this.#store.forget(room.name);
   }
 }

@@ -7,6 +7,7 @@
 import { encodeMsgBody, type DmFrame, type Id, type PresenceFrame } from '@loopchat/protocol';
 import type { Bus, BusSink, RoomSummary, SequencedMessage } from '../bus/bus.js';
 import type { Config } from '../config.js';
+import type { HistoryQuery } from '../history/history-store.js';
 import { EncodedFrame } from './encoded-frame.js';
 import { Room } from './room.js';
 import type { Session } from './session.js';
@@ -96,8 +97,8 @@ export class Hub implements BusSink {
     return this.bus.dm(sender.nick!, to, text, id);
   }
 
-  history(room: string, since: number | undefined, limit: number): Promise<Buffer[]> {
-    return this.bus.history(room, since, limit);
+  history(room: string, query: HistoryQuery): Promise<Buffer[]> {
+    return this.bus.history(room, query);
   }
 
   members(room: string): Promise<string[]> {
