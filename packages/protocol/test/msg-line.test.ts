@@ -62,4 +62,15 @@ describe('message lines', () => {
     );
     expect(JSON.parse(encodeHistoryLine('r', []).toString())).toEqual({ type: 'history', room: 'r', messages: [] });
   });
+
+  it('carry the history epoch in a history answer when one is given', () => {
+    const a = finishMsgLine(encodeMsgBody('r', 'a', 'one'), 1, 10);
+    expect(JSON.parse(encodeHistoryLine('r', [a], 7, 'e-1').toString())).toEqual({
+      type: 'history',
+      room: 'r',
+      epoch: 'e-1',
+      messages: [{ type: 'msg', room: 'r', from: 'a', text: 'one', seq: 1, ts: 10 }],
+      id: 7,
+    });
+  });
 });

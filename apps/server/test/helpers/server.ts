@@ -26,7 +26,8 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
   const server = await startServer(config, pino({ level: process.env['TEST_LOG_LEVEL'] ?? config.logLevel }));
   if (ownDir === undefined) return server;
   const close = server.close;
+  let closed: Promise<void> | undefined;
   return Object.assign(server, {
-    close: () => close().finally(() => rmSync(ownDir, { recursive: true, force: true })),
+    close: () => (closed ??= close().finally(() => rmSync(ownDir, { recursive: true, force: true }))),
   });
 }
