@@ -47,6 +47,11 @@ export function clientFrameSchemas(maxTextLength = DEFAULT_MAX_TEXT_LENGTH) {
     ping: Type.Object({ type: Type.Literal('ping'), id }),
     /** Answer to a server heartbeat `ping`; never acknowledged. */
     pong: Type.Object({ type: Type.Literal('pong') }),
+    /**
+     * "I am typing in `room`": relayed to the room's other members as `typing`, never
+     * stored. At most one per TYPING_INTERVAL_MS per room is relayed; extras are dropped.
+     */
+    typing: Type.Object({ type: Type.Literal('typing'), room: Room, id }),
   } satisfies Record<string, TSchema>;
 }
 
@@ -107,6 +112,17 @@ export interface PresenceFrame {
   event: 'join' | 'leave';
 }
 
+/**
+ * `nick` is typing in `room` (ephemeral: never stored, not sent in rooms larger than the
+ * server's presence limit). Shows for a few seconds unless repeated; a message from
+ * `nick` ends it.
+ */
+export interface TypingFrame {
+  type: 'typing';
+  room: string;
+  nick: string;
+}
+
 export interface HistoryFrame {
   type: 'history';
   room: string;
@@ -162,6 +178,7 @@ export type ServerFrame =
   | MsgFrame
   | DmFrame
   | PresenceFrame
+  | TypingFrame
   | HistoryFrame
   | MembersFrame
   | RoomsFrame

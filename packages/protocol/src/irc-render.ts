@@ -130,6 +130,10 @@ export function renderIrc(frame: ServerFrame, ctx: IrcRenderContext, request: Ir
           params: [info.server, frame.id === undefined ? info.server : String(frame.id)],
         },
       ];
+    case 'typing':
+      // IRCv3 carries typing as a `+typing` client tag on TAGMSG, which needs message-tags
+      // and a TAGMSG path in the adapter; until then IRC readers see nothing, like text mode.
+      return [];
     case 'ack':
       // IRC has no acknowledgement: the echo (echo-message) or nothing is the answer. A
       // labeled-response `ACK` for commands with no other answer is the adapter's, which

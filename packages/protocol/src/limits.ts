@@ -39,3 +39,10 @@ export const MAX_ID_LENGTH = 64;
 
 /** Most messages one `history` request can return. */
 export const MAX_HISTORY_LIMIT = 1000;
+
+/**
+ * Fewest ms between two `typing` frames of one connection in one room that the server
+ * relays (later ones within the interval are dropped: they say nothing new). Clients
+ * show a typing nick for a little longer than this unless it is repeated.
+ */
+export const TYPING_INTERVAL_MS = 2000;

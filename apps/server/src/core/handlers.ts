@@ -125,6 +125,15 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
   pong() {
     // Heartbeat answer: receiving it already refreshed lastInboundAt.
   },
+
+  typing(session, frame) {
+    const room = memberRoom(session, frame.room, frame.id);
+    if (room === undefined) return;
+    // One within the interval is dropped without an error: it is ephemeral, and the last
+    // one relayed already says the same. An id is still answered (every id is).
+    session.ctx.hub.typing(session, room);
+    session.answer(frame.id, undefined);
+  },
 };
 
 /** Frames a connection may send before `hello`. */
