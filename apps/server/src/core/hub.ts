@@ -108,8 +108,8 @@ export class Hub implements BusSink {
   }
 
   /** Encodes the message once, here, as the bytes every member will get (seq and ts aside). */
-  publish(sender: Session, room: Room, text: string, id: Id | undefined): Promise<SequencedMessage> {
-    return this.bus.publish(room.name, sender.nick!, encodeMsgBody(room.name, sender.nick!, text, id));
+  publish(sender: Session, room: Room, text: string, id: Id | undefined, action = false): Promise<SequencedMessage> {
+    return this.bus.publish(room.name, sender.nick!, encodeMsgBody(room.name, sender.nick!, text, id, action));
   }
 
   dm(sender: Session, to: string, text: string, id: Id | undefined): Promise<DmFrame | undefined> {
