@@ -10,6 +10,7 @@ import { LineSlab, type LineRef } from '../core/line-slab.js';
 import { HistoryStoreError } from '../history/errors.js';
 import type { HistoryQuery, HistoryStore } from '../history/history-store.js';
 import type { RoomSummary } from './bus.js';
+import { MemoryReadMarkers, type ReadMarkerStore } from './read-markers.js';
 
 /** A message as sequenced here: its line is a range of the room's slab (line-slab.ts). */
 export interface StoredMessage {
@@ -64,11 +65,19 @@ export class ChatState {
   readonly #rooms = new Map<string, RoomState>();
   /** lower-case nick → { nick as registered, owner } */
   readonly #nicks = new Map<string, { nick: string; owner: string }>();
+  readonly #markers: ReadMarkerStore;
 
-  constructor(limits: ChatStateLimits, route: EventRouter, store: HistoryStore) {
+  /** `markers`: where read markers live (a durable store may keep them across restarts). */
+  constructor(
+    limits: ChatStateLimits,
+    route: EventRouter,
+    store: HistoryStore,
+    markers: ReadMarkerStore = new MemoryReadMarkers(),
+  ) {
     this.#limits = limits;
     this.#route = route;
     this.#store = store;
+    this.#markers = markers;
   }
 
   /** The history store (its epoch goes to clients). */
@@ -173,6 +182,17 @@ export class ChatState {
     return msg;
   }
 
+  /** Stores `nick`'s read marker in `name`; false when the room does not exist (nothing stored). */
+  markRead(name: string, nick: string, seq: number): boolean {
+    if (!this.#rooms.has(name)) return false;
+    this.#markers.set(name, nick, seq);
+    return true;
+  }
+
+  readMarker(name: string, nick: string): number | undefined {
+    return this.#markers.get(name, nick);
+  }
+
   dm(from: string, to: string, text: string, id: Id | undefined): DmFrame | undefined {
     const target = this.#nicks.get(to.toLowerCase());
     if (target === undefined) return undefined;
@@ -253,8 +273,13 @@ export class ChatState {
     return true;
   }
 
+  /**
+   * A room leaves memory. A memory store forgets its history (its seq starts over); read
+   * markers are kept in memory either way, so they go too (bounded by the rooms in memory).
+   */
   #forget(room: RoomState): void {
     this.#rooms.delete(room.name);
     this.#store.forget(room.name);
+    this.#markers.dropRoom(room.name);
   }
 }
