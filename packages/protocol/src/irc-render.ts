@@ -18,7 +18,7 @@ import { ircErrorReplies, type IrcRequestContext } from './irc-error-replies.js'
 import { isupportTokens } from './irc-isupport.js';
 import { IRC_MAX_BODY_BYTES, type IrcMessage } from './irc-message.js';
 import { listReplies, motdReplies, namesReplies, welcomeReplies, whoReplies } from './irc-numerics.js';
-import { ircTextLines } from './irc-text.js';
+import { ACTION_PREFIX, ircTextLines } from './irc-text.js';
 import { ROOM_PATTERN } from './limits.js';
 
 /** What is the same for every reader: built once by the adapter. */
@@ -207,14 +207,25 @@ function textMessages(
   text: string,
   tags: Record<string, string>,
 ): IrcMessage[] {
-  const budget = IRC_MAX_BODY_BYTES - Buffer.byteLength(`:${prefix} ${command} ${target} :`);
+  // A `/me` text goes back to IRC readers as the CTCP ACTION it came as (irc-text.ts).
+  const action = command === 'PRIVMSG' && text.startsWith(ACTION_PREFIX);
+  const body = action ? text.slice(ACTION_PREFIX.length) : text;
+  const budget =
+    IRC_MAX_BODY_BYTES - Buffer.byteLength(`:${prefix} ${command} ${target} :`) - (action ? ACTION_FRAME_BYTES : 0);
   const rest: Record<string, string> = {};
   if (tags['time'] !== undefined) rest['time'] = tags['time'];
   if (tags['batch'] !== undefined) rest['batch'] = tags['batch'];
-  return ircTextLines(text, budget).map((piece, i) =>
-    withTags(i === 0 ? tags : rest, { prefix, command, params: [target, piece] }),
+  return ircTextLines(body, budget).map((piece, i) =>
+    withTags(i === 0 ? tags : rest, {
+      prefix,
+      command,
+      params: [target, action ? `\x01ACTION ${piece}\x01` : piece],
+    }),
   );
 }
+
+/** `\x01ACTION ` and the closing `\x01`. */
+const ACTION_FRAME_BYTES = 9;
 
 function withTags(tags: Record<string, string>, message: IrcMessage): IrcMessage {
   return Object.keys(tags).length === 0 ? message : { tags, ...message };

@@ -17,6 +17,8 @@ export const WireFormat = {
   Text: 2,
   /** WebSocket text frames carrying JSON. */
   WebSocket: 3,
+  /** TCP, IRC (rendered per reader by irc/irc-dialect.ts through EncodedFrame.variant). */
+  Irc: 4,
 } as const;
 export type WireFormat = (typeof WireFormat)[keyof typeof WireFormat];
 
@@ -29,6 +31,8 @@ export class EncodedFrame {
   #json: Buffer | undefined;
   #text: Buffer | undefined;
   #ws: Buffer | undefined;
+  /** Renderings for readers that differ by more than the format (IRC capabilities), by variant key. */
+  #variants: Buffer[] | undefined;
 
   constructor(frame: ServerFrame | undefined, viewer?: string) {
     this.#frame = frame;
@@ -56,6 +60,15 @@ export class EncodedFrame {
       default:
         return this.json();
     }
+  }
+
+  /**
+   * The bytes of one reader variant (`key`: a small integer naming what changes the
+   * rendering, e.g. which IRC capabilities a reader enabled), rendered once per variant.
+   */
+  variant(key: number, render: (frame: ServerFrame) => Buffer): Buffer {
+    const variants = (this.#variants ??= []);
+    return (variants[key] ??= render(this.frame));
   }
 
   /** The JSON line, newline included. */

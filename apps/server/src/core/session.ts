@@ -14,10 +14,12 @@
 import type { Socket } from 'node:net';
 import {
   ErrorCodes,
+  IRC_MAX_LINE_BYTES,
   LineDecoder,
   ProtocolError,
   TEXT_GREETING,
   TEXT_HELP,
+  isIrcFirstLine,
   parseTextLine,
   type ClientFrame,
   type ErrorCode,
@@ -26,6 +28,7 @@ import {
   type ServerFrame,
 } from '@loopchat/protocol';
 import type WebSocket from 'ws';
+import { IrcDialect } from '../irc/irc-dialect.js';
 import type { ServerContext } from './context.js';
 import { EncodedFrame, WireFormat } from './encoded-frame.js';
 import { dispatch } from './handlers.js';
@@ -82,6 +85,8 @@ export class Session implements LineSink, ReadWaiter {
   wsToken: string | undefined = undefined;
   /** Text mode: where plain lines go (the room joined last). */
   currentRoom: string | null = null;
+  /** TCP IRC connections only: the IRC dialect (registration, commands, rendering). */
+  irc: IrcDialect | null = null;
   /** TCP only: the bounded line decoder. */
   readonly decoder: LineDecoder | null;
   lastInboundAt: number;
@@ -137,6 +142,11 @@ export class Session implements LineSink, ReadWaiter {
     return this.format === WireFormat.Text;
   }
 
+  /** Text mode and IRC answer a join with the room's members (IRC: NAMES, RFC 2812 §3.2.1). */
+  get membersOnJoin(): boolean {
+    return this.format === WireFormat.Text || this.irc !== null;
+  }
+
   // ── inbound ──────────────────────────────────────────────────────────────────────
 
   /** LineSink: one complete TCP line. The first line decides JSON or text mode. */
@@ -145,10 +155,18 @@ export class Session implements LineSink, ReadWaiter {
     if (this.format === WireFormat.Undecided) {
       const start = line.trimStart();
       if (start === '') return; // a stray newline before the first frame decides nothing
-      this.format = start.startsWith('{') ? WireFormat.JsonLines : WireFormat.Text;
+      if (isIrcFirstLine(start)) {
+        this.format = WireFormat.Irc;
+        this.irc = new IrcDialect(this);
+        // IRCv3 message-tags: 8,191 bytes of tags may precede the 510-byte line.
+        this.decoder!.setMaxLineBytes(Math.max(this.decoder!.maxLineBytes, IRC_MAX_LINE_BYTES));
+      } else this.format = start.startsWith('{') ? WireFormat.JsonLines : WireFormat.Text;
     }
     if (this.#held !== null) return this.#hold(line);
-    if (this.format === WireFormat.Text) this.#onTextLine(line);
+    if (this.irc !== null) {
+      this.ctx.stats.framesIn.tcp++;
+      this.irc.onLine(line);
+    } else if (this.format === WireFormat.Text) this.#onTextLine(line);
     else this.#onJsonLine(line);
   }
 
@@ -156,7 +174,10 @@ export class Session implements LineSink, ReadWaiter {
   onLineTooLong(): void {
     this.ctx.stats.framesIn.tcp++;
     this.decoder?.close();
-    this.closeWithError('line_too_long', `line exceeds ${this.ctx.config.maxLineBytes} bytes; closing`);
+    this.closeWithError(
+      'line_too_long',
+      `line exceeds ${this.decoder?.maxLineBytes ?? this.ctx.config.maxLineBytes} bytes; closing`,
+    );
   }
 
   /** True while input waits for a later turn (a WebSocket message must then queue behind it). */
@@ -249,13 +270,31 @@ export class Session implements LineSink, ReadWaiter {
       case 'help':
         return this.#enqueue(Buffer.from(`${TEXT_HELP}\n`));
       case 'quit':
-        // Answers still on their way from the bus go out first, then the goodbye.
-        this.#quitting = true;
-        if (this.#answers === null) this.#sayByeAndClose();
-        return;
+        return this.quit();
       case 'empty':
         return;
     }
+  }
+
+  /**
+   * A frame a dialect made from its own syntax (IRC): through the rate limit like a JSON
+   * frame when `charged`, straight to its handler when the line that caused it paid already.
+   */
+  submit(frame: ClientFrame, charged: boolean): void {
+    if (charged) this.#handle(frame);
+    else this.#dispatch(frame);
+  }
+
+  /** One token of the rate limit for input a dialect answers itself; false when none is left. */
+  takeToken(): boolean {
+    return this.#takeToken();
+  }
+
+  /** Ends the session after the answers still on their way from the bus (text /quit, IRC QUIT). */
+  quit(): void {
+    if (this.#quitting) return;
+    this.#quitting = true;
+    if (this.#answers === null) this.#sayByeAndClose();
   }
 
   #handle(frame: ClientFrame): void {
@@ -340,7 +379,7 @@ export class Session implements LineSink, ReadWaiter {
   }
 
   #sayByeAndClose(): void {
-    this.#enqueue(Buffer.from('* bye\n'));
+    this.#enqueue(this.irc?.goodbye() ?? Buffer.from('* bye\n'));
     this.close();
   }
 
@@ -378,7 +417,7 @@ export class Session implements LineSink, ReadWaiter {
 
   /** Queues a frame encoded once for many sessions (room messages, presence). */
   deliver(encoded: EncodedFrame): void {
-    this.#enqueue(encoded.bytes(this.format));
+    this.#enqueue(this.#bytesOf(encoded));
   }
 
   /** Queues a frame for this session alone. */
@@ -393,7 +432,21 @@ export class Session implements LineSink, ReadWaiter {
       this.#answers.push({ done: true, run: () => this.sendEncoded(encoded) });
       return;
     }
-    this.#enqueue(encoded.bytes(this.format));
+    this.#enqueue(this.#bytesOf(encoded));
+  }
+
+  /** As sendEncoded, for bytes a dialect rendered itself (IRC replies): in answer order too. */
+  sendBytes(bytes: Buffer): void {
+    if (!this.#answering && this.#answers !== null && this.#answers.length > 0) {
+      this.#answers.push({ done: true, run: () => this.sendBytes(bytes) });
+      return;
+    }
+    this.#enqueue(bytes);
+  }
+
+  /** IRC renders per reader (its capabilities, the request an answer is for); the others per format. */
+  #bytesOf(encoded: EncodedFrame): Buffer {
+    return this.irc === null ? encoded.bytes(this.format) : this.irc.bytesOf(encoded);
   }
 
   /**
@@ -401,6 +454,7 @@ export class Session implements LineSink, ReadWaiter {
    * always get an answer, the `echo` (their own message, the room they joined…) if any.
    */
   answer(id: Id | undefined, seq: number | undefined, echo?: ServerFrame | EncodedFrame): void {
+    if (this.irc !== null) return this.irc.answer(id, seq, echo);
     if (this.format === WireFormat.Text) {
       if (echo instanceof EncodedFrame) this.deliver(echo);
       else this.send(echo ?? { type: 'ack', id: 0, ts: Date.now() });
@@ -470,7 +524,7 @@ export class Session implements LineSink, ReadWaiter {
   probe(now: number): void {
     this.lastProbeAt = now;
     if (this.ws !== null) this.ws.ping();
-    else if (this.format === WireFormat.JsonLines) this.send({ type: 'ping' });
+    else if (this.format === WireFormat.JsonLines || this.format === WireFormat.Irc) this.send({ type: 'ping' });
     // Text mode: a human cannot answer pings; TCP keepalive and textIdleTimeoutMs cover it.
   }
 
@@ -485,7 +539,10 @@ export class Session implements LineSink, ReadWaiter {
     const frame = new EncodedFrame({ type: 'error', code, message }, this.nick ?? undefined);
     this.#closing = true;
     this.flush();
-    const bytes = frame.bytes(this.format === WireFormat.Undecided ? WireFormat.JsonLines : this.format);
+    const bytes =
+      this.irc !== null
+        ? this.irc.bytesOf(frame)
+        : frame.bytes(this.format === WireFormat.Undecided ? WireFormat.JsonLines : this.format);
     if (!this.#closed) this.socket.write(bytes);
     this.#end(WS_CLOSE_CODES[code] ?? 1008, code);
   }
