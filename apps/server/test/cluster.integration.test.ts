@@ -119,6 +119,19 @@ describe('rooms span workers (2 workers)', () => {
     expect(await alice.client.waitFor({ type: 'error', id: 'd3' })).toMatchObject({ code: 'no_such_nick' });
   });
 
+  it('relays typing across workers, never to the typer, and stores nothing', async () => {
+    alice.client.send({ type: 'typing', room: 'lobby', id: 'ty' });
+    await alice.client.waitFor({ type: 'ack', id: 'ty' });
+    expect(await bob.client.waitFor({ type: 'typing' })).toEqual({ type: 'typing', room: 'lobby', nick: alice.nick });
+    bob.client.send({ type: 'typing', room: 'lobby' });
+    expect(await alice.client.waitFor({ type: 'typing' })).toEqual({ type: 'typing', room: 'lobby', nick: bob.nick });
+    bob.client.send({ type: 'history', room: 'lobby', id: 'th' });
+    const history = (await bob.client.waitFor({ type: 'history', id: 'th' })) as Extract<ServerFrame, { type: 'history' }>;
+    expect(history.messages.map((m) => m.seq)).toEqual([1, 2]);
+    await bob.client.sync();
+    expect(bob.client.all({ type: 'typing', nick: bob.nick })).toEqual([]);
+  });
+
   it('keeps nicks unique across workers, whatever the case', async () => {
     // Claim alice's nick (in other cases) from connections on both workers: each must get
     // nick_taken. The same connection then says hello with a free nick, whose welcome tells

@@ -63,8 +63,8 @@ describe('IRC dialect on the TCP port', () => {
     await json.waitFor({ type: 'msg', from: 'ircy', text: 'hello from irc' });
 
     irc.client.action('#lobby', 'waves');
-    expect(await ws.waitFor({ type: 'msg', from: 'ircy', text: '/me waves' })).toBeTruthy();
-    ws.send({ type: 'msg', room: 'lobby', text: '/me waves back' });
+    expect(await ws.waitFor({ type: 'msg', from: 'ircy', text: 'waves' })).toMatchObject({ action: true });
+    ws.send({ type: 'msg', room: 'lobby', text: 'waves back', action: true });
     expect(await irc.waitFor('message', { nick: 'webby', type: 'action' })).toMatchObject({ message: 'waves back' });
   });
 

@@ -23,6 +23,7 @@ import { Emitter } from './emitter.js';
 import { ClientError } from './errors.js';
 import { PendingRequests, type OnAnswer } from './pending-requests.js';
 import { RoomLog, type RoomLogSink } from './room-log.js';
+import { TypingThrottle } from './typing-throttle.js';
 import type { CloseInfo, Connection } from './transport.js';
 
 /** Server error codes after which reconnecting would only be refused again. */
@@ -58,6 +59,7 @@ export class ChatClient {
   #connecting: Promise<void> | undefined;
   #registration: { nick: string; token: string | undefined } | undefined;
   #welcome: WelcomeFrame | undefined;
+  readonly #typing = new TypingThrottle();
 
   constructor(options: ClientOptions) {
     this.#options = resolveOptions(options);
@@ -186,6 +188,17 @@ export class ChatClient {
     return answer.messages;
   }
 
+  /**
+   * Tells `room`'s other members you are typing. Call it on every keystroke: it sends at
+   * most one frame per TYPING_INTERVAL_MS per room (the server drops more anyway), and
+   * nothing when not connected or not in the room. No answer: typing is ephemeral.
+   */
+  typing(room: string, now = Date.now()): void {
+    const key = room.toLowerCase();
+    if (this.#welcome === undefined || !this.#rooms.has(key) || !this.#typing.take(key, now)) return;
+    this.#write({ type: 'typing', room: key });
+  }
+
   /** The nicks in `room`. */
   async who(room: string): Promise<string[]> {
     return (await this.#request<MembersFrame>({ type: 'who', room: room.toLowerCase() })).nicks;
@@ -225,6 +238,7 @@ export class ChatClient {
   #onClose(info: CloseInfo): void {
     this.#connection = undefined;
     this.#welcome = undefined;
+    this.#typing.clear();
     this.#pending.failAll(new ClientError('disconnected'));
     for (const log of this.#rooms.values()) log.abortFill();
     const willReconnect = this.#wanted && this.#backoff !== undefined;
@@ -290,6 +304,8 @@ export class ChatClient {
         return this.#events.emit('dm', frame);
       case 'presence':
         return this.#events.emit('presence', frame);
+      case 'typing':
+        return this.#events.emit('typing', frame);
       case 'notice':
         return this.#events.emit('notice', frame);
       case 'ping':

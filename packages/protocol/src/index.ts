@@ -4,6 +4,7 @@ export * from './frames.js';
 export * from './codec.js';
 export * from './line-decoder.js';
 export * from './text-mode.js';
+export * from './text-mode-rooms.js';
 export * from './msg-line.js';
 export * from './irc-errors.js';
 export * from './irc-message.js';

@@ -50,12 +50,15 @@ export const ERR_NOMOTD = '422';
 export const ERR_NONICKNAMEGIVEN = '431';
 export const ERR_ERRONEUSNICKNAME = '432';
 export const ERR_NICKNAMEINUSE = '433';
+export const ERR_USERNOTINCHANNEL = '441';
 export const ERR_NOTONCHANNEL = '442';
 export const ERR_NOTREGISTERED = '451';
 export const ERR_NEEDMOREPARAMS = '461';
 export const ERR_ALREADYREGISTERED = '462';
 export const ERR_PASSWDMISMATCH = '464';
 export const ERR_INVITEONLYCHAN = '473';
+export const ERR_BANNEDFROMCHAN = '474';
+export const ERR_NOPRIVILEGES = '481';
 export const ERR_CHANOPRIVSNEEDED = '482';
 export const ERR_USERSDONTMATCH = '502';
 // SASL (https://ircv3.net/specs/extensions/sasl-3.1)

@@ -58,12 +58,12 @@ describe('ircTextLines', () => {
 
 describe('ircTextToLoopchat: CTCP from IRC clients', () => {
   it('keeps plain text, formatting codes included', () => {
-    expect(ircTextToLoopchat('hi \x02there\x02')).toEqual({ ok: true, text: 'hi \x02there\x02' });
+    expect(ircTextToLoopchat('hi \x02there\x02')).toEqual({ ok: true, text: 'hi \x02there\x02', action: false });
   });
 
-  it('turns ACTION into /me text, with or without the closing \\x01', () => {
-    expect(ircTextToLoopchat('\x01ACTION waves\x01')).toEqual({ ok: true, text: '/me waves' });
-    expect(ircTextToLoopchat('\x01action waves')).toEqual({ ok: true, text: '/me waves' });
+  it('turns ACTION into an action, with or without the closing \\x01', () => {
+    expect(ircTextToLoopchat('\x01ACTION waves\x01')).toEqual({ ok: true, text: 'waves', action: true });
+    expect(ircTextToLoopchat('\x01action waves')).toEqual({ ok: true, text: 'waves', action: true });
   });
 
   it('refuses other CTCP and an empty ACTION, naming the request safely', () => {

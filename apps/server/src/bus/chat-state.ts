@@ -5,7 +5,7 @@
  * the socket), so events are routed only to processes with members in the room, and a
  * crashed worker's nicks and memberships can be dropped in one call.
  */
-import { msgTail, type DmFrame, type Id, type PresenceFrame } from '@loopchat/protocol';
+import { msgTail, type DmFrame, type Id, type PresenceFrame, type TypingFrame } from '@loopchat/protocol';
 import { HistoryRing } from '../core/history-ring.js';
 import { LineSlab, type LineRef } from '../core/line-slab.js';
 import type { RoomSummary } from './bus.js';
@@ -18,7 +18,11 @@ export interface StoredMessage {
   readonly line: LineRef;
 }
 
-export type BusEvent = { t: 'msg'; msg: StoredMessage } | { t: 'presence'; p: PresenceFrame } | { t: 'dm'; dm: DmFrame };
+export type BusEvent =
+  | { t: 'msg'; msg: StoredMessage }
+  | { t: 'presence'; p: PresenceFrame }
+  | { t: 'typing'; p: TypingFrame }
+  | { t: 'dm'; dm: DmFrame };
 
 /** A message body (encodeMsgBody's output): a string in one process, bytes off the cluster's data plane. */
 export type MsgBody = string | { bytes: Buffer; start: number; end: number };
@@ -118,6 +122,16 @@ export class ChatState {
     else if (room.members.size < this.#limits.presenceMaxMembers) {
       this.#broadcast(room, { t: 'presence', p: { type: 'presence', room: name, nick, event: 'leave' } });
     }
+  }
+
+  /**
+   * Relays that `nick` is typing to the processes with members, in a room no larger than
+   * the presence limit (the same rule as joins and leaves: in a big room it is noise).
+   */
+  typing(name: string, nick: string): void {
+    const room = this.#rooms.get(name);
+    if (room === undefined || !room.members.has(nick) || room.members.size > this.#limits.presenceMaxMembers) return;
+    this.#broadcast(room, { t: 'typing', p: { type: 'typing', room: name, nick } });
   }
 
   /**

@@ -94,6 +94,12 @@ export class IpcBus implements Bus, RecordSink {
     this.#schedule();
   }
 
+  typing(room: string, nick: string): void {
+    if (!this.ready) return;
+    this.#writer.begin(Rec.Typing).name(room).name(nick).end();
+    this.#schedule();
+  }
+
   publish(room: string, from: string, body: string): Promise<SequencedMessage> {
     this.#writer.begin(Rec.Pub).name(room).name(from).restText(body).end();
     return this.#wait(Answer.Msg);
@@ -161,6 +167,10 @@ export class IpcBus implements Bus, RecordSink {
       }
       case Rec.DmEvent:
         return this.#sink?.onDm(JSON.parse(f.text()) as DmFrame);
+      case Rec.TypingEvent: {
+        const room = f.name();
+        return this.#sink?.onTyping({ type: 'typing', room, nick: f.name() });
+      }
       case Rec.Reply:
         return this.#answer(f);
       case Rec.Fail: {

@@ -41,6 +41,10 @@ export class LocalBus implements Bus {
     this.state.leave(room, nick);
   }
 
+  typing(room: string, nick: string): void {
+    this.state.typing(room, nick);
+  }
+
   publish(room: string, from: string, body: string): Promise<SequencedMessage> {
     const stored = this.state.publish(room, from, body);
     return stored === undefined ? Promise.reject(new Error(`no room ${room}`)) : Promise.resolve(sequenced(stored));
@@ -74,6 +78,7 @@ export class LocalBus implements Bus {
     const sink = this.#sink!;
     if (event.t === 'msg') sink.onMessage(sequenced(event.msg));
     else if (event.t === 'presence') sink.onPresence(event.p);
+    else if (event.t === 'typing') sink.onTyping(event.p);
     else sink.onDm(event.dm);
   }
 }

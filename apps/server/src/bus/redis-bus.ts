@@ -24,7 +24,7 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { hostname } from 'node:os';
-import { finishMsgLine, readMsgLine, type DmFrame, type Id, type PresenceFrame } from '@loopchat/protocol';
+import { finishMsgLine, readMsgLine, type DmFrame, type Id, type PresenceFrame, type TypingFrame } from '@loopchat/protocol';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { RoomCatchUp } from './room-catch-up.js';
@@ -57,6 +57,15 @@ if v == false then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) return 1 e
 if v == ARGV[1] then redis.call('EXPIRE', KEYS[1], ARGV[2]) return 1 end
 return 0`;
 
+/**
+ * Publishes a typing event unless the room has more members than the presence limit
+ * (KEYS[1] the room's members; the channel is in its slot on a cluster). Expired leases
+ * still count, as they do for presence: the limit is about noise, not exact sizes.
+ */
+const typingScript = (publish: 'PUBLISH' | 'SPUBLISH'): string => `
+if redis.call('ZCARD', KEYS[1]) > tonumber(ARGV[2]) then return 0 end
+return redis.call('${publish}', ARGV[1], ARGV[3])`;
+
 const RELEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
@@ -79,6 +88,7 @@ type RedisWithScripts = Redis & {
   lcPublish(seqKey: string, logKey: string, channel: string, body: string, ts: number, maxlen: number): Promise<number>;
   lcRenew(key: string, owner: string, seconds: number): Promise<number>;
   lcRelease(key: string, owner: string): Promise<number>;
+  lcTyping(membersKey: string, channel: string, maxMembers: number, payload: string): Promise<number>;
 };
 
 export class RedisBus implements Bus {
@@ -148,6 +158,7 @@ export class RedisBus implements Bus {
     });
     this.#pub.defineCommand('lcRenew', { numberOfKeys: 1, lua: RENEW_SCRIPT });
     this.#pub.defineCommand('lcRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    this.#pub.defineCommand('lcTyping', { numberOfKeys: 1, lua: typingScript(this.#cluster ? 'SPUBLISH' : 'PUBLISH') });
     // Buffer payloads: a room message is delivered as the bytes Redis published, unparsed.
     this.#sub.on(this.#cluster ? 'smessageBuffer' : 'messageBuffer', (channel: Buffer, payload: Buffer) =>
       this.#onMessage(channel, payload),
@@ -254,6 +265,12 @@ export class RedisBus implements Bus {
         // Redis is down: the membership lease expires by itself.
       });
     this.#dropLocal(room, nick);
+  }
+
+  typing(room: string, nick: string): void {
+    if (!this.ready) return; // ephemeral: nothing to retry later
+    const payload = JSON.stringify({ type: 'typing', room, nick } satisfies TypingFrame);
+    this.#pub.lcTyping(this.#membersKey(room), this.#roomChannel(room), this.#presenceMaxMembers, payload).catch(() => {});
   }
 
   async publish(room: string, from: string, body: string): Promise<SequencedMessage> {
@@ -380,14 +397,15 @@ export class RedisBus implements Bus {
       else this.#catchUp.live(msg);
       return;
     }
-    let frame: PresenceFrame | DmFrame;
+    let frame: PresenceFrame | TypingFrame | DmFrame;
     try {
-      frame = JSON.parse(payload.toString('utf8')) as PresenceFrame | DmFrame;
+      frame = JSON.parse(payload.toString('utf8')) as PresenceFrame | TypingFrame | DmFrame;
     } catch {
       this.#log.warn({ channel: channel.toString() }, 'unreadable bus payload');
       return;
     }
     if (frame.type === 'presence') sink.onPresence(frame);
+    else if (frame.type === 'typing') sink.onTyping(frame);
     else if (frame.type === 'dm') sink.onDm(frame);
   }
 

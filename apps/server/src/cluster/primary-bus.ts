@@ -127,6 +127,10 @@ export class PrimaryBus {
         const room = f.name();
         return state.leave(room, f.name());
       }
+      case Rec.Typing: {
+        const room = f.name();
+        return state.typing(room, f.name());
+      }
       case Rec.Dm: {
         const from = f.name();
         const to = f.name();
@@ -183,6 +187,8 @@ export class PrimaryBus {
         .name(p.nick)
         .u8(p.event === 'join' ? 0 : 1)
         .end();
+    } else if (event.t === 'typing') {
+      this.#begin(link, Rec.TypingEvent).name(event.p.room).name(event.p.nick).end();
     } else {
       this.#begin(link, Rec.DmEvent).text(JSON.stringify(event.dm)).end();
     }

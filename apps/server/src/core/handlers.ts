@@ -10,6 +10,7 @@ import type { Session } from './session.js';
 import { mayJoin } from './auth.js';
 import { EncodedFrame } from './encoded-frame.js';
 import { bump } from './stats.js';
+import { roomCommandHandlers } from './handlers/room-commands.js';
 
 type Handler<K extends ClientFrame['type']> = (session: Session, frame: ClientFrameOf<K>) => void;
 
@@ -70,7 +71,7 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
     const text = moderate(session, frame.text, frame.id);
     if (text === undefined) return;
     session.settle(
-      session.ctx.hub.publish(session, room, text, frame.id),
+      session.ctx.hub.publish(session, room, text, frame.id, frame.action === true),
       (msg) => session.answer(frame.id, msg.seq, EncodedFrame.fromLine(msg.line)),
       failed(session, frame.id),
     );
@@ -127,6 +128,16 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
   pong() {
     // Heartbeat answer: receiving it already refreshed lastInboundAt.
   },
+
+  typing(session, frame) {
+    const room = memberRoom(session, frame.room, frame.id);
+    if (room === undefined) return;
+    // One within the interval is dropped without an error: it is ephemeral, and the last
+    // one relayed already says the same. An id is still answered (every id is).
+    session.ctx.hub.typing(session, room);
+    session.answer(frame.id, undefined);
+  },
+  ...roomCommandHandlers,
 };
 
 /** Frames a connection may send before `hello`. */

@@ -169,8 +169,8 @@ export function runIrcCommand(irc: IrcDialect, message: IrcMessage): void {
 
 /**
  * PRIVMSG and NOTICE (RFC 2812 §3.3) to channels and nicks, several at once. NOTICE is a
- * message like any other here: loopchat has one kind of message. CTCP ACTION becomes `/me`
- * text; other CTCP is refused (irc-text.ts), silently for a NOTICE (a CTCP reply).
+ * message like any other here: loopchat has one kind of message. CTCP ACTION becomes a `/me`
+ * action; other CTCP is refused (irc-text.ts), silently for a NOTICE (a CTCP reply).
  */
 function message(irc: IrcDialect, params: readonly string[], command: string): void {
   const [list, raw] = params;
@@ -185,10 +185,14 @@ function message(irc: IrcDialect, params: readonly string[], command: string): v
     if (target.startsWith('#')) {
       const room = channelToRoom(target);
       if (!room.ok) return irc.numeric(room.numeric, safe(target), room.text);
-      return irc.request({ type: 'msg', room: room.name, text: text.text }, { command, target: roomToChannel(room.name) });
+      const msg = { type: 'msg', room: room.name, text: text.text, ...(text.action ? { action: true } : {}) };
+      return irc.request(msg, { command, target: roomToChannel(room.name) });
     }
     if (!NICK.test(target)) return irc.numericError(ERR_NOSUCHNICK, safe(target));
-    irc.request({ type: 'dm', to: target, text: text.text }, { command, target });
+    irc.request(
+      { type: 'dm', to: target, text: text.action ? `${ACTION_PREFIX}${text.text}` : text.text },
+      { command, target },
+    );
   });
 }
 

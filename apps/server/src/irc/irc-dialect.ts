@@ -8,7 +8,7 @@
  *                                                     └ registered ─▶ irc-commands.ts
  *   command ─▶ core frame with an id of ours ─▶ the core's handlers (moderation, rooms, bus)
  *   answer (by id) ─▶ the request it answers ─▶ renderIrc with that context ─▶ bytes in order
- *   room broadcast ─▶ EncodedFrame.variant(capability bits): rendered once per capability set
+ *   room broadcast ─▶ a FrameRenderer per capability set: rendered once per set, shared
  *
  * The host (core/session.ts) owns the socket, the rate limit, the answer order and the
  * outbound budget; this class owns only IRC state, so it is tested with a fake host.
@@ -46,7 +46,7 @@ import {
   ERR_UNKNOWNCOMMAND,
 } from '@loopchat/protocol';
 import type { ServerContext } from '../core/context.js';
-import { EncodedFrame } from '../core/encoded-frame.js';
+import { EncodedFrame, renderSlot, type FrameRenderer } from '../core/encoded-frame.js';
 import { bump } from '../core/stats.js';
 import { historyAnswer } from './irc-chathistory.js';
 import { runIrcCommand } from './irc-commands.js';
@@ -85,9 +85,15 @@ export interface IrcRequest {
 /** Requests in flight at once; the core answers each, so this is only a bound against a bug. */
 const MAX_PENDING = 1024;
 
-/** Broadcast renderings differ by these capabilities only (EncodedFrame.variant's key bits). */
+/** Broadcast renderings differ by these capabilities only: a renderer per combination. */
 const SERVER_TIME = 1;
 const MESSAGE_TAGS = 2;
+const VARIANT_CAPS: readonly (readonly IrcCapability[])[] = [
+  [],
+  ['server-time'],
+  ['message-tags'],
+  ['server-time', 'message-tags'],
+];
 
 export class IrcDialect {
   readonly #host: IrcHost;
@@ -233,9 +239,6 @@ export class IrcDialect {
   bytesOf(encoded: EncodedFrame): Buffer {
     const frame = encoded.frame;
     switch (frame.type) {
-      case 'msg':
-      case 'presence':
-        return encoded.variant(this.#variant(), (f) => this.#serialize(renderIrc(f, this.#context())));
       case 'welcome':
       case 'error':
       case 'members':
@@ -243,9 +246,18 @@ export class IrcDialect {
       case 'rooms':
       case 'ack':
         return this.#serialize(this.#renderAnswer(frame, this.#take(frame.id)));
-      default:
-        // dm (one reader), notice (a global one names each reader), ping, pong.
+      case 'notice':
+        // A notice to everyone names each reader; one to a room is a room broadcast.
+        if (frame.room === undefined) return this.#serialize(renderIrc(frame, this.#context()));
+        return encoded.bytes(broadcastRenderer(this.info, this.#variant(), this.#host.ctx));
+      case 'dm':
+      case 'ping':
+      case 'pong':
         return this.#serialize(renderIrc(frame, this.#context()));
+      default:
+        // Room broadcasts (msg, presence, typing, mod, topic, delete): the same for every
+        // reader with the same capabilities, and never the sender's own (the hub skips it).
+        return encoded.bytes(broadcastRenderer(this.info, this.#variant(), this.#host.ctx));
     }
   }
 
@@ -344,16 +356,36 @@ export class IrcDialect {
     return { info: this.info, nick: this.nick, caps: this.caps };
   }
 
-  /** Messages as CR LF lines; one the codec cannot write is a server bug, logged and left out. */
   #serialize(messages: readonly IrcMessage[]): Buffer {
-    let out = '';
-    for (const message of messages) {
-      const result = serializeIrcMessage(message);
-      if (result.ok) out += result.line;
-      else this.#host.ctx.log.error({ code: result.code, command: message.command }, 'IRC reply not serializable');
-    }
-    return Buffer.from(out);
+    return serializeAll(messages, this.#host.ctx);
   }
+}
+
+/** Messages as CR LF lines; one the codec cannot write is a server bug, logged and left out. */
+function serializeAll(messages: readonly IrcMessage[], ctx: ServerContext): Buffer {
+  let out = '';
+  for (const message of messages) {
+    const result = serializeIrcMessage(message);
+    if (result.ok) out += result.line;
+    else ctx.log.error({ code: result.code, command: message.command }, 'IRC reply not serializable');
+  }
+  return Buffer.from(out);
+}
+
+/** Per server (its name is in every prefix) and capability set, one EncodedFrame cache slot. */
+const broadcastRenderers = new WeakMap<IrcServerInfo, FrameRenderer[]>();
+
+function broadcastRenderer(info: IrcServerInfo, variant: number, ctx: ServerContext): FrameRenderer {
+  let renderers = broadcastRenderers.get(info);
+  if (renderers === undefined) {
+    renderers = VARIANT_CAPS.map((caps) => {
+      // `*` is no one's nick: a broadcast is rendered as someone else's message.
+      const renderCtx: IrcRenderContext = { info, nick: '*', caps: new Set(caps) };
+      return { slot: renderSlot(), render: (encoded) => serializeAll(renderIrc(encoded.frame, renderCtx), ctx) };
+    });
+    broadcastRenderers.set(info, renderers);
+  }
+  return renderers[variant]!;
 }
 
 /**

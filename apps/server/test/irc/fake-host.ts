@@ -19,9 +19,15 @@ export class FakeIrcHost implements IrcHost {
   quits = 0;
   readonly irc: IrcDialect;
 
-  constructor(overrides: Partial<Config> = {}, serverName = 'irc.test') {
-    const config = resolveConfig({ tcpPort: 0, httpPort: 0, logLevel: 'silent', serverName, ...overrides });
-    this.ctx = {
+  /** `shared`: the context of another fake host, as connections of one server share theirs. */
+  constructor(overrides: Partial<Config> = {}, shared?: ServerContext) {
+    this.ctx = shared ?? FakeIrcHost.context(overrides);
+    this.irc = new IrcDialect(this);
+  }
+
+  static context(overrides: Partial<Config> = {}): ServerContext {
+    const config = resolveConfig({ tcpPort: 0, httpPort: 0, logLevel: 'silent', serverName: 'irc.test', ...overrides });
+    return {
       config,
       codec: createClientCodec({ maxTextLength: config.maxTextLength }),
       hub: { nickCount: 2, rooms: new Map([['general', {}]]) },
@@ -30,7 +36,6 @@ export class FakeIrcHost implements IrcHost {
       log: pino({ level: 'silent' }),
       auth: undefined,
     } as unknown as ServerContext;
-    this.irc = new IrcDialect(this);
   }
 
   submit(frame: ClientFrame): void {

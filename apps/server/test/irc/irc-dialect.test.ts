@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerFrame } from '@loopchat/protocol';
+import type { ServerContext } from '../../src/core/context.js';
 import { EncodedFrame } from '../../src/core/encoded-frame.js';
 import { FakeIrcHost, splitLines } from './fake-host.js';
 
@@ -22,8 +23,8 @@ function render(host: FakeIrcHost, frame: ServerFrame): string[] {
 }
 
 /** Registers `nick` with `caps` and plays the core's welcome; returns the host. */
-function registered(nick = 'alice', caps: string[] = []): FakeIrcHost {
-  const host = new FakeIrcHost();
+function registered(nick = 'alice', caps: string[] = [], ctx?: ServerContext): FakeIrcHost {
+  const host = new FakeIrcHost({}, ctx);
   const lines = caps.length === 0 ? [] : ['CAP LS 302', `CAP REQ :${caps.join(' ')}`];
   host.send(...lines, `NICK ${nick}`, `USER ${nick} 0 * :${nick}`, ...(caps.length === 0 ? [] : ['CAP END']));
   const hello = host.last();
@@ -158,11 +159,13 @@ describe('IRC dialect: commands', () => {
   it('turns CTCP ACTION into /me text and back, and refuses other CTCP', () => {
     const host = registered();
     host.send('PRIVMSG #general :\x01ACTION waves\x01');
-    expect(host.last()).toMatchObject({ type: 'msg', text: '/me waves' });
+    expect(host.last()).toMatchObject({ type: 'msg', text: 'waves', action: true });
+    host.send('PRIVMSG bob :\x01ACTION nods\x01');
+    expect(host.last()).toMatchObject({ type: 'dm', to: 'bob', text: '/me nods' });
     const version = host.send('PRIVMSG bob :\x01VERSION\x01');
     expect(version).toEqual([`:${S} NOTICE alice :CTCP VERSION is not supported here; only ACTION (/me)`]);
     expect(host.send('NOTICE bob :\x01VERSION irssi\x01')).toEqual([]);
-    expect(render(host, { type: 'msg', room: 'general', from: 'bob', text: '/me waves back', seq: 3, ts: 0 })).toEqual([
+    expect(render(host, { type: 'msg', room: 'general', from: 'bob', text: 'waves back', action: true, seq: 3, ts: 0 })).toEqual([
       ':bob!bob@loopchat PRIVMSG #general :\x01ACTION waves back\x01',
     ]);
   });
@@ -284,9 +287,10 @@ describe('IRC dialect: IRCv3', () => {
 
   it('renders a room message once per capability set and shares the bytes', () => {
     const broadcast = new EncodedFrame({ ...stored, from: 'bob' });
-    const a = registered('a', ['server-time']);
-    const b = registered('b', ['server-time']);
-    const c = registered('c');
+    const ctx = FakeIrcHost.context();
+    const a = registered('a', ['server-time'], ctx);
+    const b = registered('b', ['server-time'], ctx);
+    const c = registered('c', [], ctx);
     const bytesA = a.irc.bytesOf(broadcast);
     expect(b.irc.bytesOf(broadcast)).toBe(bytesA);
     expect(c.irc.bytesOf(broadcast).toString()).toBe(':bob!bob@loopchat PRIVMSG #general hi\r\n');
