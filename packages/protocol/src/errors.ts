@@ -28,6 +28,15 @@ export const ErrorCodes = {
   no_such_nick: 'no connected user has this nick',
   too_many_rooms: 'this connection is in the maximum number of rooms, or the server holds the maximum number of rooms',
   filtered: 'the message was rejected by moderation; it was not delivered',
+  // Room moderation (issue 16)
+  not_op: 'only a room operator (or a server admin) may do this',
+  not_admin: 'only a server admin may do this (bans by address)',
+  banned: 'you are banned from this room (for the time the ban says, or until an operator lifts it)',
+  muted: 'you are muted in this room: you can read but not send; the message was not delivered',
+  slow_mode: 'the room is in slow mode: one message per interval per member; the message was not delivered',
+  not_member: 'the nick is not a member of this room',
+  no_such_message: 'no retained message of this room has that seq (or it is deleted already)',
+  not_author: 'only its author or a room operator may delete a message',
   // Limits and server policy (the ones marked closing end the connection)
   rate_limited: 'too many frames per second; this frame was dropped',
   slow_consumer: 'the client did not read fast enough; the connection is closed (recover with history)',

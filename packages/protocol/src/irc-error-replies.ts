@@ -11,6 +11,10 @@ import { ircTextLines, sanitizeForIrc } from './irc-text.js';
 import {
   ERR_CANNOTSENDTOCHAN,
   ERR_ALREADYREGISTERED,
+  ERR_BANNEDFROMCHAN,
+  ERR_CHANOPRIVSNEEDED,
+  ERR_NOPRIVILEGES,
+  ERR_USERNOTINCHANNEL,
   ERR_ERRONEUSNICKNAME,
   ERR_INVITEONLYCHAN,
   ERR_NEEDMOREPARAMS,
@@ -66,6 +70,15 @@ export const IRC_ERROR_RULES: { readonly [C in ErrorCode]: IrcErrorRule } = {
   too_many_rooms: n(ERR_TOOMANYCHANNELS, 'target'),
   // ircd-style: a message refused by a channel's rules is a 404 with the reason.
   filtered: n(ERR_CANNOTSENDTOCHAN, 'target'),
+  // Room moderation: the numerics ircd operators and clients already know.
+  not_op: n(ERR_CHANOPRIVSNEEDED, 'target'),
+  not_admin: n(ERR_NOPRIVILEGES, 'none'),
+  banned: n(ERR_BANNEDFROMCHAN, 'target'),
+  muted: n(ERR_CANNOTSENDTOCHAN, 'target'),
+  slow_mode: n(ERR_CANNOTSENDTOCHAN, 'target'),
+  not_member: n(ERR_USERNOTINCHANNEL, 'target'),
+  no_such_message: notice,
+  not_author: n(ERR_CHANOPRIVSNEEDED, 'target'),
   // IRC servers throttle silently (fake lag); loopchat drops the line, so it says so.
   rate_limited: notice,
   slow_consumer: close,

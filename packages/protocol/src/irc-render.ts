@@ -12,13 +12,13 @@
  * Specs: RFC 2812 §3.3 (PRIVMSG, NOTICE); IRCv3 server-time, message-ids, echo-message,
  * batch, labeled-response (https://ircv3.net/irc/). Pure: the adapter serializes the result.
  */
-import type { DmFrame, MsgFrame, ServerFrame } from './frames.js';
+import type { DeleteFrame, DmFrame, ModFrame, MsgFrame, ServerFrame, TopicFrame } from './frames.js';
 import { ircNamesEqual, roomToChannel } from './irc-casemapping.js';
 import { ircErrorReplies, type IrcRequestContext } from './irc-error-replies.js';
 import { isupportTokens } from './irc-isupport.js';
 import { IRC_MAX_BODY_BYTES, type IrcMessage } from './irc-message.js';
 import { listReplies, motdReplies, namesReplies, welcomeReplies, whoReplies } from './irc-numerics.js';
-import { ircTextLines } from './irc-text.js';
+import { ACTION_PREFIX, ircTextLines } from './irc-text.js';
 import { ROOM_PATTERN } from './limits.js';
 
 /** What is the same for every reader: built once by the adapter. */
@@ -92,6 +92,9 @@ export function renderIrc(frame: ServerFrame, ctx: IrcRenderContext, request: Ir
     case 'dm':
       return renderDm(frame, ctx);
     case 'presence':
+      if (frame.event === 'rename') {
+        return [{ prefix: userMask(frame.old ?? frame.nick, info.host), command: 'NICK', params: [frame.nick] }];
+      }
       return [
         {
           prefix: userMask(frame.nick, info.host),
@@ -99,6 +102,10 @@ export function renderIrc(frame: ServerFrame, ctx: IrcRenderContext, request: Ir
           params: [roomToChannel(frame.room)],
         },
       ];
+    case 'mod':
+    case 'topic':
+    case 'delete':
+      return renderRoomEvent(frame, ctx);
     case 'history':
       return renderHistory(frame.room, frame.messages, ctx, frame.id);
     case 'members': {
@@ -130,6 +137,10 @@ export function renderIrc(frame: ServerFrame, ctx: IrcRenderContext, request: Ir
           params: [info.server, frame.id === undefined ? info.server : String(frame.id)],
         },
       ];
+    case 'typing':
+      // IRCv3 carries typing as a `+typing` client tag on TAGMSG, which needs message-tags
+      // and a TAGMSG path in the adapter; until then IRC readers see nothing, like text mode.
+      return [];
     case 'ack':
       // IRC has no acknowledgement: the echo (echo-message) or nothing is the answer. A
       // labeled-response `ACK` for commands with no other answer is the adapter's, which
@@ -150,7 +161,50 @@ function renderMsg(frame: MsgFrame, ctx: IrcRenderContext): IrcMessage[] {
   if (own && !ctx.caps.has('echo-message')) return [];
   const tags = { ...timeTags(ctx, frame.ts), ...idTags(ctx, frame.room, frame.seq) };
   if (own) Object.assign(tags, labelTags(ctx, frame.id));
-  return textMessages(userMask(frame.from, ctx.info.host), 'PRIVMSG', roomToChannel(frame.room), frame.text, tags);
+  const channel = roomToChannel(frame.room);
+  return textMessages(userMask(frame.from, ctx.info.host), 'PRIVMSG', channel, frame.text, tags, frame.action === true);
+}
+
+/** IRC channel modes for loopchat's room roles and restrictions (`+q` is the quiet list of ircd-seven and Ergo). */
+const MODE_OF: Partial<Record<ModFrame['action'], string>> = {
+  op: '+o',
+  deop: '-o',
+  ban: '+b',
+  unban: '-b',
+  mute: '+q',
+  unmute: '-q',
+};
+
+/**
+ * Room moderation as IRC shows it (RFC 2812 §3.2.4 TOPIC, §3.2.8 KICK, §3.2.3 MODE); what
+ * IRC has no command for (slow mode, a deleted message) is a NOTICE to the channel.
+ */
+function renderRoomEvent(frame: ModFrame | TopicFrame | DeleteFrame, ctx: IrcRenderContext): IrcMessage[] {
+  const channel = roomToChannel(frame.room);
+  const { server, host } = ctx.info;
+  if (frame.type === 'topic') {
+    return [
+      {
+        prefix: frame.by === undefined ? server : userMask(frame.by, host),
+        command: 'TOPIC',
+        params: [channel, frame.text],
+      },
+    ];
+  }
+  const by = frame.by === '*' ? server : userMask(frame.by, host);
+  if (frame.type === 'delete') {
+    return textMessages(server, 'NOTICE', channel, `${frame.by} deleted message ${messageId(frame.room, frame.seq)}`, {});
+  }
+  if (frame.action === 'kick' && frame.nick !== undefined) {
+    return [{ prefix: by, command: 'KICK', params: [channel, frame.nick, frame.reason ?? frame.by] }];
+  }
+  const mode = MODE_OF[frame.action];
+  if (mode !== undefined && frame.nick !== undefined) {
+    const subject = mode.endsWith('o') ? frame.nick : `${frame.nick}!*@*`;
+    return [{ prefix: by, command: 'MODE', params: [channel, mode, subject] }];
+  }
+  const what = frame.action === 'slow' ? `slow mode: ${frame.seconds ?? 0} s` : frame.action;
+  return textMessages(server, 'NOTICE', channel, `${frame.by}: ${what}`, {});
 }
 
 /** A DM to oneself is delivered once (as to anyone else); one to another is echoed only with echo-message. */
@@ -160,7 +214,10 @@ function renderDm(frame: DmFrame, ctx: IrcRenderContext): IrcMessage[] {
   if (own && !toSelf && !ctx.caps.has('echo-message')) return [];
   const tags = timeTags(ctx, frame.ts);
   if (own) Object.assign(tags, labelTags(ctx, frame.id));
-  return textMessages(userMask(frame.from, ctx.info.host), 'PRIVMSG', frame.to, frame.text, tags);
+  // DMs have no action flag: an IRC client's ACTION to a nick travels as `/me ` text (irc-text.ts).
+  const action = frame.text.startsWith(ACTION_PREFIX);
+  const text = action ? frame.text.slice(ACTION_PREFIX.length) : frame.text;
+  return textMessages(userMask(frame.from, ctx.info.host), 'PRIVMSG', frame.to, text, tags, action);
 }
 
 /**
@@ -181,7 +238,7 @@ function renderHistory(
   for (const m of messages) {
     const tags: Record<string, string> = { ...timeTags(ctx, m.ts), ...idTags(ctx, m.room, m.seq) };
     if (batch !== undefined) tags['batch'] = batch;
-    lines.push(...textMessages(userMask(m.from, ctx.info.host), 'PRIVMSG', channel, m.text, tags));
+    lines.push(...textMessages(userMask(m.from, ctx.info.host), 'PRIVMSG', channel, m.text, tags, m.action === true));
   }
   if (batch === undefined) return lines;
   return [
@@ -206,15 +263,24 @@ function textMessages(
   target: string,
   text: string,
   tags: Record<string, string>,
+  action = false,
 ): IrcMessage[] {
-  const budget = IRC_MAX_BODY_BYTES - Buffer.byteLength(`:${prefix} ${command} ${target} :`);
+  const budget =
+    IRC_MAX_BODY_BYTES - Buffer.byteLength(`:${prefix} ${command} ${target} :`) - (action ? ACTION_FRAME_BYTES : 0);
   const rest: Record<string, string> = {};
   if (tags['time'] !== undefined) rest['time'] = tags['time'];
   if (tags['batch'] !== undefined) rest['batch'] = tags['batch'];
   return ircTextLines(text, budget).map((piece, i) =>
-    withTags(i === 0 ? tags : rest, { prefix, command, params: [target, piece] }),
+    withTags(i === 0 ? tags : rest, {
+      prefix,
+      command,
+      params: [target, action ? `\x01ACTION ${piece}\x01` : piece],
+    }),
   );
 }
+
+/** `\x01ACTION ` and the closing `\x01`. */
+const ACTION_FRAME_BYTES = 9;
 
 function withTags(tags: Record<string, string>, message: IrcMessage): IrcMessage {
   return Object.keys(tags).length === 0 ? message : { tags, ...message };

@@ -39,3 +39,22 @@ export const MAX_ID_LENGTH = 64;
 
 /** Most messages one `history` request can return. */
 export const MAX_HISTORY_LIMIT = 1000;
+
+/** Longest kick (or ban) reason, in UTF-16 code units. */
+export const MAX_REASON_LENGTH = 200;
+
+/** Longest room topic, in UTF-16 code units (IRC servers commonly allow 307–390 bytes). */
+export const MAX_TOPIC_LENGTH = 300;
+
+/** Longest ban or mute, in minutes (a year); without minutes one lasts until lifted. */
+export const MAX_BAN_MINUTES = 525_600;
+
+/** Longest slow-mode interval, in seconds. */
+export const MAX_SLOW_SECONDS = 3_600;
+
+/**
+ * Fewest ms between two `typing` frames of one connection in one room that the server
+ * relays (later ones within the interval are dropped: they say nothing new). Clients
+ * show a typing nick for a little longer than this unless it is repeated.
+ */
+export const TYPING_INTERVAL_MS = 2000;

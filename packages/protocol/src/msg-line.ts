@@ -27,10 +27,46 @@ const TS_KEY = Buffer.from(',"ts":');
  * The body of a message: everything but seq and ts, without the closing brace. `room` and
  * `from` must be valid names (the codec and the nick registry guarantee it); `id` is the
  * sender's correlation id, echoed to every member so a sender recognises its own message.
+ * A `/me` action adds `"action":true` after the text: a field inside the body, so the line
+ * stays one set of bytes for every member, whatever their mode (text mode renders it from
+ * those bytes), and room, from, seq and ts stay where readers look for them.
  */
-export function encodeMsgBody(room: string, from: string, text: string, id?: string | number): string {
-  const body = `${BODY_START}${room}${FROM_KEY}${from}","text":${JSON.stringify(text)}`;
+export function encodeMsgBody(room: string, from: string, text: string, id?: string | number, action = false): string {
+  const body = `${BODY_START}${room}${FROM_KEY}${from}","text":${JSON.stringify(text)}${action ? ACTION_FIELD : ''}`;
   return id === undefined ? body : `${body},"id":${JSON.stringify(id)}`;
+}
+
+const ACTION_FIELD = ',"action":true';
+
+/**
+ * What history keeps in place of a deleted message: a line of the same shape, room, sender,
+ * seq and time, with no text and `"deleted":true`, so a reader paging by seq sees no gap
+ * and every reader of msg lines (readMsgLine, the load generator) reads it as it is.
+ */
+export function encodeTombstoneLine(room: string, from: string, seq: number, ts: number): Buffer {
+  return finishMsgLine(`${BODY_START}${room}${FROM_KEY}${from}","text":"","deleted":true`, seq, ts);
+}
+
+/** The ts of a message line (with or without its newline), or -1. */
+export function readMsgTs(line: Buffer): number {
+  let i = line.length - 1;
+  if (line[i] === 0x0a) i--;
+  if (line[i] !== 0x7d /* } */) return -1;
+  const end = i;
+  i--;
+  while (i > 0 && isDigit(line[i]!)) i--;
+  if (i === end - 1 || !bytesAt(line, i - TS_KEY.length + 1, TS_KEY)) return -1;
+  return Number(line.toString('latin1', i + 1, end));
+}
+
+/** The sender named by a body or line in `bytes[start, end)`; undefined if it is not one. */
+export function readMsgFrom(bytes: Buffer, start: number, end: number): string | undefined {
+  const room = readMsgRoom(bytes, start, end);
+  if (room === undefined) return undefined;
+  const fromStart = start + BODY_START_LENGTH + room.length + FROM_KEY_LENGTH;
+  if (!bytesAt(bytes, fromStart - FROM_KEY_LENGTH, FROM_KEY_BYTES)) return undefined;
+  const fromEnd = bytes.indexOf(QUOTE, fromStart);
+  return fromEnd < 0 || fromEnd >= end ? undefined : bytes.toString('latin1', fromStart, fromEnd);
 }
 
 /** The `,"ts":T}\n` of the last ts seen: a sequencer appends thousands of tails per ms. */

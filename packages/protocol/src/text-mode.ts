@@ -5,6 +5,7 @@
  *
  *   /nick NAME   /join ROOM   /leave [ROOM]   /msg NICK text   /who [ROOM]
  *   /rooms       /history [N] /ping           /quit            /help
+ *   /me action   /topic [text]   and the operators' commands (text-mode-rooms.ts)
  *   #ROOM alone on a line joins ROOM;
  *   anything else is a message to the current room (the last one joined);
  *   a line starting with `//` sends the rest as a message beginning with `/`.
@@ -13,6 +14,7 @@ import type { ClientCodec } from './codec.js';
 import { ProtocolError } from './errors.js';
 import type { ClientFrame, ServerFrame } from './frames.js';
 import { NICK_RULE, ROOM_RULE } from './limits.js';
+import { parseRoomCommand, renderRoomFrame, ROOM_COMMANDS_HELP } from './text-mode-rooms.js';
 
 export type TextCommand =
   | { kind: 'frame'; frame: ClientFrame }
@@ -31,6 +33,7 @@ export const TEXT_HELP = [
   '*   /rooms            rooms and their sizes',
   '*   /history [N]      last N messages of the current room',
   '*   /ping  /quit  /help',
+  ...ROOM_COMMANDS_HELP,
   '*   any other line is a message to the current room (//text sends one starting with /)',
 ].join('\n');
 
@@ -67,7 +70,9 @@ export function parseTextLine(line: string, currentRoom: string | null, codec: C
   switch (command) {
     case 'nick':
       if (arg === '') return missing('/nick NAME');
-      return arg === rest ? frame(codec, { type: 'hello', nick: arg }) : spaced('invalid_nick', rest);
+      if (arg !== rest) return spaced('invalid_nick', rest);
+      // The first /nick registers; a later one renames (the server keeps it unique).
+      return frame(codec, { type: registered ? 'nick' : 'hello', nick: arg });
     case 'join':
       if (arg === '') return missing('/join ROOM');
       return arg === rest ? frame(codec, { type: 'join', room: roomName(arg) }) : spaced('invalid_room', rest);
@@ -102,9 +107,13 @@ export function parseTextLine(line: string, currentRoom: string | null, codec: C
       return { kind: 'quit' };
     case 'help':
       return { kind: 'help' };
-    default:
-      return error('unknown_command', `unknown command /${command.slice(0, 32)}; /help lists them`);
+    default: {
+      const room = parseRoomCommand(command, rest, currentRoom, registered);
+      if (room === undefined) break;
+      return room.error instanceof ProtocolError ? { kind: 'error', error: room.error } : frame(codec, room);
+    }
   }
+  return error('unknown_command', `unknown command /${command.slice(0, 32)}; /help lists them`);
 }
 
 const NOT_REGISTERED = (): TextCommand => error('not_registered', 'choose a nick first: /nick NAME');
@@ -171,11 +180,18 @@ export function renderText(frame: ServerFrame, viewer?: string): string {
     case 'welcome':
       return `* welcome, ${frame.nick}. /join ROOM to start, /help lists commands.\n`;
     case 'msg':
+      if (frame.deleted === true) return `[${frame.room}] (a message by ${frame.from} was deleted)\n`;
+      if (frame.action === true) return `[${frame.room}] * ${frame.from} ${s(frame.text)}\n`;
       return `[${frame.room}] ${frame.from}: ${s(frame.text)}\n`;
     case 'dm':
       return frame.from === viewer ? `[dm -> ${frame.to}] ${s(frame.text)}\n` : `[dm] ${frame.from}: ${s(frame.text)}\n`;
     case 'presence':
+      if (frame.event === 'rename') return `* ${frame.old ?? '?'} is now known as ${frame.nick} (${frame.room})\n`;
       return `* ${frame.nick} ${frame.event === 'join' ? 'joined' : 'left'} ${frame.room}\n`;
+    case 'mod':
+    case 'topic':
+    case 'delete':
+      return renderRoomFrame(frame);
     case 'members':
       return `* ${frame.room} (${frame.nicks.length}): ${frame.nicks.join(', ')}\n`;
     case 'rooms':
@@ -189,6 +205,10 @@ export function renderText(frame: ServerFrame, viewer?: string): string {
     case 'pong':
       return '* pong\n';
     case 'ping':
+      return '';
+    case 'typing':
+      // A terminal cannot show a line that goes away again; a typing line would only push
+      // the conversation up every two seconds. Text mode shows nothing.
       return '';
     case 'notice':
       // Operators' text, but shown on a terminal all the same: sanitized like anyone's.

@@ -1,6 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeHistoryLine, encodeMsgBody, finishMsgLine, readMsgLine, readMsgRoom, readMsgSeq } from '../src/index.js';
+import {
+  encodeHistoryLine,
+  encodeMsgBody,
+  encodeTombstoneLine,
+  finishMsgLine,
+  readMsgFrom,
+  readMsgLine,
+  readMsgRoom,
+  readMsgSeq,
+  readMsgTs,
+} from '../src/index.js';
 
 const nick = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,23}$/);
 const room = fc.stringMatching(/^[a-z0-9][a-z0-9_.-]{0,31}$/);
@@ -61,5 +71,35 @@ describe('message lines', () => {
       `{"type":"history","room":"r","messages":[${a.toString().trimEnd()},${b.toString().trimEnd()}],"id":"h1"}\n`,
     );
     expect(JSON.parse(encodeHistoryLine('r', []).toString())).toEqual({ type: 'history', room: 'r', messages: [] });
+  });
+
+  it('carry a /me flag inside the body, so room, from, seq and ts stay where readers look', () => {
+    const line = finishMsgLine(encodeMsgBody('general', 'ann', 'waves', 7, true), 12, 1764860000000);
+    expect(line.toString()).toBe(
+      '{"type":"msg","room":"general","from":"ann","text":"waves","action":true,"id":7,"seq":12,"ts":1764860000000}\n',
+    );
+    expect(readMsgLine(line)).toEqual({ room: 'general', from: 'ann', seq: 12 });
+    expect(readMsgTs(line)).toBe(1764860000000);
+  });
+
+  it('become a tombstone of the same room, sender, seq and ts when deleted', () => {
+    const tomb = encodeTombstoneLine('general', 'ann', 12, 1764860000000);
+    expect(JSON.parse(tomb.toString())).toEqual({
+      type: 'msg',
+      room: 'general',
+      from: 'ann',
+      text: '',
+      deleted: true,
+      seq: 12,
+      ts: 1764860000000,
+    });
+    expect(readMsgLine(tomb)).toEqual({ room: 'general', from: 'ann', seq: 12 });
+  });
+
+  it('name their sender from the body alone, within the given range', () => {
+    const body = Buffer.from(encodeMsgBody('r1', 'bob', 'x', 1));
+    expect(readMsgFrom(body, 0, body.length)).toBe('bob');
+    expect(readMsgFrom(body, 0, 12)).toBeUndefined();
+    expect(readMsgTs(Buffer.from('{"ts":}'))).toBe(-1);
   });
 });

@@ -32,8 +32,9 @@ function expectCode(line: string, code: ErrorCode, currentRoom: string | null = 
 }
 
 describe('parseTextLine commands', () => {
-  it('/nick NAME sends hello', () => {
-    expectFrame('/nick alice', { type: 'hello', nick: 'alice' }, null);
+  it('/nick NAME sends hello before a nick is chosen, and nick (a rename) after', () => {
+    expect(parseTextLine('/nick alice', null, codec, false)).toEqual({ kind: 'frame', frame: { type: 'hello', nick: 'alice' } });
+    expectFrame('/nick alice', { type: 'nick', nick: 'alice' }, null);
   });
 
   it('/nick without a name is missing_argument, with a bad name invalid_nick', () => {
@@ -112,14 +113,14 @@ describe('parseTextLine commands', () => {
   });
 
   it('commands are case-insensitive', () => {
-    expectFrame('/NICK alice', { type: 'hello', nick: 'alice' }, null);
+    expectFrame('/NICK alice', { type: 'nick', nick: 'alice' }, null);
     expectFrame('/Join #General', { type: 'join', room: 'general' }, null);
     expect(parse('/QUIT')).toEqual({ kind: 'quit' });
     expect(parse('/HeLp')).toEqual({ kind: 'help' });
   });
 
   it('ignores whitespace around the line', () => {
-    expectFrame('  /nick alice \t', { type: 'hello', nick: 'alice' }, null);
+    expectFrame('  /nick alice \t', { type: 'nick', nick: 'alice' }, null);
   });
 });
 
@@ -282,6 +283,10 @@ describe('renderText', () => {
     expect(lines({ type: 'ack', id: 1, ts: 1 })).toEqual([expect.stringMatching(/^\* /)]);
     expect(lines({ type: 'pong' })).toEqual([expect.stringMatching(/^\* /)]);
     expect(renderText({ type: 'ping' })).toBe('');
+  });
+
+  it('renders typing as nothing: a terminal cannot take a line back', () => {
+    expect(renderText({ type: 'typing', room: 'general', nick: 'bob' })).toBe('');
   });
 
   it('renders an error as one line starting with ! and the code', () => {

@@ -5,10 +5,11 @@
  * the socket), so events are routed only to processes with members in the room, and a
  * crashed worker's nicks and memberships can be dropped in one call.
  */
-import { msgTail, type DmFrame, type Id, type PresenceFrame } from '@loopchat/protocol';
+import { msgTail, type DmFrame, type Id, type PresenceFrame, type TypingFrame } from '@loopchat/protocol';
 import { HistoryRing } from '../core/history-ring.js';
 import { LineSlab, type LineRef } from '../core/line-slab.js';
 import type { RoomSummary } from './bus.js';
+import { MemoryReadMarkers, type ReadMarkerStore } from './read-markers.js';
 
 /** A message as sequenced here: its line is a range of the room's slab (line-slab.ts). */
 export interface StoredMessage {
@@ -18,7 +19,11 @@ export interface StoredMessage {
   readonly line: LineRef;
 }
 
-export type BusEvent = { t: 'msg'; msg: StoredMessage } | { t: 'presence'; p: PresenceFrame } | { t: 'dm'; dm: DmFrame };
+export type BusEvent =
+  | { t: 'msg'; msg: StoredMessage }
+  | { t: 'presence'; p: PresenceFrame }
+  | { t: 'typing'; p: TypingFrame }
+  | { t: 'dm'; dm: DmFrame };
 
 /** A message body (encodeMsgBody's output): a string in one process, bytes off the cluster's data plane. */
 export type MsgBody = string | { bytes: Buffer; start: number; end: number };
@@ -59,10 +64,13 @@ export class ChatState {
   readonly #rooms = new Map<string, RoomState>();
   /** lower-case nick → { nick as registered, owner } */
   readonly #nicks = new Map<string, { nick: string; owner: string }>();
+  readonly #markers: ReadMarkerStore;
 
-  constructor(limits: ChatStateLimits, route: EventRouter) {
+  /** `markers`: where read markers live (a durable store may keep them across restarts). */
+  constructor(limits: ChatStateLimits, route: EventRouter, markers: ReadMarkerStore = new MemoryReadMarkers()) {
     this.#limits = limits;
     this.#route = route;
+    this.#markers = markers;
   }
 
   get roomCount(): number {
@@ -121,6 +129,16 @@ export class ChatState {
   }
 
   /**
+   * Relays that `nick` is typing to the processes with members, in a room no larger than
+   * the presence limit (the same rule as joins and leaves: in a big room it is noise).
+   */
+  typing(name: string, nick: string): void {
+    const room = this.#rooms.get(name);
+    if (room === undefined || !room.members.has(nick) || room.members.size > this.#limits.presenceMaxMembers) return;
+    this.#broadcast(room, { t: 'typing', p: { type: 'typing', room: name, nick } });
+  }
+
+  /**
    * Sequences a message: appends seq and time to its body (no parsing, msg-line.ts), keeps
    * the line, and routes it to every process with members (the sender's included).
    */
@@ -139,6 +157,17 @@ export class ChatState {
     const msg: StoredMessage = { room: name, from, seq, line };
     this.#broadcast(room, { t: 'msg', msg });
     return msg;
+  }
+
+  /** Stores `nick`'s read marker in `name`; false when the room does not exist (nothing stored). */
+  markRead(name: string, nick: string, seq: number): boolean {
+    if (!this.#rooms.has(name)) return false;
+    this.#markers.set(name, nick, seq);
+    return true;
+  }
+
+  readMarker(name: string, nick: string): number | undefined {
+    return this.#markers.get(name, nick);
   }
 
   dm(from: string, to: string, text: string, id: Id | undefined): DmFrame | undefined {
@@ -185,8 +214,14 @@ export class ChatState {
   /** Forgets rooms empty for longer than the TTL (their history goes with them). */
   sweep(now: number): void {
     for (const [name, room] of this.#rooms) {
-      if (room.emptySince !== 0 && now - room.emptySince >= this.#limits.emptyRoomTtlMs) this.#rooms.delete(name);
+      if (room.emptySince !== 0 && now - room.emptySince >= this.#limits.emptyRoomTtlMs) this.#forget(name);
     }
+  }
+
+  /** A room goes with its history: its seq starts over, so its read markers go too. */
+  #forget(name: string): void {
+    this.#rooms.delete(name);
+    this.#markers.dropRoom(name);
   }
 
   #broadcast(room: RoomState, event: BusEvent): void {
@@ -200,7 +235,7 @@ export class ChatState {
       if (room.emptySince !== 0 && (oldest === undefined || room.emptySince < oldest.emptySince)) oldest = room;
     }
     if (oldest === undefined) return false;
-    this.#rooms.delete(oldest.name);
+    this.#forget(oldest.name);
     return true;
   }
 }

@@ -40,6 +40,12 @@ export const Rec = {
   Members: 8,
   /** f64 limit → Reply text JSON array of room summaries */
   Rooms: 9,
+  /** name room, name nick (no reply): the nick is typing */
+  Typing: 10,
+  /** name room, name nick, f64 seq → Reply u8 1 | Fail 'no_room': store a read marker */
+  Read: 11,
+  /** name room, name nick → Reply f64 the read marker (-1: none) */
+  Marker: 12,
 
   /** u8 flags (MsgFlags), rest line: a sequenced room message */
   Msg: 20,
@@ -47,6 +53,8 @@ export const Rec = {
   Presence: 21,
   /** text dm JSON: a direct message for a nick this worker holds */
   DmEvent: 22,
+  /** name room, name nick: someone is typing in a room this worker has members in */
+  TypingEvent: 23,
   /** the answer to the oldest request still waiting (fields by request type, above) */
   Reply: 30,
   /** name reason: the oldest request waiting failed ('too_many_rooms', 'no_room') */
