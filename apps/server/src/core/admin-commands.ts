@@ -24,7 +24,7 @@ export interface ConnectionInfo {
   nick: string | null;
   transport: 'tcp' | 'ws';
   /** TCP: json or text once the first line decided; ws: json. */
-  mode: 'json' | 'text' | 'undecided';
+  mode: 'json' | 'text' | 'irc' | 'undecided';
   remoteAddress: string;
   rooms: string[];
   /** ISO 8601. */

@@ -45,9 +45,11 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
       );
     }
     session.currentRoom = frame.room;
-    // Text mode shows the member list on join, asked for once the join is stored: on a bus
-    // that answers out of order (Redis) a list asked for at once could miss the joiner.
-    const members = session.isText ? joined.then(() => membersFrame(session, frame.room)) : Promise.resolve(undefined);
+    // Text mode and IRC show the member list on join, asked for once the join is stored: on
+    // a bus that answers out of order (Redis) a list asked for at once could miss the joiner.
+    const members = session.membersOnJoin
+      ? joined.then(() => membersFrame(session, frame.room))
+      : Promise.resolve(undefined);
     session.settle(
       Promise.all([joined, members, readMarker(session, frame.room, frame.id)]),
       ([seq, echo, read]) => {

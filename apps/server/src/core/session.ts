@@ -15,10 +15,12 @@
  */
 import {
   ErrorCodes,
+  IRC_MAX_LINE_BYTES,
   LineDecoder,
   ProtocolError,
   TEXT_GREETING,
   TEXT_HELP,
+  isIrcFirstLine,
   parseTextLine,
   type ClientFrame,
   type ErrorCode,
@@ -26,6 +28,7 @@ import {
   type LineSink,
   type ServerFrame,
 } from '@loopchat/protocol';
+import { IrcDialect } from '../irc/irc-dialect.js';
 import type { Connection, ConnectionEvents, EndReason } from './connection.js';
 import type { ServerContext } from './context.js';
 import { EncodedFrame, JSON_LINES, TEXT_LINES, type FrameRenderer } from './encoded-frame.js';
@@ -54,7 +57,7 @@ const CLOSE_GRACE_MS = 2_000;
 const GREETING_BYTES = Buffer.from(`${TEXT_GREETING}\n`);
 
 /** How a session's frames read: TCP decides by its first line; a WebSocket carries JSON. */
-const WireFormat = { Undecided: 0, JsonLines: 1, Text: 2 } as const;
+const WireFormat = { Undecided: 0, JsonLines: 1, Text: 2, Irc: 3 } as const;
 type WireFormat = (typeof WireFormat)[keyof typeof WireFormat];
 
 /** Connection ids, sequential per process (the admin API shows them with the pid in front). */
@@ -75,6 +78,8 @@ export class Session implements ConnectionEvents, LineSink, ReadWaiter {
   wsToken: string | undefined = undefined;
   /** Text mode: where plain lines go (the room joined last). */
   currentRoom: string | null = null;
+  /** IRC connections only: the IRC dialect (registration, commands, rendering per reader). */
+  irc: IrcDialect | null = null;
   /** Byte streams only: the bounded line decoder (made by the first bytes). */
   #decoder: LineDecoder | null = null;
   /** How frames are written to this connection: set by the transport, or by the dialect. */
@@ -137,13 +142,18 @@ export class Session implements ConnectionEvents, LineSink, ReadWaiter {
   }
 
   /** What the first line decided (admin connection list). */
-  get mode(): 'undecided' | 'json' | 'text' {
-    return this.#format === WireFormat.Undecided ? 'undecided' : this.#format === WireFormat.Text ? 'text' : 'json';
+  get mode(): 'undecided' | 'json' | 'text' | 'irc' {
+    return (['undecided', 'json', 'text', 'irc'] as const)[this.#format];
   }
 
   /** Text-mode clients get an answer to every line (an echo or `* ok`), with or without ids. */
   get isText(): boolean {
     return this.#format === WireFormat.Text;
+  }
+
+  /** Text mode and IRC answer a join with the room's members (IRC: NAMES, RFC 2812 §3.2.1). */
+  get membersOnJoin(): boolean {
+    return this.#format === WireFormat.Text || this.#format === WireFormat.Irc;
   }
 
   // ── inbound ──────────────────────────────────────────────────────────────────────
@@ -175,19 +185,33 @@ export class Session implements ConnectionEvents, LineSink, ReadWaiter {
     if (this.#format === WireFormat.Undecided) {
       const start = line.trimStart();
       if (start === '') return; // a stray newline before the first frame decides nothing
-      this.#format = start.startsWith('{') ? WireFormat.JsonLines : WireFormat.Text;
+      if (isIrcFirstLine(start)) this.#startIrc();
+      else this.#format = start.startsWith('{') ? WireFormat.JsonLines : WireFormat.Text;
       if (this.#format === WireFormat.Text) this.#renderer = TEXT_LINES;
     }
     if (this.#held !== null) return this.#hold(line);
-    if (this.#format === WireFormat.Text) this.#onTextLine(line);
+    if (this.irc !== null) {
+      this.ctx.stats.framesIn.tcp++;
+      this.irc.onLine(line);
+    } else if (this.#format === WireFormat.Text) this.#onTextLine(line);
     else this.#onJsonLine(line);
+  }
+
+  #startIrc(): void {
+    this.#format = WireFormat.Irc;
+    this.irc = new IrcDialect(this);
+    // IRCv3 message-tags: 8,191 bytes of tags may precede the 510-byte line.
+    this.#decoder!.setMaxLineBytes(Math.max(this.#decoder!.maxLineBytes, IRC_MAX_LINE_BYTES));
   }
 
   /** LineSink: a line over maxLineBytes is a framing violation; the connection is closed. */
   onLineTooLong(): void {
     this.ctx.stats.framesIn.tcp++;
     this.#decoder?.close();
-    this.closeWithError('line_too_long', `line exceeds ${this.ctx.config.maxLineBytes} bytes; closing`);
+    this.closeWithError(
+      'line_too_long',
+      `line exceeds ${this.#decoder?.maxLineBytes ?? this.ctx.config.maxLineBytes} bytes; closing`,
+    );
   }
 
   /** TCP: the turn's read budget is spent; keep this chunk, stop reading, and wait in line. */
@@ -275,13 +299,31 @@ export class Session implements ConnectionEvents, LineSink, ReadWaiter {
       case 'help':
         return this.#enqueue(Buffer.from(`${TEXT_HELP}\n`));
       case 'quit':
-        // Answers still on their way from the bus go out first, then the goodbye.
-        this.#quitting = true;
-        if (this.#answers === null) this.#sayByeAndClose();
-        return;
+        return this.quit();
       case 'empty':
         return;
     }
+  }
+
+  /**
+   * A frame a dialect made from its own syntax (IRC): through the rate limit like a JSON
+   * frame when `charged`, straight to its handler when the line that caused it paid already.
+   */
+  submit(frame: ClientFrame, charged: boolean): void {
+    if (charged) this.#handle(frame);
+    else this.#dispatch(frame);
+  }
+
+  /** One token of the rate limit for input a dialect answers itself; false when none is left. */
+  takeToken(): boolean {
+    return this.#takeToken();
+  }
+
+  /** Ends the session after the answers still on their way from the bus (text /quit, IRC QUIT). */
+  quit(): void {
+    if (this.#quitting) return;
+    this.#quitting = true;
+    if (this.#answers === null) this.#sayByeAndClose();
   }
 
   #handle(frame: ClientFrame): void {
@@ -365,7 +407,7 @@ export class Session implements ConnectionEvents, LineSink, ReadWaiter {
   }
 
   #sayByeAndClose(): void {
-    this.#enqueue(Buffer.from('* bye\n'));
+    this.#enqueue(this.irc?.goodbye() ?? Buffer.from('* bye\n'));
     this.close();
   }
 
@@ -403,7 +445,7 @@ export class Session implements ConnectionEvents, LineSink, ReadWaiter {
 
   /** Queues a frame encoded once for many sessions (room messages, presence). */
   deliver(encoded: EncodedFrame): void {
-    this.#enqueue(encoded.bytes(this.#renderer));
+    this.#enqueue(this.#bytesOf(encoded));
   }
 
   /** Queues a frame for this session alone. */
@@ -418,7 +460,21 @@ export class Session implements ConnectionEvents, LineSink, ReadWaiter {
       this.#answers.push({ done: true, run: () => this.sendEncoded(encoded) });
       return;
     }
-    this.#enqueue(encoded.bytes(this.#renderer));
+    this.#enqueue(this.#bytesOf(encoded));
+  }
+
+  /** As sendEncoded, for bytes a dialect rendered itself (IRC replies): in answer order too. */
+  sendBytes(bytes: Buffer): void {
+    if (!this.#answering && this.#answers !== null && this.#answers.length > 0) {
+      this.#answers.push({ done: true, run: () => this.sendBytes(bytes) });
+      return;
+    }
+    this.#enqueue(bytes);
+  }
+
+  /** IRC renders per reader (its capabilities, the request an answer is for); the others per renderer. */
+  #bytesOf(encoded: EncodedFrame): Buffer {
+    return this.irc === null ? encoded.bytes(this.#renderer) : this.irc.bytesOf(encoded);
   }
 
   /**
@@ -426,6 +482,7 @@ export class Session implements ConnectionEvents, LineSink, ReadWaiter {
    * always get an answer, the `echo` (their own message, the room they joined…) if any.
    */
   answer(id: Id | undefined, seq: number | undefined, echo?: ServerFrame | EncodedFrame): void {
+    if (this.irc !== null) return this.irc.answer(id, seq, echo);
     if (this.#format === WireFormat.Text) {
       if (echo instanceof EncodedFrame) this.deliver(echo);
       else this.send(echo ?? { type: 'ack', id: 0, ts: Date.now() });
@@ -495,7 +552,7 @@ export class Session implements ConnectionEvents, LineSink, ReadWaiter {
   probe(now: number): void {
     this.lastProbeAt = now;
     if (this.connection.probe()) return;
-    if (this.#format === WireFormat.JsonLines) this.send({ type: 'ping' });
+    if (this.#format === WireFormat.JsonLines || this.#format === WireFormat.Irc) this.send({ type: 'ping' });
     // Text mode: a human cannot answer pings; TCP keepalive and textIdleTimeoutMs cover it.
   }
 
@@ -510,7 +567,7 @@ export class Session implements ConnectionEvents, LineSink, ReadWaiter {
     const frame = new EncodedFrame({ type: 'error', code, message }, this.nick ?? undefined);
     this.#closing = true;
     this.flush();
-    if (!this.#closed) this.connection.write(frame.bytes(this.#renderer));
+    if (!this.#closed) this.connection.write(this.#bytesOf(frame));
     this.#end(code);
   }
 
