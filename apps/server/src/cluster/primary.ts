@@ -134,6 +134,9 @@ export class ClusterPrimary {
       LOOPCHAT_WORKER_SLOT: String(slot.index),
       LOOPCHAT_PORTS: JSON.stringify(this.#ports),
       LOOPCHAT_HISTORY_EPOCH: this.bus.state.store.epoch,
+      // libuv accepts from a shared queue until it is empty; with this set it yields after
+      // each accept, so workers sharing a listening socket take turns more evenly.
+      UV_TCP_SINGLE_ACCEPT: '1',
     });
     slot.worker = worker;
     slot.startedAt = Date.now();
