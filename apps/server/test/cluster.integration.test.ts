@@ -119,6 +119,30 @@ describe('rooms span workers (2 workers)', () => {
     expect(await alice.client.waitFor({ type: 'error', id: 'd3' })).toMatchObject({ code: 'no_such_nick' });
   });
 
+  it('relays typing across workers, never to the typer, and stores nothing', async () => {
+    alice.client.send({ type: 'typing', room: 'lobby', id: 'ty' });
+    await alice.client.waitFor({ type: 'ack', id: 'ty' });
+    expect(await bob.client.waitFor({ type: 'typing' })).toEqual({ type: 'typing', room: 'lobby', nick: alice.nick });
+    bob.client.send({ type: 'typing', room: 'lobby' });
+    expect(await alice.client.waitFor({ type: 'typing' })).toEqual({ type: 'typing', room: 'lobby', nick: bob.nick });
+    bob.client.send({ type: 'history', room: 'lobby', id: 'th' });
+    const history = (await bob.client.waitFor({ type: 'history', id: 'th' })) as Extract<ServerFrame, { type: 'history' }>;
+    expect(history.messages.map((m) => m.seq)).toEqual([1, 2]);
+    await bob.client.sync();
+    expect(bob.client.all({ type: 'typing', nick: bob.nick })).toEqual([]);
+  });
+
+  it('stores read markers at the primary and gives them back in the join ack', async () => {
+    alice.client.send({ type: 'read', room: 'lobby', seq: 2, id: 'rd' });
+    await alice.client.waitFor({ type: 'ack', id: 'rd' });
+    alice.client.send({ type: 'leave', room: 'lobby', id: 'rl' });
+    await alice.client.waitFor({ type: 'ack', id: 'rl' });
+    alice.client.send({ type: 'join', room: 'lobby', id: 'rj' });
+    expect(await alice.client.waitFor({ type: 'ack', id: 'rj' })).toMatchObject({ seq: 2, read: 2 });
+    bob.client.send({ type: 'join', room: 'lobby', id: 'bj' });
+    expect(await bob.client.waitFor({ type: 'ack', id: 'bj' })).not.toHaveProperty('read');
+  });
+
   it('keeps nicks unique across workers, whatever the case', async () => {
     // Claim alice's nick (in other cases) from connections on both workers: each must get
     // nick_taken. The same connection then says hello with a free nick, whose welcome tells

@@ -174,6 +174,48 @@ describe.skipIf(skipRedisSuites())('two server instances over one Redis', () => 
     expect(await eve.waitFor({ type: 'presence', room: 'presence', nick: 'cat' })).toMatchObject({ event: 'leave' });
   });
 
+  it('relays typing between instances without storing it, and not in rooms over the presence limit (checked in Redis)', async () => {
+    const hal = await tcp(a, 'hal');
+    await hal.join('typing');
+    const ida = await ws(b, 'ida');
+    await ida.join('typing');
+    hal.send({ type: 'typing', room: 'typing' });
+    expect(await ida.waitFor({ type: 'typing' })).toEqual({ type: 'typing', room: 'typing', nick: 'hal' });
+    ida.send({ type: 'typing', room: 'typing' });
+    expect(await hal.waitFor({ type: 'typing' })).toEqual({ type: 'typing', room: 'typing', nick: 'ida' });
+    expect((await request<HistoryFrame>(ida, { type: 'history', room: 'typing' }, 'history')).messages).toEqual([]);
+
+    // A third instance allowing presence in rooms of 1 only: its member's typing in this
+    // room of 3 is not published (the script counts Redis's member list, not local members).
+    const c = await startRedisTestServer(redis, { presenceMaxMembers: 1, serverName: 'host-c' });
+    try {
+      const jon = await tcp(c, 'jon');
+      await jon.join('typing'); // announced by no one: C's limit is 1 too
+      jon.send({ type: 'typing', room: 'typing', id: 'jt' });
+      await jon.waitFor({ type: 'ack', id: 'jt' });
+      await sleep(2100); // hal's own interval, so that hal's next typing is not dropped at A
+      hal.send({ type: 'typing', room: 'typing' });
+      expect(await jon.waitFor({ type: 'typing' })).toMatchObject({ nick: 'hal' }); // A's limit is 500
+      await sleep(100);
+      expect(ida.all({ type: 'typing', nick: 'jon' })).toEqual([]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('stores read markers in Redis: a marker set on A comes back in the join ack on B after a reconnect', async () => {
+    const kim = await tcp(a, 'kim');
+    await kim.join('markers');
+    await sendAll(kim, 'markers', ['one', 'two', 'three']);
+    await request(kim, { type: 'read', room: 'markers', seq: 2 }, 'ack');
+    kim.close();
+    const again = await tcp(b);
+    await helloUntilWelcome(again, 'Kim', 5000);
+    expect(await request<Ack>(again, { type: 'join', room: 'markers' }, 'ack')).toMatchObject({ seq: 3, read: 2 });
+    const lee = await ws(b, 'lee');
+    expect(await request<Ack>(lee, { type: 'join', room: 'markers' }, 'ack')).not.toHaveProperty('read');
+  });
+
   it('delivers a DM to a nick connected to the other instance, whatever letter case the sender uses', async () => {
     const fay = await tcp(a, 'fay');
     const Gus = await ws(b, 'Gus');

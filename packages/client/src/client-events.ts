@@ -1,5 +1,5 @@
 /** The events a `ChatClient` emits, by name, with their payloads. */
-import type { DmFrame, MsgFrame, NoticeFrame, PresenceFrame, WelcomeFrame } from '@loopchat/protocol';
+import type { DmFrame, MsgFrame, NoticeFrame, PresenceFrame, TypingFrame, WelcomeFrame } from '@loopchat/protocol';
 import type { ClientError } from './errors.js';
 
 export interface ClientEvents {
@@ -16,6 +16,12 @@ export interface ClientEvents {
   dm: DmFrame;
   /** Someone joined or left a room you are in. */
   presence: PresenceFrame;
+  /**
+   * Someone is typing in a room you are in (not sent in rooms over the server's presence
+   * limit). Show it for a little longer than TYPING_INTERVAL_MS unless it comes again; a
+   * message from that nick ends it.
+   */
+  typing: TypingFrame;
   /** A notice from the server's operators (or about a masked word in your message). */
   notice: NoticeFrame;
   /**

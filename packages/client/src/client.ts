@@ -23,6 +23,7 @@ import { Emitter } from './emitter.js';
 import { ClientError } from './errors.js';
 import { PendingRequests, type OnAnswer } from './pending-requests.js';
 import { RoomLog, type RoomLogSink } from './room-log.js';
+import { TypingThrottle } from './typing-throttle.js';
 import type { CloseInfo, Connection } from './transport.js';
 
 /** Server error codes after which reconnecting would only be refused again. */
@@ -58,6 +59,9 @@ export class ChatClient {
   #connecting: Promise<void> | undefined;
   #registration: { nick: string; token: string | undefined } | undefined;
   #welcome: WelcomeFrame | undefined;
+  readonly #typing = new TypingThrottle();
+  /** room → your read marker there: from the join ack, then from markRead. */
+  readonly #read = new Map<string, number>();
 
   constructor(options: ClientOptions) {
     this.#options = resolveOptions(options);
@@ -105,6 +109,15 @@ export class ChatClient {
     return this.#rooms.get(room.toLowerCase())?.lastSeq;
   }
 
+  /**
+   * Your read marker in `room`: the last seq you marked as seen (`markRead`), as the
+   * server stored it, so it survives reconnects and other devices. Undefined until a
+   * marker was stored. Unread = the room's latest seq − this.
+   */
+  readMarker(room: string): number | undefined {
+    return this.#read.get(room.toLowerCase());
+  }
+
   /** Opens the connection; rejects with `connect_failed` if the first one cannot be opened. */
   connect(): Promise<void> {
     if (this.#connection !== undefined) return Promise.resolve();
@@ -150,6 +163,13 @@ export class ChatClient {
     }
   }
 
+  /** Stores `seq` as your read marker in `room` (a joined room); resolves once the server stored it. */
+  async markRead(room: string, seq: number): Promise<void> {
+    const key = room.toLowerCase();
+    await this.#request<AckFrame>({ type: 'read', room: key, seq });
+    if (this.#rooms.has(key)) this.#read.set(key, seq);
+  }
+
   /** Leaves `room`: no more events from it, and it is not re-joined after a reconnect. */
   async leave(room: string): Promise<void> {
     const key = room.toLowerCase();
@@ -160,6 +180,7 @@ export class ChatClient {
       throw err;
     }
     this.#rooms.delete(key);
+    this.#read.delete(key);
   }
 
   /** Sends a message to a joined room; resolves with the seq and time the server gave it. */
@@ -184,6 +205,17 @@ export class ChatClient {
   async history(room: string, options: { since?: number; limit?: number } = {}): Promise<MsgFrame[]> {
     const answer = await this.#request<HistoryFrame>({ type: 'history', room: room.toLowerCase(), ...options });
     return answer.messages;
+  }
+
+  /**
+   * Tells `room`'s other members you are typing. Call it on every keystroke: it sends at
+   * most one frame per TYPING_INTERVAL_MS per room (the server drops more anyway), and
+   * nothing when not connected or not in the room. No answer: typing is ephemeral.
+   */
+  typing(room: string, now = Date.now()): void {
+    const key = room.toLowerCase();
+    if (this.#welcome === undefined || !this.#rooms.has(key) || !this.#typing.take(key, now)) return;
+    this.#write({ type: 'typing', room: key });
   }
 
   /** The nicks in `room`. */
@@ -225,6 +257,7 @@ export class ChatClient {
   #onClose(info: CloseInfo): void {
     this.#connection = undefined;
     this.#welcome = undefined;
+    this.#typing.clear();
     this.#pending.failAll(new ClientError('disconnected'));
     for (const log of this.#rooms.values()) log.abortFill();
     const willReconnect = this.#wanted && this.#backoff !== undefined;
@@ -290,6 +323,8 @@ export class ChatClient {
         return this.#events.emit('dm', frame);
       case 'presence':
         return this.#events.emit('presence', frame);
+      case 'typing':
+        return this.#events.emit('typing', frame);
       case 'notice':
         return this.#events.emit('notice', frame);
       case 'ping':
@@ -308,7 +343,9 @@ export class ChatClient {
   }
 
   #joined(log: RoomLog, frame: ServerFrame): void {
-    log.joined((frame as AckFrame).seq ?? 0);
+    const { seq, read } = frame as AckFrame;
+    if (read !== undefined) this.#read.set(log.room, read);
+    log.joined(seq ?? 0);
     this.#fillIfWanted(log);
   }
 

@@ -8,6 +8,7 @@ export type { ClientEvents } from './client-events.js';
 export type { ClientOptions } from './client-options.js';
 export { ClientError, ClientErrorCodes, type ClientErrorCode } from './errors.js';
 export { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+export { TYPING_INTERVAL_MS } from './typing-throttle.js';
 export type { CloseInfo, Connection, ConnectionHandlers, Transport } from './transport.js';
 export {
   webSocketTransport,

@@ -4,8 +4,13 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LoopchatServer } from '../../../apps/server/src/server.js';
-import { ChatClient } from '../src/index.js';
+import { TYPING_INTERVAL_MS as PROTOCOL_TYPING_INTERVAL_MS } from '@loopchat/protocol';
+import { ChatClient, TYPING_INTERVAL_MS } from '../src/index.js';
 import { codeOf, registered, startTestServer, TRANSPORTS, waitUntil, sleep, type Recorded } from './helpers.js';
+
+it("throttles typing with the server's interval (the browser build cannot import it from the protocol)", () => {
+  expect(TYPING_INTERVAL_MS).toBe(PROTOCOL_TYPING_INTERVAL_MS);
+});
 
 describe.each(TRANSPORTS)('the client over $name', ({ transport }) => {
   let server: LoopchatServer;
@@ -76,6 +81,46 @@ describe.each(TRANSPORTS)('the client over $name', ({ transport }) => {
     expect(grace.client.joinedRooms).toEqual([]);
     await waitUntil(() => frank.events.presence.length === 2, 5000, 'leave presence');
     expect(frank.events.presence[1]).toMatchObject({ room: 'lobby', nick: 'grace', event: 'leave' });
+  });
+
+  it('sends typing at most once per interval per room, only in joined rooms, and reports others typing', async () => {
+    const hank = await client('hank');
+    await hank.client.join('typing');
+    await hank.client.join('typing2');
+    const iris = await client('iris');
+    await iris.client.join('typing');
+    await iris.client.join('typing2');
+    const t0 = Date.now();
+    for (let i = 0; i < 10; i++) hank.client.typing('Typing', t0 + i * 10); // keystrokes
+    hank.client.typing('typing2', t0);
+    hank.client.typing('not-joined', t0);
+    await waitUntil(() => iris.events.typing.length === 2, 5000, 'typing in both rooms');
+    await sleep(100);
+    expect(iris.events.typing).toEqual([
+      { type: 'typing', room: 'typing', nick: 'hank' },
+      { type: 'typing', room: 'typing2', nick: 'hank' },
+    ]);
+    expect(hank.events.typing).toEqual([]);
+    // Within the interval the client sends nothing; past it (by its clock) it sends again,
+    // and the server, whose clock says less time passed, drops it silently: no error.
+    hank.client.typing('typing', t0 + TYPING_INTERVAL_MS + 10);
+    await sleep(100);
+    expect(iris.events.typing).toHaveLength(2);
+    expect(hank.events.error).toEqual([]);
+  });
+
+  it('stores a read marker on the server and knows it again after rejoining', async () => {
+    const jill = await client('jill');
+    await jill.client.join('reading');
+    for (const text of ['a', 'b', 'c']) await jill.client.send('reading', text);
+    expect(jill.client.readMarker('reading')).toBeUndefined();
+    await jill.client.markRead('Reading', 2);
+    expect(jill.client.readMarker('reading')).toBe(2);
+    await jill.client.leave('reading');
+    expect(jill.client.readMarker('reading')).toBeUndefined();
+    expect(await jill.client.join('reading')).toBe(3);
+    expect(jill.client.readMarker('reading')).toBe(2);
+    expect(await codeOf(jill.client.markRead('not-joined', 1))).toBe('not_in_room');
   });
 
   it('rejects refused requests with the server error code', async () => {

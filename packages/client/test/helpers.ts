@@ -34,6 +34,7 @@ export function recorded(transport: Transport, options: Partial<ClientOptions> =
     'message',
     'dm',
     'presence',
+    'typing',
     'notice',
     'error',
     'gap',

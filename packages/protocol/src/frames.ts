@@ -58,6 +58,16 @@ export function clientFrameSchemas(maxTextLength = DEFAULT_MAX_TEXT_LENGTH) {
     ping: Type.Object({ type: Type.Literal('ping'), id }),
     /** Answer to a server heartbeat `ping`; never acknowledged. */
     pong: Type.Object({ type: Type.Literal('pong') }),
+    /**
+     * "I am typing in `room`": relayed to the room's other members as `typing`, never
+     * stored. At most one per TYPING_INTERVAL_MS per room is relayed; extras are dropped.
+     */
+    typing: Type.Object({ type: Type.Literal('typing'), room: Room, id }),
+    /**
+     * "I have seen `room` up to `seq`": stored per nick and room (the last one wins) and
+     * given back in the `read` field of the join `ack`, so unread counts survive reconnects.
+     */
+    read: Type.Object({ type: Type.Literal('read'), room: Room, seq: Seq, id }),
     ...roomCommandSchemas(id),
   } satisfies Record<string, TSchema>;
 }
@@ -161,6 +171,8 @@ export interface AckFrame {
   id: Id;
   /** For `msg`: the room seq the message got. For `join`: the room's latest seq. */
   seq?: number;
+  /** For `join`: your stored read marker in the room (from `read`), when there is one. */
+  read?: number;
   ts: number;
 }
 
@@ -212,6 +224,17 @@ export interface DeleteFrame {
   seq: number;
   by: string;
   ts: number;
+}
+
+/**
+ * `nick` is typing in `room` (ephemeral: never stored, not sent in rooms larger than the
+ * server's presence limit). Shows for a few seconds unless repeated; a message from
+ * `nick` ends it.
+ */
+export interface TypingFrame {
+  type: 'typing';
+  room: string;
+  nick: string;
 }
 
 export interface HistoryFrame {
@@ -271,6 +294,7 @@ export type ServerFrame =
   | MsgFrame
   | DmFrame
   | PresenceFrame
+  | TypingFrame
   | HistoryFrame
   | MembersFrame
   | RoomsFrame

@@ -51,3 +51,10 @@ export const MAX_BAN_MINUTES = 525_600;
 
 /** Longest slow-mode interval, in seconds. */
 export const MAX_SLOW_SECONDS = 3_600;
+
+/**
+ * Fewest ms between two `typing` frames of one connection in one room that the server
+ * relays (later ones within the interval are dropped: they say nothing new). Clients
+ * show a typing nick for a little longer than this unless it is repeated.
+ */
+export const TYPING_INTERVAL_MS = 2000;

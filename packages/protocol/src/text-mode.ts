@@ -206,6 +206,10 @@ export function renderText(frame: ServerFrame, viewer?: string): string {
       return '* pong\n';
     case 'ping':
       return '';
+    case 'typing':
+      // A terminal cannot show a line that goes away again; a typing line would only push
+      // the conversation up every two seconds. Text mode shows nothing.
+      return '';
     case 'notice':
       // Operators' text, but shown on a terminal all the same: sanitized like anyone's.
       return frame.room === undefined ? `* notice: ${s(frame.text)}\n` : `* [${frame.room}] notice: ${s(frame.text)}\n`;

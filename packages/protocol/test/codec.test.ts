@@ -48,10 +48,16 @@ describe('codec: valid client frames', () => {
     { type: 'rooms' },
     { type: 'ping', id: Number.MAX_SAFE_INTEGER },
     { type: 'pong' },
+    { type: 'typing', room: 'general' },
+    { type: 'read', room: 'general', seq: 41, id: 'r' },
   ];
 
   it.each(valid.map((frame) => [frame.type, frame] as const))('decodes a valid %s frame to the typed frame', (_, frame) => {
     expect(decode(frame)).toEqual(frame);
+  });
+
+  it.each([-1, 1.5, '3', null, undefined, 2 ** 53])('rejects a read marker seq of %j as invalid_frame', (seq) => {
+    expect(expectError({ type: 'read', room: 'general', seq, id: 'r' }, 'invalid_frame').id).toBe('r');
   });
 
   it('validates already-parsed values the same way as lines', () => {
@@ -61,7 +67,8 @@ describe('codec: valid client frames', () => {
   });
 
   it('folds room names to lower case in every frame that has a room', () => {
-    for (const type of ['join', 'leave', 'who', 'history']) {
+    for (const type of ['join', 'leave', 'who', 'history', 'typing']) {
+      expect(decode({ type: 'read', room: 'GeNeRaL.Chat', seq: 1 })).toMatchObject({ room: 'general.chat' });
       expect(decode({ type, room: 'GeNeRaL.Chat' })).toMatchObject({ room: 'general.chat' });
     }
     expect(decode(msg({ room: 'General' }))).toMatchObject({ room: 'general' });
@@ -169,7 +176,7 @@ describe('codec: text limits', () => {
 
 describe('codec: names', () => {
   it.each(['a b', 'r'.repeat(33), '-abc', '.abc', '_abc', '', 'caf\u00e9', 'a/b', '#general'])('rejects room %j as invalid_room', (room) => {
-    for (const type of ['join', 'leave', 'who', 'history']) expect(codeOf({ type, room }), type).toBe('invalid_room');
+    for (const type of ['join', 'leave', 'who', 'history', 'typing']) expect(codeOf({ type, room }), type).toBe('invalid_room');
     expect(codeOf(msg({ room }))).toBe('invalid_room');
   });
 
@@ -299,9 +306,11 @@ describe('server line encoding', () => {
       id: 'h1',
     },
     { type: 'ack', id: 3, seq: 42, ts: 1_700_000_000_000 },
+    { type: 'ack', id: 4, seq: 42, read: 40, ts: 1_700_000_000_000 },
     { type: 'msg', room: 'general', from: 'alice', text: 'line one\nline two\r\n\u2028€😀', seq: 1, ts: 1 },
     { type: 'dm', from: 'alice', to: 'bob', text: 'hi', ts: 2 },
     { type: 'presence', room: 'general', nick: 'bob', event: 'join' },
+    { type: 'typing', room: 'general', nick: 'bob' },
     { type: 'history', room: 'general', messages: [{ type: 'msg', room: 'general', from: 'a', text: 't', seq: 1, ts: 1 }] },
     { type: 'members', room: 'general', nicks: ['alice', 'bob'] },
     { type: 'rooms', rooms: [{ room: 'general', members: 2 }] },

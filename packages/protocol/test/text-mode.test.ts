@@ -285,6 +285,10 @@ describe('renderText', () => {
     expect(renderText({ type: 'ping' })).toBe('');
   });
 
+  it('renders typing as nothing: a terminal cannot take a line back', () => {
+    expect(renderText({ type: 'typing', room: 'general', nick: 'bob' })).toBe('');
+  });
+
   it('renders an error as one line starting with ! and the code', () => {
     expect(lines({ type: 'error', code: 'nick_taken', message: 'whatever' })).toEqual([
       expect.stringMatching(/^! nick_taken\b/),

@@ -11,7 +11,7 @@
  * The Hub must not care which one it has; the integration tests run the same behaviour
  * through all three.
  */
-import type { DmFrame, Id, PresenceFrame } from '@loopchat/protocol';
+import type { DmFrame, Id, PresenceFrame, TypingFrame } from '@loopchat/protocol';
 import type { RoomCommand, RoomCommandOutcome, RoomEvent } from './room-commands.js';
 
 /**
@@ -35,6 +35,8 @@ export interface BusSink {
   onPresence(presence: PresenceFrame): void;
   /** A direct message for a nick held by this process. */
   onDm(dm: DmFrame): void;
+  /** Someone is typing in a room (ephemeral: relayed, never stored). */
+  onTyping(typing: TypingFrame): void;
   /** The bus gave this process's `nick` to someone else (Redis lease lost): drop its holder. */
   onNickLost?(nick: string): void;
   /** A room moderation event, topic or deletion (room-commands.ts) for this process's members. */
@@ -76,6 +78,11 @@ export interface Bus {
    */
   join(room: string, nick: string, ip?: string): Promise<number>;
   leave(room: string, nick: string): void;
+  /**
+   * Relays "`nick` is typing" to every process with members in `room`, unless the room has
+   * more members than the presence limit. Fire and forget: ephemeral, lost if the bus is down.
+   */
+  typing(room: string, nick: string): void;
 
   /**
    * Assigns the next seq of `room`, appends it and the time to `body` (encodeMsgBody's
@@ -91,6 +98,13 @@ export interface Bus {
   /** Runs a room command where the room's state lives (room-commands.ts). */
   roomCommand(command: RoomCommand): Promise<RoomCommandOutcome>;
 
+  /**
+   * Stores `nick`'s read marker in `room` (the last seq it has seen); resolves once stored.
+   * Rejects when the room is unknown to the bus (it was forgotten) or the bus is down.
+   */
+  markRead(room: string, nick: string, seq: number): Promise<void>;
+  /** `nick`'s stored read marker in `room`, if any. */
+  readMarker(room: string, nick: string): Promise<number | undefined>;
   /** Delivers a DM to whichever process holds `to`; undefined when `to` is not connected. */
   dm(from: string, to: string, text: string, id: Id | undefined): Promise<DmFrame | undefined>;
 

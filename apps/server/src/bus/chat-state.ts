@@ -5,10 +5,11 @@
  * the socket), so events are routed only to processes with members in the room, and a
  * crashed worker's nicks and memberships can be dropped in one call.
  */
-import { msgTail, readMsgFrom, type DmFrame, type Id, type PresenceFrame } from '@loopchat/protocol';
+import { msgTail, readMsgFrom, type DmFrame, type Id, type PresenceFrame, type TypingFrame } from '@loopchat/protocol';
 import { HistoryRing } from '../core/history-ring.js';
 import { LineSlab, type LineRef } from '../core/line-slab.js';
 import type { RoomSummary } from './bus.js';
+import { MemoryReadMarkers, type ReadMarkerStore } from './read-markers.js';
 import type { RoomCommand, RoomCommandOutcome, RoomEvent, RoomRefusal } from './room-commands.js';
 import { runRoomCommand } from './room-command-runner.js';
 import { RoomRules } from './room-rules.js';
@@ -24,6 +25,7 @@ export interface StoredMessage {
 export type BusEvent =
   | { t: 'msg'; msg: StoredMessage }
   | { t: 'presence'; p: PresenceFrame }
+  | { t: 'typing'; p: TypingFrame }
   | { t: 'dm'; dm: DmFrame }
   | { t: 'room'; e: RoomEvent };
 
@@ -75,10 +77,13 @@ export class ChatState {
   readonly #rooms = new Map<string, RoomState>();
   /** lower-case nick → { nick as registered, owner } */
   readonly #nicks = new Map<string, { nick: string; owner: string }>();
+  readonly #markers: ReadMarkerStore;
 
-  constructor(limits: ChatStateLimits, route: EventRouter) {
+  /** `markers`: where read markers live (a durable store may keep them across restarts). */
+  constructor(limits: ChatStateLimits, route: EventRouter, markers: ReadMarkerStore = new MemoryReadMarkers()) {
     this.#limits = limits;
     this.#route = route;
+    this.#markers = markers;
   }
 
   get roomCount(): number {
@@ -202,6 +207,16 @@ export class ChatState {
   }
 
   /**
+   * Relays that `nick` is typing to the processes with members, in a room no larger than
+   * the presence limit (the same rule as joins and leaves: in a big room it is noise).
+   */
+  typing(name: string, nick: string): void {
+    const room = this.#rooms.get(name);
+    if (room === undefined || !room.members.has(nick) || room.members.size > this.#limits.presenceMaxMembers) return;
+    this.#broadcast(room, { t: 'typing', p: { type: 'typing', room: name, nick } });
+  }
+
+  /**
    * Sequences a message: appends seq and time to its body (no parsing, msg-line.ts), keeps
    * the line, and routes it to every process with members (the sender's included).
    */
@@ -240,6 +255,17 @@ export class ChatState {
           : readMsgFrom(body.bytes, body.start, body.end);
     if (nick === undefined || !room.members.has(nick)) return 'not_in_room';
     return room.rules.refusal(nick, now);
+  }
+
+  /** Stores `nick`'s read marker in `name`; false when the room does not exist (nothing stored). */
+  markRead(name: string, nick: string, seq: number): boolean {
+    if (!this.#rooms.has(name)) return false;
+    this.#markers.set(name, nick, seq);
+    return true;
+  }
+
+  readMarker(name: string, nick: string): number | undefined {
+    return this.#markers.get(name, nick);
   }
 
   dm(from: string, to: string, text: string, id: Id | undefined): DmFrame | undefined {
@@ -286,9 +312,15 @@ export class ChatState {
   /** Forgets rooms empty for longer than the TTL (their history and rules go with them); expires bans and mutes. */
   sweep(now: number): void {
     for (const [name, room] of this.#rooms) {
-      if (room.emptySince !== 0 && now - room.emptySince >= this.#limits.emptyRoomTtlMs) this.#rooms.delete(name);
+      if (room.emptySince !== 0 && now - room.emptySince >= this.#limits.emptyRoomTtlMs) this.#forget(name);
       else room.rules.sweep(now);
     }
+  }
+
+  /** A room goes with its history: its seq starts over, so its read markers go too. */
+  #forget(name: string): void {
+    this.#rooms.delete(name);
+    this.#markers.dropRoom(name);
   }
 
   #broadcast(room: RoomState, event: BusEvent): void {
@@ -302,7 +334,7 @@ export class ChatState {
       if (room.emptySince !== 0 && (oldest === undefined || room.emptySince < oldest.emptySince)) oldest = room;
     }
     if (oldest === undefined) return false;
-    this.#rooms.delete(oldest.name);
+    this.#forget(oldest.name);
     return true;
   }
 }

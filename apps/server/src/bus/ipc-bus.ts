@@ -119,9 +119,26 @@ export class IpcBus implements Bus, RecordSink {
     this.#schedule();
   }
 
+  typing(room: string, nick: string): void {
+    if (!this.ready) return;
+    this.#writer.begin(Rec.Typing).name(room).name(nick).end();
+    this.#schedule();
+  }
+
   publish(room: string, from: string, body: string): Promise<SequencedMessage> {
     this.#writer.begin(Rec.Pub).name(room).name(from).restText(body).end();
     return this.#wait(Answer.Msg);
+  }
+
+  async markRead(room: string, nick: string, seq: number): Promise<void> {
+    this.#writer.begin(Rec.Read).name(room).name(nick).f64(seq).end();
+    await this.#wait<boolean>(Answer.Bool);
+  }
+
+  async readMarker(room: string, nick: string): Promise<number | undefined> {
+    this.#writer.begin(Rec.Marker).name(room).name(nick).end();
+    const seq = await this.#wait<number>(Answer.Seq);
+    return seq < 0 ? undefined : seq;
   }
 
   dm(from: string, to: string, text: string, id: string | number | undefined): Promise<DmFrame | undefined> {
@@ -193,6 +210,10 @@ export class IpcBus implements Bus, RecordSink {
         return this.#sink?.onDm(JSON.parse(f.text()) as DmFrame);
       case Rec.RoomEvent:
         return this.#sink?.onRoomEvent(JSON.parse(f.text()) as RoomEvent);
+      case Rec.TypingEvent: {
+        const room = f.name();
+        return this.#sink?.onTyping({ type: 'typing', room, nick: f.name() });
+      }
       case Rec.Reply:
         return this.#answer(f);
       case Rec.Fail: {

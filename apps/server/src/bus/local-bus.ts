@@ -51,10 +51,22 @@ export class LocalBus implements Bus {
     this.state.leave(room, nick);
   }
 
+  typing(room: string, nick: string): void {
+    this.state.typing(room, nick);
+  }
+
   publish(room: string, from: string, body: string): Promise<SequencedMessage> {
     const stored = this.state.publish(room, from, body);
     if (stored === 'no_room') return Promise.reject(new Error(`no room ${room}`));
     return typeof stored === 'string' ? Promise.reject(new RoomRefusedError(stored)) : Promise.resolve(sequenced(stored));
+  }
+
+  markRead(room: string, nick: string, seq: number): Promise<void> {
+    return this.state.markRead(room, nick, seq) ? Promise.resolve() : Promise.reject(new Error(`no room ${room}`));
+  }
+
+  readMarker(room: string, nick: string): Promise<number | undefined> {
+    return Promise.resolve(this.state.readMarker(room, nick));
   }
 
   dm(from: string, to: string, text: string, id: Id | undefined): Promise<DmFrame | undefined> {
@@ -85,6 +97,7 @@ export class LocalBus implements Bus {
     const sink = this.#sink!;
     if (event.t === 'msg') sink.onMessage(sequenced(event.msg));
     else if (event.t === 'presence') sink.onPresence(event.p);
+    else if (event.t === 'typing') sink.onTyping(event.p);
     else if (event.t === 'dm') sink.onDm(event.dm);
     else sink.onRoomEvent(event.e);
   }

@@ -130,6 +130,24 @@ export class PrimaryBus {
         const room = f.name();
         return state.leave(room, f.name());
       }
+      case Rec.Read: {
+        const room = f.name();
+        const nick = f.name();
+        if (!state.markRead(room, nick, f.f64())) return this.#fail(link, 'no_room');
+        this.#reply(link).u8(1).end();
+        return;
+      }
+      case Rec.Marker: {
+        const room = f.name();
+        this.#reply(link)
+          .f64(state.readMarker(room, f.name()) ?? -1)
+          .end();
+        return;
+      }
+      case Rec.Typing: {
+        const room = f.name();
+        return state.typing(room, f.name());
+      }
       case Rec.Dm: {
         const from = f.name();
         const to = f.name();
@@ -204,6 +222,8 @@ export class PrimaryBus {
         .u8(p.event === 'join' ? 0 : p.event === 'leave' ? 1 : 2);
       if (p.event === 'rename') w.name(p.old ?? '');
       w.end();
+    } else if (event.t === 'typing') {
+      this.#begin(link, Rec.TypingEvent).name(event.p.room).name(event.p.nick).end();
     } else if (event.t === 'dm') {
       this.#begin(link, Rec.DmEvent).text(JSON.stringify(event.dm)).end();
     } else {

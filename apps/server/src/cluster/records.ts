@@ -40,10 +40,16 @@ export const Rec = {
   Members: 8,
   /** f64 limit → Reply text JSON array of room summaries */
   Rooms: 9,
+  /** name room, name nick (no reply): the nick is typing */
+  Typing: 10,
+  /** name room, name nick, f64 seq → Reply u8 1 | Fail 'no_room': store a read marker */
+  Read: 11,
+  /** name room, name nick → Reply f64 the read marker (-1: none) */
+  Marker: 12,
   /** name old nick, name new nick, u32 count, name room × count → Reply u8 (1: renamed) */
-  Rename: 10,
+  Rename: 13,
   /** text RoomCommand JSON (bus/room-commands.ts; rare, so JSON) → Reply text RoomCommandOutcome JSON */
-  RoomCmd: 11,
+  RoomCmd: 14,
 
   /** u8 flags (MsgFlags), rest line: a sequenced room message */
   Msg: 20,
@@ -51,8 +57,10 @@ export const Rec = {
   Presence: 21,
   /** text dm JSON: a direct message for a nick this worker holds */
   DmEvent: 22,
+  /** name room, name nick: someone is typing in a room this worker has members in */
+  TypingEvent: 23,
   /** text RoomEvent JSON: a moderation event, topic or deletion for this worker's members */
-  RoomEvent: 23,
+  RoomEvent: 24,
   /** the answer to the oldest request still waiting (fields by request type, above) */
   Reply: 30,
   /** name reason: the oldest request waiting failed ('too_many_rooms', 'no_room', or a room refusal) */

@@ -8,7 +8,7 @@
  */
 import { ErrorCodes, type NoticeFrame, type PresenceFrame } from '@loopchat/protocol';
 import type { ServerContext } from './context.js';
-import { EncodedFrame, WireFormat } from './encoded-frame.js';
+import { EncodedFrame } from './encoded-frame.js';
 import type { Session } from './session.js';
 
 export type AdminCommand =
@@ -24,7 +24,7 @@ export interface ConnectionInfo {
   nick: string | null;
   transport: 'tcp' | 'ws';
   /** TCP: json or text once the first line decided; ws: json. */
-  mode: 'json' | 'text' | 'undecided';
+  mode: 'json' | 'text' | 'irc' | 'undecided';
   remoteAddress: string;
   rooms: string[];
   /** ISO 8601. */
@@ -80,11 +80,11 @@ function describe(ctx: ServerContext, session: Session): ConnectionInfo {
     id: `${process.pid}-${session.id}`,
     nick: session.nick,
     transport: session.transport,
-    mode: session.format === WireFormat.Text ? 'text' : session.format === WireFormat.Undecided ? 'undecided' : 'json',
+    mode: session.mode,
     remoteAddress: session.ip,
     rooms: [...session.rooms].map((room) => room.name),
     connectedSince: new Date(session.connectedAt).toISOString(),
-    outboundBytesQueued: session.socket.writableLength,
+    outboundBytesQueued: session.outboundBytes,
     server: ctx.config.serverName,
   };
 }

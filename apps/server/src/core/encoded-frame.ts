@@ -1,24 +1,34 @@
 /**
- * "Encode once, write many": a server frame serialized at most once per wire format,
- * lazily, and the same Buffer handed to every member of a room. A frame that arrives
- * already encoded (a room message off the bus, a history answer around stored lines)
- * starts from its JSON line: JSON and WebSocket members get those bytes, and it is parsed
- * only if a text-mode member needs it rendered.
+ * "Encode once, write many": a server frame serialized at most once per renderer (JSON
+ * line, text line, WebSocket frame…), lazily, and the same Buffer handed to every member
+ * of a room. A frame that arrives already encoded (a room message off the bus, a history
+ * answer around stored lines) starts from its JSON line: JSON and WebSocket members get
+ * those bytes, and it is parsed only if a text-mode member needs it rendered.
  */
 import { renderText, type ServerFrame } from '@loopchat/protocol';
 
-/** How a session's bytes are framed on the wire. */
-export const WireFormat = {
-  /** TCP, first line not seen yet (JSON or text mode is decided by it). */
-  Undecided: 0,
-  /** TCP, newline-delimited JSON frames. */
-  JsonLines: 1,
-  /** TCP, human text mode (nc, telnet). */
-  Text: 2,
-  /** WebSocket text frames carrying JSON. */
-  WebSocket: 3,
-} as const;
-export type WireFormat = (typeof WireFormat)[keyof typeof WireFormat];
+/**
+ * How one kind of connection shows server frames: a dialect's lines (JSON, text), or a
+ * transport's framing of them (a WebSocket text frame). Each renderer owns a slot in every
+ * EncodedFrame's cache, so a frame is rendered at most once per renderer however many
+ * members get it. A new dialect or transport adds a renderer; nothing here changes.
+ */
+export interface FrameRenderer {
+  /** Where EncodedFrame caches this rendering: 0 is the JSON line, others come from renderSlot(). */
+  readonly slot: number;
+  /** The bytes for `encoded`; an empty Buffer when this rendering shows nothing for it. */
+  render(encoded: EncodedFrame): Buffer;
+}
+
+let nextSlot = 1;
+
+/** A cache slot for a new renderer (module-level renderers take one each at import). */
+export function renderSlot(): number {
+  return nextSlot++;
+}
+
+/** Newline-delimited JSON: the form every frame starts from, cached in its own field. */
+export const JSON_LINES: FrameRenderer = { slot: 0, render: (encoded) => encoded.json() };
 
 const EMPTY = Buffer.alloc(0);
 
@@ -27,8 +37,8 @@ export class EncodedFrame {
   readonly viewer: string | undefined;
   #frame: ServerFrame | undefined;
   #json: Buffer | undefined;
-  #text: Buffer | undefined;
-  #ws: Buffer | undefined;
+  /** Other renderings by FrameRenderer.slot; allocated by the first one. */
+  #rendered: Buffer[] | undefined;
 
   constructor(frame: ServerFrame | undefined, viewer?: string) {
     this.#frame = frame;
@@ -46,16 +56,11 @@ export class EncodedFrame {
     return (this.#frame ??= JSON.parse(this.#json!.toString('utf8')) as ServerFrame);
   }
 
-  /** The bytes for `format`; an empty Buffer when the format shows nothing for this frame. */
-  bytes(format: WireFormat): Buffer {
-    switch (format) {
-      case WireFormat.Text:
-        return (this.#text ??= encodeText(this.frame, this.viewer));
-      case WireFormat.WebSocket:
-        return (this.#ws ??= encodeWsFrame(this.json()));
-      default:
-        return this.json();
-    }
+  /** The bytes `renderer` shows for this frame (rendered once, then shared). */
+  bytes(renderer: FrameRenderer): Buffer {
+    if (renderer.slot === 0) return this.json();
+    const rendered = (this.#rendered ??= []);
+    return (rendered[renderer.slot] ??= renderer.render(this));
   }
 
   /** The JSON line, newline included. */
@@ -69,26 +74,8 @@ function encodeText(frame: ServerFrame, viewer?: string): Buffer {
   return text === '' ? EMPTY : Buffer.from(text);
 }
 
-/**
- * One complete, unmasked WebSocket text frame (RFC 6455 §5.2) holding the JSON line
- * without its newline, built once per message so every ws member gets the same bytes.
- * Server-to-client frames are never masked (§5.1), so the header is all there is:
- * FIN + opcode 0x1, then a 7-bit, 16-bit or 64-bit payload length.
- */
-export function encodeWsFrame(jsonLine: Buffer): Buffer {
-  const length = jsonLine.length - 1;
-  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(header + length);
-  frame[0] = 0x81;
-  if (header === 2) {
-    frame[1] = length;
-  } else if (header === 4) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeBigUInt64BE(BigInt(length), 2);
-  }
-  jsonLine.copy(frame, header, 0, length);
-  return frame;
-}
+/** Human text mode (nc, telnet): readable lines, control characters stripped. */
+export const TEXT_LINES: FrameRenderer = {
+  slot: renderSlot(),
+  render: (encoded) => encodeText(encoded.frame, encoded.viewer),
+};

@@ -4,7 +4,6 @@
  * (10,000 Timeout objects would cost memory and timer-list churn on every read).
  */
 import type { ServerContext } from './context.js';
-import { WireFormat } from './encoded-frame.js';
 
 export function startHousekeeping(ctx: ServerContext): NodeJS.Timeout {
   const every = Math.min(5_000, Math.max(50, Math.floor(ctx.config.heartbeatMs / 4)));
@@ -19,7 +18,7 @@ export function sweep(ctx: ServerContext): void {
   for (const session of ctx.sessions) {
     if (session.isClosing) continue;
     const quiet = now - session.lastInboundAt;
-    const limit = session.format === WireFormat.Text ? textIdleTimeoutMs : idleTimeoutMs;
+    const limit = session.isText ? textIdleTimeoutMs : idleTimeoutMs;
     if (quiet >= limit) {
       session.closeWithError('idle_timeout');
     } else if (quiet >= heartbeatMs && now - session.lastProbeAt >= heartbeatMs) {

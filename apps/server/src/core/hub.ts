@@ -4,7 +4,14 @@
  * decides order: the bus sequences each message and hands it back here, on every process
  * with members in the room, to be encoded once and handed to each local member.
  */
-import { encodeMsgBody, type DmFrame, type Id, type PresenceFrame } from '@loopchat/protocol';
+import {
+  TYPING_INTERVAL_MS,
+  encodeMsgBody,
+  type DmFrame,
+  type Id,
+  type PresenceFrame,
+  type TypingFrame,
+} from '@loopchat/protocol';
 import type { Bus, BusSink, RoomSummary, SequencedMessage } from '../bus/bus.js';
 import type { RoomCommand, RoomCommandOutcome, RoomEvent } from '../bus/room-commands.js';
 import type { Config } from '../config.js';
@@ -117,6 +124,19 @@ export class Hub implements BusSink {
     return members;
   }
 
+  /**
+   * Relays that `session` is typing in `room`, at most once per TYPING_INTERVAL_MS per
+   * room: a client that reports every keystroke costs the room one event per interval.
+   * Returns false when this one was dropped (it says nothing the last one did not).
+   */
+  typing(session: Session, room: Room, now = Date.now()): boolean {
+    const last = room.typedAt.get(session);
+    if (last !== undefined && now - last < TYPING_INTERVAL_MS) return false;
+    room.typedAt.set(session, now);
+    this.bus.typing(room.name, session.nick!);
+    return true;
+  }
+
   /** Encodes the message once, here, as the bytes every member will get (seq and ts aside). */
   publish(sender: Session, room: Room, text: string, id: Id | undefined, action = false): Promise<SequencedMessage> {
     return this.bus.publish(room.name, sender.nick!, encodeMsgBody(room.name, sender.nick!, text, id, action));
@@ -124,6 +144,15 @@ export class Hub implements BusSink {
 
   dm(sender: Session, to: string, text: string, id: Id | undefined): Promise<DmFrame | undefined> {
     return this.bus.dm(sender.nick!, to, text, id);
+  }
+
+  /** Stores `session`'s read marker in `room` on the bus (where the room's seq lives). */
+  markRead(session: Session, room: Room, seq: number): Promise<void> {
+    return this.bus.markRead(room.name, session.nick!, seq);
+  }
+
+  readMarker(room: string, nick: string): Promise<number | undefined> {
+    return this.bus.readMarker(room, nick);
   }
 
   history(room: string, since: number | undefined, limit: number): Promise<Buffer[]> {
@@ -201,6 +230,14 @@ export class Hub implements BusSink {
     }
   }
 
+  /** Text-mode members are skipped: their rendering of `typing` is empty (text-mode.ts). */
+  onTyping(typing: TypingFrame): void {
+    const room = this.rooms.get(typing.room);
+    if (room === undefined) return;
+    const encoded = new EncodedFrame(typing);
+    for (const member of room.members) if (member.nick !== typing.nick && !member.isText) member.deliver(encoded);
+  }
+
   onDm(dm: DmFrame): void {
     const target = this.#nicks.get(dm.to.toLowerCase());
     if (target === undefined) return;
@@ -218,6 +255,7 @@ export class Hub implements BusSink {
 
   #removeMember(session: Session, room: Room): void {
     room.members.delete(session);
+    room.typedAt.delete(session);
     session.rooms.delete(room);
     if (room.members.size === 0) this.rooms.delete(room.name);
   }

@@ -9,6 +9,8 @@ export class Room {
   readonly members = new Set<Session>();
   /** Seq of the newest message fanned out here (for /stats). */
   lastSeq = 0;
+  /** When each member last had a `typing` relayed here (hub.ts: one per TYPING_INTERVAL_MS). */
+  readonly typedAt = new Map<Session, number>();
 
   constructor(name: string) {
     this.name = name;

@@ -7,17 +7,20 @@
  * closures per connection (see transports/).
  *
  * Outbound path (the only way bytes leave): deliver/send → #enqueue → queue
- * → FlushScheduler → flush → one socket.write per event-loop turn. The byte budget is
- * checked against what the socket could not hand to the kernel (writableLength): that
+ * → FlushScheduler → flush → one connection.write per event-loop turn. The byte budget is
+ * checked against what the connection could not hand to the kernel (writableLength): that
  * is the backlog of a client that does not read, and the memory it costs us.
+ *
+ * The socket is reached only through the Connection port (connection.ts).
  */
-import type { Socket } from 'node:net';
 import {
   ErrorCodes,
+  IRC_MAX_LINE_BYTES,
   LineDecoder,
   ProtocolError,
   TEXT_GREETING,
   TEXT_HELP,
+  isIrcFirstLine,
   parseTextLine,
   type ClientFrame,
   type ErrorCode,
@@ -25,9 +28,10 @@ import {
   type LineSink,
   type ServerFrame,
 } from '@loopchat/protocol';
-import type WebSocket from 'ws';
+import { IrcDialect } from '../irc/irc-dialect.js';
+import type { Connection, ConnectionEvents, EndReason } from './connection.js';
 import type { ServerContext } from './context.js';
-import { EncodedFrame, WireFormat } from './encoded-frame.js';
+import { EncodedFrame, JSON_LINES, TEXT_LINES, type FrameRenderer } from './encoded-frame.js';
 import { dispatch } from './handlers.js';
 import type { Grant } from './auth.js';
 import type { ReadWaiter } from './read-throttle.js';
@@ -50,30 +54,22 @@ const FLUSH_EARLY_BYTES = 64 * 1024;
 /** How long a closing connection may take to drain before it is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
 
-/** WebSocket close codes (RFC 6455 §7.4.1) for the errors that close a connection. */
-const WS_CLOSE_CODES: Partial<Record<ErrorCode, number>> = {
-  shutdown: 1001,
-  idle_timeout: 1001,
-  line_too_long: 1009,
-  server_full: 1013,
-  too_many_connections: 1013,
-};
-
 const GREETING_BYTES = Buffer.from(`${TEXT_GREETING}\n`);
+
+/** How a session's frames read: TCP decides by its first line; a WebSocket carries JSON. */
+const WireFormat = { Undecided: 0, JsonLines: 1, Text: 2, Irc: 3 } as const;
+type WireFormat = (typeof WireFormat)[keyof typeof WireFormat];
 
 /** Connection ids, sequential per process (the admin API shows them with the pid in front). */
 let nextSessionId = 1;
 
-export class Session implements LineSink, ReadWaiter {
+export class Session implements ConnectionEvents, LineSink, ReadWaiter {
   readonly id = nextSessionId++;
   /** ms since the epoch, when the connection was accepted. */
   readonly connectedAt: number;
   readonly ctx: ServerContext;
-  readonly socket: Socket;
-  /** The ws wrapper for WebSocket sessions (parsing, control frames); null for TCP. */
-  readonly ws: WebSocket | null;
-  readonly ip: string;
-  format: WireFormat;
+  readonly connection: Connection;
+  #format: WireFormat;
   nick: string | null = null;
   readonly rooms = new Set<Room>();
   /** What the session's token grants (null: anonymous). */
@@ -82,8 +78,12 @@ export class Session implements LineSink, ReadWaiter {
   wsToken: string | undefined = undefined;
   /** Text mode: where plain lines go (the room joined last). */
   currentRoom: string | null = null;
-  /** TCP only: the bounded line decoder. */
-  readonly decoder: LineDecoder | null;
+  /** IRC connections only: the IRC dialect (registration, commands, rendering per reader). */
+  irc: IrcDialect | null = null;
+  /** Byte streams only: the bounded line decoder (made by the first bytes). */
+  #decoder: LineDecoder | null = null;
+  /** How frames are written to this connection: set by the transport, or by the dialect. */
+  #renderer: FrameRenderer;
   lastInboundAt: number;
   lastProbeAt = 0;
   #tokens: number;
@@ -113,67 +113,117 @@ export class Session implements LineSink, ReadWaiter {
   #closing = false;
   #closed = false;
 
-  constructor(ctx: ServerContext, socket: Socket, ws: WebSocket | null, ip: string) {
+  constructor(ctx: ServerContext, connection: Connection) {
     this.ctx = ctx;
-    this.socket = socket;
-    this.ws = ws;
-    this.ip = ip;
-    this.format = ws === null ? WireFormat.Undecided : WireFormat.WebSocket;
-    this.decoder = ws === null ? new LineDecoder(ctx.config.maxLineBytes) : null;
+    this.connection = connection;
+    // A message transport carries JSON frames only; a byte stream's first line decides.
+    this.#format = connection.renderer === undefined ? WireFormat.Undecided : WireFormat.JsonLines;
+    this.#renderer = connection.renderer ?? JSON_LINES;
     this.connectedAt = this.lastInboundAt = this.#refilledAt = Date.now();
     this.#tokens = ctx.config.rateBurst;
   }
 
   get transport(): TransportName {
-    return this.ws === null ? 'tcp' : 'ws';
+    return this.connection.transport;
+  }
+
+  /** The client's real address. */
+  get ip(): string {
+    return this.connection.remoteAddress;
+  }
+
+  /** Bytes the kernel has not taken yet: what the outbound budget is checked against. */
+  get outboundBytes(): number {
+    return this.connection.writableLength;
   }
 
   get isClosing(): boolean {
     return this.#closing || this.#closed;
   }
 
+  /** What the first line decided (admin connection list). */
+  get mode(): 'undecided' | 'json' | 'text' | 'irc' {
+    return (['undecided', 'json', 'text', 'irc'] as const)[this.#format];
+  }
+
   /** Text-mode clients get an answer to every line (an echo or `* ok`), with or without ids. */
   get isText(): boolean {
-    return this.format === WireFormat.Text;
+    return this.#format === WireFormat.Text;
+  }
+
+  /** Text mode and IRC answer a join with the room's members (IRC: NAMES, RFC 2812 §3.2.1). */
+  get membersOnJoin(): boolean {
+    return this.#format === WireFormat.Text || this.#format === WireFormat.Irc;
   }
 
   // ── inbound ──────────────────────────────────────────────────────────────────────
 
+  /** ConnectionEvents: bytes from a stream transport (TCP). */
+  onBytes(chunk: Buffer): void {
+    this.lastInboundAt = Date.now();
+    if (this.ctx.readThrottle.shouldDefer()) this.#waitWithChunk(chunk);
+    else (this.#decoder ??= new LineDecoder(this.ctx.config.maxLineBytes)).push(chunk, this);
+  }
+
+  /** ConnectionEvents: one message from a message transport (WebSocket); null: binary. */
+  onMessage(text: string | null): void {
+    this.lastInboundAt = Date.now();
+    // Behind input already waiting (read-throttle.ts), or past this turn's read budget: wait.
+    if (this.#waitingInput !== null || this.ctx.readThrottle.shouldDefer()) this.#waitWithMessage(text);
+    else if (text === null) this.#onBinary();
+    else this.#onJson(text);
+  }
+
+  /** ConnectionEvents: a WebSocket pong. */
+  onAlive(): void {
+    this.lastInboundAt = Date.now();
+  }
+
   /** LineSink: one complete TCP line. The first line decides JSON or text mode. */
   onLine(line: string): void {
     if (this.#closing || this.#quitting) return;
-    if (this.format === WireFormat.Undecided) {
+    if (this.#format === WireFormat.Undecided) {
       const start = line.trimStart();
       if (start === '') return; // a stray newline before the first frame decides nothing
-      this.format = start.startsWith('{') ? WireFormat.JsonLines : WireFormat.Text;
+      if (isIrcFirstLine(start)) this.#startIrc();
+      else this.#format = start.startsWith('{') ? WireFormat.JsonLines : WireFormat.Text;
+      if (this.#format === WireFormat.Text) this.#renderer = TEXT_LINES;
     }
     if (this.#held !== null) return this.#hold(line);
-    if (this.format === WireFormat.Text) this.#onTextLine(line);
+    if (this.irc !== null) {
+      this.ctx.stats.framesIn.tcp++;
+      this.irc.onLine(line);
+    } else if (this.#format === WireFormat.Text) this.#onTextLine(line);
     else this.#onJsonLine(line);
+  }
+
+  #startIrc(): void {
+    this.#format = WireFormat.Irc;
+    this.irc = new IrcDialect(this);
+    // IRCv3 message-tags: 8,191 bytes of tags may precede the 510-byte line.
+    this.#decoder!.setMaxLineBytes(Math.max(this.#decoder!.maxLineBytes, IRC_MAX_LINE_BYTES));
   }
 
   /** LineSink: a line over maxLineBytes is a framing violation; the connection is closed. */
   onLineTooLong(): void {
     this.ctx.stats.framesIn.tcp++;
-    this.decoder?.close();
-    this.closeWithError('line_too_long', `line exceeds ${this.ctx.config.maxLineBytes} bytes; closing`);
-  }
-
-  /** True while input waits for a later turn (a WebSocket message must then queue behind it). */
-  get isWaitingToRead(): boolean {
-    return this.#waitingInput !== null;
+    this.#decoder?.close();
+    this.closeWithError(
+      'line_too_long',
+      `line exceeds ${this.#decoder?.maxLineBytes ?? this.ctx.config.maxLineBytes} bytes; closing`,
+    );
   }
 
   /** TCP: the turn's read budget is spent; keep this chunk, stop reading, and wait in line. */
-  waitWithChunk(chunk: Buffer): void {
+  #waitWithChunk(chunk: Buffer): void {
     this.#pauseReading(PAUSED_BY_THROTTLE);
     this.#waitingInput = chunk;
     this.ctx.stats.readsDeferred++;
     this.ctx.readThrottle.defer(this);
   }
 
-  /** WebSocket: as waitWithChunk, per message (null: a binary one). */
-  waitWithMessage(text: string | null): void {
+  /** WebSocket: as #waitWithChunk, per message (null: a binary one). */
+  #waitWithMessage(text: string | null): void {
     if (this.#waitingInput === null) {
       this.#pauseReading(PAUSED_BY_THROTTLE);
       this.#waitingInput = [];
@@ -188,37 +238,37 @@ export class Session implements LineSink, ReadWaiter {
     const input = this.#waitingInput;
     this.#waitingInput = null;
     if (input === null || this.isClosing) return;
-    if (Buffer.isBuffer(input)) this.decoder!.push(input, this);
+    if (Buffer.isBuffer(input)) (this.#decoder ??= new LineDecoder(this.ctx.config.maxLineBytes)).push(input, this);
     else
       for (const text of input) {
-        if (text === null) this.onBinary();
-        else this.onJson(text);
+        if (text === null) this.#onBinary();
+        else this.#onJson(text);
       }
     this.#resumeReading(PAUSED_BY_THROTTLE);
   }
 
   #pauseReading(reason: number): void {
-    if (this.#readPauses === 0) (this.ws ?? this.socket).pause();
+    if (this.#readPauses === 0) this.connection.pause();
     this.#readPauses |= reason;
   }
 
   #resumeReading(reason: number): void {
     if ((this.#readPauses & reason) === 0) return;
     this.#readPauses &= ~reason;
-    if (this.#readPauses === 0 && !this.isClosing) (this.ws ?? this.socket).resume();
+    if (this.#readPauses === 0 && !this.isClosing) this.connection.resume();
   }
 
   /** A WebSocket binary message: the protocol is text frames only. */
-  onBinary(): void {
+  #onBinary(): void {
     if (this.#closing) return;
     // Its error takes its place in line behind frames held for a pending hello.
     if (this.#held !== null) return this.#hold(null);
-    this.ctx.stats.framesIn.ws++;
+    this.ctx.stats.framesIn[this.transport]++;
     this.sendError('binary_not_supported');
   }
 
   /** A WebSocket text message (one JSON frame). */
-  onJson(text: string): void {
+  #onJson(text: string): void {
     if (this.#closing) return;
     if (this.#held !== null) return this.#hold(text);
     this.#onJsonLine(text);
@@ -249,13 +299,31 @@ export class Session implements LineSink, ReadWaiter {
       case 'help':
         return this.#enqueue(Buffer.from(`${TEXT_HELP}\n`));
       case 'quit':
-        // Answers still on their way from the bus go out first, then the goodbye.
-        this.#quitting = true;
-        if (this.#answers === null) this.#sayByeAndClose();
-        return;
+        return this.quit();
       case 'empty':
         return;
     }
+  }
+
+  /**
+   * A frame a dialect made from its own syntax (IRC): through the rate limit like a JSON
+   * frame when `charged`, straight to its handler when the line that caused it paid already.
+   */
+  submit(frame: ClientFrame, charged: boolean): void {
+    if (charged) this.#handle(frame);
+    else this.#dispatch(frame);
+  }
+
+  /** One token of the rate limit for input a dialect answers itself; false when none is left. */
+  takeToken(): boolean {
+    return this.#takeToken();
+  }
+
+  /** Ends the session after the answers still on their way from the bus (text /quit, IRC QUIT). */
+  quit(): void {
+    if (this.#quitting) return;
+    this.#quitting = true;
+    if (this.#answers === null) this.#sayByeAndClose();
   }
 
   #handle(frame: ClientFrame): void {
@@ -289,8 +357,7 @@ export class Session implements LineSink, ReadWaiter {
     if (held === null) return;
     for (let i = 0; i < held.length && !this.#closing && !this.#quitting; i++) {
       const input = held[i]!;
-      if (input === null) this.onBinary();
-      else if (this.ws !== null) this.#onJsonLine(input);
+      if (input === null) this.#onBinary();
       else this.onLine(input);
       const heldAgain = this.#held as (string | null)[] | null;
       if (heldAgain !== null) {
@@ -340,7 +407,7 @@ export class Session implements LineSink, ReadWaiter {
   }
 
   #sayByeAndClose(): void {
-    this.#enqueue(Buffer.from('* bye\n'));
+    this.#enqueue(this.irc?.goodbye() ?? Buffer.from('* bye\n'));
     this.close();
   }
 
@@ -370,7 +437,7 @@ export class Session implements LineSink, ReadWaiter {
    * its format is undecided: a client that has spoken (JSON or text) is never greeted.
    */
   greet(): void {
-    if (this.format !== WireFormat.Undecided || this.isClosing) return;
+    if (this.#format !== WireFormat.Undecided || this.isClosing) return;
     this.#enqueue(GREETING_BYTES);
   }
 
@@ -378,7 +445,7 @@ export class Session implements LineSink, ReadWaiter {
 
   /** Queues a frame encoded once for many sessions (room messages, presence). */
   deliver(encoded: EncodedFrame): void {
-    this.#enqueue(encoded.bytes(this.format));
+    this.#enqueue(this.#bytesOf(encoded));
   }
 
   /** Queues a frame for this session alone. */
@@ -393,7 +460,21 @@ export class Session implements LineSink, ReadWaiter {
       this.#answers.push({ done: true, run: () => this.sendEncoded(encoded) });
       return;
     }
-    this.#enqueue(encoded.bytes(this.format));
+    this.#enqueue(this.#bytesOf(encoded));
+  }
+
+  /** As sendEncoded, for bytes a dialect rendered itself (IRC replies): in answer order too. */
+  sendBytes(bytes: Buffer): void {
+    if (!this.#answering && this.#answers !== null && this.#answers.length > 0) {
+      this.#answers.push({ done: true, run: () => this.sendBytes(bytes) });
+      return;
+    }
+    this.#enqueue(bytes);
+  }
+
+  /** IRC renders per reader (its capabilities, the request an answer is for); the others per renderer. */
+  #bytesOf(encoded: EncodedFrame): Buffer {
+    return this.irc === null ? encoded.bytes(this.#renderer) : this.irc.bytesOf(encoded);
   }
 
   /**
@@ -401,7 +482,8 @@ export class Session implements LineSink, ReadWaiter {
    * always get an answer, the `echo` (their own message, the room they joined…) if any.
    */
   answer(id: Id | undefined, seq: number | undefined, echo?: ServerFrame | EncodedFrame): void {
-    if (this.format === WireFormat.Text) {
+    if (this.irc !== null) return this.irc.answer(id, seq, echo);
+    if (this.#format === WireFormat.Text) {
       if (echo instanceof EncodedFrame) this.deliver(echo);
       else this.send(echo ?? { type: 'ack', id: 0, ts: Date.now() });
       return;
@@ -419,12 +501,12 @@ export class Session implements LineSink, ReadWaiter {
 
   #enqueue(bytes: Buffer): void {
     if (this.#closing || bytes.length === 0) return;
-    if (this.socket.writableLength > this.ctx.config.outboundBudgetBytes) {
+    if (this.connection.writableLength > this.ctx.config.outboundBudgetBytes) {
       this.#onSlowConsumer();
       return;
     }
     const stats = this.ctx.stats;
-    stats.framesOut[this.ws === null ? 'tcp' : 'ws']++;
+    stats.framesOut[this.connection.transport]++;
     if (this.#queue === null) {
       this.#queue = bytes;
       this.ctx.flusher.mark(this);
@@ -448,9 +530,9 @@ export class Session implements LineSink, ReadWaiter {
     this.#queuedBytes = 0;
     if (this.#closed) return;
     this.ctx.stats.bytesOut[this.transport] += bytes.length;
-    this.socket.write(bytes);
+    this.connection.write(bytes);
     // What the kernel would not take is the client's unread backlog: over budget, it goes.
-    if (!this.#closing && this.socket.writableLength > this.ctx.config.outboundBudgetBytes) this.#onSlowConsumer();
+    if (!this.#closing && this.connection.writableLength > this.ctx.config.outboundBudgetBytes) this.#onSlowConsumer();
   }
 
   /**
@@ -469,8 +551,8 @@ export class Session implements LineSink, ReadWaiter {
   /** Called by housekeeping when the connection has been quiet for heartbeatMs. */
   probe(now: number): void {
     this.lastProbeAt = now;
-    if (this.ws !== null) this.ws.ping();
-    else if (this.format === WireFormat.JsonLines) this.send({ type: 'ping' });
+    if (this.connection.probe()) return;
+    if (this.#format === WireFormat.JsonLines || this.#format === WireFormat.Irc) this.send({ type: 'ping' });
     // Text mode: a human cannot answer pings; TCP keepalive and textIdleTimeoutMs cover it.
   }
 
@@ -485,9 +567,8 @@ export class Session implements LineSink, ReadWaiter {
     const frame = new EncodedFrame({ type: 'error', code, message }, this.nick ?? undefined);
     this.#closing = true;
     this.flush();
-    const bytes = frame.bytes(this.format === WireFormat.Undecided ? WireFormat.JsonLines : this.format);
-    if (!this.#closed) this.socket.write(bytes);
-    this.#end(WS_CLOSE_CODES[code] ?? 1008, code);
+    if (!this.#closed) this.connection.write(this.#bytesOf(frame));
+    this.#end(code);
   }
 
   /** Closes after flushing what is queued (text-mode /quit). */
@@ -495,22 +576,20 @@ export class Session implements LineSink, ReadWaiter {
     if (this.#closing) return;
     this.#closing = true;
     this.flush();
-    this.#end(1000, 'bye');
+    this.#end('bye');
   }
 
-  #end(wsCode: number, reason: string): void {
+  #end(reason: EndReason): void {
     // Leave rooms and free the nick now, not when the peer finishes closing: a client that
     // reconnects at once must find its nick free and its old self gone from the member lists.
     this.ctx.hub.remove(this);
-    if (this.ws !== null) this.ws.close(wsCode, reason);
-    else this.socket.end();
+    this.connection.end(reason);
     setTimeout(destroyIfOpen, CLOSE_GRACE_MS, this).unref();
   }
 
   /** Tears the connection down now. */
   destroy(): void {
-    if (this.ws !== null) this.ws.terminate();
-    else this.socket.destroy();
+    this.connection.destroy();
   }
 
   /** The transport reports the socket closed: forget the session everywhere. */
@@ -519,7 +598,7 @@ export class Session implements LineSink, ReadWaiter {
     this.#closed = true;
     this.#closing = true;
     this.#queue = null;
-    this.decoder?.close();
+    this.#decoder?.close();
     this.ctx.hub.remove(this);
     this.ctx.sessions.delete(this);
     this.ctx.stats.connectionsOpen[this.transport]--;

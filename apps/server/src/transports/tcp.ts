@@ -1,8 +1,9 @@
 /**
- * Raw TCP transport (node:net): bytes in through the session's LineDecoder, bytes out
- * through the session's single write path. A thin adapter: no chat logic here.
+ * Raw TCP transport (node:net): accepts connections, admits them against the limits and
+ * hands each to a Session through a TcpConnection (tcp-connection.ts). A thin adapter: no
+ * chat logic here.
  *
- * Handlers are module-level functions reaching the session through the socket (one
+ * Handlers are module-level functions reaching their state through the socket (one
  * symbol-keyed property), not closures: a closure per connection per event costs
  * about a kilobyte each at 10k connections (DESIGN.md, performance notes).
  *
@@ -23,18 +24,18 @@ import type { ServerContext } from '../core/context.js';
 import { Session } from '../core/session.js';
 import { bump } from '../core/stats.js';
 import { ProxyHeaderParser } from './proxy-protocol.js';
+import { TcpConnection } from './tcp-connection.js';
 import { TrustedProxies } from './trusted-proxies.js';
 
 /** A proxy sends the header as soon as it connects (spec §2); this is generous. */
 const PROXY_HEADER_TIMEOUT_MS = 5_000;
 
-const kSession = Symbol('loopchat.session');
 const kPending = Symbol('loopchat.proxyHeader');
 interface PendingHeader {
   readonly ctx: ServerContext;
   readonly parser: ProxyHeaderParser;
 }
-type SessionSocket = Socket & { [kSession]?: Session; [kPending]?: PendingHeader };
+type PendingSocket = Socket & { [kPending]?: PendingHeader };
 
 const kContext = Symbol('loopchat.context');
 const kTrusted = Symbol('loopchat.trustedProxies');
@@ -48,7 +49,7 @@ export function createTcpServer(ctx: ServerContext): Server {
   return server;
 }
 
-function onConnection(this: TcpServer, socket: SessionSocket): void {
+function onConnection(this: TcpServer, socket: PendingSocket): void {
   const ctx = this[kContext];
   if (this[kTrusted].has(socket.remoteAddress)) {
     socket[kPending] = { ctx, parser: new ProxyHeaderParser() };
@@ -60,28 +61,26 @@ function onConnection(this: TcpServer, socket: SessionSocket): void {
   accept(ctx, socket, socket.remoteAddress ?? 'unknown');
 }
 
-/** Admits a connection from `ip` (the client's real address) or refuses it; false if refused. */
-function accept(ctx: ServerContext, socket: SessionSocket, ip: string): boolean {
+/** Admits a connection from `ip` (the client's real address) or refuses it (undefined). */
+function accept(ctx: ServerContext, socket: PendingSocket, ip: string): Session | undefined {
   const refusal = ctx.shuttingDown ? 'shutdown' : ctx.limiter.acquire(ip);
   if (refusal !== null) {
     bump(ctx.stats.refused, refusal);
     socket.on('error', ignore);
     socket.end(`${JSON.stringify({ type: 'error', code: refusal, message: ErrorCodes[refusal] })}\n`);
-    return false;
+    return undefined;
   }
-  const session = new Session(ctx, socket, null, ip);
-  socket[kSession] = session;
+  const connection = new TcpConnection(socket, ip);
+  const session = new Session(ctx, connection);
+  connection.open(session);
   ctx.sessions.add(session);
   ctx.stats.connectionsOpened.tcp++;
   ctx.stats.connectionsOpen.tcp++;
-  socket.on('data', onData);
-  socket.on('error', onError);
-  socket.once('close', onClose);
   ctx.greeter.add(session);
-  return true;
+  return session;
 }
 
-function onProxyData(this: SessionSocket, chunk: Buffer): void {
+function onProxyData(this: PendingSocket, chunk: Buffer): void {
   const { ctx, parser } = this[kPending]!;
   const result = parser.push(chunk);
   if (result === undefined) return;
@@ -97,10 +96,11 @@ function onProxyData(this: SessionSocket, chunk: Buffer): void {
   }
   // LOCAL (the proxy's own health check) and unrelayed families: the proxy is the client.
   const ip = result.header.source?.address ?? this.remoteAddress ?? 'unknown';
-  if (accept(ctx, this, ip) && result.rest.length > 0) onData.call(this, result.rest);
+  const session = accept(ctx, this, ip);
+  if (session !== undefined && result.rest.length > 0) session.onBytes(result.rest);
 }
 
-function onProxyTimeout(this: SessionSocket): void {
+function onProxyTimeout(this: PendingSocket): void {
   const { ctx } = this[kPending]!;
   stopWaitingForHeader(this);
   bump(ctx.stats.refused, 'proxy_header');
@@ -108,33 +108,12 @@ function onProxyTimeout(this: SessionSocket): void {
   this.destroy();
 }
 
-function stopWaitingForHeader(socket: SessionSocket): void {
+function stopWaitingForHeader(socket: PendingSocket): void {
   socket.removeListener('data', onProxyData);
   socket.removeListener('error', ignore);
   socket.setTimeout(0);
   socket.removeListener('timeout', onProxyTimeout);
   socket[kPending] = undefined;
-}
-
-function onData(this: SessionSocket, chunk: Buffer): void {
-  const session = this[kSession]!;
-  session.lastInboundAt = Date.now();
-  if (session.ctx.readThrottle.shouldDefer()) session.waitWithChunk(chunk);
-  else session.decoder!.push(chunk, session);
-}
-
-function onError(this: SessionSocket, err: Error): void {
-  // ECONNRESET and friends: 'close' follows and cleans up.
-  this[kSession]?.ctx.log.debug({ err: err.message, ip: this.remoteAddress }, 'tcp socket error');
-}
-
-function onClose(this: SessionSocket): void {
-  const session = this[kSession]!;
-  this.removeListener('data', onData);
-  this.removeListener('error', onError);
-  this.on('error', ignore);
-  session.ctx.limiter.release(session.ip);
-  session.onClosed();
 }
 
 function ignore(): void {}

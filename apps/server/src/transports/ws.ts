@@ -1,8 +1,8 @@
 /**
  * WebSocket transport: `ws` (no server of its own) handles the upgrade on fastify's HTTP
- * server at /ws and parses incoming frames; outgoing frames are pre-built once per
- * message (core/encoded-frame.ts) and written straight to the upgraded socket through the
- * session's batched path. permessage-deflate is off: compressing per member would undo
+ * server at /ws; each upgraded connection is handed to a Session through a WsConnection
+ * (ws-connection.ts: incoming messages, pre-built outgoing frames, close codes).
+ * permessage-deflate is off: compressing per member would undo
  * encode-once, and chat frames are small.
  *
  * Behind a trusted load balancer (`trustedProxies`) the client's address comes from
@@ -18,11 +18,9 @@ import type { ServerContext } from '../core/context.js';
 import { Session } from '../core/session.js';
 import { bump } from '../core/stats.js';
 import { TrustedProxies } from './trusted-proxies.js';
+import { WsConnection } from './ws-connection.js';
 
 export const WS_PATH = '/ws';
-
-const kSession = Symbol('loopchat.session');
-type SessionWebSocket = WebSocket & { [kSession]?: Session };
 
 export function attachWebSocket(http: HttpServer, ctx: ServerContext): WebSocketServer {
   const wss = new WebSocketServer({
@@ -59,47 +57,15 @@ export function attachWebSocket(http: HttpServer, ctx: ServerContext): WebSocket
   return wss;
 }
 
-function openSession(ctx: ServerContext, ws: SessionWebSocket, socket: Socket, ip: string, token: string | undefined): void {
+function openSession(ctx: ServerContext, ws: WebSocket, socket: Socket, ip: string, token: string | undefined): void {
   socket.setNoDelay(true);
-  const session = new Session(ctx, socket, ws, ip);
+  const connection = new WsConnection(ws, socket, ip);
+  const session = new Session(ctx, connection);
   session.wsToken = token;
-  ws[kSession] = session;
+  connection.open(session);
   ctx.sessions.add(session);
   ctx.stats.connectionsOpened.ws++;
   ctx.stats.connectionsOpen.ws++;
-  ws.on('message', onMessage);
-  ws.on('pong', onPong);
-  ws.on('error', onError);
-  ws.once('close', onClose);
-}
-
-function onMessage(this: SessionWebSocket, data: Buffer, isBinary: boolean): void {
-  const session = this[kSession]!;
-  session.lastInboundAt = Date.now();
-  const text = isBinary ? null : data.toString('utf8');
-  // Behind input already waiting (read-throttle.ts), or past this turn's read budget: wait.
-  if (session.isWaitingToRead || session.ctx.readThrottle.shouldDefer()) session.waitWithMessage(text);
-  else if (text === null) session.onBinary();
-  else session.onJson(text);
-}
-
-function onPong(this: SessionWebSocket): void {
-  this[kSession]!.lastInboundAt = Date.now();
-}
-
-function onError(this: SessionWebSocket, err: Error): void {
-  // Protocol errors (bad frame, payload over maxPayload): ws closes with the right code.
-  const session = this[kSession]!;
-  bump(session.ctx.stats.disconnects, (err as Error & { code?: string }).code ?? 'ws_error');
-  session.ctx.log.debug({ err: err.message, ip: session.ip }, 'websocket error');
-}
-
-function onClose(this: SessionWebSocket): void {
-  const session = this[kSession]!;
-  this.removeListener('message', onMessage);
-  this.removeListener('pong', onPong);
-  session.ctx.limiter.release(session.ip);
-  session.onClosed();
 }
 
 function rejectUpgrade(socket: Duplex, status: number, reason: string, body: string): void {

@@ -5,7 +5,7 @@
  */
 import { once } from 'node:events';
 import { createServer, connect, type Socket } from 'node:net';
-import { encodeMsgBody, finishMsgLine, type DmFrame, type PresenceFrame } from '@loopchat/protocol';
+import { encodeMsgBody, finishMsgLine, type DmFrame, type PresenceFrame, type TypingFrame } from '@loopchat/protocol';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BusUnavailableError, RoomLimitError, type SequencedMessage } from '../../src/bus/bus.js';
@@ -38,6 +38,10 @@ function recorder() {
     messages: [] as SequencedMessage[],
     presence: [] as PresenceFrame[],
     dms: [] as DmFrame[],
+    typing: [] as TypingFrame[],
+    onTyping(t: TypingFrame) {
+      this.typing.push(t);
+    },
     onMessage(msg: SequencedMessage) {
       this.messages.push(msg);
     },
@@ -69,6 +73,37 @@ async function cluster(workers = 2) {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('PrimaryBus with IpcBus workers', () => {
+  it('stores a read marker from one worker that another worker reads back, and fails it for an unknown room', async () => {
+    const { buses } = await cluster();
+    const [a, b] = buses as [IpcBus, IpcBus];
+    await a.join('marked', 'ann');
+    await a.markRead('marked', 'ann', 12);
+    expect(await b.readMarker('marked', 'ANN')).toBe(12);
+    expect(await b.readMarker('marked', 'bob')).toBeUndefined();
+    await expect(a.markRead('nowhere', 'ann', 1)).rejects.toThrow(/no_room/);
+  });
+
+  it('relays typing to the workers with members, only from members, and only in rooms within the presence limit', async () => {
+    const { primary, buses, sinks } = await cluster(3);
+    const [a, b, c] = buses as [IpcBus, IpcBus, IpcBus];
+    await a.join('small', 'ann');
+    await b.join('small', 'bob');
+    a.typing('small', 'ann');
+    c.typing('small', 'eve'); // not a member: dropped at the primary
+    await settle();
+    const typing: TypingFrame = { type: 'typing', room: 'small', nick: 'ann' };
+    expect(sinks[0]!.typing).toEqual([typing]); // the hub skips the typer itself
+    expect(sinks[1]!.typing).toEqual([typing]);
+    expect(sinks[2]!.typing).toEqual([]);
+    expect(primary.state.history('small', 0, 10)).toEqual([]); // never stored
+
+    // Over the limit (like presence): nothing is relayed.
+    for (let n = 0; n < limits.presenceMaxMembers; n++) primary.state.join('small', `m${n}`, 'w2');
+    a.typing('small', 'ann');
+    await settle();
+    expect(sinks[1]!.typing).toHaveLength(1);
+  });
+
   it('delivers a message as the same bytes to every worker with members, and answers the sender with it once', async () => {
     const { primary, buses, sinks } = await cluster();
     const [a, b] = buses as [IpcBus, IpcBus];

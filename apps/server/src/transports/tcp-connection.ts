@@ -1,0 +1,95 @@
+/**
+ * A raw TCP socket as the core's Connection port: bytes out as they are (the dialect frames
+ * its own lines), bytes in to the session as they arrive.
+ *
+ * The socket's handlers are module-level (static) functions reaching the connection through
+ * one symbol-keyed property, not closures: a closure per connection per event costs about
+ * a kilobyte each at 10k connections (DESIGN.md, performance notes).
+ */
+import type { Socket } from 'node:net';
+import type { Connection, EndReason } from '../core/connection.js';
+import type { Session } from '../core/session.js';
+
+const kConnection = Symbol('loopchat.tcpConnection');
+type ConnectedSocket = Socket & { [kConnection]?: TcpConnection };
+
+export class TcpConnection implements Connection {
+  readonly remoteAddress: string;
+  readonly #socket: ConnectedSocket;
+  #session: Session | undefined;
+
+  constructor(socket: Socket, remoteAddress: string) {
+    this.#socket = socket;
+    this.remoteAddress = remoteAddress;
+  }
+
+  get transport(): 'tcp' {
+    return 'tcp';
+  }
+
+  get renderer(): undefined {
+    return undefined;
+  }
+
+  get writableLength(): number {
+    return this.#socket.writableLength;
+  }
+
+  /** Starts handing the socket's input and close to `session`. */
+  open(session: Session): void {
+    this.#session = session;
+    const socket = this.#socket;
+    socket[kConnection] = this;
+    socket.on('data', TcpConnection.#onData);
+    socket.on('error', TcpConnection.#onError);
+    socket.on('close', TcpConnection.#onClose);
+  }
+
+  write(bytes: Buffer): void {
+    this.#socket.write(bytes);
+  }
+
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    this.#socket.resume();
+  }
+
+  /** TCP has no ping of its own: the dialect probes (JSON `ping`), or keepalive covers it. */
+  probe(): boolean {
+    return false;
+  }
+
+  end(_reason: EndReason): void {
+    this.#socket.end();
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  static #onData(this: ConnectedSocket, chunk: Buffer): void {
+    this[kConnection]!.#session!.onBytes(chunk);
+  }
+
+  static #onError(this: ConnectedSocket, err: Error): void {
+    // ECONNRESET and friends: 'close' follows and cleans up.
+    this[kConnection]!.#session!.ctx.log.debug({ err: err.message, ip: this.remoteAddress }, 'tcp socket error');
+  }
+
+  static #onClose(this: ConnectedSocket): void {
+    const connection = this[kConnection]!;
+    const session = connection.#session!;
+    this.removeListener('data', TcpConnection.#onData);
+    this.removeListener('close', TcpConnection.#onClose);
+    // Errors after close (a write racing the teardown) have nowhere to go.
+    this.removeListener('error', TcpConnection.#onError);
+    this.on('error', ignore);
+    session.ctx.limiter.release(connection.remoteAddress);
+    session.onClosed();
+  }
+}
+
+function ignore(): void {}
