@@ -25,6 +25,7 @@ import { HistoryStoreError } from '../history/errors.js';
 import type { HistoryQuery, HistoryStore } from '../history/history-store.js';
 import { RetentionSweep } from '../history/retention-sweep.js';
 import { ChatState, type BusEvent, type ChatStateLimits, type StoredMessage } from './chat-state.js';
+import { RoomRefusedError, type RoomCommand, type RoomCommandOutcome } from './room-commands.js';
 
 const SELF = 'local';
 
@@ -66,10 +67,24 @@ export class LocalBus implements Bus {
     this.state.release(nick, rooms, SELF);
   }
 
-  join(room: string, nick: string): Promise<number> {
+  join(room: string, nick: string, ip?: string): Promise<number> {
+    let seq: ReturnType<ChatState['join']>;
     try {
-      const seq = this.state.join(room, nick, SELF);
-      return seq === 'too_many_rooms' ? Promise.reject(new RoomLimitError()) : Promise.resolve(seq);
+      seq = this.state.join(room, nick, SELF, ip);
+    } catch (err) {
+      return Promise.reject(unavailable(err));
+    }
+    if (seq === 'too_many_rooms') return Promise.reject(new RoomLimitError());
+    return seq === 'banned' ? Promise.reject(new RoomRefusedError(seq)) : Promise.resolve(seq);
+  }
+
+  rename(oldNick: string, newNick: string, rooms: readonly string[]): Promise<boolean> {
+    return Promise.resolve(this.state.rename(oldNick, newNick, rooms, SELF));
+  }
+
+  roomCommand(command: RoomCommand): Promise<RoomCommandOutcome> {
+    try {
+      return Promise.resolve(this.state.roomCommand(command));
     } catch (err) {
       return Promise.reject(unavailable(err));
     }
@@ -86,7 +101,8 @@ export class LocalBus implements Bus {
   publish(room: string, from: string, body: string): Promise<SequencedMessage> {
     if (this.state.store.durable) this.#scheduleCommit();
     const stored = this.state.publish(room, from, body);
-    if (stored === undefined) return Promise.reject(new Error(`no room ${room}`));
+    if (stored === 'no_room') return Promise.reject(new Error(`no room ${room}`));
+    if (typeof stored === 'string') return Promise.reject(new RoomRefusedError(stored));
     if (!this.state.store.durable) return Promise.resolve(sequenced(stored));
     return new Promise((resolve, reject) => this.#waiters.push({ msg: stored, resolve, reject }));
   }
@@ -161,7 +177,8 @@ export class LocalBus implements Bus {
     if (event.t === 'msg') sink.onMessage(sequenced(event.msg));
     else if (event.t === 'presence') sink.onPresence(event.p);
     else if (event.t === 'typing') sink.onTyping(event.p);
-    else sink.onDm(event.dm);
+    else if (event.t === 'dm') sink.onDm(event.dm);
+    else sink.onRoomEvent(event.e);
   }
 }
 
