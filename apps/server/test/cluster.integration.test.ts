@@ -132,6 +132,17 @@ describe('rooms span workers (2 workers)', () => {
     expect(bob.client.all({ type: 'typing', nick: bob.nick })).toEqual([]);
   });
 
+  it('stores read markers at the primary and gives them back in the join ack', async () => {
+    alice.client.send({ type: 'read', room: 'lobby', seq: 2, id: 'rd' });
+    await alice.client.waitFor({ type: 'ack', id: 'rd' });
+    alice.client.send({ type: 'leave', room: 'lobby', id: 'rl' });
+    await alice.client.waitFor({ type: 'ack', id: 'rl' });
+    alice.client.send({ type: 'join', room: 'lobby', id: 'rj' });
+    expect(await alice.client.waitFor({ type: 'ack', id: 'rj' })).toMatchObject({ seq: 2, read: 2 });
+    bob.client.send({ type: 'join', room: 'lobby', id: 'bj' });
+    expect(await bob.client.waitFor({ type: 'ack', id: 'bj' })).not.toHaveProperty('read');
+  });
+
   it('keeps nicks unique across workers, whatever the case', async () => {
     // Claim alice's nick (in other cases) from connections on both workers: each must get
     // nick_taken. The same connection then says hello with a free nick, whose welcome tells

@@ -203,6 +203,19 @@ describe.skipIf(skipRedisSuites())('two server instances over one Redis', () => 
     }
   });
 
+  it('stores read markers in Redis: a marker set on A comes back in the join ack on B after a reconnect', async () => {
+    const kim = await tcp(a, 'kim');
+    await kim.join('markers');
+    await sendAll(kim, 'markers', ['one', 'two', 'three']);
+    await request(kim, { type: 'read', room: 'markers', seq: 2 }, 'ack');
+    kim.close();
+    const again = await tcp(b);
+    await helloUntilWelcome(again, 'Kim', 5000);
+    expect(await request<Ack>(again, { type: 'join', room: 'markers' }, 'ack')).toMatchObject({ seq: 3, read: 2 });
+    const lee = await ws(b, 'lee');
+    expect(await request<Ack>(lee, { type: 'join', room: 'markers' }, 'ack')).not.toHaveProperty('read');
+  });
+
   it('delivers a DM to a nick connected to the other instance, whatever letter case the sender uses', async () => {
     const fay = await tcp(a, 'fay');
     const Gus = await ws(b, 'Gus');

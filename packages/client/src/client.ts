@@ -60,6 +60,8 @@ export class ChatClient {
   #registration: { nick: string; token: string | undefined } | undefined;
   #welcome: WelcomeFrame | undefined;
   readonly #typing = new TypingThrottle();
+  /** room → your read marker there: from the join ack, then from markRead. */
+  readonly #read = new Map<string, number>();
 
   constructor(options: ClientOptions) {
     this.#options = resolveOptions(options);
@@ -107,6 +109,15 @@ export class ChatClient {
     return this.#rooms.get(room.toLowerCase())?.lastSeq;
   }
 
+  /**
+   * Your read marker in `room`: the last seq you marked as seen (`markRead`), as the
+   * server stored it, so it survives reconnects and other devices. Undefined until a
+   * marker was stored. Unread = the room's latest seq − this.
+   */
+  readMarker(room: string): number | undefined {
+    return this.#read.get(room.toLowerCase());
+  }
+
   /** Opens the connection; rejects with `connect_failed` if the first one cannot be opened. */
   connect(): Promise<void> {
     if (this.#connection !== undefined) return Promise.resolve();
@@ -152,6 +163,13 @@ export class ChatClient {
     }
   }
 
+  /** Stores `seq` as your read marker in `room` (a joined room); resolves once the server stored it. */
+  async markRead(room: string, seq: number): Promise<void> {
+    const key = room.toLowerCase();
+    await this.#request<AckFrame>({ type: 'read', room: key, seq });
+    if (this.#rooms.has(key)) this.#read.set(key, seq);
+  }
+
   /** Leaves `room`: no more events from it, and it is not re-joined after a reconnect. */
   async leave(room: string): Promise<void> {
     const key = room.toLowerCase();
@@ -162,6 +180,7 @@ export class ChatClient {
       throw err;
     }
     this.#rooms.delete(key);
+    this.#read.delete(key);
   }
 
   /** Sends a message to a joined room; resolves with the seq and time the server gave it. */
@@ -324,7 +343,9 @@ export class ChatClient {
   }
 
   #joined(log: RoomLog, frame: ServerFrame): void {
-    log.joined((frame as AckFrame).seq ?? 0);
+    const { seq, read } = frame as AckFrame;
+    if (read !== undefined) this.#read.set(log.room, read);
+    log.joined(seq ?? 0);
     this.#fillIfWanted(log);
   }
 

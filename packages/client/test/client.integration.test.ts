@@ -109,6 +109,20 @@ describe.each(TRANSPORTS)('the client over $name', ({ transport }) => {
     expect(hank.events.error).toEqual([]);
   });
 
+  it('stores a read marker on the server and knows it again after rejoining', async () => {
+    const jill = await client('jill');
+    await jill.client.join('reading');
+    for (const text of ['a', 'b', 'c']) await jill.client.send('reading', text);
+    expect(jill.client.readMarker('reading')).toBeUndefined();
+    await jill.client.markRead('Reading', 2);
+    expect(jill.client.readMarker('reading')).toBe(2);
+    await jill.client.leave('reading');
+    expect(jill.client.readMarker('reading')).toBeUndefined();
+    expect(await jill.client.join('reading')).toBe(3);
+    expect(jill.client.readMarker('reading')).toBe(2);
+    expect(await codeOf(jill.client.markRead('not-joined', 1))).toBe('not_in_room');
+  });
+
   it('rejects refused requests with the server error code', async () => {
     const heidi = await client('heidi');
     expect(await codeOf(heidi.client.send('nowhere', 'hi'))).toBe('not_in_room');

@@ -63,6 +63,11 @@ export function clientFrameSchemas(maxTextLength = DEFAULT_MAX_TEXT_LENGTH) {
      * stored. At most one per TYPING_INTERVAL_MS per room is relayed; extras are dropped.
      */
     typing: Type.Object({ type: Type.Literal('typing'), room: Room, id }),
+    /**
+     * "I have seen `room` up to `seq`": stored per nick and room (the last one wins) and
+     * given back in the `read` field of the join `ack`, so unread counts survive reconnects.
+     */
+    read: Type.Object({ type: Type.Literal('read'), room: Room, seq: Seq, id }),
     ...roomCommandSchemas(id),
   } satisfies Record<string, TSchema>;
 }
@@ -166,6 +171,8 @@ export interface AckFrame {
   id: Id;
   /** For `msg`: the room seq the message got. For `join`: the room's latest seq. */
   seq?: number;
+  /** For `join`: your stored read marker in the room (from `read`), when there is one. */
+  read?: number;
   ts: number;
 }
 

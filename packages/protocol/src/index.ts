@@ -15,3 +15,4 @@ export * from './irc-error-replies.js';
 export * from './irc-cap.js';
 export * from './irc-text.js';
 export * from './irc-render.js';
+export * from './irc-detect.js';

@@ -22,10 +22,12 @@ export const RPL_LUSERUNKNOWN = '253';
 export const RPL_LUSERCHANNELS = '254';
 export const RPL_LUSERME = '255';
 // Queries
+export const RPL_UMODEIS = '221';
 export const RPL_ENDOFWHO = '315';
 export const RPL_LIST = '322';
 export const RPL_LISTEND = '323';
 export const RPL_CHANNELMODEIS = '324';
+export const RPL_NOTOPIC = '331';
 export const RPL_TOPIC = '332';
 export const RPL_WHOREPLY = '352';
 export const RPL_NAMREPLY = '353';
@@ -39,6 +41,8 @@ export const ERR_NOSUCHNICK = '401';
 export const ERR_NOSUCHCHANNEL = '403';
 export const ERR_CANNOTSENDTOCHAN = '404';
 export const ERR_TOOMANYCHANNELS = '405';
+export const ERR_NORECIPIENT = '411';
+export const ERR_NOTEXTTOSEND = '412';
 export const ERR_INVALIDCAPCMD = '410';
 export const ERR_INPUTTOOLONG = '417';
 export const ERR_UNKNOWNCOMMAND = '421';
@@ -56,6 +60,7 @@ export const ERR_INVITEONLYCHAN = '473';
 export const ERR_BANNEDFROMCHAN = '474';
 export const ERR_NOPRIVILEGES = '481';
 export const ERR_CHANOPRIVSNEEDED = '482';
+export const ERR_USERSDONTMATCH = '502';
 // SASL (https://ircv3.net/specs/extensions/sasl-3.1)
 export const RPL_LOGGEDIN = '900';
 export const RPL_SASLSUCCESS = '903';
@@ -226,6 +231,8 @@ export const IRC_ERROR_TEXT: Readonly<Record<string, string>> = {
   [ERR_CANNOTSENDTOCHAN]: 'Cannot send to channel',
   [ERR_TOOMANYCHANNELS]: 'You have joined too many channels',
   [ERR_INVALIDCAPCMD]: 'Invalid CAP command',
+  [ERR_NORECIPIENT]: 'No recipient given',
+  [ERR_NOTEXTTOSEND]: 'No text to send',
   [ERR_INPUTTOOLONG]: 'Input line was too long',
   [ERR_UNKNOWNCOMMAND]: 'Unknown command',
   [ERR_NONICKNAMEGIVEN]: 'No nickname given',
@@ -237,6 +244,8 @@ export const IRC_ERROR_TEXT: Readonly<Record<string, string>> = {
   [ERR_ALREADYREGISTERED]: 'Unauthorized command (already registered)',
   [ERR_PASSWDMISMATCH]: 'Password incorrect',
   [ERR_INVITEONLYCHAN]: 'Cannot join channel (+i)',
+  [ERR_CHANOPRIVSNEEDED]: "You're not channel operator",
+  [ERR_USERSDONTMATCH]: "Can't change mode for other users",
   [ERR_SASLFAIL]: 'SASL authentication failed',
   [ERR_SASLTOOLONG]: 'SASL message too long',
   [ERR_SASLABORTED]: 'SASL authentication aborted',

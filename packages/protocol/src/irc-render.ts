@@ -18,7 +18,7 @@ import { ircErrorReplies, type IrcRequestContext } from './irc-error-replies.js'
 import { isupportTokens } from './irc-isupport.js';
 import { IRC_MAX_BODY_BYTES, type IrcMessage } from './irc-message.js';
 import { listReplies, motdReplies, namesReplies, welcomeReplies, whoReplies } from './irc-numerics.js';
-import { ircTextLines } from './irc-text.js';
+import { ACTION_PREFIX, ircTextLines } from './irc-text.js';
 import { ROOM_PATTERN } from './limits.js';
 
 /** What is the same for every reader: built once by the adapter. */
@@ -161,7 +161,8 @@ function renderMsg(frame: MsgFrame, ctx: IrcRenderContext): IrcMessage[] {
   if (own && !ctx.caps.has('echo-message')) return [];
   const tags = { ...timeTags(ctx, frame.ts), ...idTags(ctx, frame.room, frame.seq) };
   if (own) Object.assign(tags, labelTags(ctx, frame.id));
-  return textMessages(userMask(frame.from, ctx.info.host), 'PRIVMSG', roomToChannel(frame.room), frame.text, tags);
+  const channel = roomToChannel(frame.room);
+  return textMessages(userMask(frame.from, ctx.info.host), 'PRIVMSG', channel, frame.text, tags, frame.action === true);
 }
 
 /** IRC channel modes for loopchat's room roles and restrictions (`+q` is the quiet list of ircd-seven and Ergo). */
@@ -213,7 +214,10 @@ function renderDm(frame: DmFrame, ctx: IrcRenderContext): IrcMessage[] {
   if (own && !toSelf && !ctx.caps.has('echo-message')) return [];
   const tags = timeTags(ctx, frame.ts);
   if (own) Object.assign(tags, labelTags(ctx, frame.id));
-  return textMessages(userMask(frame.from, ctx.info.host), 'PRIVMSG', frame.to, frame.text, tags);
+  // DMs have no action flag: an IRC client's ACTION to a nick travels as `/me ` text (irc-text.ts).
+  const action = frame.text.startsWith(ACTION_PREFIX);
+  const text = action ? frame.text.slice(ACTION_PREFIX.length) : frame.text;
+  return textMessages(userMask(frame.from, ctx.info.host), 'PRIVMSG', frame.to, text, tags, action);
 }
 
 /**
@@ -234,7 +238,7 @@ function renderHistory(
   for (const m of messages) {
     const tags: Record<string, string> = { ...timeTags(ctx, m.ts), ...idTags(ctx, m.room, m.seq) };
     if (batch !== undefined) tags['batch'] = batch;
-    lines.push(...textMessages(userMask(m.from, ctx.info.host), 'PRIVMSG', channel, m.text, tags));
+    lines.push(...textMessages(userMask(m.from, ctx.info.host), 'PRIVMSG', channel, m.text, tags, m.action === true));
   }
   if (batch === undefined) return lines;
   return [
@@ -259,15 +263,24 @@ function textMessages(
   target: string,
   text: string,
   tags: Record<string, string>,
+  action = false,
 ): IrcMessage[] {
-  const budget = IRC_MAX_BODY_BYTES - Buffer.byteLength(`:${prefix} ${command} ${target} :`);
+  const budget =
+    IRC_MAX_BODY_BYTES - Buffer.byteLength(`:${prefix} ${command} ${target} :`) - (action ? ACTION_FRAME_BYTES : 0);
   const rest: Record<string, string> = {};
   if (tags['time'] !== undefined) rest['time'] = tags['time'];
   if (tags['batch'] !== undefined) rest['batch'] = tags['batch'];
   return ircTextLines(text, budget).map((piece, i) =>
-    withTags(i === 0 ? tags : rest, { prefix, command, params: [target, piece] }),
+    withTags(i === 0 ? tags : rest, {
+      prefix,
+      command,
+      params: [target, action ? `\x01ACTION ${piece}\x01` : piece],
+    }),
   );
 }
+
+/** `\x01ACTION ` and the closing `\x01`. */
+const ACTION_FRAME_BYTES = 9;
 
 function withTags(tags: Record<string, string>, message: IrcMessage): IrcMessage {
   return Object.keys(tags).length === 0 ? message : { tags, ...message };

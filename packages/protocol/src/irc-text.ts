@@ -58,3 +58,26 @@ function splitUtf8(line: string, maxBytes: number, out: string[]): void {
   }
   out.push(line.slice(start));
 }
+
+/**
+ * CTCP ACTION (`/me waves` in an IRC client, https://modern.ircdocs.horse/ctcp#action) is a
+ * loopchat `/me` message: `msg {action: true}` in a room. DMs have no action flag, so one to
+ * a nick travels as text starting with ACTION_PREFIX, which JSON and text-mode users read as
+ * typed and IRC readers get back as an ACTION (irc-render.ts). Other CTCP requests (VERSION,
+ * PING, DCC…) are refused: loopchat has no client to answer them, and `\x01` is not passed on.
+ */
+export const ACTION_PREFIX = '/me ';
+
+/** What a PRIVMSG/NOTICE text from an IRC client is to loopchat. */
+export type IrcInboundText =
+  { readonly ok: true; readonly text: string; readonly action: boolean } | { readonly ok: false; readonly ctcp: string };
+
+export function ircTextToLoopchat(text: string): IrcInboundText {
+  if (!text.startsWith('\x01')) return { ok: true, text, action: false };
+  const body = text.slice(1, text.length > 1 && text.endsWith('\x01') ? -1 : undefined);
+  const space = body.indexOf(' ');
+  const verb = (space === -1 ? body : body.slice(0, space)).toUpperCase();
+  const rest = space === -1 ? '' : body.slice(space + 1);
+  if (verb === 'ACTION' && rest.trim() !== '') return { ok: true, text: rest, action: true };
+  return { ok: false, ctcp: sanitizeForIrc(verb).slice(0, 32) };
+}

@@ -29,7 +29,7 @@ export interface LineSink {
 }
 
 export class LineDecoder {
-  readonly maxLineBytes: number;
+  #maxLineBytes: number;
   /** Bytes of an unfinished line; null while there is none (most of the time). */
   #pending: Buffer[] | null = null;
   #pendingBytes = 0;
@@ -40,7 +40,22 @@ export class LineDecoder {
     if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) {
       throw new RangeError('maxLineBytes must be a positive integer');
     }
-    this.maxLineBytes = maxLineBytes;
+    this.#maxLineBytes = maxLineBytes;
+  }
+
+  get maxLineBytes(): number {
+    return this.#maxLineBytes;
+  }
+
+  /**
+   * Changes the limit from the line being read on: a dialect chosen by the first line may
+   * need more than the default (IRC: 8,191 bytes of tags before a 510-byte line).
+   */
+  setMaxLineBytes(maxLineBytes: number): void {
+    if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) {
+      throw new RangeError('maxLineBytes must be a positive integer');
+    }
+    this.#maxLineBytes = maxLineBytes;
   }
 
   /** Bytes currently held for an unfinished line (never more than maxLineBytes + 1). */
@@ -65,7 +80,7 @@ export class LineDecoder {
       }
       if (this.#discarding) {
         this.#discarding = false;
-      } else if (this.#lineBytes(chunk, start, nl) > this.maxLineBytes) {
+      } else if (this.#lineBytes(chunk, start, nl) > this.#maxLineBytes) {
         this.#reset();
         sink.onLineTooLong();
       } else {
@@ -98,7 +113,7 @@ export class LineDecoder {
     if (this.#discarding) return;
     const size = end - start;
     // +1: the line may still end in `\r\n`, whose `\r` does not count against the limit.
-    if (this.#pendingBytes + size > this.maxLineBytes + 1) {
+    if (this.#pendingBytes + size > this.#maxLineBytes + 1) {
       this.#reset();
       this.#discarding = true;
       sink.onLineTooLong();

@@ -49,10 +49,15 @@ describe('codec: valid client frames', () => {
     { type: 'ping', id: Number.MAX_SAFE_INTEGER },
     { type: 'pong' },
     { type: 'typing', room: 'general' },
+    { type: 'read', room: 'general', seq: 41, id: 'r' },
   ];
 
   it.each(valid.map((frame) => [frame.type, frame] as const))('decodes a valid %s frame to the typed frame', (_, frame) => {
     expect(decode(frame)).toEqual(frame);
+  });
+
+  it.each([-1, 1.5, '3', null, undefined, 2 ** 53])('rejects a read marker seq of %j as invalid_frame', (seq) => {
+    expect(expectError({ type: 'read', room: 'general', seq, id: 'r' }, 'invalid_frame').id).toBe('r');
   });
 
   it('validates already-parsed values the same way as lines', () => {
@@ -63,6 +68,7 @@ describe('codec: valid client frames', () => {
 
   it('folds room names to lower case in every frame that has a room', () => {
     for (const type of ['join', 'leave', 'who', 'history', 'typing']) {
+      expect(decode({ type: 'read', room: 'GeNeRaL.Chat', seq: 1 })).toMatchObject({ room: 'general.chat' });
       expect(decode({ type, room: 'GeNeRaL.Chat' })).toMatchObject({ room: 'general.chat' });
     }
     expect(decode(msg({ room: 'General' }))).toMatchObject({ room: 'general' });
@@ -300,6 +306,7 @@ describe('server line encoding', () => {
       id: 'h1',
     },
     { type: 'ack', id: 3, seq: 42, ts: 1_700_000_000_000 },
+    { type: 'ack', id: 4, seq: 42, read: 40, ts: 1_700_000_000_000 },
     { type: 'msg', room: 'general', from: 'alice', text: 'line one\nline two\r\n\u2028€😀', seq: 1, ts: 1 },
     { type: 'dm', from: 'alice', to: 'bob', text: 'hi', ts: 2 },
     { type: 'presence', room: 'general', nick: 'bob', event: 'join' },

@@ -105,7 +105,6 @@ describe('IrcRegistration: CAP negotiation (IRCv3)', () => {
       'echo-message',
       'batch',
       'draft/chathistory',
-      'labeled-response',
       'sasl=PLAIN',
     ]);
     expect(last(r, 'CAP LS').replies[0]!.params[2]).toContain(' sasl');

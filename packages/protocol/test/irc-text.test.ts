@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ircTextLines, sanitizeForIrc } from '../src/index.js';
+import { ircTextLines, ircTextToLoopchat, sanitizeForIrc } from '../src/index.js';
 
 const FORMATTING = ['\x02', '\x03', '\x0f', '\x16', '\x1d', '\x1f'];
 
@@ -53,5 +53,23 @@ describe('ircTextLines', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('ircTextToLoopchat: CTCP from IRC clients', () => {
+  it('keeps plain text, formatting codes included', () => {
+    expect(ircTextToLoopchat('hi \x02there\x02')).toEqual({ ok: true, text: 'hi \x02there\x02', action: false });
+  });
+
+  it('turns ACTION into an action, with or without the closing \\x01', () => {
+    expect(ircTextToLoopchat('\x01ACTION waves\x01')).toEqual({ ok: true, text: 'waves', action: true });
+    expect(ircTextToLoopchat('\x01action waves')).toEqual({ ok: true, text: 'waves', action: true });
+  });
+
+  it('refuses other CTCP and an empty ACTION, naming the request safely', () => {
+    expect(ircTextToLoopchat('\x01VERSION\x01')).toEqual({ ok: false, ctcp: 'VERSION' });
+    expect(ircTextToLoopchat('\x01DCC SEND x 1 2 3\x01')).toEqual({ ok: false, ctcp: 'DCC' });
+    expect(ircTextToLoopchat('\x01ACTION \x01')).toEqual({ ok: false, ctcp: 'ACTION' });
+    expect(ircTextToLoopchat('\x01\x1b[2J\x01')).toEqual({ ok: false, ctcp: '[2J' });
   });
 });

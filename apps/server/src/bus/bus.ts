@@ -82,6 +82,13 @@ export interface Bus {
    * output), keeps the line in history and delivers it to every process with members.
    */
   publish(room: string, from: string, body: string): Promise<SequencedMessage>;
+  /**
+   * Stores `nick`'s read marker in `room` (the last seq it has seen); resolves once stored.
+   * Rejects when the room is unknown to the bus (it was forgotten) or the bus is down.
+   */
+  markRead(room: string, nick: string, seq: number): Promise<void>;
+  /** `nick`'s stored read marker in `room`, if any. */
+  readMarker(room: string, nick: string): Promise<number | undefined>;
   /** Delivers a DM to whichever process holds `to`; undefined when `to` is not connected. */
   dm(from: string, to: string, text: string, id: Id | undefined): Promise<DmFrame | undefined>;
 

@@ -9,6 +9,7 @@ import { msgTail, type DmFrame, type Id, type PresenceFrame, type TypingFrame } 
 import { HistoryRing } from '../core/history-ring.js';
 import { LineSlab, type LineRef } from '../core/line-slab.js';
 import type { RoomSummary } from './bus.js';
+import { MemoryReadMarkers, type ReadMarkerStore } from './read-markers.js';
 
 /** A message as sequenced here: its line is a range of the room's slab (line-slab.ts). */
 export interface StoredMessage {
@@ -63,10 +64,13 @@ export class ChatState {
   readonly #rooms = new Map<string, RoomState>();
   /** lower-case nick → { nick as registered, owner } */
   readonly #nicks = new Map<string, { nick: string; owner: string }>();
+  readonly #markers: ReadMarkerStore;
 
-  constructor(limits: ChatStateLimits, route: EventRouter) {
+  /** `markers`: where read markers live (a durable store may keep them across restarts). */
+  constructor(limits: ChatStateLimits, route: EventRouter, markers: ReadMarkerStore = new MemoryReadMarkers()) {
     this.#limits = limits;
     this.#route = route;
+    this.#markers = markers;
   }
 
   get roomCount(): number {
@@ -155,6 +159,17 @@ export class ChatState {
     return msg;
   }
 
+  /** Stores `nick`'s read marker in `name`; false when the room does not exist (nothing stored). */
+  markRead(name: string, nick: string, seq: number): boolean {
+    if (!this.#rooms.has(name)) return false;
+    this.#markers.set(name, nick, seq);
+    return true;
+  }
+
+  readMarker(name: string, nick: string): number | undefined {
+    return this.#markers.get(name, nick);
+  }
+
   dm(from: string, to: string, text: string, id: Id | undefined): DmFrame | undefined {
     const target = this.#nicks.get(to.toLowerCase());
     if (target === undefined) return undefined;
@@ -199,8 +214,14 @@ export class ChatState {
   /** Forgets rooms empty for longer than the TTL (their history goes with them). */
   sweep(now: number): void {
     for (const [name, room] of this.#rooms) {
-      if (room.emptySince !== 0 && now - room.emptySince >= this.#limits.emptyRoomTtlMs) this.#rooms.delete(name);
+      if (room.emptySince !== 0 && now - room.emptySince >= this.#limits.emptyRoomTtlMs) this.#forget(name);
     }
+  }
+
+  /** A room goes with its history: its seq starts over, so its read markers go too. */
+  #forget(name: string): void {
+    this.#rooms.delete(name);
+    this.#markers.dropRoom(name);
   }
 
   #broadcast(room: RoomState, event: BusEvent): void {
@@ -214,7 +235,7 @@ export class ChatState {
       if (room.emptySince !== 0 && (oldest === undefined || room.emptySince < oldest.emptySince)) oldest = room;
     }
     if (oldest === undefined) return false;
-    this.#rooms.delete(oldest.name);
+    this.#forget(oldest.name);
     return true;
   }
 }

@@ -105,6 +105,17 @@ export class IpcBus implements Bus, RecordSink {
     return this.#wait(Answer.Msg);
   }
 
+  async markRead(room: string, nick: string, seq: number): Promise<void> {
+    this.#writer.begin(Rec.Read).name(room).name(nick).f64(seq).end();
+    await this.#wait<boolean>(Answer.Bool);
+  }
+
+  async readMarker(room: string, nick: string): Promise<number | undefined> {
+    this.#writer.begin(Rec.Marker).name(room).name(nick).end();
+    const seq = await this.#wait<number>(Answer.Seq);
+    return seq < 0 ? undefined : seq;
+  }
+
   dm(from: string, to: string, text: string, id: string | number | undefined): Promise<DmFrame | undefined> {
     this.#writer
       .begin(Rec.Dm)

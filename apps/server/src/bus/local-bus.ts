@@ -50,6 +50,14 @@ export class LocalBus implements Bus {
     return stored === undefined ? Promise.reject(new Error(`no room ${room}`)) : Promise.resolve(sequenced(stored));
   }
 
+  markRead(room: string, nick: string, seq: number): Promise<void> {
+    return this.state.markRead(room, nick, seq) ? Promise.resolve() : Promise.reject(new Error(`no room ${room}`));
+  }
+
+  readMarker(room: string, nick: string): Promise<number | undefined> {
+    return Promise.resolve(this.state.readMarker(room, nick));
+  }
+
   dm(from: string, to: string, text: string, id: Id | undefined): Promise<DmFrame | undefined> {
     return Promise.resolve(this.state.dm(from, to, text, id));
   }

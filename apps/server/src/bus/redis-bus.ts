@@ -10,6 +10,7 @@
  *                          expire instead of being held forever
  *   member lists           a sorted set per room scored by expiry, refreshed the same way
  *   DMs                    the nick's key names its host; PUBLISH on that host's channel
+ *   read markers           a hash per room, lower-case nick → seq, capped by a script
  *
  * Redis Cluster (REDIS_CLUSTER_NODES): the same bus on an ioredis `Cluster`. Every key and
  * the channel of one room carry the hash tag `{room:<room>}`, so they share one slot and the
@@ -27,6 +28,7 @@ import { hostname } from 'node:os';
 import { finishMsgLine, readMsgLine, type DmFrame, type Id, type PresenceFrame, type TypingFrame } from '@loopchat/protocol';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import { MAX_READ_MARKERS_PER_ROOM } from './read-markers.js';
 import { RoomCatchUp } from './room-catch-up.js';
 import { BusUnavailableError, type Bus, type BusSink, type RoomSummary, type SequencedMessage } from './bus.js';
 
@@ -66,6 +68,18 @@ const typingScript = (publish: 'PUBLISH' | 'SPUBLISH'): string => `
 if redis.call('ZCARD', KEYS[1]) > tonumber(ARGV[2]) then return 0 end
 return redis.call('${publish}', ARGV[1], ARGV[3])`;
 
+/**
+ * Stores a read marker in the room's hash, which holds at most ARGV[3] nicks: a new nick
+ * in a full hash replaces a random one (HRANDFIELD, Redis 6.2), so anonymous nicks
+ * cannot grow it without bound. ChatState forgets the stalest instead; either keeps the
+ * markers of everyone active.
+ */
+const MARK_READ_SCRIPT = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then
+  redis.call('HDEL', KEYS[1], redis.call('HRANDFIELD', KEYS[1]))
+end
+return redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])`;
+
 const RELEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
@@ -89,6 +103,7 @@ type RedisWithScripts = Redis & {
   lcRenew(key: string, owner: string, seconds: number): Promise<number>;
   lcRelease(key: string, owner: string): Promise<number>;
   lcTyping(membersKey: string, channel: string, maxMembers: number, payload: string): Promise<number>;
+  lcMarkRead(readKey: string, nick: string, seq: number, maxMarkers: number): Promise<number>;
 };
 
 export class RedisBus implements Bus {
@@ -158,6 +173,7 @@ export class RedisBus implements Bus {
     });
     this.#pub.defineCommand('lcRenew', { numberOfKeys: 1, lua: RENEW_SCRIPT });
     this.#pub.defineCommand('lcRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    this.#pub.defineCommand('lcMarkRead', { numberOfKeys: 1, lua: MARK_READ_SCRIPT });
     this.#pub.defineCommand('lcTyping', { numberOfKeys: 1, lua: typingScript(this.#cluster ? 'SPUBLISH' : 'PUBLISH') });
     // Buffer payloads: a room message is delivered as the bytes Redis published, unparsed.
     this.#sub.on(this.#cluster ? 'smessageBuffer' : 'messageBuffer', (channel: Buffer, payload: Buffer) =>
@@ -282,6 +298,16 @@ export class RedisBus implements Bus {
     );
     // The same bytes the script built from the same body, seq and ts (the sender's answer).
     return { room, from, seq, line: finishMsgLine(body, seq, ts) };
+  }
+
+  async markRead(room: string, nick: string, seq: number): Promise<void> {
+    const key = this.#readKey(room);
+    await this.#call(() => this.#pub.lcMarkRead(key, nick.toLowerCase(), seq, MAX_READ_MARKERS_PER_ROOM));
+  }
+
+  async readMarker(room: string, nick: string): Promise<number | undefined> {
+    const seq = await this.#call(() => this.#pub.hget(this.#readKey(room), nick.toLowerCase()));
+    return seq === null ? undefined : Number(seq);
   }
 
   async dm(from: string, to: string, text: string, id: Id | undefined): Promise<DmFrame | undefined> {
@@ -473,6 +499,9 @@ export class RedisBus implements Bus {
   }
   #membersKey(room: string): string {
     return `${this.#tag(`room:${room}`)}:members`;
+  }
+  #readKey(room: string): string {
+    return `${this.#tag(`room:${room}`)}:read`;
   }
   #roomsKey(): string {
     return `${this.#prefix}rooms`;

@@ -127,6 +127,20 @@ export class PrimaryBus {
         const room = f.name();
         return state.leave(room, f.name());
       }
+      case Rec.Read: {
+        const room = f.name();
+        const nick = f.name();
+        if (!state.markRead(room, nick, f.f64())) return this.#fail(link, 'no_room');
+        this.#reply(link).u8(1).end();
+        return;
+      }
+      case Rec.Marker: {
+        const room = f.name();
+        this.#reply(link)
+          .f64(state.readMarker(room, f.name()) ?? -1)
+          .end();
+        return;
+      }
       case Rec.Typing: {
         const room = f.name();
         return state.typing(room, f.name());

@@ -42,6 +42,10 @@ export const Rec = {
   Rooms: 9,
   /** name room, name nick (no reply): the nick is typing */
   Typing: 10,
+  /** name room, name nick, f64 seq → Reply u8 1 | Fail 'no_room': store a read marker */
+  Read: 11,
+  /** name room, name nick → Reply f64 the read marker (-1: none) */
+  Marker: 12,
 
   /** u8 flags (MsgFlags), rest line: a sequenced room message */
   Msg: 20,

@@ -19,8 +19,9 @@ import { AnswerQueue, type AnswerOwner } from './answer-queue.js';
 import type { Grant } from './auth.js';
 import type { Connection, ConnectionEvents, EndReason } from './connection.js';
 import type { ServerContext } from './context.js';
+import type { Dialect } from './dialect.js';
 import { jsonLines } from './dialects/index.js';
-import { EncodedFrame, JSON_LINES, type FrameRenderer } from './encoded-frame.js';
+import { EncodedFrame } from './encoded-frame.js';
 import type { Greetable } from './greeter.js';
 import { dispatch } from './handlers.js';
 import { GateState, InboundGate, type GateHost } from './inbound-gate.js';
@@ -64,8 +65,6 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
   #answers: AnswerQueue | null = null;
   /** Only while frames are queued for this turn's write. */
   #outbound: OutboundQueue | null = null;
-  /** Sent once the pending answers are out (text-mode /quit). */
-  #farewell: Buffer | null = null;
   #life: Life = Life.Open;
 
   constructor(ctx: ServerContext, connection: Connection) {
@@ -109,9 +108,20 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
     return this.#gate.dialect?.human === true;
   }
 
-  /** How frames are written here: the transport's framing, else the dialect's lines. */
-  get #renderer(): FrameRenderer {
-    return this.connection.renderer ?? this.#gate.dialect?.renderer ?? JSON_LINES;
+  /** Text mode and IRC answer a join with the room's members. */
+  get membersOnJoin(): boolean {
+    return this.#gate.dialect?.membersOnJoin === true;
+  }
+
+  /** The dialect spoken here: the first line's choice on a byte stream; JSON until then. */
+  get #dialect(): Dialect {
+    return this.#gate.dialect ?? jsonLines;
+  }
+
+  /** The bytes of `encoded` here: the transport's framing (WebSocket), else the dialect's. */
+  #bytesOf(encoded: EncodedFrame): Buffer {
+    const renderer = this.connection.renderer;
+    return renderer === undefined ? this.#dialect.bytesOf(encoded) : encoded.bytes(renderer);
   }
 
   // ── inbound (ConnectionEvents, GateHost) ─────────────────────────────────────────
@@ -130,8 +140,8 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
     this.lastInboundAt = Date.now();
   }
 
-  onLineTooLong(): void {
-    this.closeWithError('line_too_long', `line exceeds ${this.ctx.config.maxLineBytes} bytes; closing`);
+  onLineTooLong(maxLineBytes: number): void {
+    this.closeWithError('line_too_long', `line exceeds ${maxLineBytes} bytes; closing`);
   }
 
   onBinary(): void {
@@ -145,12 +155,27 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
       bump(this.ctx.stats.drops, 'rate_limited');
       return this.sendError('rate_limited', ErrorCodes.rate_limited, 'id' in frame ? frame.id : undefined);
     }
+    this.#dispatch(frame);
+  }
+
+  #dispatch(frame: ClientFrame): void {
     try {
       dispatch(this, frame);
     } catch (err) {
       this.ctx.log.error({ err, type: frame.type, session: this.nick }, 'frame handler failed');
       this.sendError('internal', ErrorCodes.internal, 'id' in frame ? frame.id : undefined);
     }
+  }
+
+  /** A frame a dialect made from its own syntax; `charged` false: its line paid the rate limit already. */
+  submit(frame: ClientFrame, charged: boolean): void {
+    if (charged) this.handle(frame);
+    else this.#dispatch(frame);
+  }
+
+  /** One token of the rate limit for input a dialect answers itself; false when none is left. */
+  takeToken(): boolean {
+    return this.#takeToken();
   }
 
   /** Holds later input until releaseFrames (hello: everything after it needs the nick). */
@@ -165,12 +190,11 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
     else this.#gate.release();
   }
 
-  /** Stops reading; `farewell` and the close follow the answers still on their way. */
-  quit(farewell: Buffer): void {
+  /** Stops reading; the dialect's farewell and the close follow the answers still on their way. */
+  quit(): void {
     if (this.#life !== Life.Open) return;
     this.#life = Life.Quitting;
     this.#gate.close();
-    this.#farewell = farewell;
     if (this.#answers === null) this.#sayFarewell();
   }
 
@@ -208,9 +232,7 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
   }
 
   #sayFarewell(): void {
-    const farewell = this.#farewell!;
-    this.#farewell = null;
-    this.#enqueue(farewell);
+    this.#enqueue(this.#dialect.farewell());
     this.close();
   }
 
@@ -218,7 +240,7 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
 
   /** Queues a frame encoded once for many sessions (room messages, presence). */
   deliver(encoded: EncodedFrame): void {
-    this.#enqueue(encoded.bytes(this.#renderer));
+    this.#enqueue(this.#bytesOf(encoded));
   }
 
   /** Queues a frame for this session alone. */
@@ -230,29 +252,22 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
   sendEncoded(encoded: EncodedFrame): void {
     // An answer may not overtake an earlier one still waiting for the bus.
     if (this.#answers?.defer(() => this.sendEncoded(encoded)) === true) return;
-    this.#enqueue(encoded.bytes(this.#renderer));
+    this.#enqueue(this.#bytesOf(encoded));
   }
 
-  /** Bytes already in this connection's form, in order with the answers (help text). */
-  sendRaw(bytes: Buffer): void {
-    if (this.#answers?.defer(() => this.#enqueue(bytes)) === true) return;
+  /** Bytes already in this connection's form (help text, IRC replies), in answer order. */
+  sendBytes(bytes: Buffer): void {
+    if (this.#answers?.defer(() => this.sendBytes(bytes)) === true) return;
     this.#enqueue(bytes);
   }
 
   /**
-   * Answers a command. JSON clients get `ack` when they gave an id; text-mode clients
-   * always get an answer, the `echo` (their own message, the room they joined…) if any.
+   * Answers a command as the dialect does: JSON clients get `ack` when they gave an id;
+   * text-mode clients always get an answer, the `echo` (their message, the room they
+   * joined…) if any; IRC clients the reply their command calls for.
    */
   answer(id: Id | undefined, seq: number | undefined, echo?: ServerFrame | EncodedFrame): void {
-    if (this.#gate.dialect?.echoes === true) {
-      if (echo instanceof EncodedFrame) this.deliver(echo);
-      else this.send(echo ?? { type: 'ack', id: 0, ts: Date.now() });
-      return;
-    }
-    if (id === undefined) return;
-    const ack: ServerFrame =
-      seq === undefined ? { type: 'ack', id, ts: Date.now() } : { type: 'ack', id, seq, ts: Date.now() };
-    this.send(ack);
+    this.#dialect.answer(this, id, seq, echo);
   }
 
   sendError(code: ErrorCode, message: string = ErrorCodes[code], id?: Id): void {
@@ -305,7 +320,7 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
     bump(this.ctx.stats.errors, code);
     const frame = new EncodedFrame({ type: 'error', code, message }, this.nick ?? undefined);
     this.#startClosing();
-    if (!this.isClosed) this.connection.write(frame.bytes(this.#renderer));
+    if (!this.isClosed) this.connection.write(this.#bytesOf(frame));
     this.#end(code);
   }
 

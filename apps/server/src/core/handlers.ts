@@ -45,12 +45,17 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
       );
     }
     session.currentRoom = frame.room;
-    // Text mode shows the member list on join, asked for once the join is stored: on a bus
-    // that answers out of order (Redis) a list asked for at once could miss the joiner.
-    const members = session.isText ? joined.then(() => membersFrame(session, frame.room)) : Promise.resolve(undefined);
+    // Text mode and IRC show the member list on join, asked for once the join is stored: on
+    // a bus that answers out of order (Redis) a list asked for at once could miss the joiner.
+    const members = session.membersOnJoin
+      ? joined.then(() => membersFrame(session, frame.room))
+      : Promise.resolve(undefined);
     session.settle(
-      Promise.all([joined, members]),
-      ([seq, echo]) => session.answer(frame.id, seq, echo),
+      Promise.all([joined, members, readMarker(session, frame.room, frame.id)]),
+      ([seq, echo, read]) => {
+        if (read === undefined) session.answer(frame.id, seq, echo);
+        else session.send({ type: 'ack', id: frame.id!, seq, read, ts: Date.now() });
+      },
       failed(session, frame.id),
     );
   },
@@ -125,6 +130,16 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
 
   pong() {
     // Heartbeat answer: receiving it already refreshed lastInboundAt.
+  },
+
+  read(session, frame) {
+    const room = memberRoom(session, frame.room, frame.id);
+    if (room === undefined) return;
+    session.settle(
+      session.ctx.hub.markRead(session, room, frame.seq),
+      () => session.answer(frame.id, undefined),
+      failed(session, frame.id),
+    );
   },
 
   typing(session, frame) {
@@ -233,6 +248,16 @@ function memberRoom(session: Session, name: string, id: Id | undefined) {
     return undefined;
   }
   return room;
+}
+
+/**
+ * The joiner's stored read marker, for the join `ack` of a JSON or WebSocket client that
+ * gave an id (nothing else carries it). A marker that cannot be read does not fail the
+ * join: the client only counts unread messages from the join on.
+ */
+function readMarker(session: Session, room: string, id: Id | undefined): Promise<number | undefined> {
+  if (id === undefined || session.isText) return Promise.resolve(undefined);
+  return session.ctx.hub.readMarker(room, session.nick!).catch(() => undefined);
 }
 
 async function membersFrame(session: Session, room: string) {

@@ -116,6 +116,15 @@ export class Hub implements BusSink {
     return this.bus.dm(sender.nick!, to, text, id);
   }
 
+  /** Stores `session`'s read marker in `room` on the bus (where the room's seq lives). */
+  markRead(session: Session, room: Room, seq: number): Promise<void> {
+    return this.bus.markRead(room.name, session.nick!, seq);
+  }
+
+  readMarker(room: string, nick: string): Promise<number | undefined> {
+    return this.bus.readMarker(room, nick);
+  }
+
   history(room: string, since: number | undefined, limit: number): Promise<Buffer[]> {
     return this.bus.history(room, since, limit);
   }

@@ -44,8 +44,8 @@ export type GateState = (typeof GateState)[keyof typeof GateState];
 export interface GateHost extends DialectSession {
   readonly connection: Pick<Connection, 'transport' | 'pause' | 'resume'>;
   readonly ctx: ServerContext;
-  /** A line over maxLineBytes: a framing violation. */
-  onLineTooLong(): void;
+  /** A line over the limit (`maxLineBytes`, or the dialect's own): a framing violation. */
+  onLineTooLong(maxLineBytes: number): void;
   /** A WebSocket binary message: the protocol is text only. */
   onBinary(): void;
 }
@@ -155,25 +155,32 @@ export class InboundGate implements LineSink, ReadWaiter {
     if (this.#state === GateState.Undecided) {
       const start = line.trimStart();
       if (start === '') return; // a stray newline before the first frame decides nothing
-      this.#dialect = chooseDialect(start);
+      this.#dialect = chooseDialect(start, this.#host);
       this.#state = GateState.Open;
+      // A dialect with longer lines (IRC tags) applies from the line that chose it on.
+      this.#decoder?.setMaxLineBytes(this.#lineLimit());
     }
     this.#input(line);
   }
 
   onLineTooLong(): void {
+    const limit = this.#lineLimit();
     this.#host.ctx.stats.framesIn[this.#host.connection.transport]++;
     this.close();
-    this.#host.onLineTooLong();
+    this.#host.onLineTooLong(limit);
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────
 
   #decode(chunk: Buffer): void {
-    const decoder = (this.#decoder ??= new LineDecoder(this.#host.ctx.config.maxLineBytes));
+    const decoder = (this.#decoder ??= new LineDecoder(this.#lineLimit()));
     decoder.push(chunk, this);
     // Most connections sit idle between whole lines: they keep no decoder.
     if (this.#decoder === decoder && decoder.bufferedBytes === 0) this.#decoder = null;
+  }
+
+  #lineLimit(): number {
+    return Math.max(this.#host.ctx.config.maxLineBytes, this.#dialect?.maxLineBytes ?? 0);
   }
 
   #input(input: Input): void {

@@ -36,6 +36,8 @@ export interface Session {
   readonly isClosing: boolean;
   /** Human text mode: every command is answered, the text idle timeout, no pings. */
   readonly isText: boolean;
+  /** The dialect answers a join with the room's members (text mode's list, IRC's NAMES). */
+  readonly membersOnJoin: boolean;
 
   /** Runs `ok` or `fail` when a bus request settles, in the order the requests were made. */
   settle<T>(request: Promise<T>, ok: (value: T) => void, fail: (err: unknown) => void): void;

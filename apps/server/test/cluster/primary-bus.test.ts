@@ -73,6 +73,16 @@ async function cluster(workers = 2) {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('PrimaryBus with IpcBus workers', () => {
+  it('stores a read marker from one worker that another worker reads back, and fails it for an unknown room', async () => {
+    const { buses } = await cluster();
+    const [a, b] = buses as [IpcBus, IpcBus];
+    await a.join('marked', 'ann');
+    await a.markRead('marked', 'ann', 12);
+    expect(await b.readMarker('marked', 'ANN')).toBe(12);
+    expect(await b.readMarker('marked', 'bob')).toBeUndefined();
+    await expect(a.markRead('nowhere', 'ann', 1)).rejects.toThrow(/no_room/);
+  });
+
   it('relays typing to the workers with members, only from members, and only in rooms within the presence limit', async () => {
     const { primary, buses, sinks } = await cluster(3);
     const [a, b, c] = buses as [IpcBus, IpcBus, IpcBus];

@@ -1,10 +1,12 @@
 import { createClientCodec, type ClientFrame, type ErrorCode } from '@loopchat/protocol';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config.js';
 import type { ServerContext } from '../../src/core/context.js';
 import { jsonLines } from '../../src/core/dialects/index.js';
 import { GateState, InboundGate, MAX_HELD, type GateHost } from '../../src/core/inbound-gate.js';
 import { ReadThrottle } from '../../src/core/read-throttle.js';
+import type { Room } from '../../src/core/room.js';
 import { Stats } from '../../src/core/stats.js';
 import { FakeConnection } from '../helpers/fake-connection.js';
 
@@ -22,7 +24,7 @@ class FakeHost implements GateHost {
   constructor(transport: 'tcp' | 'ws' = 'tcp') {
     this.connection = new FakeConnection(transport);
     this.ctx = {
-      config: { maxLineBytes: 64 },
+      config: resolveConfig({ maxLineBytes: 64 }),
       codec: createClientCodec(),
       stats: new Stats(),
       log: pino({ level: 'silent' }),
@@ -30,24 +32,34 @@ class FakeHost implements GateHost {
     } as unknown as ServerContext;
   }
 
+  readonly rooms = new Set<Room>();
+  readonly isClosing = false;
+
   handle(frame: ClientFrame): void {
     this.seen.push(frame.type === 'msg' ? `msg ${frame.text}` : frame.type);
     // As the hello handler does: later input waits for the answer.
     if (frame.type === 'hello') this.gate.hold();
   }
+  submit(frame: ClientFrame): void {
+    this.handle(frame);
+  }
+  takeToken(): boolean {
+    return true;
+  }
   send(): void {}
+  deliver(): void {}
   sendError(code: ErrorCode): void {
     this.seen.push(`error ${code}`);
   }
-  sendRaw(bytes: Buffer): void {
+  sendBytes(bytes: Buffer): void {
     this.seen.push(`raw ${bytes.length}`);
   }
   quit(): void {
     this.seen.push('quit');
     this.gate.close();
   }
-  onLineTooLong(): void {
-    this.seen.push('too long');
+  onLineTooLong(limit: number): void {
+    this.seen.push(`too long (${limit})`);
   }
   onBinary(): void {
     this.seen.push('binary');
@@ -81,6 +93,13 @@ describe('InboundGate', () => {
     b.gate.onBytes(Buffer.from('/ping\nhello all\n'));
     expect(b.gate.dialect?.mode).toBe('text');
     expect(b.seen).toEqual(['ping', 'msg hello all']);
+  });
+
+  it('lets an IRC registration command choose IRC, whose longer lines (tags) then apply', () => {
+    const host = tcpGate();
+    host.gate.onBytes(Buffer.from(`CAP LS 302\r\n@${'t'.repeat(100)} PING :x\r\n`));
+    expect(host.gate.dialect?.mode).toBe('irc');
+    expect(host.seen).not.toContainEqual(expect.stringContaining('too long'));
   });
 
   it('stays undecided through blank lines (a stray newline decides nothing)', () => {
@@ -182,10 +201,10 @@ describe('InboundGate', () => {
   it('closes on a line over the limit and ignores what follows', () => {
     const host = tcpGate();
     host.gate.onBytes(Buffer.from(`${'x'.repeat(65)}\n${msg('after')}`));
-    expect(host.seen).toEqual(['too long']);
+    expect(host.seen).toEqual(['too long (64)']);
     expect(host.gate.state).toBe(GateState.Closed);
     host.gate.onBytes(Buffer.from(msg('later')));
-    expect(host.seen).toEqual(['too long']);
+    expect(host.seen).toEqual(['too long (64)']);
   });
 
   it('reads nothing after /quit, even the rest of the same chunk', () => {

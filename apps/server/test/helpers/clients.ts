@@ -20,7 +20,7 @@ interface Waiter<T> {
   timer: NodeJS.Timeout;
 }
 
-class Inbox<T> {
+export class Inbox<T> {
   readonly items: T[] = [];
   #waiters: Waiter<T>[] = [];
   /** Waiters from `until`: they look at every item and never move the cursor. */

@@ -3,9 +3,9 @@
  * parseTextLine into the frames JSON clients send), readable lines out (renderText). Any
  * first line that no other dialect claims chooses it, so it is last in LINE_DIALECTS.
  */
-import { TEXT_HELP, parseTextLine, renderText } from '@loopchat/protocol';
+import { TEXT_HELP, parseTextLine, renderText, type Id, type ServerFrame } from '@loopchat/protocol';
 import type { Dialect, DialectChoice, DialectSession } from '../dialect.js';
-import { renderSlot, type FrameRenderer } from '../encoded-frame.js';
+import { EncodedFrame, renderSlot, type FrameRenderer } from '../encoded-frame.js';
 
 const HELP_BYTES = Buffer.from(`${TEXT_HELP}\n`);
 const BYE_BYTES = Buffer.from('* bye\n');
@@ -22,9 +22,9 @@ export const TEXT_LINES: FrameRenderer = {
 
 export const textMode: Dialect = {
   mode: 'text',
-  renderer: TEXT_LINES,
-  echoes: true,
   human: true,
+  membersOnJoin: true,
+  maxLineBytes: undefined,
   onLine(line: string, session: DialectSession): void {
     const command = parseTextLine(line, session.currentRoom, session.ctx.codec, session.nick !== null);
     switch (command.kind) {
@@ -33,13 +33,24 @@ export const textMode: Dialect = {
       case 'error':
         return session.sendError(command.error.code, command.error.message);
       case 'help':
-        return session.sendRaw(HELP_BYTES);
+        return session.sendBytes(HELP_BYTES);
       case 'quit':
         // Answers still on their way from the bus go out first, then the goodbye.
-        return session.quit(BYE_BYTES);
+        return session.quit();
       case 'empty':
         return;
     }
+  },
+  bytesOf(encoded: EncodedFrame): Buffer {
+    return encoded.bytes(TEXT_LINES);
+  },
+  /** Every command is answered, ids or not: its echo (the message, the join…) or `* ok`. */
+  answer(session: DialectSession, _id: Id | undefined, _seq: number | undefined, echo?: ServerFrame | EncodedFrame): void {
+    if (echo instanceof EncodedFrame) session.deliver(echo);
+    else session.send(echo ?? { type: 'ack', id: 0, ts: Date.now() });
+  },
+  farewell(): Buffer {
+    return BYE_BYTES;
   },
   probe(): void {
     // A human cannot answer pings; TCP keepalive and textIdleTimeoutMs cover it.

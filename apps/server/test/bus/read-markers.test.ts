@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ChatState } from '../../src/bus/chat-state.js';
+import { MemoryReadMarkers, type ReadMarkerStore } from '../../src/bus/read-markers.js';
+
+describe('MemoryReadMarkers', () => {
+  it('keeps one marker per nick (ignoring case) and room, the last write winning', () => {
+    const markers = new MemoryReadMarkers();
+    markers.set('general', 'Ann', 5);
+    markers.set('general', 'ann', 3);
+    markers.set('other', 'ann', 9);
+    expect(markers.get('general', 'ANN')).toBe(3);
+    expect(markers.get('other', 'ann')).toBe(9);
+    expect(markers.get('general', 'bob')).toBeUndefined();
+  });
+
+  it('holds at most its cap per room, forgetting the least recently written', () => {
+    const markers = new MemoryReadMarkers(3);
+    for (const nick of ['a', 'b', 'c']) markers.set('r', nick, 1);
+    markers.set('r', 'a', 2); // written again: now the freshest
+    markers.set('r', 'd', 1);
+    expect(['a', 'b', 'c', 'd'].map((nick) => markers.get('r', nick))).toEqual([2, undefined, 1, 1]);
+  });
+});
+
+describe('ChatState read markers', () => {
+  const limits = { historySize: 10, maxRooms: 1, emptyRoomTtlMs: 1000, presenceMaxMembers: 500 };
+
+  it('stores markers through the store it is given, only for rooms it has', () => {
+    const calls: string[] = [];
+    const store: ReadMarkerStore = {
+      get: (room, nick) => (calls.push(`get ${room} ${nick}`), 7),
+      set: (room, nick, seq) => void calls.push(`set ${room} ${nick} ${seq}`),
+      dropRoom: (room) => void calls.push(`drop ${room}`),
+    };
+    const state = new ChatState(limits, () => {}, store);
+    expect(state.markRead('nowhere', 'ann', 1)).toBe(false);
+    state.join('general', 'ann', 'p');
+    expect(state.markRead('general', 'ann', 4)).toBe(true);
+    expect(state.readMarker('general', 'ann')).toBe(7);
+    expect(calls).toEqual(['set general ann 4', 'get general ann']);
+  });
+
+  it('forgets a room’s markers with the room (its seq starts over), on expiry and on eviction', () => {
+    const state = new ChatState(limits, () => {});
+    state.join('old', 'ann', 'p');
+    state.markRead('old', 'ann', 3);
+    state.leave('old', 'ann');
+    state.sweep(Date.now() + limits.emptyRoomTtlMs);
+    expect(state.hasRoom('old')).toBe(false);
+    expect(state.readMarker('old', 'ann')).toBeUndefined();
+
+    state.join('a', 'ann', 'p');
+    state.markRead('a', 'ann', 1);
+    state.leave('a', 'ann');
+    state.join('b', 'ann', 'p'); // maxRooms 1: the empty room makes way
+    expect(state.readMarker('a', 'ann')).toBeUndefined();
+  });
+});
