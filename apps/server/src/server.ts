@@ -3,7 +3,7 @@
  * listener, housekeeping, and graceful shutdown. Everything runs on one event loop.
  */
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { createClientCodec } from '@loopchat/protocol';
 import type { Logger } from 'pino';
 import type { Bus } from './bus/bus.js';
@@ -25,6 +25,7 @@ import { monitorLoopDelay } from './http/loop-delay.js';
 import { createMetrics } from './http/metrics.js';
 import { collectStats } from './http/stats-report.js';
 import { createModerationFilter, loadTermsFile } from './moderation/index.js';
+import { AcceptGate } from './transports/accept-gate.js';
 import { ConnectionLimiter } from './transports/connection-limiter.js';
 import { createTcpServer } from './transports/tcp.js';
 import { WS_PATH, attachWebSocket } from './transports/ws.js';
@@ -44,6 +45,11 @@ export interface StartOptions {
   control?: ControlChannel;
   /** Log the listening line at debug (cluster workers: the primary announces the cluster). */
   quiet?: boolean;
+  /**
+   * Cluster workers share their listening sockets: stop accepting when full so a sibling
+   * takes the connection (accept-gate.ts), instead of answering `server_full`.
+   */
+  shareListeners?: boolean;
 }
 
 export async function startServer(
@@ -99,6 +105,13 @@ export async function startServer(
   }
   const tcpPort = (tcp.address() as AddressInfo).port;
   const httpPort = (http.server.address() as AddressInfo).port;
+  const gate = options.shareListeners ? gateListeners(ctx, tcp, tcpPort, http.server, httpPort) : undefined;
+  if (ctx.limiter.ceiling < config.maxConnections) {
+    log[options.quiet ? 'debug' : 'info'](
+      { maxConnections: ctx.limiter.ceiling },
+      `the open-file limit caps this process at ${ctx.limiter.ceiling} connections (ulimit -n)`,
+    );
+  }
   const housekeeping = startHousekeeping(ctx);
   log[options.quiet ? 'debug' : 'info'](
     { tcp: { host: config.host, port: tcpPort }, http: { host: config.host, port: httpPort, ws: WS_PATH } },
@@ -110,6 +123,7 @@ export async function startServer(
     ctx.shuttingDown = true;
     clearInterval(housekeeping);
     ctx.greeter.close();
+    gate?.close();
     tcp.close();
     http.server.close();
     for (const session of ctx.sessions) session.closeWithError('shutdown');
@@ -130,6 +144,21 @@ export async function startServer(
     httpPort,
     close: () => (closing ??= close()),
   };
+}
+
+function gateListeners(ctx: ServerContext, tcp: Server, tcpPort: number, http: Server, httpPort: number): AcceptGate {
+  const gate = new AcceptGate({
+    listeners: [
+      { server: tcp, port: tcpPort },
+      { server: http, port: httpPort },
+    ],
+    host: ctx.config.host,
+    backlog: ctx.config.listenBacklog,
+    ceiling: ctx.limiter.ceiling,
+    onListenError: (err) => ctx.log.warn({ err: err.message }, 'could not listen again after being full'),
+  });
+  ctx.limiter.onChange = (total) => gate.update(total);
+  return gate;
 }
 
 /** Redis Cluster when REDIS_CLUSTER_NODES is set, else Redis when REDIS_URL is, else this process alone. */

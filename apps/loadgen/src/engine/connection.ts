@@ -83,18 +83,39 @@ export class Conn {
 // ── TCP ──────────────────────────────────────────────────────────────────────────
 
 const kConn = Symbol('loadgen.conn');
-type ConnSocket = Socket & { [kConn]?: Conn };
+const kTarget = Symbol('loadgen.target');
+type ConnSocket = Socket & {
+  [kConn]?: Conn;
+  [kTarget]?: { host: string; port: number; localAddress: string | undefined };
+};
 type ConnWebSocket = WebSocket & { [kConn]?: Conn };
 
-export function openTcp(conn: Conn, host: string, port: number, localAddress: string | undefined): void {
-  const socket = connect({ host, port, localAddress, noDelay: true }) as ConnSocket;
+export function openTcp(conn: Conn, host: string, port: number, localAddress: string | undefined, localPort?: number): void {
+  const socket = connect({ host, port, localAddress, localPort, noDelay: true }) as ConnSocket;
   socket[kConn] = conn;
   conn.socket = socket;
   conn.scanner = new LineScanner();
   socket.on('connect', onTcpConnect);
   socket.on('data', onTcpData);
-  socket.on('error', onError);
   socket.on('close', onTcpClose);
+  if (localPort === undefined) {
+    socket.on('error', onError);
+  } else {
+    socket[kTarget] = { host, port, localAddress };
+    socket.on('error', onPinnedPortError);
+  }
+}
+
+/** Rare (another program holds the port): retry once with the kernel's choice of port. */
+function onPinnedPortError(this: ConnSocket, err: NodeJS.ErrnoException): void {
+  const target = this[kTarget]!;
+  if (this.connecting && (err.code === 'EADDRINUSE' || err.code === 'EADDRNOTAVAIL')) {
+    this.removeListener('close', onTcpClose);
+    this.destroy();
+    openTcp(this[kConn]!, target.host, target.port, target.localAddress);
+  } else {
+    onError.call(this, err);
+  }
 }
 
 function onTcpConnect(this: ConnSocket): void {

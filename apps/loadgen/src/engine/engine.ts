@@ -146,7 +146,7 @@ export class Engine implements ConnHost {
     const cfg = this.cfg;
     if (p.transport === 'tcp') {
       const target = p.sender ? cfg.tcp : (cfg.receiverTcp ?? cfg.tcp);
-      openTcp(conn, target.host, target.port, p.localAddress);
+      openTcp(conn, target.host, target.port, p.localAddress, p.localPort);
     } else {
       openWs(conn, p.sender ? cfg.ws : (cfg.receiverWs ?? cfg.ws), p.localAddress, cfg.connectTimeoutMs);
     }

@@ -53,7 +53,11 @@ export class ControlChannel {
       const answer = (data: unknown): void => {
         if (this.#channel.connected) this.#channel.send({ t: 'collected', cid: m.cid, data });
       };
-      (this.collector?.(m.what) ?? Promise.resolve(null)).then(answer, () => answer(null));
+      // A collector that throws (process.memoryUsage() with no descriptor left) answers null
+      // rather than taking the worker down.
+      Promise.resolve()
+        .then(() => this.collector?.(m.what) ?? null)
+        .then(answer, () => answer(null));
     }
   }
 }

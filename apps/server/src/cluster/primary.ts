@@ -127,7 +127,13 @@ export class ClusterPrimary {
   }
 
   #fork(slot: Slot): void {
-    const worker = cluster.fork({ LOOPCHAT_WORKER_SLOT: String(slot.index), LOOPCHAT_PORTS: JSON.stringify(this.#ports) });
+    const worker = cluster.fork({
+      LOOPCHAT_WORKER_SLOT: String(slot.index),
+      LOOPCHAT_PORTS: JSON.stringify(this.#ports),
+      // libuv accepts from a shared queue until it is empty; with this set it yields after
+      // each accept, so workers sharing a listening socket take turns more evenly.
+      UV_TCP_SINGLE_ACCEPT: '1',
+    });
     slot.worker = worker;
     slot.startedAt = Date.now();
     slot.listening = false;

@@ -38,7 +38,7 @@ export async function startWorker(config: Readonly<Config>, log: Logger): Promis
       serverName: `${config.serverName}/w${slot}`,
     },
     log,
-    { ...(bus === undefined ? {} : { bus }), control, quiet: true },
+    { ...(bus === undefined ? {} : { bus }), control, quiet: true, shareListeners: true },
   );
   process.send?.({ t: 'listening', tcpPort: server.tcpPort, httpPort: server.httpPort } satisfies ToPrimary);
   return server;

@@ -181,10 +181,10 @@ export interface Placed<C> {
 type AnyClient = TcpJsonClient | WsClient;
 
 /**
- * Connects and says hello until the connection lands on a worker `accept`s. The primary
- * gives each connection to the worker with the fewest open ones, so misplaced attempts stay
- * open until the placement succeeds (closing one would send the next attempt straight back
- * to the same worker), then close. The nick is `base`, or `base` plus a counter.
+ * Connects and says hello until the connection lands on a worker `accept`s. Workers take
+ * connections from a shared accept queue, so placement is the kernel's; misplaced attempts
+ * stay open until the placement succeeds (an idle worker tends to win the next accept
+ * again), then close. The nick is `base`, or `base` plus a counter.
  */
 export async function connectOn<C extends AnyClient>(
   connect: () => Promise<C>,
