@@ -109,6 +109,8 @@ export class Hub implements BusSink {
 
   /** Encodes the message once, here, as the bytes every member will get (seq and ts aside). */
   publish(sender: Session, room: Room, text: string, id: Id | undefined, action = false): Promise<SequencedMessage> {
+    // The message ends the sender's typing on every screen: typing again is news at once.
+    if (room.typedAt.size > 0) room.typedAt.delete(sender);
     return this.bus.publish(room.name, sender.nick!, encodeMsgBody(room.name, sender.nick!, text, id, action));
   }
 
