@@ -9,11 +9,13 @@
 import type {
   AckFrame,
   ClientFrame,
+  ClientFrameOf,
   HistoryFrame,
   MembersFrame,
   MsgFrame,
   RoomsFrame,
   ServerFrame,
+  TopicFrame,
   WelcomeFrame,
 } from '@loopchat/protocol';
 import { Backoff } from './backoff.js';
@@ -28,6 +30,9 @@ import type { CloseInfo, Connection } from './transport.js';
 
 /** Server error codes after which reconnecting would only be refused again. */
 const FINAL_CODES: ReadonlySet<string> = new Set(['unauthorized', 'kicked']);
+
+/** The room commands an operator sends (and `delete`, which a message's author may send too). */
+export type ModerationCommand = 'op' | 'deop' | 'kick' | 'ban' | 'unban' | 'mute' | 'unmute' | 'slow' | 'delete';
 
 /** A client frame before the client gives it its correlation id. */
 type Request = ClientFrame extends infer F ? (F extends { id?: unknown } ? Omit<F, 'id'> : never) : never;
@@ -183,14 +188,22 @@ export class ChatClient {
     this.#read.delete(key);
   }
 
-  /** Sends a message to a joined room; resolves with the seq and time the server gave it. */
-  async send(room: string, text: string): Promise<{ seq: number; ts: number }> {
+  /**
+   * Sends a message to a joined room (`action`: a `/me` line); resolves with the seq and
+   * time the server gave it.
+   */
+  async send(room: string, text: string, options: { action?: boolean } = {}): Promise<{ seq: number; ts: number }> {
     const key = room.toLowerCase();
-    const ack = await this.#request<AckFrame>({ type: 'msg', room: key, text }, (frame) => {
+    const action = options.action === true;
+    const frame = action ? { type: 'msg' as const, room: key, text, action } : { type: 'msg' as const, room: key, text };
+    this.#typing.sent(key);
+    const ack = await this.#request<AckFrame>(frame, (answer) => {
       // Your own message takes its place in the room's order now, before later frames.
-      const { seq, ts } = frame as AckFrame;
+      const { seq, ts } = answer as AckFrame;
       const from = this.nick ?? '';
-      if (seq !== undefined) this.#accept(this.#rooms.get(key), { type: 'msg', room: key, from, text, seq, ts });
+      const own: MsgFrame = { type: 'msg', room: key, from, text, seq: seq ?? 0, ts };
+      if (action) own.action = true;
+      if (seq !== undefined) this.#accept(this.#rooms.get(key), own);
     });
     return { seq: ack.seq ?? 0, ts: ack.ts };
   }
@@ -220,7 +233,36 @@ export class ChatClient {
 
   /** The nicks in `room`. */
   async who(room: string): Promise<string[]> {
-    return (await this.#request<MembersFrame>({ type: 'who', room: room.toLowerCase() })).nicks;
+    return (await this.members(room)).nicks;
+  }
+
+  /** The nicks in `room` and, among them, its operators (from servers that have roles). */
+  async members(room: string): Promise<{ nicks: string[]; ops: string[] }> {
+    const answer = await this.#request<MembersFrame>({ type: 'who', room: room.toLowerCase() });
+    return { nicks: answer.nicks, ops: answer.ops ?? [] };
+  }
+
+  /** Changes your nick; remembered for reconnects. Your rooms get `presence {event: 'rename'}`. */
+  async changeNick(nick: string): Promise<void> {
+    await this.#request<AckFrame>({ type: 'nick', nick });
+    if (this.#welcome !== undefined) this.#welcome = { ...this.#welcome, nick };
+    if (this.#registration !== undefined) this.#registration = { ...this.#registration, nick };
+  }
+
+  /** `room`'s topic; with `text`, sets it first (operators; "" clears it). */
+  async topic(room: string, text?: string): Promise<TopicFrame | undefined> {
+    const key = room.toLowerCase();
+    if (text === undefined) return this.#request<TopicFrame>({ type: 'topic', room: key });
+    await this.#request<AckFrame>({ type: 'topic', room: key, text });
+    return undefined;
+  }
+
+  /**
+   * An operator's command (`op`, `kick`, `ban`, `slow`, …) or a deletion, as its frame's
+   * fields; resolves on the server's ack, rejects with its code (`not_op`, …).
+   */
+  async moderate<K extends ModerationCommand>(type: K, fields: Omit<ClientFrameOf<K>, 'type' | 'id'>): Promise<void> {
+    await this.#request<AckFrame>({ ...fields, type } as unknown as Request);
   }
 
   /** The server's rooms with their member counts. */
@@ -325,6 +367,14 @@ export class ChatClient {
         return this.#events.emit('presence', frame);
       case 'typing':
         return this.#events.emit('typing', frame);
+      case 'mod':
+        return this.#events.emit('mod', frame);
+      case 'delete':
+        return this.#events.emit('delete', frame);
+      case 'topic':
+        // The answer to topic(room) carries its id; a change or a join's topic does not.
+        if (frame.id === undefined || !this.#pending.settle(frame)) this.#events.emit('topic', frame);
+        return;
       case 'notice':
         return this.#events.emit('notice', frame);
       case 'ping':
