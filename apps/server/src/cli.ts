@@ -79,6 +79,7 @@ const OPTIONS: [keyof Config, string, string, Kind, string][] = [
   ],
   ['filter', '--filter <level>', 'FILTER', 'string', 'moderation: off, basic (mask terms, reject spam) or strict (reject)'],
   ['filterTerms', '--filter-terms <path>', 'FILTER_TERMS', 'string', 'term list file replacing the shipped one'],
+  ['roomOps', '--room-ops <first|none>', 'ROOM_OPS', 'string', "a new room's operator: its first member, or none"],
   [
     'presenceMaxMembers',
     '--presence-max-members <n>',

@@ -67,6 +67,11 @@ export interface Config {
   workers: number;
   /** Moderation applied to every room message and DM. @default 'basic' */
   filter: 'off' | 'basic' | 'strict';
+  /**
+   * Who operates a new room: `first`, its first member; `none`, nobody (server admins still
+   * operate every room). @default 'first'
+   */
+  roomOps: 'first' | 'none';
   /** A term list replacing the shipped one (one term per line). @default '' (shipped list) */
   filterTerms: string;
   /**
@@ -148,6 +153,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   logLevel: 'info',
   workers: 1,
   filter: 'basic',
+  roomOps: 'first',
   filterTerms: '',
   listenBacklog: 511,
   writeDelayMs: 0,
@@ -207,6 +213,7 @@ export function resolveConfig(overrides: Partial<Config> = {}): Readonly<Config>
   if (c.historySize > MAX_HISTORY_LIMIT * 1000) fail('historySize is too large');
   int(c, 'workers', 1, 256);
   if (!['off', 'basic', 'strict'].includes(c.filter)) fail('filter must be off, basic or strict');
+  if (!['first', 'none'].includes(c.roomOps)) fail('roomOps must be first or none');
   if (typeof c.filterTerms !== 'string') fail('filterTerms must be a file path');
   int(c, 'listenBacklog', 1, 1_000_000);
   int(c, 'writeDelayMs', 0, 1_000);

@@ -37,6 +37,7 @@ export const ErrorCodes = {
   not_member: 'the nick is not a member of this room',
   no_such_message: 'no retained message of this room has that seq (or it is deleted already)',
   not_author: 'only its author or a room operator may delete a message',
+  list_full: "the room's ban or mute list is full; lift an entry first",
   // Limits and server policy (the ones marked closing end the connection)
   rate_limited: 'too many frames per second; this frame was dropped',
   slow_consumer: 'the client did not read fast enough; the connection is closed (recover with history)',

@@ -47,6 +47,13 @@ export function encodeTombstoneLine(room: string, from: string, seq: number, ts:
   return finishMsgLine(`${BODY_START}${room}${FROM_KEY}${from}","text":"","deleted":true`, seq, ts);
 }
 
+const TOMBSTONE_MARK = Buffer.from('"text":"","deleted":true');
+
+/** Whether a message line is a tombstone (the mark cannot occur inside a JSON string: its quotes would be escaped). */
+export function isTombstoneLine(line: Buffer): boolean {
+  return line.includes(TOMBSTONE_MARK);
+}
+
 /** The ts of a message line (with or without its newline), or -1. */
 export function readMsgTs(line: Buffer): number {
   let i = line.length - 1;

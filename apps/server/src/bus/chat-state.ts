@@ -5,11 +5,14 @@
  * the socket), so events are routed only to processes with members in the room, and a
  * crashed worker's nicks and memberships can be dropped in one call.
  */
-import { msgTail, type DmFrame, type Id, type PresenceFrame, type TypingFrame } from '@loopchat/protocol';
+import { msgTail, readMsgFrom, type DmFrame, type Id, type PresenceFrame, type TypingFrame } from '@loopchat/protocol';
 import { HistoryRing } from '../core/history-ring.js';
 import { LineSlab, type LineRef } from '../core/line-slab.js';
 import type { RoomSummary } from './bus.js';
 import { MemoryReadMarkers, type ReadMarkerStore } from './read-markers.js';
+import type { RoomCommand, RoomCommandOutcome, RoomEvent, RoomRefusal } from './room-commands.js';
+import { runRoomCommand } from './room-command-runner.js';
+import { RoomRules } from './room-rules.js';
 
 /** A message as sequenced here: its line is a range of the room's slab (line-slab.ts). */
 export interface StoredMessage {
@@ -23,7 +26,11 @@ export type BusEvent =
   | { t: 'msg'; msg: StoredMessage }
   | { t: 'presence'; p: PresenceFrame }
   | { t: 'typing'; p: TypingFrame }
-  | { t: 'dm'; dm: DmFrame };
+  | { t: 'dm'; dm: DmFrame }
+  | { t: 'room'; e: RoomEvent };
+
+/** Why a publish was not sequenced. */
+export type PublishRefusal = 'no_room' | Extract<RoomRefusal, 'muted' | 'slow_mode' | 'not_in_room'>;
 
 /** A message body (encodeMsgBody's output): a string in one process, bytes off the cluster's data plane. */
 export type MsgBody = string | { bytes: Buffer; start: number; end: number };
@@ -37,9 +44,12 @@ export interface ChatStateLimits {
   emptyRoomTtlMs: number;
   /** Rooms larger than this announce no joins and leaves (`who` still lists members). */
   presenceMaxMembers: number;
+  /** Who operates a new room. @default 'first' */
+  roomOps?: 'first' | 'none';
 }
 
-class RoomState {
+/** @internal What room-command-runner.ts works on. */
+export class RoomState {
   readonly name: string;
   seq = 0;
   /** Message lines, as delivered. */
@@ -50,6 +60,9 @@ class RoomState {
   readonly members = new Map<string, string>();
   /** owner → members it holds, so events go only where they are needed */
   readonly owners = new Map<string, number>();
+  /** nick → the address it joined from (for bans by address), when the joiner's process gave one */
+  readonly ips = new Map<string, string>();
+  readonly rules = new RoomRules();
   emptySince = 0;
 
   constructor(name: string, historySize: number) {
@@ -96,8 +109,12 @@ export class ChatState {
     if (this.#nicks.get(key)?.owner === owner) this.#nicks.delete(key);
   }
 
-  /** Adds a member; returns the room's latest seq, or why not. */
-  join(name: string, nick: string, owner: string): number | 'too_many_rooms' {
+  /**
+   * Adds a member; returns the room's latest seq, or why not. `ip` is the joiner's address
+   * (bans by address). The first member of a new room, or of an empty one left without an
+   * operator, becomes its operator (`roomOps: 'first'`); a joiner gets the topic, if set.
+   */
+  join(name: string, nick: string, owner: string, ip?: string): number | 'too_many_rooms' | 'banned' {
     let room = this.#rooms.get(name);
     if (room === undefined) {
       if (this.#rooms.size >= this.#limits.maxRooms && !this.#evictOneEmptyRoom()) return 'too_many_rooms';
@@ -105,27 +122,88 @@ export class ChatState {
       this.#rooms.set(name, room);
     }
     if (room.members.has(nick)) return room.seq;
+    if (room.rules.isBanned(nick, ip, Date.now())) return 'banned';
     if (room.members.size < this.#limits.presenceMaxMembers) {
       this.#broadcast(room, { t: 'presence', p: { type: 'presence', room: name, nick, event: 'join' } });
     }
+    if (room.members.size === 0 && room.rules.ops.length === 0 && this.#limits.roomOps !== 'none') {
+      room.rules.setOp(nick, true);
+    }
     room.members.set(nick, owner);
+    if (ip !== undefined) room.ips.set(nick, ip);
     room.owners.set(owner, (room.owners.get(owner) ?? 0) + 1);
     room.emptySince = 0;
+    const topic = room.rules.topic;
+    if (topic !== undefined) this.#route(owner, { t: 'room', e: { frame: topic, to: nick } });
     return room.seq;
   }
 
   leave(name: string, nick: string): void {
     const room = this.#rooms.get(name);
-    const owner = room?.members.get(nick);
-    if (room === undefined || owner === undefined) return;
+    if (room !== undefined) this.removeMember(room, nick, true);
+  }
+
+  /** @internal Takes `nick` out of `room`; `announce`: with presence (a kick or ban announces itself). */
+  removeMember(room: RoomState, nick: string, announce: boolean): void {
+    const owner = room.members.get(nick);
+    if (owner === undefined) return;
     room.members.delete(nick);
+    room.ips.delete(nick);
+    room.rules.left(nick);
     const left = room.owners.get(owner)! - 1;
     if (left === 0) room.owners.delete(owner);
     else room.owners.set(owner, left);
     if (room.members.size === 0) room.emptySince = Date.now();
-    else if (room.members.size < this.#limits.presenceMaxMembers) {
-      this.#broadcast(room, { t: 'presence', p: { type: 'presence', room: name, nick, event: 'leave' } });
+    else if (announce && room.members.size < this.#limits.presenceMaxMembers) {
+      this.#broadcast(room, { t: 'presence', p: { type: 'presence', room: room.name, nick, event: 'leave' } });
     }
+  }
+
+  /**
+   * Renames a connected nick (case-insensitively unique, like claimNick) and carries its
+   * memberships, role, mute and slow-mode clock to the new nick; each room hears a presence
+   * `rename`. False when `newNick` is taken or `oldNick` is not `owner`'s.
+   */
+  rename(oldNick: string, newNick: string, rooms: readonly string[], owner: string): boolean {
+    const oldKey = oldNick.toLowerCase();
+    const newKey = newNick.toLowerCase();
+    if (this.#nicks.get(oldKey)?.owner !== owner || (newKey !== oldKey && this.#nicks.has(newKey))) return false;
+    this.#nicks.delete(oldKey);
+    this.#nicks.set(newKey, { nick: newNick, owner });
+    for (const name of rooms) {
+      const room = this.#rooms.get(name);
+      if (room === undefined || !room.members.has(oldNick)) continue;
+      room.members.delete(oldNick);
+      room.members.set(newNick, owner);
+      const ip = room.ips.get(oldNick);
+      if (ip !== undefined) {
+        room.ips.delete(oldNick);
+        room.ips.set(newNick, ip);
+      }
+      room.rules.rename(oldNick, newNick);
+      if (room.members.size < this.#limits.presenceMaxMembers) {
+        const p: PresenceFrame = { type: 'presence', room: name, nick: newNick, event: 'rename', old: oldNick };
+        this.#broadcast(room, { t: 'presence', p });
+      }
+    }
+    return true;
+  }
+
+  /** Runs an operator's (or a member's) room command; room-command-runner.ts decides. */
+  roomCommand(command: RoomCommand): RoomCommandOutcome {
+    const room = this.#rooms.get(command.room);
+    if (room === undefined) return { ok: false, refusal: 'not_in_room' };
+    return runRoomCommand(this, room, command, Date.now());
+  }
+
+  /** @internal The nick as registered, for a nick typed in any case (undefined: not connected). */
+  registeredNick(nick: string): string | undefined {
+    return this.#nicks.get(nick.toLowerCase())?.nick;
+  }
+
+  /** @internal Sends a room event to every process with members in `room`. */
+  broadcastRoomEvent(room: RoomState, event: RoomEvent): void {
+    this.#broadcast(room, { t: 'room', e: event });
   }
 
   /**
@@ -142,11 +220,16 @@ export class ChatState {
    * Sequences a message: appends seq and time to its body (no parsing, msg-line.ts), keeps
    * the line, and routes it to every process with members (the sender's included).
    */
-  publish(name: string, from: string, body: MsgBody): StoredMessage | undefined {
+  publish(name: string, from: string, body: MsgBody): StoredMessage | PublishRefusal {
     const room = this.#rooms.get(name);
-    if (room === undefined) return undefined;
+    if (room === undefined) return 'no_room';
+    const now = Date.now();
+    if (room.rules.restricts) {
+      const refusal = this.#refusal(room, from, body, now);
+      if (refusal !== undefined) return refusal;
+    }
     const seq = room.seq + 1;
-    const tail = msgTail(seq, Date.now());
+    const tail = msgTail(seq, now);
     const bodyBytes = typeof body === 'string' ? Buffer.byteLength(body) : body.end - body.start;
     const line = room.lines.reserve(bodyBytes + tail.length);
     if (typeof body === 'string') line.buf.write(body, line.start);
@@ -157,6 +240,21 @@ export class ChatState {
     const msg: StoredMessage = { room: name, from, seq, line };
     this.#broadcast(room, { t: 'msg', msg });
     return msg;
+  }
+
+  /**
+   * Mutes and slow mode, for rooms that have either. The sender is read from the body when
+   * the caller does not name it (the cluster primary forwards bodies without reading them).
+   */
+  #refusal(room: RoomState, from: string, body: MsgBody, now: number): PublishRefusal | undefined {
+    const nick =
+      from !== ''
+        ? from
+        : typeof body === 'string'
+          ? readMsgFrom(Buffer.from(body), 0, Buffer.byteLength(body))
+          : readMsgFrom(body.bytes, body.start, body.end);
+    if (nick === undefined || !room.members.has(nick)) return 'not_in_room';
+    return room.rules.refusal(nick, now);
   }
 
   /** Stores `nick`'s read marker in `name`; false when the room does not exist (nothing stored). */
@@ -211,10 +309,11 @@ export class ChatState {
     return dropped;
   }
 
-  /** Forgets rooms empty for longer than the TTL (their history goes with them). */
+  /** Forgets rooms empty for longer than the TTL (their history and rules go with them); expires bans and mutes. */
   sweep(now: number): void {
     for (const [name, room] of this.#rooms) {
       if (room.emptySince !== 0 && now - room.emptySince >= this.#limits.emptyRoomTtlMs) this.#forget(name);
+      else room.rules.sweep(now);
     }
   }
 

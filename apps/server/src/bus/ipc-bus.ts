@@ -19,6 +19,14 @@ import {
   type RoomSummary,
   type SequencedMessage,
 } from './bus.js';
+import {
+  PUBLISH_REFUSALS,
+  RoomRefusedError,
+  type RoomCommand,
+  type RoomCommandOutcome,
+  type RoomEvent,
+  type RoomRefusal,
+} from './room-commands.js';
 
 /** The worker's end of its data socket (a net.Socket on the fd the primary gave it). */
 export interface DataSocket {
@@ -83,9 +91,26 @@ export class IpcBus implements Bus, RecordSink {
     this.#schedule();
   }
 
-  join(room: string, nick: string): Promise<number> {
-    this.#writer.begin(Rec.Join).name(room).name(nick).end();
+  join(room: string, nick: string, ip?: string): Promise<number> {
+    this.#writer
+      .begin(Rec.Join)
+      .name(room)
+      .name(nick)
+      .name(ip ?? '')
+      .end();
     return this.#wait(Answer.Seq);
+  }
+
+  rename(oldNick: string, newNick: string, rooms: readonly string[]): Promise<boolean> {
+    const w = this.#writer.begin(Rec.Rename).name(oldNick).name(newNick).u32(rooms.length);
+    for (const room of rooms) w.name(room);
+    w.end();
+    return this.#wait(Answer.Bool);
+  }
+
+  roomCommand(command: RoomCommand): Promise<RoomCommandOutcome> {
+    this.#writer.begin(Rec.RoomCmd).text(JSON.stringify(command)).end();
+    return this.#wait(Answer.Json);
   }
 
   leave(room: string, nick: string): void {
@@ -173,11 +198,18 @@ export class IpcBus implements Bus, RecordSink {
       case Rec.Presence: {
         const room = f.name();
         const nick = f.name();
-        const presence: PresenceFrame = { type: 'presence', room, nick, event: f.u8() === 0 ? 'join' : 'leave' };
+        const event = f.u8();
+        const presence: PresenceFrame = { type: 'presence', room, nick, event: event === 0 ? 'join' : 'leave' };
+        if (event === 2) {
+          presence.event = 'rename';
+          presence.old = f.name();
+        }
         return this.#sink?.onPresence(presence);
       }
       case Rec.DmEvent:
         return this.#sink?.onDm(JSON.parse(f.text()) as DmFrame);
+      case Rec.RoomEvent:
+        return this.#sink?.onRoomEvent(JSON.parse(f.text()) as RoomEvent);
       case Rec.TypingEvent: {
         const room = f.name();
         return this.#sink?.onTyping({ type: 'typing', room, nick: f.name() });
@@ -187,7 +219,13 @@ export class IpcBus implements Bus, RecordSink {
       case Rec.Fail: {
         const reason = f.name();
         const waiter = this.#next();
-        waiter?.reject(reason === 'too_many_rooms' ? new RoomLimitError() : new Error(`primary: ${reason}`));
+        waiter?.reject(
+          reason === 'too_many_rooms'
+            ? new RoomLimitError()
+            : PUBLISH_REFUSALS.has(reason)
+              ? new RoomRefusedError(reason as RoomRefusal)
+              : new Error(`primary: ${reason}`),
+        );
         return;
       }
     }

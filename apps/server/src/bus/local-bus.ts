@@ -7,6 +7,7 @@ import type { DmFrame, Id } from '@loopchat/protocol';
 import { RoomLimitError, type Bus, type BusSink, type RoomSummary, type SequencedMessage } from './bus.js';
 import { lineBytes } from '../core/line-slab.js';
 import { ChatState, type BusEvent, type ChatStateLimits, type StoredMessage } from './chat-state.js';
+import { RoomRefusedError, type RoomCommand, type RoomCommandOutcome } from './room-commands.js';
 
 const SELF = 'local';
 
@@ -32,9 +33,18 @@ export class LocalBus implements Bus {
     this.state.release(nick, rooms, SELF);
   }
 
-  join(room: string, nick: string): Promise<number> {
-    const seq = this.state.join(room, nick, SELF);
-    return seq === 'too_many_rooms' ? Promise.reject(new RoomLimitError()) : Promise.resolve(seq);
+  join(room: string, nick: string, ip?: string): Promise<number> {
+    const seq = this.state.join(room, nick, SELF, ip);
+    if (seq === 'too_many_rooms') return Promise.reject(new RoomLimitError());
+    return seq === 'banned' ? Promise.reject(new RoomRefusedError(seq)) : Promise.resolve(seq);
+  }
+
+  rename(oldNick: string, newNick: string, rooms: readonly string[]): Promise<boolean> {
+    return Promise.resolve(this.state.rename(oldNick, newNick, rooms, SELF));
+  }
+
+  roomCommand(command: RoomCommand): Promise<RoomCommandOutcome> {
+    return Promise.resolve(this.state.roomCommand(command));
   }
 
   leave(room: string, nick: string): void {
@@ -47,7 +57,8 @@ export class LocalBus implements Bus {
 
   publish(room: string, from: string, body: string): Promise<SequencedMessage> {
     const stored = this.state.publish(room, from, body);
-    return stored === undefined ? Promise.reject(new Error(`no room ${room}`)) : Promise.resolve(sequenced(stored));
+    if (stored === 'no_room') return Promise.reject(new Error(`no room ${room}`));
+    return typeof stored === 'string' ? Promise.reject(new RoomRefusedError(stored)) : Promise.resolve(sequenced(stored));
   }
 
   markRead(room: string, nick: string, seq: number): Promise<void> {
@@ -87,7 +98,8 @@ export class LocalBus implements Bus {
     if (event.t === 'msg') sink.onMessage(sequenced(event.msg));
     else if (event.t === 'presence') sink.onPresence(event.p);
     else if (event.t === 'typing') sink.onTyping(event.p);
-    else sink.onDm(event.dm);
+    else if (event.t === 'dm') sink.onDm(event.dm);
+    else sink.onRoomEvent(event.e);
   }
 }
 

@@ -30,6 +30,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { MAX_READ_MARKERS_PER_ROOM } from './read-markers.js';
 import { RoomCatchUp } from './room-catch-up.js';
+import type { RoomCommand, RoomCommandOutcome } from './room-commands.js';
 import { BusUnavailableError, type Bus, type BusSink, type RoomSummary, type SequencedMessage } from './bus.js';
 
 /** Seconds a nick or a membership lives in Redis without a refresh. */
@@ -281,6 +282,15 @@ export class RedisBus implements Bus {
         // Redis is down: the membership lease expires by itself.
       });
     this.#dropLocal(room, nick);
+  }
+
+  rename(): Promise<boolean> {
+    return Promise.reject(new Error('nick change is not on the Redis bus yet'));
+  }
+
+  roomCommand(command: RoomCommand): Promise<RoomCommandOutcome> {
+    if (command.op === 'ops') return Promise.resolve({ ok: true });
+    return Promise.reject(new Error('room commands are not on the Redis bus yet'));
   }
 
   typing(room: string, nick: string): void {

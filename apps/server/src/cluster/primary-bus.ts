@@ -15,6 +15,7 @@
  */
 import type { Logger } from 'pino';
 import { ChatState, type BusEvent, type ChatStateLimits } from '../bus/chat-state.js';
+import type { RoomCommand } from '../bus/room-commands.js';
 import type { LineRef } from '../core/line-slab.js';
 import { FlushPacer } from './flush-pacer.js';
 import { MsgFlags, Rec, RecordReader, RecordWriter, type RecordFields, type RecordSink } from './records.js';
@@ -99,7 +100,7 @@ export class PrimaryBus {
         const msg = state.publish(room, '', { bytes: f.buf, start: f.at, end: f.end });
         const unanswered = this.#answering !== undefined;
         this.#answering = undefined;
-        if (msg === undefined) return this.#fail(link, 'no_room');
+        if (typeof msg === 'string') return this.#fail(link, msg);
         this.messages++;
         // The sender's worker had no member left in the room to carry the answer.
         if (unanswered) this.#msg(link, MsgFlags.Answers | MsgFlags.AnswerOnly, msg.line);
@@ -118,8 +119,10 @@ export class PrimaryBus {
       }
       case Rec.Join: {
         const room = f.name();
-        const seq = state.join(room, f.name(), owner);
-        if (seq === 'too_many_rooms') return this.#fail(link, seq);
+        const nick = f.name();
+        const ip = f.name();
+        const seq = state.join(room, nick, owner, ip === '' ? undefined : ip);
+        if (typeof seq === 'string') return this.#fail(link, seq);
         this.#reply(link).f64(seq).end();
         return;
       }
@@ -175,6 +178,23 @@ export class PrimaryBus {
           .text(JSON.stringify(state.rooms(f.f64())))
           .end();
         return;
+      case Rec.Rename: {
+        const oldNick = f.name();
+        const newNick = f.name();
+        const rooms: string[] = [];
+        for (let n = f.u32(); n > 0; n--) rooms.push(f.name());
+        // Decided before the reply begins: the events it routes are records of their own.
+        const renamed = state.rename(oldNick, newNick, rooms, owner);
+        this.#reply(link)
+          .u8(renamed ? 1 : 0)
+          .end();
+        return;
+      }
+      case Rec.RoomCmd: {
+        const outcome = state.roomCommand(JSON.parse(f.text()) as RoomCommand);
+        this.#reply(link).text(JSON.stringify(outcome)).end();
+        return;
+      }
       default:
         return this.corrupt(link, `unknown record type ${type}`);
     }
@@ -196,15 +216,18 @@ export class PrimaryBus {
       this.#msg(link, answers ? MsgFlags.Answers : 0, event.msg.line);
     } else if (event.t === 'presence') {
       const p = event.p;
-      this.#begin(link, Rec.Presence)
+      const w = this.#begin(link, Rec.Presence)
         .name(p.room)
         .name(p.nick)
-        .u8(p.event === 'join' ? 0 : 1)
-        .end();
+        .u8(p.event === 'join' ? 0 : p.event === 'leave' ? 1 : 2);
+      if (p.event === 'rename') w.name(p.old ?? '');
+      w.end();
     } else if (event.t === 'typing') {
       this.#begin(link, Rec.TypingEvent).name(event.p.room).name(event.p.nick).end();
-    } else {
+    } else if (event.t === 'dm') {
       this.#begin(link, Rec.DmEvent).text(JSON.stringify(event.dm)).end();
+    } else {
+      this.#begin(link, Rec.RoomEvent).text(JSON.stringify(event.e)).end();
     }
   }
 

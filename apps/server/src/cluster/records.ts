@@ -26,11 +26,11 @@ export const Rec = {
   Claim: 1,
   /** name nick, u16 count, name room × count (no reply) */
   Release: 2,
-  /** name room, name nick → Reply f64 latest seq | Fail */
+  /** name room, name nick, name ip ('' for none) → Reply f64 latest seq | Fail ('too_many_rooms', 'banned') */
   Join: 3,
   /** name room, name nick (no reply) */
   Leave: 4,
-  /** name room, name from, rest body → Msg with ANSWERS | Fail */
+  /** name room, name from, rest body → Msg with ANSWERS | Fail ('no_room', 'muted', 'slow_mode', 'not_in_room') */
   Pub: 5,
   /** name from, name to, text text, text id as JSON ('' for none) → Reply text dm JSON ('' if `to` is not connected) */
   Dm: 6,
@@ -46,18 +46,24 @@ export const Rec = {
   Read: 11,
   /** name room, name nick → Reply f64 the read marker (-1: none) */
   Marker: 12,
+  /** name old nick, name new nick, u32 count, name room × count → Reply u8 (1: renamed) */
+  Rename: 13,
+  /** text RoomCommand JSON (bus/room-commands.ts; rare, so JSON) → Reply text RoomCommandOutcome JSON */
+  RoomCmd: 14,
 
   /** u8 flags (MsgFlags), rest line: a sequenced room message */
   Msg: 20,
-  /** name room, name nick, u8 event (0 join, 1 leave) */
+  /** name room, name nick, u8 event (0 join, 1 leave, 2 rename, then name old nick) */
   Presence: 21,
   /** text dm JSON: a direct message for a nick this worker holds */
   DmEvent: 22,
   /** name room, name nick: someone is typing in a room this worker has members in */
   TypingEvent: 23,
+  /** text RoomEvent JSON: a moderation event, topic or deletion for this worker's members */
+  RoomEvent: 24,
   /** the answer to the oldest request still waiting (fields by request type, above) */
   Reply: 30,
-  /** name reason: the oldest request waiting failed ('too_many_rooms', 'no_room') */
+  /** name reason: the oldest request waiting failed ('too_many_rooms', 'no_room', or a room refusal) */
   Fail: 31,
 } as const;
 export type RecordType = (typeof Rec)[keyof typeof Rec];

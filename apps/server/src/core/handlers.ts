@@ -5,12 +5,13 @@
  * session that closed meanwhile simply drops them (Session.send ignores a closing session).
  */
 import { PROTOCOL_VERSION, encodeHistoryLine, type ClientFrame, type ClientFrameOf, type Id } from '@loopchat/protocol';
-import { BusUnavailableError, RoomLimitError } from '../bus/bus.js';
 import type { Session } from './session.js';
-import { mayJoin } from './auth.js';
+import { isAdminToken, mayJoin } from './auth.js';
 import { EncodedFrame } from './encoded-frame.js';
 import { bump } from './stats.js';
 import { roomCommandHandlers } from './handlers/room-commands.js';
+import { failed } from './handlers/bus-failure.js';
+import { actorOf } from './handlers/room-commands.js';
 
 type Handler<K extends ClientFrame['type']> = (session: Session, frame: ClientFrameOf<K>) => void;
 
@@ -167,6 +168,11 @@ export function dispatch(session: Session, frame: ClientFrame): void {
 /** Checks the hello token when auth is on; on failure closes with `unauthorized`. */
 async function authorize(session: Session, token: string | undefined, nick: string): Promise<boolean> {
   const { auth } = session.ctx;
+  // The server's admin token is a master credential: any nick, every room, operator everywhere.
+  if (isAdminToken(session.ctx.config.adminToken, token)) {
+    session.grant = { nick, rooms: ['*'], admin: true };
+    return true;
+  }
   if (auth === undefined) return true;
   const grant = await auth.verify(token, nick);
   if (typeof grant === 'string') {
@@ -222,21 +228,6 @@ function welcome(session: Session, nick: string, id: Id | undefined) {
   };
 }
 
-/** The rejection handler for a bus request: the client hears why, by code. */
-function failed(session: Session, id: Id | undefined, then?: () => void): (err: unknown) => void {
-  return (err) => {
-    if (err instanceof RoomLimitError) {
-      const most = session.ctx.config.maxRooms;
-      session.sendError('too_many_rooms', `the server holds ${most} rooms, its most; try again later`, id);
-    } else if (err instanceof BusUnavailableError) session.sendError('unavailable', undefined, id);
-    else {
-      session.ctx.log.error({ err }, 'bus request failed');
-      session.sendError('internal', undefined, id);
-    }
-    then?.();
-  };
-}
-
 function withId(id: Id | undefined): { id?: Id } {
   return id === undefined ? {} : { id };
 }
@@ -261,8 +252,12 @@ function readMarker(session: Session, room: string, id: Id | undefined): Promise
 }
 
 async function membersFrame(session: Session, room: string) {
-  const nicks = (await session.ctx.hub.members(room)).slice(0, 1000);
-  return { type: 'members' as const, room, nicks };
+  const { hub } = session.ctx;
+  const [all, roles] = await Promise.all([hub.members(room), hub.roomCommand({ op: 'ops', room, by: actorOf(session) })]);
+  const nicks = all.slice(0, 1000);
+  return roles.ok && roles.ops !== undefined && roles.ops.length > 0
+    ? { type: 'members' as const, room, nicks, ops: roles.ops }
+    : { type: 'members' as const, room, nicks };
 }
 
 function firstPageWithin(lines: Buffer[], maxBytes: number): Buffer[] {

@@ -48,6 +48,26 @@ export class HistoryRing<T> {
     return this.#range(this.#count - n, n);
   }
 
+  /** Message `seq`, if it is still retained. */
+  at(seq: number): T | undefined {
+    const index = this.#indexOf(seq);
+    return index < 0 ? undefined : this.#slots[index];
+  }
+
+  /** Puts `msg` in the place of message `seq` (a deletion's tombstone); false when it is no longer retained. */
+  replace(seq: number, msg: T): boolean {
+    const index = this.#indexOf(seq);
+    if (index < 0) return false;
+    this.#slots[index] = msg;
+    return true;
+  }
+
+  #indexOf(seq: number): number {
+    const oldestSeq = this.#newestSeq - this.#count + 1;
+    if (this.#count === 0 || seq < oldestSeq || seq > this.#newestSeq) return -1;
+    return (this.#head + seq - oldestSeq) % this.capacity;
+  }
+
   #range(offset: number, n: number): T[] {
     const out: T[] = [];
     for (let i = 0; i < n; i++) out.push(this.#slots[(this.#head + offset + i) % this.capacity]!);
