@@ -8,8 +8,8 @@
  *   cluster worker   IpcBus      requests batched to the primary, which runs a ChatState
  *   multi-host       RedisBus    Lua-sequenced rooms, streams for history, pub/sub fan-out
  *
- * The Hub must not care which one it has; the integration tests run the same behaviour
- * through all three.
+ * The Hub must not care which one it has: one contract suite (test/bus/contract.ts) runs the
+ * same behaviour sentences against all three.
  */
 import type { DmFrame, Id, PresenceFrame, TypingFrame } from '@loopchat/protocol';
 import type { RoomCommand, RoomCommandOutcome, RoomEvent } from './room-commands.js';
