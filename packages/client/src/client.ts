@@ -373,6 +373,11 @@ export class ChatClient {
       case 'typing':
         return this.#events.emit('typing', frame);
       case 'mod':
+        // Kicked or banned: out of the room, which a reconnect must not join again.
+        if ((frame.action === 'kick' || frame.action === 'ban') && frame.nick?.toLowerCase() === this.nick?.toLowerCase()) {
+          this.#rooms.delete(frame.room);
+          this.#read.delete(frame.room);
+        }
         return this.#events.emit('mod', frame);
       case 'delete':
         return this.#events.emit('delete', frame);
