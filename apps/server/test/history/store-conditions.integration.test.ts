@@ -83,10 +83,17 @@ async function serve(dir: string, workers = 1): Promise<RunningCluster> {
 
 let nextId = 0;
 /** Sends a message; resolves with its answer (an ack or an error). */
-async function say(client: TcpJsonClient, room: string, text: string): Promise<{ type: string; seq?: number; code?: string }> {
+async function say(
+  client: TcpJsonClient,
+  room: string,
+  text: string,
+): Promise<{ type: string; seq?: number; code?: string }> {
   const id = `m${nextId++}`;
   client.send({ type: 'msg', room, text, id });
-  return (await client.waitForAny([{ type: 'ack', id }, { type: 'error', id }])) as { type: string; seq?: number };
+  return (await client.waitForAny([
+    { type: 'ack', id },
+    { type: 'error', id },
+  ])) as { type: string; seq?: number };
 }
 
 async function seqOf(client: TcpJsonClient, room: string, text: string): Promise<number> {
