@@ -185,7 +185,7 @@ export class Session implements ConnectionEvents, LineSink, ReadWaiter {
     if (this.#format === WireFormat.Undecided) {
       const start = line.trimStart();
       if (start === '') return; // a stray newline before the first frame decides nothing
-      if (isIrcFirstLine(start)) this.#startIrc();
+      if (isIrcFirstLine(start)) this.startIrc();
       else this.#format = start.startsWith('{') ? WireFormat.JsonLines : WireFormat.Text;
       if (this.#format === WireFormat.Text) this.#renderer = TEXT_LINES;
     }
@@ -197,11 +197,14 @@ export class Session implements ConnectionEvents, LineSink, ReadWaiter {
     else this.#onJsonLine(line);
   }
 
-  #startIrc(): void {
+  /** IRC from the first byte (a listener for IRC only), or from the first line (detected). */
+  startIrc(): void {
     this.#format = WireFormat.Irc;
     this.irc = new IrcDialect(this);
     // IRCv3 message-tags: 8,191 bytes of tags may precede the 510-byte line.
-    this.#decoder!.setMaxLineBytes(Math.max(this.#decoder!.maxLineBytes, IRC_MAX_LINE_BYTES));
+    const limit = Math.max(this.ctx.config.maxLineBytes, IRC_MAX_LINE_BYTES);
+    if (this.#decoder === null) this.#decoder = new LineDecoder(limit);
+    else this.#decoder.setMaxLineBytes(limit);
   }
 
   /** LineSink: a line over maxLineBytes is a framing violation; the connection is closed. */
