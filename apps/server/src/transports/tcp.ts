@@ -22,7 +22,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { ErrorCodes } from '@loopchat/protocol';
 import type { ServerContext } from '../core/context.js';
-import { Session } from '../core/session.js';
+import { ClientSession } from '../core/client-session.js';
+import { ircChoice } from '../core/dialects/irc.js';
 import { bump } from '../core/stats.js';
 import { ProxyHeaderParser } from './proxy-protocol.js';
 import { TcpConnection } from './tcp-connection.js';
@@ -98,7 +99,7 @@ function onConnection(this: TcpServer, socket: PendingSocket): void {
 }
 
 /** Admits a connection from `ip` (the client's real address) or refuses it (undefined). */
-function accept(ctx: ServerContext, socket: PendingSocket, ip: string, irc: boolean): Session | undefined {
+function accept(ctx: ServerContext, socket: PendingSocket, ip: string, irc: boolean): ClientSession | undefined {
   const refusal = ctx.shuttingDown ? 'shutdown' : ctx.limiter.acquire(ip);
   if (refusal !== null) {
     bump(ctx.stats.refused, refusal);
@@ -111,13 +112,13 @@ function accept(ctx: ServerContext, socket: PendingSocket, ip: string, irc: bool
     return undefined;
   }
   const connection = new TcpConnection(socket, ip);
-  const session = new Session(ctx, connection);
+  const session = new ClientSession(ctx, connection, irc ? ircChoice : undefined);
   connection.open(session);
   ctx.sessions.add(session);
   ctx.stats.connectionsOpened.tcp++;
   ctx.stats.connectionsOpen.tcp++;
-  if (irc) session.startIrc();
-  else ctx.greeter.add(session);
+  // The IRC port's connections have their dialect already: nothing to greet.
+  if (!irc) ctx.greeter.add(session);
   return session;
 }
 
