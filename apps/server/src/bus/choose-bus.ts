@@ -15,6 +15,7 @@ import { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { DATA_FD } from '../cluster/ipc-protocol.js';
+import { openHistoryStore } from '../history/open-store.js';
 import type { Bus } from './bus.js';
 import { IpcBus } from './ipc-bus.js';
 import { LocalBus } from './local-bus.js';
@@ -35,6 +36,8 @@ export function chooseBus(config: Readonly<BusConfig>, role: ProcessRole): BusKi
 }
 
 export interface CreateBusOptions {
+  /** A worker's: the epoch of the primary's history store (it opened the store before the fork). */
+  historyEpoch?: string;
   /**
    * A worker's IpcBus lost the primary (its data socket closed or carried garbage): the
    * worker can do nothing right without it.
@@ -43,7 +46,8 @@ export interface CreateBusOptions {
 }
 
 /**
- * Builds and connects the bus chooseBus() names for a single process or a cluster worker
+ * Builds and connects the bus chooseBus() names for a single process (with the history store
+ * the configuration asks for) or a cluster worker
  * (the primary runs PrimaryBus, cluster/primary-bus.ts, not a Bus). A RedisBus is
  * connected, or has waited a while for Redis (redis-bus.ts connect()).
  */
@@ -54,9 +58,13 @@ export async function createBus(
   options: CreateBusOptions = {},
 ): Promise<Bus> {
   const kind = chooseBus(config, role);
-  if (kind === 'local') return new LocalBus(config);
+  if (kind === 'local') return new LocalBus(config, openHistoryStore(config));
   if (kind === 'ipc') {
-    const bus = new IpcBus(new Socket({ fd: DATA_FD, readable: true, writable: true }), config.clusterFlushMs);
+    const bus = new IpcBus(
+      new Socket({ fd: DATA_FD, readable: true, writable: true }),
+      config.clusterFlushMs,
+      options.historyEpoch ?? '',
+    );
     bus.onBroken = options.onDataPlaneLost;
     return bus;
   }

@@ -18,6 +18,8 @@ export async function startWorker(config: Readonly<Config>, log: Logger): Promis
   // and admin); the data socket carries the bus, unless Redis is the bus (choose-bus.ts).
   const control = new ControlChannel(process as unknown as IpcChannel);
   const bus = await createBus(config, 'worker', log, {
+    // The primary's history epoch (durable store): the workers put it in welcome and history.
+    historyEpoch: process.env['LOOPCHAT_HISTORY_EPOCH'] ?? '',
     onDataPlaneLost: (reason) => {
       // Without its bus a worker can do nothing right: leave, and let the primary (if it is
       // still there) start another.

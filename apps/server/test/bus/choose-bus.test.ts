@@ -23,7 +23,11 @@ describe('chooseBus', () => {
   });
 
   it('builds the local bus for a single process without Redis', async () => {
-    const bus = await createBus(resolveConfig({ redisUrl: '', redisClusterNodes: [] }), 'single', pino({ level: 'silent' }));
+    const bus = await createBus(
+      resolveConfig({ redisUrl: '', redisClusterNodes: [], history: 'memory' }),
+      'single',
+      pino({ level: 'silent' }),
+    );
     expect(bus.kind).toBe('local');
     await bus.close();
   });
