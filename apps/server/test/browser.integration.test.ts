@@ -2,22 +2,17 @@
  * The browser chat page (public/index.html) in a real headless Chromium, chatting with a
  * TCP text-mode client (what `nc` does) through one server.
  *
- * Needs Debian's /usr/bin/chromium. Without it the suite is skipped locally, but under CI
- * (`CI` set) it runs and fails, so a missing browser cannot silently hide the page's tests.
+ * Needs Debian's /usr/bin/chromium (helpers/browser.ts). Rooms, unread counts, typing and
+ * the phone layout: page.integration.test.ts.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoopchatServer } from '../src/server.js';
+import { launchChromium, skipBrowserSuite, watchProblems } from './helpers/browser.js';
 import { TcpTextClient } from './helpers/clients.js';
 import { startTestServer } from './helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = !existsSync(CHROMIUM) && !process.env['CI'];
-if (skip)
-  console.warn(
-    `browser.integration.test.ts skipped: ${CHROMIUM} not found (install chromium, or set CI=1 to make this a failure)`,
-  );
+const skip = skipBrowserSuite('browser.integration.test.ts');
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -35,29 +30,9 @@ describe.skipIf(skip)('the browser chat page', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless=new',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    page.on('console', (msg) => {
-      // The server has no /favicon.ico, and Chromium asks for one whatever the page says.
-      if (msg.type() === 'error' && !msg.location().url.endsWith('/favicon.ico')) problems.push(`console: ${msg.text()}`);
-    });
-    page.on('dialog', (dialog) => {
-      problems.push(`dialog: ${dialog.message()}`);
-      void dialog.dismiss();
-    });
+    watchProblems(page, problems);
   });
 
   afterAll(async () => {

@@ -73,6 +73,15 @@ describe('typing indicators', () => {
     await carol.sync();
     await dave.sync();
     expect(dave.all({ type: 'typing', room: 'pace' })).toHaveLength(2);
+
+    // A message ends the typing line on every screen: typing right after it is relayed.
+    carol.send({ type: 'msg', room: 'pace', text: 'done', id: 'm' });
+    await carol.waitFor({ type: 'ack', id: 'm' });
+    carol.send({ type: 'typing', room: 'pace' });
+    carol.send({ type: 'typing', room: 'pace' });
+    await carol.sync();
+    await dave.sync();
+    expect(dave.all({ type: 'typing', room: 'pace' })).toHaveLength(3);
   });
 
   it('refuses typing in a room the connection is not in with not_in_room, and before hello with not_registered', async () => {

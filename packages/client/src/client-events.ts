@@ -1,5 +1,15 @@
 /** The events a `ChatClient` emits, by name, with their payloads. */
-import type { DmFrame, MsgFrame, NoticeFrame, PresenceFrame, TypingFrame, WelcomeFrame } from '@loopchat/protocol';
+import type {
+  DeleteFrame,
+  DmFrame,
+  ModFrame,
+  MsgFrame,
+  NoticeFrame,
+  PresenceFrame,
+  TopicFrame,
+  TypingFrame,
+  WelcomeFrame,
+} from '@loopchat/protocol';
 import type { ClientError } from './errors.js';
 
 export interface ClientEvents {
@@ -14,8 +24,14 @@ export interface ClientEvents {
   message: MsgFrame;
   /** A direct message to you. */
   dm: DmFrame;
-  /** Someone joined or left a room you are in. */
+  /** Someone joined, left or (`rename`, with `old`) changed nick in a room you are in. */
   presence: PresenceFrame;
+  /** A room's topic: on join when one is set, when it changes, and the answer to `topic(room)`. */
+  topic: TopicFrame;
+  /** An operator's act in a room you are in (op, deop, kick, ban, unban, mute, unmute, slow); you may be its target. */
+  mod: ModFrame;
+  /** Message `seq` of a room you are in was deleted (history now holds a tombstone: `deleted: true`). */
+  delete: DeleteFrame;
   /**
    * Someone is typing in a room you are in (not sent in rooms over the server's presence
    * limit). Show it for a little longer than TYPING_INTERVAL_MS unless it comes again; a

@@ -9,11 +9,13 @@
 import type {
   AckFrame,
   ClientFrame,
+  ClientFrameOf,
   HistoryFrame,
   MembersFrame,
   MsgFrame,
   RoomsFrame,
   ServerFrame,
+  TopicFrame,
   WelcomeFrame,
 } from '@loopchat/protocol';
 import { Backoff } from './backoff.js';
@@ -28,6 +30,9 @@ import type { CloseInfo, Connection } from './transport.js';
 
 /** Server error codes after which reconnecting would only be refused again. */
 const FINAL_CODES: ReadonlySet<string> = new Set(['unauthorized', 'kicked']);
+
+/** The room commands an operator sends (and `delete`, which a message's author may send too). */
+export type ModerationCommand = 'op' | 'deop' | 'kick' | 'ban' | 'unban' | 'mute' | 'unmute' | 'slow' | 'delete';
 
 /** A client frame before the client gives it its correlation id. */
 type Request = ClientFrame extends infer F ? (F extends { id?: unknown } ? Omit<F, 'id'> : never) : never;
@@ -59,6 +64,8 @@ export class ChatClient {
   #connecting: Promise<void> | undefined;
   #registration: { nick: string; token: string | undefined } | undefined;
   #welcome: WelcomeFrame | undefined;
+  /** The server's history epoch at the last welcome (README "Where history lives"). */
+  #epoch: string | undefined;
   readonly #typing = new TypingThrottle();
   /** room → your read marker there: from the join ack, then from markRead. */
   readonly #read = new Map<string, number>();
@@ -183,14 +190,22 @@ export class ChatClient {
     this.#read.delete(key);
   }
 
-  /** Sends a message to a joined room; resolves with the seq and time the server gave it. */
-  async send(room: string, text: string): Promise<{ seq: number; ts: number }> {
+  /**
+   * Sends a message to a joined room (`action`: a `/me` line); resolves with the seq and
+   * time the server gave it.
+   */
+  async send(room: string, text: string, options: { action?: boolean } = {}): Promise<{ seq: number; ts: number }> {
     const key = room.toLowerCase();
-    const ack = await this.#request<AckFrame>({ type: 'msg', room: key, text }, (frame) => {
+    const action = options.action === true;
+    const frame = action ? { type: 'msg' as const, room: key, text, action } : { type: 'msg' as const, room: key, text };
+    this.#typing.sent(key);
+    const ack = await this.#request<AckFrame>(frame, (answer) => {
       // Your own message takes its place in the room's order now, before later frames.
-      const { seq, ts } = frame as AckFrame;
+      const { seq, ts } = answer as AckFrame;
       const from = this.nick ?? '';
-      if (seq !== undefined) this.#accept(this.#rooms.get(key), { type: 'msg', room: key, from, text, seq, ts });
+      const own: MsgFrame = { type: 'msg', room: key, from, text, seq: seq ?? 0, ts };
+      if (action) own.action = true;
+      if (seq !== undefined) this.#accept(this.#rooms.get(key), own);
     });
     return { seq: ack.seq ?? 0, ts: ack.ts };
   }
@@ -201,8 +216,11 @@ export class ChatClient {
     return { ts: ack.ts };
   }
 
-  /** A page of `room`'s history: after `since` (oldest first), or the latest `limit`. */
-  async history(room: string, options: { since?: number; limit?: number } = {}): Promise<MsgFrame[]> {
+  /**
+   * A page of `room`'s history, oldest first: after `since`, before `before` (paging back),
+   * or the latest `limit`.
+   */
+  async history(room: string, options: { since?: number; before?: number; limit?: number } = {}): Promise<MsgFrame[]> {
     const answer = await this.#request<HistoryFrame>({ type: 'history', room: room.toLowerCase(), ...options });
     return answer.messages;
   }
@@ -220,7 +238,36 @@ export class ChatClient {
 
   /** The nicks in `room`. */
   async who(room: string): Promise<string[]> {
-    return (await this.#request<MembersFrame>({ type: 'who', room: room.toLowerCase() })).nicks;
+    return (await this.members(room)).nicks;
+  }
+
+  /** The nicks in `room` and, among them, its operators (from servers that have roles). */
+  async members(room: string): Promise<{ nicks: string[]; ops: string[] }> {
+    const answer = await this.#request<MembersFrame>({ type: 'who', room: room.toLowerCase() });
+    return { nicks: answer.nicks, ops: answer.ops ?? [] };
+  }
+
+  /** Changes your nick; remembered for reconnects. Your rooms get `presence {event: 'rename'}`. */
+  async changeNick(nick: string): Promise<void> {
+    await this.#request<AckFrame>({ type: 'nick', nick });
+    if (this.#welcome !== undefined) this.#welcome = { ...this.#welcome, nick };
+    if (this.#registration !== undefined) this.#registration = { ...this.#registration, nick };
+  }
+
+  /** `room`'s topic; with `text`, sets it first (operators; "" clears it). */
+  async topic(room: string, text?: string): Promise<TopicFrame | undefined> {
+    const key = room.toLowerCase();
+    if (text === undefined) return this.#request<TopicFrame>({ type: 'topic', room: key });
+    await this.#request<AckFrame>({ type: 'topic', room: key, text });
+    return undefined;
+  }
+
+  /**
+   * An operator's command (`op`, `kick`, `ban`, `slow`, …) or a deletion, as its frame's
+   * fields; resolves on the server's ack, rejects with its code (`not_op`, …).
+   */
+  async moderate<K extends ModerationCommand>(type: K, fields: Omit<ClientFrameOf<K>, 'type' | 'id'>): Promise<void> {
+    await this.#request<AckFrame>({ ...fields, type } as unknown as Request);
   }
 
   /** The server's rooms with their member counts. */
@@ -325,12 +372,26 @@ export class ChatClient {
         return this.#events.emit('presence', frame);
       case 'typing':
         return this.#events.emit('typing', frame);
+      case 'mod':
+        // Kicked or banned: out of the room, which a reconnect must not join again.
+        if ((frame.action === 'kick' || frame.action === 'ban') && frame.nick?.toLowerCase() === this.nick?.toLowerCase()) {
+          this.#rooms.delete(frame.room);
+          this.#read.delete(frame.room);
+        }
+        return this.#events.emit('mod', frame);
+      case 'delete':
+        return this.#events.emit('delete', frame);
+      case 'topic':
+        // The answer to topic(room) carries its id; a change or a join's topic does not.
+        if (frame.id === undefined || !this.#pending.settle(frame)) this.#events.emit('topic', frame);
+        return;
       case 'notice':
         return this.#events.emit('notice', frame);
       case 'ping':
         return this.#write({ type: 'pong' }); // the server's heartbeat (README "Heartbeats")
       case 'welcome':
         this.#welcome = frame;
+        this.#onEpoch(frame.epoch);
         this.#pending.settle(frame);
         return this.#events.emit('welcome', frame);
       case 'error':
@@ -340,6 +401,13 @@ export class ChatClient {
       default:
         this.#pending.settle(frame);
     }
+  }
+
+  /** Another epoch than before: the server lost history, every room starts over at its re-join. */
+  #onEpoch(epoch: string | undefined): void {
+    if (epoch === undefined) return;
+    if (this.#epoch !== undefined && epoch !== this.#epoch) for (const log of this.#rooms.values()) log.newEpoch();
+    this.#epoch = epoch;
   }
 
   #joined(log: RoomLog, frame: ServerFrame): void {
@@ -371,6 +439,8 @@ export class ChatClient {
         return log.abortFill();
       }
       if (this.#rooms.get(log.room) !== log) return; // left meanwhile
+      // A page from another epoch numbers other messages: the re-join after welcome resets.
+      if (page.epoch !== undefined && this.#epoch !== undefined && page.epoch !== this.#epoch) return log.abortFill();
       for (const message of page.messages) log.accept(message);
       since = log.endPage(page.messages.length, limit);
     }

@@ -3,7 +3,7 @@
  * TCP transport is in `@loopchat/client/node`), so a browser can load these files as ES
  * modules as they come out of `tsc`.
  */
-export { ChatClient } from './client.js';
+export { ChatClient, type ModerationCommand } from './client.js';
 export type { ClientEvents } from './client-events.js';
 export type { ClientOptions } from './client-options.js';
 export { ClientError, ClientErrorCodes, type ClientErrorCode } from './errors.js';

@@ -18,6 +18,11 @@ export class TypingThrottle {
     return true;
   }
 
+  /** A message was sent to `room`: it ended the typing line there, so typing again is news at once. */
+  sent(room: string): void {
+    this.#sentAt.delete(room);
+  }
+
   /** A new connection: the server has seen nothing from this client yet. */
   clear(): void {
     this.#sentAt.clear();

@@ -37,6 +37,7 @@ export const ErrorCodes = {
   not_member: 'the nick is not a member of this room',
   no_such_message: 'no retained message of this room has that seq (or it is deleted already)',
   not_author: 'only its author or a room operator may delete a message',
+  list_full: "the room's ban or mute list is full; lift an entry first",
   // Limits and server policy (the ones marked closing end the connection)
   rate_limited: 'too many frames per second; this frame was dropped',
   slow_consumer: 'the client did not read fast enough; the connection is closed (recover with history)',
@@ -45,7 +46,8 @@ export const ErrorCodes = {
   too_many_connections: 'too many connections from this address; the connection is closed',
   kicked: 'an administrator disconnected this connection; the connection is closed',
   shutdown: 'the server is shutting down; reconnect later (or to another instance)',
-  unavailable: 'the server cannot reach its message bus right now; the frame was not processed, retry shortly',
+  unavailable:
+    'the server cannot reach its message bus or store history right now; the frame was not processed (a message was not stored), retry shortly',
   internal: 'unexpected server error; the frame was not processed',
 } as const;
 

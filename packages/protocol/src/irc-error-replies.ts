@@ -78,6 +78,7 @@ export const IRC_ERROR_RULES: { readonly [C in ErrorCode]: IrcErrorRule } = {
   slow_mode: n(ERR_CANNOTSENDTOCHAN, 'target'),
   not_member: n(ERR_USERNOTINCHANNEL, 'target'),
   no_such_message: notice,
+  list_full: notice,
   not_author: n(ERR_CHANOPRIVSNEEDED, 'target'),
   // IRC servers throttle silently (fake lag); loopchat drops the line, so it says so.
   rate_limited: notice,

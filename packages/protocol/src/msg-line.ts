@@ -47,6 +47,13 @@ export function encodeTombstoneLine(room: string, from: string, seq: number, ts:
   return finishMsgLine(`${BODY_START}${room}${FROM_KEY}${from}","text":"","deleted":true`, seq, ts);
 }
 
+const TOMBSTONE_MARK = Buffer.from('"text":"","deleted":true');
+
+/** Whether a message line is a tombstone (the mark cannot occur inside a JSON string: its quotes would be escaped). */
+export function isTombstoneLine(line: Buffer): boolean {
+  return line.includes(TOMBSTONE_MARK);
+}
+
 /** The ts of a message line (with or without its newline), or -1. */
 export function readMsgTs(line: Buffer): number {
   let i = line.length - 1;
@@ -169,10 +176,12 @@ function isDigit(byte: number): boolean {
 
 /**
  * A `history` answer around message lines as they were stored: their bytes are embedded,
- * never parsed and re-encoded. `lines` end in a newline (dropped here).
+ * never parsed and re-encoded. `lines` end in a newline (dropped here). `epoch`: the
+ * history epoch (a server-made id: no escaping needed, but JSON-encoded all the same).
  */
-export function encodeHistoryLine(room: string, lines: readonly Buffer[], id?: string | number): Buffer {
-  const head = Buffer.from(`{"type":"history","room":"${room}","messages":[`);
+export function encodeHistoryLine(room: string, lines: readonly Buffer[], id?: string | number, epoch?: string): Buffer {
+  const epochField = epoch === undefined || epoch === '' ? '' : `"epoch":${JSON.stringify(epoch)},`;
+  const head = Buffer.from(`{"type":"history","room":"${room}",${epochField}"messages":[`);
   const tail = Buffer.from(id === undefined ? ']}\n' : `],"id":${JSON.stringify(id)}}\n`);
   const parts: Buffer[] = [head];
   let length = head.length + tail.length;

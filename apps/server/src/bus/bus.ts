@@ -8,10 +8,12 @@
  *   cluster worker   IpcBus      requests batched to the primary, which runs a ChatState
  *   multi-host       RedisBus    Lua-sequenced rooms, streams for history, pub/sub fan-out
  *
- * The Hub must not care which one it has; the integration tests run the same behaviour
- * through all three.
+ * The Hub must not care which one it has: one contract suite (test/bus/contract.ts) runs the
+ * same behaviour sentences against all three.
  */
 import type { DmFrame, Id, PresenceFrame, TypingFrame } from '@loopchat/protocol';
+import type { HistoryQuery } from '../history/history-store.js';
+import type { RoomCommand, RoomCommandOutcome, RoomEvent } from './room-commands.js';
 
 /**
  * A sequenced room message as it travels: what fan-out needs to route it, and its wire
@@ -38,6 +40,8 @@ export interface BusSink {
   onTyping(typing: TypingFrame): void;
   /** The bus gave this process's `nick` to someone else (Redis lease lost): drop its holder. */
   onNickLost?(nick: string): void;
+  /** A room moderation event, topic or deletion (room-commands.ts) for this process's members. */
+  onRoomEvent(event: RoomEvent): void;
 }
 
 export interface RoomSummary {
@@ -60,6 +64,11 @@ export interface Bus {
   readonly kind: string;
   /** False while the bus cannot serve (Redis down): /readyz reports it. */
   readonly ready: boolean;
+  /**
+   * The history epoch: changes only when history was lost (history-store.ts), sent in
+   * `welcome` and `history` answers so a client knows when its `since` means nothing.
+   */
+  readonly epoch: string;
   /** Connects the Hub that will receive this process's events. */
   attach(sink: BusSink): void;
 
@@ -68,8 +77,12 @@ export interface Bus {
   /** Frees a nick and removes it from every room it was in (with presence to the others). */
   release(nick: string, rooms: readonly string[]): void;
 
-  /** Adds `nick` to the room's member list; resolves with the room's latest seq. */
-  join(room: string, nick: string): Promise<number>;
+  /**
+   * Adds `nick` to the room's member list; resolves with the room's latest seq. `ip` (the
+   * joiner's address) is checked against the room's bans; a banned joiner is refused with
+   * RoomRefusedError('banned').
+   */
+  join(room: string, nick: string, ip?: string): Promise<number>;
   leave(room: string, nick: string): void;
   /**
    * Relays "`nick` is typing" to every process with members in `room`, unless the room has
@@ -79,9 +92,18 @@ export interface Bus {
 
   /**
    * Assigns the next seq of `room`, appends it and the time to `body` (encodeMsgBody's
-   * output), keeps the line in history and delivers it to every process with members.
+   * output), keeps the line in history and delivers it to every process with members. A
+   * muted sender, or one in slow mode, is refused with RoomRefusedError.
    */
   publish(room: string, from: string, body: string): Promise<SequencedMessage>;
+  /**
+   * Renames a nick this process holds, cluster-wide unique like claimNick, carrying its
+   * memberships in `rooms` (each hears a presence `rename`); false when `newNick` is taken.
+   */
+  rename(oldNick: string, newNick: string, rooms: readonly string[]): Promise<boolean>;
+  /** Runs a room command where the room's state lives (room-commands.ts). */
+  roomCommand(command: RoomCommand): Promise<RoomCommandOutcome>;
+
   /**
    * Stores `nick`'s read marker in `room` (the last seq it has seen); resolves once stored.
    * Rejects when the room is unknown to the bus (it was forgotten) or the bus is down.
@@ -92,8 +114,8 @@ export interface Bus {
   /** Delivers a DM to whichever process holds `to`; undefined when `to` is not connected. */
   dm(from: string, to: string, text: string, id: Id | undefined): Promise<DmFrame | undefined>;
 
-  /** Lines of the retained messages with seq > since (oldest first), or the latest `limit` without since. */
-  history(room: string, since: number | undefined, limit: number): Promise<Buffer[]>;
+  /** Lines of retained messages (oldest first): the latest, after a seq, or before one. */
+  history(room: string, query: HistoryQuery): Promise<Buffer[]>;
   members(room: string): Promise<string[]>;
   rooms(limit: number): Promise<RoomSummary[]>;
 

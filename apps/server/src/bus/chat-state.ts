@@ -5,11 +5,23 @@
  * the socket), so events are routed only to processes with members in the room, and a
  * crashed worker's nicks and memberships can be dropped in one call.
  */
-import { msgTail, type DmFrame, type Id, type PresenceFrame, type TypingFrame } from '@loopchat/protocol';
-import { HistoryRing } from '../core/history-ring.js';
+import {
+  msgTail,
+  readMsgFrom,
+  readMsgLine,
+  type DmFrame,
+  type Id,
+  type PresenceFrame,
+  type TypingFrame,
+} from '@loopchat/protocol';
 import { LineSlab, type LineRef } from '../core/line-slab.js';
+import { HistoryStoreError } from '../history/errors.js';
+import type { HistoryQuery, HistoryStore } from '../history/history-store.js';
 import type { RoomSummary } from './bus.js';
 import { MemoryReadMarkers, type ReadMarkerStore } from './read-markers.js';
+import type { RoomCommand, RoomCommandOutcome, RoomEvent, RoomRefusal } from './room-commands.js';
+import { runRoomCommand } from './room-command-runner.js';
+import { RoomRules } from './room-rules.js';
 
 /** A message as sequenced here: its line is a range of the room's slab (line-slab.ts). */
 export interface StoredMessage {
@@ -23,7 +35,11 @@ export type BusEvent =
   | { t: 'msg'; msg: StoredMessage }
   | { t: 'presence'; p: PresenceFrame }
   | { t: 'typing'; p: TypingFrame }
-  | { t: 'dm'; dm: DmFrame };
+  | { t: 'dm'; dm: DmFrame }
+  | { t: 'room'; e: RoomEvent };
+
+/** Why a publish was not sequenced. */
+export type PublishRefusal = 'no_room' | Extract<RoomRefusal, 'muted' | 'slow_mode' | 'not_in_room'>;
 
 /** A message body (encodeMsgBody's output): a string in one process, bytes off the cluster's data plane. */
 export type MsgBody = string | { bytes: Buffer; start: number; end: number };
@@ -32,45 +48,67 @@ export type MsgBody = string | { bytes: Buffer; start: number; end: number };
 export type EventRouter = (owner: string, event: BusEvent) => void;
 
 export interface ChatStateLimits {
-  historySize: number;
   maxRooms: number;
   emptyRoomTtlMs: number;
   /** Rooms larger than this announce no joins and leaves (`who` still lists members). */
   presenceMaxMembers: number;
+  /** Who operates a new room. @default 'first' */
+  roomOps?: 'first' | 'none';
 }
 
-class RoomState {
+/** @internal What room-command-runner.ts works on. */
+export class RoomState {
   readonly name: string;
-  seq = 0;
-  /** Message lines, as delivered. */
-  readonly history: HistoryRing<LineRef>;
-  /** Where those lines' bytes live. */
+  seq: number;
+  /** Where the bytes of its message lines live until they are delivered and stored. */
   readonly lines = new LineSlab();
   /** nick → owner */
   readonly members = new Map<string, string>();
   /** owner → members it holds, so events go only where they are needed */
   readonly owners = new Map<string, number>();
+  /** nick → the address it joined from (for bans by address), when the joiner's process gave one */
+  readonly ips = new Map<string, string>();
+  readonly rules = new RoomRules();
   emptySince = 0;
 
-  constructor(name: string, historySize: number) {
+  constructor(name: string, seq: number) {
     this.name = name;
-    this.history = new HistoryRing(historySize);
+    this.seq = seq;
   }
 }
 
 export class ChatState {
   readonly #limits: ChatStateLimits;
   readonly #route: EventRouter;
+  readonly #store: HistoryStore;
+  /** Rooms with messages waiting for the store's commit → the first seq among them. */
+  readonly #batch = new Map<RoomState, number>();
   readonly #rooms = new Map<string, RoomState>();
   /** lower-case nick → { nick as registered, owner } */
   readonly #nicks = new Map<string, { nick: string; owner: string }>();
   readonly #markers: ReadMarkerStore;
 
   /** `markers`: where read markers live (a durable store may keep them across restarts). */
-  constructor(limits: ChatStateLimits, route: EventRouter, markers: ReadMarkerStore = new MemoryReadMarkers()) {
+  constructor(
+    limits: ChatStateLimits,
+    route: EventRouter,
+    store: HistoryStore,
+    markers: ReadMarkerStore = new MemoryReadMarkers(),
+  ) {
     this.#limits = limits;
     this.#route = route;
+    this.#store = store;
     this.#markers = markers;
+  }
+
+  /** The history store (its epoch goes to clients). */
+  get store(): HistoryStore {
+    return this.#store;
+  }
+
+  /** Whether messages sequenced this turn wait for commit() (a durable store). */
+  get uncommitted(): boolean {
+    return this.#batch.size > 0;
   }
 
   get roomCount(): number {
@@ -96,36 +134,103 @@ export class ChatState {
     if (this.#nicks.get(key)?.owner === owner) this.#nicks.delete(key);
   }
 
-  /** Adds a member; returns the room's latest seq, or why not. */
-  join(name: string, nick: string, owner: string): number | 'too_many_rooms' {
+  /**
+   * Adds a member; returns the room's latest seq, or why not. `ip` is the joiner's address
+   * (bans by address). The first member of a new room, or of an empty one left without an
+   * operator, becomes its operator (`roomOps: 'first'`); a joiner gets the topic, if set.
+   * A room new to memory reads its last seq from the store (so seqs continue after a
+   * restart); that read may throw HistoryStoreError.
+   */
+  join(name: string, nick: string, owner: string, ip?: string): number | 'too_many_rooms' | 'banned' {
     let room = this.#rooms.get(name);
     if (room === undefined) {
       if (this.#rooms.size >= this.#limits.maxRooms && !this.#evictOneEmptyRoom()) return 'too_many_rooms';
-      room = new RoomState(name, this.#limits.historySize);
+      room = new RoomState(name, this.#store.lastSeq(name));
       this.#rooms.set(name, room);
     }
     if (room.members.has(nick)) return room.seq;
+    if (room.rules.isBanned(nick, ip, Date.now())) return 'banned';
     if (room.members.size < this.#limits.presenceMaxMembers) {
       this.#broadcast(room, { t: 'presence', p: { type: 'presence', room: name, nick, event: 'join' } });
     }
+    if (room.members.size === 0 && room.rules.ops.length === 0 && this.#limits.roomOps !== 'none') {
+      room.rules.setOp(nick, true);
+    }
     room.members.set(nick, owner);
+    if (ip !== undefined) room.ips.set(nick, ip);
     room.owners.set(owner, (room.owners.get(owner) ?? 0) + 1);
     room.emptySince = 0;
+    const topic = room.rules.topic;
+    if (topic !== undefined) this.#route(owner, { t: 'room', e: { frame: topic, to: nick } });
     return room.seq;
   }
 
   leave(name: string, nick: string): void {
     const room = this.#rooms.get(name);
-    const owner = room?.members.get(nick);
-    if (room === undefined || owner === undefined) return;
+    if (room !== undefined) this.removeMember(room, nick, true);
+  }
+
+  /** @internal Takes `nick` out of `room`; `announce`: with presence (a kick or ban announces itself). */
+  removeMember(room: RoomState, nick: string, announce: boolean): void {
+    const owner = room.members.get(nick);
+    if (owner === undefined) return;
     room.members.delete(nick);
+    room.ips.delete(nick);
+    room.rules.left(nick);
     const left = room.owners.get(owner)! - 1;
     if (left === 0) room.owners.delete(owner);
     else room.owners.set(owner, left);
     if (room.members.size === 0) room.emptySince = Date.now();
-    else if (room.members.size < this.#limits.presenceMaxMembers) {
-      this.#broadcast(room, { t: 'presence', p: { type: 'presence', room: name, nick, event: 'leave' } });
+    else if (announce && room.members.size < this.#limits.presenceMaxMembers) {
+      this.#broadcast(room, { t: 'presence', p: { type: 'presence', room: room.name, nick, event: 'leave' } });
     }
+  }
+
+  /**
+   * Renames a connected nick (case-insensitively unique, like claimNick) and carries its
+   * memberships, role, mute and slow-mode clock to the new nick; each room hears a presence
+   * `rename`. False when `newNick` is taken or `oldNick` is not `owner`'s.
+   */
+  rename(oldNick: string, newNick: string, rooms: readonly string[], owner: string): boolean {
+    const oldKey = oldNick.toLowerCase();
+    const newKey = newNick.toLowerCase();
+    if (this.#nicks.get(oldKey)?.owner !== owner || (newKey !== oldKey && this.#nicks.has(newKey))) return false;
+    this.#nicks.delete(oldKey);
+    this.#nicks.set(newKey, { nick: newNick, owner });
+    for (const name of rooms) {
+      const room = this.#rooms.get(name);
+      if (room === undefined || !room.members.has(oldNick)) continue;
+      room.members.delete(oldNick);
+      room.members.set(newNick, owner);
+      const ip = room.ips.get(oldNick);
+      if (ip !== undefined) {
+        room.ips.delete(oldNick);
+        room.ips.set(newNick, ip);
+      }
+      room.rules.rename(oldNick, newNick);
+      if (room.members.size < this.#limits.presenceMaxMembers) {
+        const p: PresenceFrame = { type: 'presence', room: name, nick: newNick, event: 'rename', old: oldNick };
+        this.#broadcast(room, { t: 'presence', p });
+      }
+    }
+    return true;
+  }
+
+  /** Runs an operator's (or a member's) room command; room-command-runner.ts decides. */
+  roomCommand(command: RoomCommand): RoomCommandOutcome {
+    const room = this.#rooms.get(command.room);
+    if (room === undefined) return { ok: false, refusal: 'not_in_room' };
+    return runRoomCommand(this, room, command, Date.now());
+  }
+
+  /** @internal The nick as registered, for a nick typed in any case (undefined: not connected). */
+  registeredNick(nick: string): string | undefined {
+    return this.#nicks.get(nick.toLowerCase())?.nick;
+  }
+
+  /** @internal Sends a room event to every process with members in `room`. */
+  broadcastRoomEvent(room: RoomState, event: RoomEvent): void {
+    this.#broadcast(room, { t: 'room', e: event });
   }
 
   /**
@@ -142,21 +247,42 @@ export class ChatState {
    * Sequences a message: appends seq and time to its body (no parsing, msg-line.ts), keeps
    * the line, and routes it to every process with members (the sender's included).
    */
-  publish(name: string, from: string, body: MsgBody): StoredMessage | undefined {
+  publish(name: string, from: string, body: MsgBody): StoredMessage | PublishRefusal {
     const room = this.#rooms.get(name);
-    if (room === undefined) return undefined;
+    if (room === undefined) return 'no_room';
+    const now = Date.now();
+    if (room.rules.restricts) {
+      const refusal = this.#refusal(room, from, body, now);
+      if (refusal !== undefined) return refusal;
+    }
     const seq = room.seq + 1;
-    const tail = msgTail(seq, Date.now());
+    const tail = msgTail(seq, now);
     const bodyBytes = typeof body === 'string' ? Buffer.byteLength(body) : body.end - body.start;
     const line = room.lines.reserve(bodyBytes + tail.length);
     if (typeof body === 'string') line.buf.write(body, line.start);
     else body.bytes.copy(line.buf, line.start, body.start, body.end);
     line.buf.write(tail, line.start + bodyBytes, 'latin1');
     room.seq = seq;
-    room.history.push(seq, line);
+    this.#store.append(name, seq, now, line);
+    if (this.#store.durable && !this.#batch.has(room)) this.#batch.set(room, seq);
     const msg: StoredMessage = { room: name, from, seq, line };
     this.#broadcast(room, { t: 'msg', msg });
     return msg;
+  }
+
+  /**
+   * Mutes and slow mode, for rooms that have either. The sender is read from the body when
+   * the caller does not name it (the cluster primary forwards bodies without reading them).
+   */
+  #refusal(room: RoomState, from: string, body: MsgBody, now: number): PublishRefusal | undefined {
+    const nick =
+      from !== ''
+        ? from
+        : typeof body === 'string'
+          ? readMsgFrom(Buffer.from(body), 0, Buffer.byteLength(body))
+          : readMsgFrom(body.bytes, body.start, body.end);
+    if (nick === undefined || !room.members.has(nick)) return 'not_in_room';
+    return room.rules.refusal(nick, now);
   }
 
   /** Stores `nick`'s read marker in `name`; false when the room does not exist (nothing stored). */
@@ -179,10 +305,38 @@ export class ChatState {
     return dm;
   }
 
-  history(name: string, since: number | undefined, limit: number): LineRef[] {
-    const room = this.#rooms.get(name);
-    if (room === undefined) return [];
-    return since === undefined ? room.history.latest(limit) : room.history.since(since, limit);
+  /**
+   * Makes this turn's messages durable (one transaction). On failure none of them is stored:
+   * their seqs are given again (no one saw them: the bus delivers only after this), and the
+   * error is returned for the bus to fail their publishes with `unavailable`.
+   */
+  commit(): HistoryStoreError | undefined {
+    if (this.#batch.size === 0) return undefined;
+    try {
+      this.#store.commit();
+      return undefined;
+    } catch (err) {
+      for (const [room, firstSeq] of this.#batch) room.seq = firstSeq - 1;
+      return err instanceof HistoryStoreError ? err : new HistoryStoreError('HISTORY_WRITE_FAILED', String(err));
+    } finally {
+      this.#batch.clear();
+    }
+  }
+
+  /** Stored lines of `room` (oldest first); throws HistoryStoreError when the store cannot read. */
+  history(name: string, query: HistoryQuery): Buffer[] {
+    return this.#store.read(name, query);
+  }
+
+  /** @internal The stored line of message `seq` of `name`, if retained (a deletion reads it). */
+  storedLine(name: string, seq: number): Buffer | undefined {
+    const line = this.#store.read(name, { since: seq - 1, limit: 1 })[0];
+    return line !== undefined && readMsgLine(line)?.seq === seq ? line : undefined;
+  }
+
+  /** @internal Puts `line` in the place of stored message `seq` (a deletion's tombstone). */
+  replaceLine(name: string, seq: number, line: Buffer): boolean {
+    return this.#store.replace(name, seq, line);
   }
 
   members(name: string): string[] {
@@ -211,17 +365,15 @@ export class ChatState {
     return dropped;
   }
 
-  /** Forgets rooms empty for longer than the TTL (their history goes with them). */
+  /**
+   * Forgets rooms empty for longer than the TTL (their rules go with them, and their history
+   * with a memory store); expires bans and mutes.
+   */
   sweep(now: number): void {
-    for (const [name, room] of this.#rooms) {
-      if (room.emptySince !== 0 && now - room.emptySince >= this.#limits.emptyRoomTtlMs) this.#forget(name);
+    for (const room of this.#rooms.values()) {
+      if (room.emptySince !== 0 && now - room.emptySince >= this.#limits.emptyRoomTtlMs) this.#forget(room);
+      else room.rules.sweep(now);
     }
-  }
-
-  /** A room goes with its history: its seq starts over, so its read markers go too. */
-  #forget(name: string): void {
-    this.#rooms.delete(name);
-    this.#markers.dropRoom(name);
   }
 
   #broadcast(room: RoomState, event: BusEvent): void {
@@ -235,7 +387,17 @@ export class ChatState {
       if (room.emptySince !== 0 && (oldest === undefined || room.emptySince < oldest.emptySince)) oldest = room;
     }
     if (oldest === undefined) return false;
-    this.#forget(oldest.name);
+    this.#forget(oldest);
     return true;
+  }
+
+  /**
+   * A room leaves memory. A memory store forgets its history (its seq starts over); read
+   * markers are kept in memory either way, so they go too (bounded by the rooms in memory).
+   */
+  #forget(room: RoomState): void {
+    this.#rooms.delete(room.name);
+    this.#store.forget(room.name);
+    this.#markers.dropRoom(room.name);
   }
 }

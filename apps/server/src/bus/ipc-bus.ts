@@ -10,6 +10,7 @@
  */
 import { readMsgLine, type DmFrame, type PresenceFrame } from '@loopchat/protocol';
 import { FlushPacer } from '../cluster/flush-pacer.js';
+import type { HistoryQuery } from '../history/history-store.js';
 import { MsgFlags, Rec, RecordReader, RecordWriter, type RecordFields, type RecordSink } from '../cluster/records.js';
 import {
   BusUnavailableError,
@@ -19,6 +20,14 @@ import {
   type RoomSummary,
   type SequencedMessage,
 } from './bus.js';
+import {
+  PUBLISH_REFUSALS,
+  RoomRefusedError,
+  type RoomCommand,
+  type RoomCommandOutcome,
+  type RoomEvent,
+  type RoomRefusal,
+} from './room-commands.js';
 
 /** The worker's end of its data socket (a net.Socket on the fd the primary gave it). */
 export interface DataSocket {
@@ -42,6 +51,8 @@ interface Waiter {
 
 export class IpcBus implements Bus, RecordSink {
   readonly kind = 'ipc';
+  /** The primary's history epoch (it owns the store), given at fork. */
+  readonly epoch: string;
   readonly #socket: DataSocket;
   readonly #writer = new RecordWriter();
   readonly #reader = new RecordReader();
@@ -55,8 +66,9 @@ export class IpcBus implements Bus, RecordSink {
   onBroken: ((reason: string) => void) | undefined;
 
   /** `flushIntervalMs`: see FlushPacer (0: write at the end of every turn). */
-  constructor(socket: DataSocket, flushIntervalMs = 0) {
+  constructor(socket: DataSocket, flushIntervalMs = 0, epoch = '') {
     this.#socket = socket;
+    this.epoch = epoch;
     this.#pacer = new FlushPacer(flushIntervalMs, () => this.flush());
     socket.on('data', (chunk) => this.#reader.push(chunk, this));
     socket.on('close', () => this.#break('data socket closed'));
@@ -83,9 +95,26 @@ export class IpcBus implements Bus, RecordSink {
     this.#schedule();
   }
 
-  join(room: string, nick: string): Promise<number> {
-    this.#writer.begin(Rec.Join).name(room).name(nick).end();
+  join(room: string, nick: string, ip?: string): Promise<number> {
+    this.#writer
+      .begin(Rec.Join)
+      .name(room)
+      .name(nick)
+      .name(ip ?? '')
+      .end();
     return this.#wait(Answer.Seq);
+  }
+
+  rename(oldNick: string, newNick: string, rooms: readonly string[]): Promise<boolean> {
+    const w = this.#writer.begin(Rec.Rename).name(oldNick).name(newNick).u32(rooms.length);
+    for (const room of rooms) w.name(room);
+    w.end();
+    return this.#wait(Answer.Bool);
+  }
+
+  roomCommand(command: RoomCommand): Promise<RoomCommandOutcome> {
+    this.#writer.begin(Rec.RoomCmd).text(JSON.stringify(command)).end();
+    return this.#wait(Answer.Json);
   }
 
   leave(room: string, nick: string): void {
@@ -127,13 +156,14 @@ export class IpcBus implements Bus, RecordSink {
     return this.#wait(Answer.Dm);
   }
 
-  history(room: string, since: number | undefined, limit: number): Promise<Buffer[]> {
-    this.#writer
-      .begin(Rec.History)
-      .name(room)
-      .f64(since ?? -1)
-      .f64(limit)
-      .end();
+  history(room: string, query: HistoryQuery): Promise<Buffer[]> {
+    const [since, before, limit] =
+      'latest' in query
+        ? [-1, -1, query.latest]
+        : 'since' in query
+          ? [query.since, -1, query.limit]
+          : [-1, query.before, query.limit];
+    this.#writer.begin(Rec.History).name(room).f64(since).f64(limit).f64(before).end();
     return this.#wait(Answer.Lines);
   }
 
@@ -173,11 +203,18 @@ export class IpcBus implements Bus, RecordSink {
       case Rec.Presence: {
         const room = f.name();
         const nick = f.name();
-        const presence: PresenceFrame = { type: 'presence', room, nick, event: f.u8() === 0 ? 'join' : 'leave' };
+        const event = f.u8();
+        const presence: PresenceFrame = { type: 'presence', room, nick, event: event === 0 ? 'join' : 'leave' };
+        if (event === 2) {
+          presence.event = 'rename';
+          presence.old = f.name();
+        }
         return this.#sink?.onPresence(presence);
       }
       case Rec.DmEvent:
         return this.#sink?.onDm(JSON.parse(f.text()) as DmFrame);
+      case Rec.RoomEvent:
+        return this.#sink?.onRoomEvent(JSON.parse(f.text()) as RoomEvent);
       case Rec.TypingEvent: {
         const room = f.name();
         return this.#sink?.onTyping({ type: 'typing', room, nick: f.name() });
@@ -187,7 +224,15 @@ export class IpcBus implements Bus, RecordSink {
       case Rec.Fail: {
         const reason = f.name();
         const waiter = this.#next();
-        waiter?.reject(reason === 'too_many_rooms' ? new RoomLimitError() : new Error(`primary: ${reason}`));
+        waiter?.reject(
+          reason === 'too_many_rooms'
+            ? new RoomLimitError()
+            : reason === 'unavailable'
+              ? new BusUnavailableError('the primary could not store or read history')
+              : PUBLISH_REFUSALS.has(reason)
+                ? new RoomRefusedError(reason as RoomRefusal)
+                : new Error(`primary: ${reason}`),
+        );
         return;
       }
     }

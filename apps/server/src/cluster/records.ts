@@ -26,15 +26,15 @@ export const Rec = {
   Claim: 1,
   /** name nick, u16 count, name room × count (no reply) */
   Release: 2,
-  /** name room, name nick → Reply f64 latest seq | Fail */
+  /** name room, name nick, name ip ('' for none) → Reply f64 latest seq | Fail ('too_many_rooms', 'banned') */
   Join: 3,
   /** name room, name nick (no reply) */
   Leave: 4,
-  /** name room, name from, rest body → Msg with ANSWERS | Fail */
+  /** name room, name from, rest body → Msg with ANSWERS | Fail ('no_room', 'muted', 'slow_mode', 'not_in_room') */
   Pub: 5,
   /** name from, name to, text text, text id as JSON ('' for none) → Reply text dm JSON ('' if `to` is not connected) */
   Dm: 6,
-  /** name room, f64 since (-1: none), f64 limit → Reply u32 count, (u32 length, line) × count */
+  /** name room, f64 since (-1: none), f64 limit, f64 before (-1: none) → Reply u32 count, (u32 length, line) × count | Fail */
   History: 7,
   /** name room → Reply text JSON array of nicks */
   Members: 8,
@@ -46,19 +46,27 @@ export const Rec = {
   Read: 11,
   /** name room, name nick → Reply f64 the read marker (-1: none) */
   Marker: 12,
+  /** name old nick, name new nick, u32 count, name room × count → Reply u8 (1: renamed) */
+  Rename: 13,
+  /** text RoomCommand JSON (bus/room-commands.ts; rare, so JSON) → Reply text RoomCommandOutcome JSON */
+  RoomCmd: 14,
 
   /** u8 flags (MsgFlags), rest line: a sequenced room message */
   Msg: 20,
-  /** name room, name nick, u8 event (0 join, 1 leave) */
+  /** name room, name nick, u8 event (0 join, 1 leave, 2 rename, then name old nick) */
   Presence: 21,
   /** text dm JSON: a direct message for a nick this worker holds */
   DmEvent: 22,
   /** name room, name nick: someone is typing in a room this worker has members in */
   TypingEvent: 23,
+  /** text RoomEvent JSON: a moderation event, topic or deletion for this worker's members */
+  RoomEvent: 24,
   /** the answer to the oldest request still waiting (fields by request type, above) */
   Reply: 30,
-  /** name reason: the oldest request waiting failed ('too_many_rooms', 'no_room') */
+  /** name reason: the oldest request waiting failed ('too_many_rooms', 'no_room', 'unavailable', or a room refusal) */
   Fail: 31,
+  /** Nothing: a record the primary took back before sending (its message was not stored). */
+  Void: 32,
 } as const;
 export type RecordType = (typeof Rec)[keyof typeof Rec];
 
@@ -161,6 +169,23 @@ export class RecordWriter {
     value.copy(this.#buf, this.#at, start, end);
     this.#at += end - start;
     return this;
+  }
+
+  /** Where the next record begins: an offset valid until the next writeTo or discard. */
+  get mark(): number {
+    return this.#at;
+  }
+
+  /**
+   * Turns the record begun at `at` (since the last write) into a record of `type` whose one
+   * field is `name`, the rest of its old length left as padding the reader does not look at:
+   * how the primary takes back a message whose commit failed (Void, or Fail for its sender).
+   */
+  rewrite(at: number, type: RecordType, name = ''): void {
+    if (HEADER_BYTES + 1 + name.length > 4 + this.#buf.readUInt32BE(at)) throw new RangeError('record too short to rewrite');
+    this.#buf[at + 4] = type;
+    this.#buf[at + HEADER_BYTES] = name.length;
+    this.#buf.write(name, at + HEADER_BYTES + 1, 'latin1');
   }
 
   /** Writes everything since the last write in one socket write; the writer starts empty. */

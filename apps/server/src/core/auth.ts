@@ -12,7 +12,7 @@
  * Rooms named `private.*` are private: only a token naming them (or "*") gets in, and since
  * history and membership go together, no one else can read them either.
  */
-import { createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey, timingSafeEqual } from 'node:crypto';
 import { errors, jwtVerify, type JWTVerifyGetKey, type KeyObject } from 'jose';
 import type { Config } from '../config.js';
 
@@ -22,6 +22,8 @@ export interface Grant {
   nick: string;
   /** Private rooms the holder may join; '*' for all. */
   rooms: readonly string[];
+  /** A server admin (token claim `admin: true`, or the ADMIN_TOKEN): an operator in every room. */
+  admin?: boolean;
 }
 
 export interface Authenticator {
@@ -45,7 +47,7 @@ export function createAuthenticator(config: Readonly<Config>): Authenticator | u
         const rooms = payload['rooms'];
         const list =
           rooms === '*' ? ['*'] : Array.isArray(rooms) ? rooms.filter((r): r is string => typeof r === 'string') : [];
-        return { nick: payload.sub, rooms: list.map((r) => r.toLowerCase()) };
+        return { nick: payload.sub, rooms: list.map((r) => r.toLowerCase()), admin: payload['admin'] === true };
       } catch (err) {
         if (err instanceof errors.JWTExpired) return 'the token has expired';
         return 'the token is not valid';
@@ -58,4 +60,17 @@ export function createAuthenticator(config: Readonly<Config>): Authenticator | u
 export function mayJoin(room: string, grant: Grant | null): boolean {
   if (!room.startsWith(PRIVATE_ROOM_PREFIX)) return true;
   return grant !== null && (grant.rooms.includes('*') || grant.rooms.includes(room));
+}
+
+/**
+ * Whether `token` is the server's ADMIN_TOKEN (unset: nothing is). Compared as digests in
+ * constant time, as the admin HTTP API does, so timing tells nothing about it.
+ */
+export function isAdminToken(adminToken: string, token: string | undefined): boolean {
+  if (adminToken === '' || token === undefined || token === '') return false;
+  return timingSafeEqual(sha256(adminToken), sha256(token));
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
 }

@@ -5,12 +5,13 @@
  * session that closed meanwhile simply drops them (Session.send ignores a closing session).
  */
 import { PROTOCOL_VERSION, encodeHistoryLine, type ClientFrame, type ClientFrameOf, type Id } from '@loopchat/protocol';
-import { BusUnavailableError, RoomLimitError } from '../bus/bus.js';
 import type { Session } from './session.js';
-import { mayJoin } from './auth.js';
+import { isAdminToken, mayJoin } from './auth.js';
 import { EncodedFrame } from './encoded-frame.js';
 import { bump } from './stats.js';
 import { roomCommandHandlers } from './handlers/room-commands.js';
+import { failed } from './handlers/bus-failure.js';
+import { actorOf } from './handlers/room-commands.js';
 
 type Handler<K extends ClientFrame['type']> = (session: Session, frame: ClientFrameOf<K>) => void;
 
@@ -96,13 +97,23 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
   history(session, frame) {
     const room = memberRoom(session, frame.room, frame.id);
     if (room === undefined) return;
+    const limit = frame.limit ?? 100;
+    const query =
+      frame.since !== undefined
+        ? { since: frame.since, limit }
+        : frame.before !== undefined
+          ? { before: frame.before, limit }
+          : { latest: limit };
+    const hub = session.ctx.hub;
     session.settle(
-      session.ctx.hub.history(room.name, frame.since, frame.limit ?? 100),
+      hub.history(room.name, query),
       (all) => {
         // An answer must never trip the slow-consumer budget it exists to recover from: cap
-        // it by bytes and return a consecutive page; the client continues from its last seq.
-        const lines = firstPageWithin(all, session.ctx.config.outboundBudgetBytes / 4);
-        session.sendEncoded(EncodedFrame.fromLine(encodeHistoryLine(room.name, lines, frame.id)));
+        // it by bytes and return a consecutive page (the newest end of it when paging back);
+        // the client continues from its last seq.
+        const budget = session.ctx.config.outboundBudgetBytes / 4;
+        const lines = 'before' in query ? lastPageWithin(all, budget) : firstPageWithin(all, budget);
+        session.sendEncoded(EncodedFrame.fromLine(encodeHistoryLine(room.name, lines, frame.id, hub.bus.epoch)));
       },
       failed(session, frame.id),
     );
@@ -167,6 +178,11 @@ export function dispatch(session: Session, frame: ClientFrame): void {
 /** Checks the hello token when auth is on; on failure closes with `unauthorized`. */
 async function authorize(session: Session, token: string | undefined, nick: string): Promise<boolean> {
   const { auth } = session.ctx;
+  // The server's admin token is a master credential: any nick, every room, operator everywhere.
+  if (isAdminToken(session.ctx.config.adminToken, token)) {
+    session.grant = { nick, rooms: ['*'], admin: true };
+    return true;
+  }
   if (auth === undefined) return true;
   const grant = await auth.verify(token, nick);
   if (typeof grant === 'string') {
@@ -218,22 +234,8 @@ function welcome(session: Session, nick: string, id: Id | undefined) {
       messagesPerSecond: config.ratePerSecond,
       maxRooms: config.maxRoomsPerConnection,
     },
+    epoch: session.ctx.hub.bus.epoch,
     ...withId(id),
-  };
-}
-
-/** The rejection handler for a bus request: the client hears why, by code. */
-function failed(session: Session, id: Id | undefined, then?: () => void): (err: unknown) => void {
-  return (err) => {
-    if (err instanceof RoomLimitError) {
-      const most = session.ctx.config.maxRooms;
-      session.sendError('too_many_rooms', `the server holds ${most} rooms, its most; try again later`, id);
-    } else if (err instanceof BusUnavailableError) session.sendError('unavailable', undefined, id);
-    else {
-      session.ctx.log.error({ err }, 'bus request failed');
-      session.sendError('internal', undefined, id);
-    }
-    then?.();
   };
 }
 
@@ -261,8 +263,12 @@ function readMarker(session: Session, room: string, id: Id | undefined): Promise
 }
 
 async function membersFrame(session: Session, room: string) {
-  const nicks = (await session.ctx.hub.members(room)).slice(0, 1000);
-  return { type: 'members' as const, room, nicks };
+  const { hub } = session.ctx;
+  const [all, roles] = await Promise.all([hub.members(room), hub.roomCommand({ op: 'ops', room, by: actorOf(session) })]);
+  const nicks = all.slice(0, 1000);
+  return roles.ok && roles.ops !== undefined && roles.ops.length > 0
+    ? { type: 'members' as const, room, nicks, ops: roles.ops }
+    : { type: 'members' as const, room, nicks };
 }
 
 function firstPageWithin(lines: Buffer[], maxBytes: number): Buffer[] {
@@ -270,6 +276,15 @@ function firstPageWithin(lines: Buffer[], maxBytes: number): Buffer[] {
   for (let i = 0; i < lines.length; i++) {
     bytes += lines[i]!.length;
     if (bytes > maxBytes) return lines.slice(0, Math.max(1, i));
+  }
+  return lines;
+}
+
+function lastPageWithin(lines: Buffer[], maxBytes: number): Buffer[] {
+  let bytes = 0;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    bytes += lines[i]!.length;
+    if (bytes > maxBytes) return lines.slice(Math.min(i + 1, lines.length - 1));
   }
   return lines;
 }

@@ -13,7 +13,9 @@ import {
   type TypingFrame,
 } from '@loopchat/protocol';
 import type { Bus, BusSink, RoomSummary, SequencedMessage } from '../bus/bus.js';
+import type { RoomCommand, RoomCommandOutcome, RoomEvent } from '../bus/room-commands.js';
 import type { Config } from '../config.js';
+import type { HistoryQuery } from '../history/history-store.js';
 import { EncodedFrame } from './encoded-frame.js';
 import { Room } from './room.js';
 import type { Session } from './session.js';
@@ -62,7 +64,7 @@ export class Hub implements BusSink {
    */
   join(session: Session, name: string): Promise<number> | 'too_many_rooms' {
     let room = this.rooms.get(name);
-    if (room?.members.has(session)) return this.bus.join(name, session.nick!);
+    if (room?.members.has(session)) return this.bus.join(name, session.nick!, session.ip);
     if (session.rooms.size >= this.#config.maxRoomsPerConnection) return 'too_many_rooms';
     if (room === undefined) {
       room = new Room(name);
@@ -71,10 +73,39 @@ export class Hub implements BusSink {
     room.members.add(session);
     session.rooms.add(room);
     const joined = room;
-    return this.bus.join(name, session.nick!).catch((err: unknown) => {
+    return this.bus.join(name, session.nick!, session.ip).catch((err: unknown) => {
       this.#removeMember(session, joined);
       throw err;
     });
+  }
+
+  /**
+   * Renames `session` cluster-wide (unique like a claim), keeping its rooms, role and mutes
+   * (the bus carries them); false when the nick is taken. A plain core operation: every
+   * dialect (JSON `nick`, text `/nick`, IRC `NICK`) calls it.
+   */
+  async rename(session: Session, newNick: string): Promise<boolean> {
+    const old = session.nick!;
+    const rooms = [...session.rooms].map((room) => room.name);
+    if (!(await this.bus.rename(old, newNick, rooms))) return false;
+    if (session.isClosing) {
+      // Closed while the bus renamed it: remove() freed the old nick; the new one goes too.
+      this.bus.release(newNick, rooms);
+      return false;
+    }
+    this.#nicks.delete(old.toLowerCase());
+    session.nick = newNick;
+    this.#nicks.set(newNick.toLowerCase(), session);
+    session.ctx.filter.forget(old);
+    return true;
+  }
+
+  /**
+   * Runs a room moderation or topic command where the room's state lives (room-commands.ts):
+   * the plain core operation behind JSON frames, text-mode commands and IRC's KICK, MODE and TOPIC.
+   */
+  roomCommand(command: RoomCommand): Promise<RoomCommandOutcome> {
+    return this.bus.roomCommand(command);
   }
 
   leave(session: Session, room: Room): void {
@@ -109,6 +140,8 @@ export class Hub implements BusSink {
 
   /** Encodes the message once, here, as the bytes every member will get (seq and ts aside). */
   publish(sender: Session, room: Room, text: string, id: Id | undefined, action = false): Promise<SequencedMessage> {
+    // The message ends the sender's typing on every screen: typing again is news at once.
+    if (room.typedAt.size > 0) room.typedAt.delete(sender);
     return this.bus.publish(room.name, sender.nick!, encodeMsgBody(room.name, sender.nick!, text, id, action));
   }
 
@@ -125,8 +158,8 @@ export class Hub implements BusSink {
     return this.bus.readMarker(room, nick);
   }
 
-  history(room: string, since: number | undefined, limit: number): Promise<Buffer[]> {
-    return this.bus.history(room, since, limit);
+  history(room: string, query: HistoryQuery): Promise<Buffer[]> {
+    return this.bus.history(room, query);
   }
 
   members(room: string): Promise<string[]> {
@@ -173,7 +206,31 @@ export class Hub implements BusSink {
     const room = this.rooms.get(presence.room);
     if (room === undefined) return;
     const encoded = new EncodedFrame(presence);
-    for (const member of room.members) if (member.nick !== presence.nick) member.deliver(encoded);
+    // A renamer's own session may still carry the old nick when the event arrives.
+    for (const member of room.members) {
+      if (member.nick !== presence.nick && member.nick !== presence.old) member.deliver(encoded);
+    }
+  }
+
+  /**
+   * A room event (room-commands.ts): to every local member (or the one it is for), then the
+   * members the room's state removed (kick, ban) leave the local room; they heard why first.
+   */
+  onRoomEvent(event: RoomEvent): void {
+    const room = this.rooms.get(event.frame.room);
+    if (room === undefined) return;
+    const encoded = new EncodedFrame(event.frame);
+    if (event.to === undefined) for (const member of room.members) member.deliver(encoded);
+    else {
+      const target = this.findNick(event.to);
+      if (target !== undefined && room.members.has(target)) target.deliver(encoded);
+    }
+    for (const nick of event.remove ?? []) {
+      const member = this.findNick(nick);
+      if (member === undefined || !room.members.has(member)) continue;
+      this.#removeMember(member, room);
+      if (member.currentRoom === room.name) member.currentRoom = [...member.rooms].at(-1)?.name ?? null;
+    }
   }
 
   /** Text-mode members are skipped: their rendering of `typing` is empty (text-mode.ts). */

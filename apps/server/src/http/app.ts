@@ -9,7 +9,7 @@ import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { ControlChannel } from '../cluster/control-channel.js';
 import { clusterStats, collectStats } from './stats-report.js';
 import { adminRoutes } from './admin.js';
-import { readClientModules } from './client-modules.js';
+import { readClientModules, readPageModules } from './client-modules.js';
 
 const CHAT_PAGE = new URL('../../public/index.html', import.meta.url);
 
@@ -27,6 +27,7 @@ export function createHttpApp(ctx: ServerContext, metrics: Registry, cluster?: C
   });
   const page = readFileSync(CHAT_PAGE);
   const clientModules = readClientModules();
+  const pageModules = readPageModules();
   if (clientModules.size === 0) ctx.log.warn('packages/client is not built (npm run build): the chat page cannot load');
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -66,12 +67,17 @@ export function createHttpApp(ctx: ServerContext, metrics: Registry, cluster?: C
     return page;
   });
 
-  app.get<{ Params: { file: string } }>('/client/:file', async (req, reply) => {
-    const module = clientModules.get(req.params.file);
-    if (module === undefined) return reply.code(404).send();
-    reply.header('content-type', 'text/javascript; charset=utf-8');
-    return module;
-  });
+  for (const [prefix, modules] of [
+    ['/client', clientModules],
+    ['/app', pageModules],
+  ] as const) {
+    app.get<{ Params: { file: string } }>(`${prefix}/:file`, async (req, reply) => {
+      const module = modules.get(req.params.file);
+      if (module === undefined) return reply.code(404).send();
+      reply.header('content-type', 'text/javascript; charset=utf-8');
+      return module;
+    });
+  }
 
   return app;
 }

@@ -34,12 +34,16 @@ export interface RunningCluster {
 }
 
 /** Starts `main.js --workers N` on free ports and waits for the primary's listening line. */
-export async function startCluster(workers: number, args: string[] = []): Promise<RunningCluster> {
+export async function startCluster(
+  workers: number,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<RunningCluster> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npx tsc -b\` first (npm test does)`);
   const child = spawn(
     process.execPath,
     [MAIN, '--workers', String(workers), '--tcp-port', '0', '--http-port', '0', '--log-level', 'info', ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info', ...env } },
   );
   let stdout = '';
   let stderr = '';
