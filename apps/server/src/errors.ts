@@ -43,27 +43,31 @@ export const ALL_SERVER_ERROR_CODES: readonly string[] = Object.freeze([
   ...Object.keys(ModerationErrorCodes),
 ]);
 
+/** What every error here shares: a stable code, and its class's name as `name`. */
+abstract class ServerError extends Error {
+  abstract readonly code: ServerErrorCode;
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
 /** A bad configuration value: one clear line at startup, never a half-started server. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+export class ConfigError extends ServerError {
   readonly code = 'CONFIG_INVALID';
 }
 
 /** Thrown (as a rejected promise) when the bus cannot decide: the client gets `unavailable`. */
-export class BusUnavailableError extends Error {
-  override readonly name = 'BusUnavailableError';
+export class BusUnavailableError extends ServerError {
   readonly code = 'BUS_UNAVAILABLE';
 }
 
 /** The room cap (maxRooms) is reached and no empty room can be evicted: `too_many_rooms`. */
-export class RoomLimitError extends Error {
-  override readonly name = 'RoomLimitError';
+export class RoomLimitError extends ServerError {
   readonly code = 'ROOM_LIMIT';
 }
 
 /** A refusal as a rejected bus request (a publish or join the room's rules refused). */
-export class RoomRefusedError extends Error {
-  override readonly name = 'RoomRefusedError';
+export class RoomRefusedError extends ServerError {
   readonly code = 'ROOM_REFUSED';
   constructor(
     readonly refusal: RoomRefusal,
