@@ -1,6 +1,6 @@
 /**
  * The moderation filter's cost per message, on one core, with nothing else in the way:
- * loopchat's measureFilterCost (apps/server/src/moderation/filter-cost.ts) times each
+ * loopchat's measureFilterCost (apps/server/bench/lib/filter-cost.ts) times each
  * check() of a generated chat corpus (mostly clean ~100-character sentences, some with
  * listed terms, some obfuscated: leetspeak, spacing, look-alikes, zero-width, fullwidth)
  * against the shipped term list, after a JIT warm-up. Run in a child process of its own
