@@ -169,6 +169,7 @@ async function defaultBus(config: Readonly<Config>, log: Logger): Promise<Bus> {
     clusterNodes: config.redisClusterNodes,
     historySize: config.historySize,
     presenceMaxMembers: config.presenceMaxMembers,
+    roomOps: config.roomOps,
     log: log.child({ component: 'redis' }),
   });
   await bus.connect();
