@@ -4,7 +4,7 @@
  * live server's session state machine, and prints inputs tried per target and per second.
  *
  *   npm run fuzz -- [--runs N] [--session-runs N] [--seed S] [--time-limit 60s]
- *                   [--only line-decoder,codec,text-mode,session] [--include-known]
+ *                   [--only line-decoder,codec,text-mode,irc,session] [--include-known]
  *
  * Defaults: 350,000 inputs for each pure target and 3,000 session sequences (tens of
  * thousands of frames): over 1,000,000 inputs in all. A failure prints fast-check's
@@ -13,6 +13,7 @@
  */
 import { parseArgs } from 'node:util';
 import { fuzzCodec } from './codec.fuzz.js';
+import { fuzzIrc } from './irc.fuzz.js';
 import { KNOWN_BUGS } from './known-bugs.js';
 import { fuzzLineDecoder } from './line-decoder.fuzz.js';
 import { fuzzSession } from './session.fuzz.js';
@@ -20,7 +21,7 @@ import { startFuzzServer } from './session-server.js';
 import { perSecond, type FuzzBudget, type FuzzResult } from './target.js';
 import { fuzzTextMode } from './text-mode.fuzz.js';
 
-const TARGETS = ['line-decoder', 'codec', 'text-mode', 'session'] as const;
+const TARGETS = ['line-decoder', 'codec', 'text-mode', 'irc', 'session'] as const;
 type Target = (typeof TARGETS)[number];
 
 function fail(message: string): never {
@@ -85,6 +86,7 @@ function report(result: FuzzResult): void {
 if (only.includes('line-decoder')) report(fuzzLineDecoder(pure));
 if (only.includes('codec')) report(fuzzCodec(pure));
 if (only.includes('text-mode')) report(fuzzTextMode(pure));
+if (only.includes('irc')) report(fuzzIrc(pure));
 if (only.includes('session')) report(await fuzzSession(session, startFuzzServer));
 
 const total = results.reduce((n, r) => n + r.inputs, 0);

@@ -16,6 +16,22 @@ const OPTIONS: [keyof Config, string, string, Kind, string][] = [
   ['maxLineBytes', '--max-line-bytes <n>', 'MAX_LINE_BYTES', 'int', 'longest TCP line / WebSocket message, bytes'],
   ['maxTextLength', '--max-text-length <n>', 'MAX_TEXT_LENGTH', 'int', 'longest message text, characters'],
   ['historySize', '--history-size <n>', 'HISTORY_SIZE', 'int', 'messages kept per room for history'],
+  ['history', '--history <kind>', 'HISTORY', 'string', 'where history lives: sqlite (a file under --data-dir) or memory'],
+  ['dataDir', '--data-dir <path>', 'DATA_DIR', 'string', 'directory of the history file (loopchat.db)'],
+  [
+    'historySync',
+    '--history-sync <mode>',
+    'HISTORY_SYNC',
+    'string',
+    'sqlite: normal (acks survive a crash) or full (and a power loss: fsync per commit)',
+  ],
+  [
+    'historyMaxAgeSeconds',
+    '--history-max-age <seconds>',
+    'HISTORY_MAX_AGE',
+    'int',
+    'sqlite: delete stored messages older than this (0 = keep by count only)',
+  ],
   ['maxRooms', '--max-rooms <n>', 'MAX_ROOMS', 'int', 'most rooms at once'],
   [
     'maxRoomsPerConnection',

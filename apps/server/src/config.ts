@@ -20,6 +20,21 @@ export interface Config {
   maxTextLength: number;
   /** Messages kept per room for `history`. @default 1000 */
   historySize: number;
+  /**
+   * Where room history lives: 'sqlite' (a file under dataDir: survives restarts and crashes,
+   * seqs continue) or 'memory' (the last historySize per room, lost on restart). Redis mode
+   * keeps history in Redis streams whatever this says. @default 'sqlite'
+   */
+  history: 'memory' | 'sqlite';
+  /** Directory of the history file (loopchat.db), created if missing. @default './data' */
+  dataDir: string;
+  /**
+   * SQLite `synchronous`: 'normal' keeps every acknowledged message through a crash or kill
+   * of the process; 'full' also through a power loss (one fsync per commit). @default 'normal'
+   */
+  historySync: 'normal' | 'full';
+  /** Stored messages older than this are deleted in the background; 0 = kept by count only. @default 0 */
+  historyMaxAgeSeconds: number;
   /** Most rooms that may exist at once (each holds up to historySize messages). @default 10000 */
   maxRooms: number;
   /** Most rooms one connection may be in. @default 50 */
@@ -134,6 +149,10 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   maxLineBytes: DEFAULT_MAX_LINE_BYTES,
   maxTextLength: DEFAULT_MAX_TEXT_LENGTH,
   historySize: 1000,
+  history: 'sqlite',
+  dataDir: './data',
+  historySync: 'normal',
+  historyMaxAgeSeconds: 0,
   maxRooms: 10_000,
   maxRoomsPerConnection: 50,
   outboundBudgetBytes: 1024 * 1024,
@@ -192,6 +211,10 @@ export function resolveConfig(overrides: Partial<Config> = {}): Readonly<Config>
   int(c, 'maxLineBytes', 64, 1024 * 1024);
   int(c, 'maxTextLength', 1, c.maxLineBytes);
   int(c, 'historySize', 0, 1_000_000);
+  if (c.history !== 'memory' && c.history !== 'sqlite') fail('history must be memory or sqlite');
+  if (typeof c.dataDir !== 'string' || c.dataDir.trim() === '') fail('dataDir must be a directory path');
+  if (c.historySync !== 'normal' && c.historySync !== 'full') fail('historySync must be normal or full');
+  int(c, 'historyMaxAgeSeconds', 0, 100 * 365 * 86_400);
   int(c, 'maxRooms', 1, 10_000_000);
   int(c, 'maxRoomsPerConnection', 1, 10_000);
   int(c, 'outboundBudgetBytes', c.maxLineBytes * 2, 1024 ** 3);

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Bus } from './bus/bus.js';
 import { LocalBus } from './bus/local-bus.js';
 import { RedisBus } from './bus/redis-bus.js';
+import { openHistoryStore } from './history/open-store.js';
 import type { Config } from './config.js';
 import type { ServerContext } from './core/context.js';
 import { createAuthenticator } from './core/auth.js';
@@ -163,7 +164,7 @@ function gateListeners(ctx: ServerContext, tcp: Server, tcpPort: number, http: S
 
 /** Redis Cluster when REDIS_CLUSTER_NODES is set, else Redis when REDIS_URL is, else this process alone. */
 async function defaultBus(config: Readonly<Config>, log: Logger): Promise<Bus> {
-  if (config.redisUrl === '' && config.redisClusterNodes.length === 0) return new LocalBus(config);
+  if (config.redisUrl === '' && config.redisClusterNodes.length === 0) return new LocalBus(config, openHistoryStore(config));
   const bus = new RedisBus({
     url: config.redisUrl,
     clusterNodes: config.redisClusterNodes,

@@ -180,7 +180,7 @@ export class IrcRegistration {
   #nickCommand(nick: string | undefined): RegistrationStep {
     const checked = checkNick(nick);
     if (!checked.ok) {
-      const fields = nick === undefined || nick === '' ? [checked.text] : [nick, checked.text];
+      const fields = nick === undefined || nick === '' ? [checked.text] : [printable(nick), checked.text];
       return this.#reply(numericReply(this.#server, this.#target, checked.numeric, ...fields));
     }
     this.#nick = checked.name;
@@ -222,7 +222,10 @@ export class IrcRegistration {
         this.#negotiating = false;
         return this.#registered ? { replies: [] } : this.#complete([]);
       default:
-        return this.#reply(numericReply(this.#server, this.#target, ERR_INVALIDCAPCMD, sub, 'Invalid CAP command'));
+        // Echoed to the client: printable ASCII only, short (the fuzzer sent CTCP through it).
+        return this.#reply(
+          numericReply(this.#server, this.#target, ERR_INVALIDCAPCMD, printable(sub), 'Invalid CAP command'),
+        );
     }
   }
 
@@ -316,6 +319,11 @@ export class IrcRegistration {
 }
 
 const UNHANDLED = (): RegistrationStep => ({ replies: [], unhandled: true });
+
+/** A client's word as a numeric's subject: no control, space or non-ASCII character, at most 32. */
+function printable(word: string): string {
+  return word.replace(/[^\x21-\x7e]/g, '?').slice(0, 32);
+}
 
 function capList(withValues: boolean): string {
   return Object.entries(IRC_CAPABILITIES)

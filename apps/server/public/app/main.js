@@ -189,6 +189,12 @@ async function connect() {
     'gap',
     current(({ room }) => info(`* some messages in ${room} are no longer in the server's history`, room)),
   );
+  // The server lost history (a new epoch: restarted without its store, or the store was
+  // replaced): the room's numbering started over, so lines above may not be in it any more.
+  client.on(
+    'reset',
+    current(({ room }) => info(`* the server lost the history of ${room}; its messages are numbered afresh from here`, room)),
+  );
   client.on(
     'reconnected',
     current(({ rooms: joined }) => {

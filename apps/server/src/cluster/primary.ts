@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { isLoopchatMessage, type GatherKind, type ToPrimary, type ToWorker } from './ipc-protocol.js';
+import { openHistoryStore } from '../history/open-store.js';
 import { PrimaryBus } from './primary-bus.js';
 import { PrimaryReport } from './primary-report.js';
 
@@ -76,7 +77,9 @@ export class ClusterPrimary {
   constructor(config: Readonly<Config>, log: Logger) {
     this.#config = config;
     this.#log = log;
-    this.bus = new PrimaryBus(config, log, config.clusterFlushMs);
+    // The primary sequences, so it owns the history store (opened here: a locked or damaged
+    // file is a startup error before any worker is forked).
+    this.bus = new PrimaryBus(config, log, config.clusterFlushMs, openHistoryStore(config));
     this.#report = new PrimaryReport(this.bus);
     this.#ports = { tcpPort: config.tcpPort, httpPort: config.httpPort };
     this.#slots = Array.from({ length: config.workers }, (_, index) => ({
@@ -130,6 +133,7 @@ export class ClusterPrimary {
     const worker = cluster.fork({
       LOOPCHAT_WORKER_SLOT: String(slot.index),
       LOOPCHAT_PORTS: JSON.stringify(this.#ports),
+      LOOPCHAT_HISTORY_EPOCH: this.bus.state.store.epoch,
       // libuv accepts from a shared queue until it is empty; with this set it yields after
       // each accept, so workers sharing a listening socket take turns more evenly.
       UV_TCP_SINGLE_ACCEPT: '1',
@@ -261,6 +265,7 @@ export class ClusterPrimary {
     if ((await Promise.race([exited, deadline])) === 'timeout') {
       for (const worker of live) if (!worker.isDead()) worker.process.kill('SIGKILL');
     }
+    this.bus.close();
     this.#log.info('loopchat cluster stopped');
   }
 }

@@ -22,7 +22,8 @@ export async function startWorker(config: Readonly<Config>, log: Logger): Promis
   const control = new ControlChannel(process as unknown as IpcChannel);
   let bus: IpcBus | undefined;
   if (config.redisUrl === '' && config.redisClusterNodes.length === 0) {
-    bus = new IpcBus(new Socket({ fd: DATA_FD, readable: true, writable: true }), config.clusterFlushMs);
+    const data = new Socket({ fd: DATA_FD, readable: true, writable: true });
+    bus = new IpcBus(data, config.clusterFlushMs, process.env['LOOPCHAT_HISTORY_EPOCH'] ?? '');
     bus.onBroken = (reason) => {
       // Without its bus a worker can do nothing right: leave, and let the primary (if it is
       // still there) start another.

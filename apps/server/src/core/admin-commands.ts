@@ -23,8 +23,8 @@ export interface ConnectionInfo {
   /** null until hello. */
   nick: string | null;
   transport: 'tcp' | 'ws';
-  /** TCP: json or text once the first line decided; ws: json. */
-  mode: 'json' | 'text' | 'irc' | 'undecided';
+  /** TCP: the dialect its first line chose (json, text…), `undecided` before it; ws: json. */
+  mode: string;
   remoteAddress: string;
   rooms: string[];
   /** ISO 8601. */

@@ -8,7 +8,7 @@ import type { FlushScheduler } from './flush-scheduler.js';
 import type { Greeter } from './greeter.js';
 import type { Hub } from './hub.js';
 import type { ReadThrottle } from './read-throttle.js';
-import type { Session } from './session.js';
+import type { ClientSession } from './client-session.js';
 import type { Stats } from './stats.js';
 
 /** What every session of one server shares; one per server instance (tests run several per process). */
@@ -29,7 +29,7 @@ export interface ServerContext {
   readonly auth: Authenticator | undefined;
   readonly log: Logger;
   /** Every open session, for housekeeping, /stats, shutdown and the admin connection list. */
-  readonly sessions: Set<Session>;
+  readonly sessions: Set<ClientSession>;
   /** Set once a graceful shutdown begins: new connections are refused. */
   shuttingDown: boolean;
 }

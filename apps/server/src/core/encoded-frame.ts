@@ -5,7 +5,7 @@
  * answer around stored lines) starts from its JSON line: JSON and WebSocket members get
  * those bytes, and it is parsed only if a text-mode member needs it rendered.
  */
-import { renderText, type ServerFrame } from '@loopchat/protocol';
+import type { ServerFrame } from '@loopchat/protocol';
 
 /**
  * How one kind of connection shows server frames: a dialect's lines (JSON, text), or a
@@ -29,8 +29,6 @@ export function renderSlot(): number {
 
 /** Newline-delimited JSON: the form every frame starts from, cached in its own field. */
 export const JSON_LINES: FrameRenderer = { slot: 0, render: (encoded) => encoded.json() };
-
-const EMPTY = Buffer.alloc(0);
 
 export class EncodedFrame {
   /** Whose screen the text rendering is for (only DMs read differently per viewer). */
@@ -68,14 +66,3 @@ export class EncodedFrame {
     return (this.#json ??= Buffer.from(`${JSON.stringify(this.frame)}\n`));
   }
 }
-
-function encodeText(frame: ServerFrame, viewer?: string): Buffer {
-  const text = renderText(frame, viewer);
-  return text === '' ? EMPTY : Buffer.from(text);
-}
-
-/** Human text mode (nc, telnet): readable lines, control characters stripped. */
-export const TEXT_LINES: FrameRenderer = {
-  slot: renderSlot(),
-  render: (encoded) => encodeText(encoded.frame, encoded.viewer),
-};

@@ -35,7 +35,7 @@ export function planChathistory(server: string, params: readonly string[]): Chat
     fail: { prefix: server, command: 'FAIL', params: ['CHATHISTORY', code, ...context, text] },
   });
   if (verb !== 'LATEST' && verb !== 'BEFORE' && verb !== 'AFTER')
-    return fail('INVALID_PARAMS', 'only LATEST, BEFORE and AFTER are supported', verb === '' ? '*' : verb.slice(0, 16));
+    return fail('INVALID_PARAMS', 'only LATEST, BEFORE and AFTER are supported', sanitize(verb));
   if (params.length < 4) return fail('NEED_MORE_PARAMS', 'CHATHISTORY needs a target, a selector and a limit', verb);
   const room = channelToRoom(target);
   if (!room.ok) return fail('INVALID_TARGET', 'history is kept for channels only', verb, sanitize(target));

@@ -18,6 +18,7 @@ import {
   ProtocolError,
   ircClosingError,
   ircErrorReplies,
+  ircTextLines,
   isupportTokens,
   lusersReplies,
   motdReplies,
@@ -396,5 +397,6 @@ function broadcastRenderer(info: IrcServerInfo, variant: number, ctx: ServerCont
 function historyError(server: string, code: ErrorCode, message: string, request: IrcRequest): IrcMessage[] {
   const target = request.target ?? '*';
   const fail = code === 'not_in_room' || code === 'forbidden' ? 'INVALID_TARGET' : 'MESSAGE_ERROR';
-  return [{ prefix: server, command: 'FAIL', params: ['CHATHISTORY', fail, target, message.slice(0, 300)] }];
+  const text = ircTextLines(message, 300)[0] ?? code;
+  return [{ prefix: server, command: 'FAIL', params: ['CHATHISTORY', fail, target, text] }];
 }

@@ -8,7 +8,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Connection, EndReason } from '../core/connection.js';
-import type { Session } from '../core/session.js';
+import type { ClientSession } from '../core/client-session.js';
 
 const kConnection = Symbol('loopchat.tcpConnection');
 type ConnectedSocket = Socket & { [kConnection]?: TcpConnection };
@@ -16,7 +16,7 @@ type ConnectedSocket = Socket & { [kConnection]?: TcpConnection };
 export class TcpConnection implements Connection {
   readonly remoteAddress: string;
   readonly #socket: ConnectedSocket;
-  #session: Session | undefined;
+  #session: ClientSession | undefined;
 
   constructor(socket: Socket, remoteAddress: string) {
     this.#socket = socket;
@@ -36,7 +36,7 @@ export class TcpConnection implements Connection {
   }
 
   /** Starts handing the socket's input and close to `session`. */
-  open(session: Session): void {
+  open(session: ClientSession): void {
     this.#session = session;
     const socket = this.#socket;
     socket[kConnection] = this;

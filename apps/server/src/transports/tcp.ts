@@ -21,7 +21,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { ErrorCodes } from '@loopchat/protocol';
 import type { ServerContext } from '../core/context.js';
-import { Session } from '../core/session.js';
+import { ClientSession } from '../core/client-session.js';
 import { bump } from '../core/stats.js';
 import { ProxyHeaderParser } from './proxy-protocol.js';
 import { TcpConnection } from './tcp-connection.js';
@@ -62,7 +62,7 @@ function onConnection(this: TcpServer, socket: PendingSocket): void {
 }
 
 /** Admits a connection from `ip` (the client's real address) or refuses it (undefined). */
-function accept(ctx: ServerContext, socket: PendingSocket, ip: string): Session | undefined {
+function accept(ctx: ServerContext, socket: PendingSocket, ip: string): ClientSession | undefined {
   const refusal = ctx.shuttingDown ? 'shutdown' : ctx.limiter.acquire(ip);
   if (refusal !== null) {
     bump(ctx.stats.refused, refusal);
@@ -71,7 +71,7 @@ function accept(ctx: ServerContext, socket: PendingSocket, ip: string): Session 
     return undefined;
   }
   const connection = new TcpConnection(socket, ip);
-  const session = new Session(ctx, connection);
+  const session = new ClientSession(ctx, connection);
   connection.open(session);
   ctx.sessions.add(session);
   ctx.stats.connectionsOpened.tcp++;

@@ -12,7 +12,7 @@ import type { ErrorCode } from '@loopchat/protocol';
 import type { WebSocket } from 'ws';
 import type { Connection, EndReason } from '../core/connection.js';
 import { renderSlot, type FrameRenderer } from '../core/encoded-frame.js';
-import type { Session } from '../core/session.js';
+import type { ClientSession } from '../core/client-session.js';
 import { bump } from '../core/stats.js';
 
 /** WebSocket close codes (RFC 6455 §7.4.1) for the errors that close a connection; 1008 otherwise. */
@@ -37,7 +37,7 @@ export class WsConnection implements Connection {
   readonly #ws: ConnectedWebSocket;
   /** The upgraded socket, written to directly with pre-built frames. */
   readonly #socket: Socket;
-  #session: Session | undefined;
+  #session: ClientSession | undefined;
 
   constructor(ws: WebSocket, socket: Socket, remoteAddress: string) {
     this.#ws = ws;
@@ -58,7 +58,7 @@ export class WsConnection implements Connection {
   }
 
   /** Starts handing the WebSocket's messages, pongs and close to `session`. */
-  open(session: Session): void {
+  open(session: ClientSession): void {
     this.#session = session;
     const ws = this.#ws;
     ws[kConnection] = this;

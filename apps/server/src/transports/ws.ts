@@ -15,7 +15,7 @@ import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCodes } from '@loopchat/protocol';
 import type { ServerContext } from '../core/context.js';
-import { Session } from '../core/session.js';
+import { ClientSession } from '../core/client-session.js';
 import { bump } from '../core/stats.js';
 import { TrustedProxies } from './trusted-proxies.js';
 import { WsConnection } from './ws-connection.js';
@@ -60,7 +60,7 @@ export function attachWebSocket(http: HttpServer, ctx: ServerContext): WebSocket
 function openSession(ctx: ServerContext, ws: WebSocket, socket: Socket, ip: string, token: string | undefined): void {
   socket.setNoDelay(true);
   const connection = new WsConnection(ws, socket, ip);
-  const session = new Session(ctx, connection);
+  const session = new ClientSession(ctx, connection);
   session.wsToken = token;
   connection.open(session);
   ctx.sessions.add(session);
