@@ -145,8 +145,10 @@ describe('SqliteStore', () => {
 
   it('refuses a data dir it cannot create', () => {
     writeFileSync(join(dir, 'a-file'), 'x');
-    expect(errorCode(() => new SqliteStore({ dataDir: join(dir, 'a-file', 'data'), historySize: 1, maxAgeMs: 0, synchronous: 'full' }))).toBe(
-      'HISTORY_DIR_UNUSABLE',
-    );
+    expect(
+      errorCode(
+        () => new SqliteStore({ dataDir: join(dir, 'a-file', 'data'), historySize: 1, maxAgeMs: 0, synchronous: 'full' }),
+      ),
+    ).toBe('HISTORY_DIR_UNUSABLE');
   });
 });
