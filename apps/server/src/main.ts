@@ -9,6 +9,7 @@
  */
 import cluster from 'node:cluster';
 import { CommanderError, InvalidArgumentError } from 'commander';
+import { chooseBus } from './bus/choose-bus.js';
 import { parseCommandLine } from './cli.js';
 import { startPrimary } from './cluster/primary.js';
 import { startWorker } from './cluster/worker.js';
@@ -51,14 +52,7 @@ async function main(): Promise<void> {
         role,
         workers: config.workers,
         filter: config.filter,
-        bus:
-          config.redisClusterNodes.length > 0
-            ? 'redis-cluster'
-            : config.redisUrl
-              ? 'redis'
-              : config.workers > 1
-                ? 'ipc'
-                : 'local',
+        bus: chooseBus(config, role === 'primary' ? 'primary' : 'single'),
       },
       'loopchat starting',
     );

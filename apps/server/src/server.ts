@@ -7,9 +7,7 @@ import type { AddressInfo, Server } from 'node:net';
 import { createClientCodec } from '@loopchat/protocol';
 import type { Logger } from 'pino';
 import type { Bus } from './bus/bus.js';
-import { LocalBus } from './bus/local-bus.js';
-import { RedisBus } from './bus/redis-bus.js';
-import { openHistoryStore } from './history/open-store.js';
+import { createBus } from './bus/choose-bus.js';
 import type { Config } from './config.js';
 import type { ServerContext } from './core/context.js';
 import { createAuthenticator } from './core/auth.js';
@@ -40,7 +38,7 @@ export interface LoopchatServer {
 }
 
 export interface StartOptions {
-  /** Where rooms are sequenced; default: this process alone (LocalBus). */
+  /** Where rooms are sequenced; default: what bus/choose-bus.ts builds for a single process. */
   bus?: Bus;
   /** Cluster workers: the control plane to the primary, for cluster-wide /stats, /metrics and admin. */
   control?: ControlChannel;
@@ -60,7 +58,7 @@ export async function startServer(
 ): Promise<LoopchatServer> {
   monitorLoopDelay();
   const stats = new Stats();
-  const bus = options.bus ?? (await defaultBus(config, log));
+  const bus = options.bus ?? (await createBus(config, 'single', log));
   const ctx: ServerContext = {
     config,
     codec: createClientCodec({ maxTextLength: config.maxTextLength }),
@@ -160,21 +158,6 @@ function gateListeners(ctx: ServerContext, tcp: Server, tcpPort: number, http: S
   });
   ctx.limiter.onChange = (total) => gate.update(total);
   return gate;
-}
-
-/** Redis Cluster when REDIS_CLUSTER_NODES is set, else Redis when REDIS_URL is, else this process alone. */
-async function defaultBus(config: Readonly<Config>, log: Logger): Promise<Bus> {
-  if (config.redisUrl === '' && config.redisClusterNodes.length === 0) return new LocalBus(config, openHistoryStore(config));
-  const bus = new RedisBus({
-    url: config.redisUrl,
-    clusterNodes: config.redisClusterNodes,
-    historySize: config.historySize,
-    presenceMaxMembers: config.presenceMaxMembers,
-    roomOps: config.roomOps,
-    log: log.child({ component: 'redis' }),
-  });
-  await bus.connect();
-  return bus;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -23,7 +23,7 @@ import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { isLoopchatMessage, type GatherKind, type ToPrimary, type ToWorker } from './ipc-protocol.js';
+import { DATA_FD, isLoopchatMessage, type GatherKind, type ToPrimary, type ToWorker } from './ipc-protocol.js';
 import { openHistoryStore } from '../history/open-store.js';
 import { PrimaryBus } from './primary-bus.js';
 import { PrimaryReport } from './primary-report.js';
@@ -33,8 +33,6 @@ const RESTART_BACKOFF_MAX_MS = 10_000;
 /** A worker that ran this long without dying resets its slot's backoff. */
 const STABLE_AFTER_MS = 30_000;
 const GATHER_TIMEOUT_MS = 2_000;
-/** The stdio slot of each worker's data socket (0–2 are stdio, 3 node's IPC channel). */
-export const DATA_FD = 4;
 
 interface Slot {
   index: number;

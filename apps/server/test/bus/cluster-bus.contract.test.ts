@@ -24,7 +24,8 @@ async function startCluster(): Promise<ClusterWorld> {
     const [primarySide, workerSide] = await unixSocketPair();
     primarySide.on('error', () => {}); // a dropped worker leaves a broken pipe, as in primary.ts
     primary.addWorker(owner, primarySide);
-    const bus = new IpcBus(workerSide);
+    // The epoch travels to a forked worker in LOOPCHAT_HISTORY_EPOCH (primary.ts).
+    const bus = new IpcBus(workerSide, 0, primary.state.store.epoch);
     const sink = new RecordingSink();
     bus.attach(sink);
     peers.push({ bus, sink });

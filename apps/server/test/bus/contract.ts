@@ -2,7 +2,8 @@
  * The bus contract (issue 13, item 3): the behaviour every Bus owes the Hub, written once
  * as sentences and run against each implementation by a small test file of its own:
  *
- *   local-bus.contract.test.ts     LocalBus: one process (both "processes" below are it)
+ *   local-bus.contract.test.ts     LocalBus: one process (both "processes" below are it), on
+ *                                  the memory history store and on SQLite
  *   cluster-bus.contract.test.ts   a real PrimaryBus and two IpcBus workers over UNIX sockets
  *   redis-bus.contract.test.ts     two RedisBus instances on a redis-server spawned for the file
  *
@@ -155,7 +156,7 @@ export function busContract(target: BusContractTarget): void {
       expect(b.sink.inRoom('lines')[0]!.line.equals(msg.line)).toBe(true);
     });
 
-    it('keeps history: since N gives seq > N oldest first up to limit, without since the latest; lines byte-identical to those delivered', async () => {
+    it('keeps history: the latest N, after a seq, before a seq, oldest first; lines byte-identical to those delivered', async () => {
       const [a, b] = await start();
       await a.bus.join('hist', 'ann');
       for (const n of range(1, 6)) await a.bus.publish('hist', 'ann', encodeMsgBody('hist', 'ann', `m${n}`));
@@ -163,12 +164,21 @@ export function busContract(target: BusContractTarget): void {
       const delivered = a.sink.inRoom('hist').map((m) => m.line);
       const bytes = (lines: Buffer[]): string[] => lines.map((l) => l.toString('hex'));
       // Asked from the other process, which has no member in the room.
-      expect(bytes(await b.bus.history('hist', 2, 10))).toEqual(bytes(delivered.slice(2)));
-      expect(bytes(await b.bus.history('hist', 2, 2))).toEqual(bytes(delivered.slice(2, 4)));
-      expect(bytes(await b.bus.history('hist', 0, 2))).toEqual(bytes(delivered.slice(0, 2)));
-      expect(bytes(await b.bus.history('hist', undefined, 2))).toEqual(bytes(delivered.slice(4)));
-      expect(await b.bus.history('hist', 6, 10)).toEqual([]);
-      expect(await b.bus.history('never-used', undefined, 10)).toEqual([]);
+      expect(bytes(await b.bus.history('hist', { since: 2, limit: 10 }))).toEqual(bytes(delivered.slice(2)));
+      expect(bytes(await b.bus.history('hist', { since: 2, limit: 2 }))).toEqual(bytes(delivered.slice(2, 4)));
+      expect(bytes(await b.bus.history('hist', { since: 0, limit: 2 }))).toEqual(bytes(delivered.slice(0, 2)));
+      expect(bytes(await b.bus.history('hist', { latest: 2 }))).toEqual(bytes(delivered.slice(4)));
+      expect(bytes(await b.bus.history('hist', { before: 5, limit: 2 }))).toEqual(bytes(delivered.slice(2, 4)));
+      expect(bytes(await b.bus.history('hist', { before: 3, limit: 10 }))).toEqual(bytes(delivered.slice(0, 2)));
+      expect(await b.bus.history('hist', { before: 1, limit: 10 })).toEqual([]);
+      expect(await b.bus.history('hist', { since: 6, limit: 10 })).toEqual([]);
+      expect(await b.bus.history('never-used', { latest: 10 })).toEqual([]);
+    });
+
+    it('gives every process the same history epoch', async () => {
+      const [a, b] = await start();
+      expect(a.bus.epoch).not.toBe('');
+      expect(b.bus.epoch).toBe(a.bus.epoch);
     });
 
     it('resolves a join with the room latest seq, on any process, again for a member already in', async () => {
@@ -247,7 +257,7 @@ export function busContract(target: BusContractTarget): void {
       await b.bus.join('keys', 'bob');
       a.bus.typing('keys', 'ann');
       await eventually(() => expect(b.sink.typing).toContainEqual({ type: 'typing', room: 'keys', nick: 'ann' }));
-      expect(await b.bus.history('keys', undefined, 10)).toEqual([]);
+      expect(await b.bus.history('keys', { latest: 10 })).toEqual([]);
     });
   });
 
@@ -331,7 +341,7 @@ export function busContract(target: BusContractTarget): void {
       const refused = b.bus.publish('hushed', 'bob', encodeMsgBody('hushed', 'bob', 'can you hear me'));
       await expect(refused).rejects.toBeInstanceOf(RoomRefusedError);
       await expect(refused).rejects.toMatchObject({ refusal: 'muted' });
-      expect(await a.bus.history('hushed', undefined, 10)).toEqual([]);
+      expect(await a.bus.history('hushed', { latest: 10 })).toEqual([]);
     });
   });
 
@@ -388,7 +398,7 @@ export function busContract(target: BusContractTarget): void {
         );
         await expect(b.bus.join('dark', 'bob')).rejects.toBeInstanceOf(BusUnavailableError);
         await expect(b.bus.claimNick('bob')).rejects.toBeInstanceOf(BusUnavailableError);
-        await expect(b.bus.history('dark', undefined, 10)).rejects.toBeInstanceOf(BusUnavailableError);
+        await expect(b.bus.history('dark', { latest: 10 })).rejects.toBeInstanceOf(BusUnavailableError);
       },
     );
   });
