@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { track } from '../lib/children.js';
+import type { FilterCost } from '../lib/filter-cost.js';
 import { machineCpu } from '../lib/proc.js';
 import { nowUs } from '../lib/clock.js';
 import { WORKERS_DIR } from '../lib/paths.js';
@@ -24,15 +25,9 @@ export interface FilterOptions {
   quietWaitS: number;
 }
 
-export interface FilterRun {
+export interface FilterRun extends FilterCost {
   level: FilterLevel;
   run: number;
-  p50us: number;
-  p99us: number;
-  meanus: number;
-  maxus: number;
-  messagesPerSecond: number;
-  verdicts: { allow: number; mask: number; reject: number };
   /** CPU of the measuring process ÷ its wall time over the run (≈ 1 when it had its core). */
   cpuShare: number;
 }
@@ -49,7 +44,7 @@ export interface FilterResult {
 interface Line {
   level: FilterLevel;
   run: number;
-  cost: Omit<FilterRun, 'level' | 'run' | 'cpuShare'>;
+  cost: FilterCost;
   cpuUs: number;
   wallUs: number;
 }
