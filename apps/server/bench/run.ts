@@ -14,6 +14,7 @@ import { REPO_ROOT, TMP_DIR } from './lib/paths.js';
 import { QUIET_PERCENT } from './lib/quiet.js';
 import {
   PARTS,
+  emptyResults,
   type BenchOptions,
   type BenchResults,
   type Part,
@@ -32,6 +33,8 @@ import { BUS_MODES, BusSetup, type BusMode, type BusResult } from './scenarios/b
 import { medianRun, runFilter } from './scenarios/filter.js';
 import { ScalingSeries, scalingVerdict, type ScalingOptions, type ScalingResult } from './scenarios/scaling.js';
 import { runPrimary, type PrimaryResult } from './scenarios/primary.js';
+import { runConnections, type ConnectionsResult } from './scenarios/connections.js';
+import { connectionsFigures } from './report/connections-figures.js';
 import {
   PEER_DRIVERS,
   PEER_SERVERS,
@@ -201,6 +204,17 @@ function parseOptions(argv: string[]): BenchOptions {
       filterLevel,
       'off',
     )
+    .option('--connections-held <n>', 'connections the cluster holds (connections part)', positiveInt)
+    .option('--connections-workers <n>', "loopchat's --workers in the connections part", positiveInt)
+    .option('--connections-connect-rate <n>', 'new connections per second over all loadgen processes (connections)', positiveInt, 2500)
+    .option('--connections-procs <n>', 'loadgen processes holding the connections, each ≤ 19,000 (connections)', positiveInt)
+    .option('--connections-rooms <n>', 'rooms the held connections join (connections)', positiveInt)
+    .option('--connections-settle <ms>', 'quiet time before reading RSS (connections)', positiveInt, 3000)
+    .option('--connections-members <n>', 'members of the broadcast room while the connections are held', positiveInt)
+    .option('--connections-member-procs <n>', 'loadgen processes holding the broadcast members (connections)', positiveInt, 2)
+    .option('--connections-rate <n>', 'fixed broadcast rate, deliveries per second (connections)', positiveNumber, 100_000)
+    .option('--connections-warmup <s>', 'broadcast warm-up, seconds (connections)', positiveNumber)
+    .option('--connections-duration <s>', 'broadcast measurement window, seconds (connections)', positiveNumber)
     .option('--quick', 'smoke run: 1000 connections, 200 members, 3 s windows, one run of each, two saturation steps', false)
     .option(
       '--quiet-wait <s>',
@@ -274,7 +288,7 @@ function parseOptions(argv: string[]): BenchOptions {
     raw: string;
     quietWait: number;
     loopchatArgs: string;
-  }>();
+  } & ConnectionsFlags>();
   const q = f.quick;
   const durationS = f.duration ?? (q ? 3 : 10);
   // npm runs scripts from the repo root; a path given by hand is relative to where the user was.
@@ -342,12 +356,54 @@ function parseOptions(argv: string[]): BenchOptions {
     peersMaxP99Ms: f.peersMaxP99,
     peersFilter: f.peersFilter,
     peersWriteDelays: f.peersWriteDelays ?? [50],
+    ...connectionsOptions(f, q),
     quick: q,
     quietWaitS: f.quietWait,
     loopchatArgs: f.loopchatArgs.split(/\s+/).filter((a) => a !== ''),
     out,
     raw: f.raw,
     argv,
+  };
+}
+
+/** The connections part's flags as commander parses them. */
+interface ConnectionsFlags {
+  connectionsHeld?: number;
+  connectionsWorkers?: number;
+  connectionsConnectRate: number;
+  connectionsProcs?: number;
+  connectionsRooms?: number;
+  connectionsSettle: number;
+  connectionsMembers?: number;
+  connectionsMemberProcs: number;
+  connectionsRate: number;
+  connectionsWarmup?: number;
+  connectionsDuration?: number;
+}
+
+/**
+ * The connections part's sizes: 100,000 over 6 workers (20,000 open files per process here:
+ * 102,000 with the broadcast room is ~17,000 each); --quick 10,000 over 2.
+ */
+function connectionsOptions(
+  f: ConnectionsFlags,
+  q: boolean,
+): Pick<BenchOptions, Exclude<Extract<keyof BenchOptions, `connections${string}`>, 'connections'>> {
+  const held = f.connectionsHeld ?? (q ? 10_000 : 100_000);
+  return {
+    connectionsHeld: held,
+    connectionsWorkers: f.connectionsWorkers ?? (q ? 2 : 6),
+    connectionsConnectRate: f.connectionsConnectRate,
+    // Each loadgen process holds at most 19,000 sockets.
+    connectionsProcs: f.connectionsProcs ?? Math.ceil(held / 19_000),
+    // 20 members a room, as the issue's run had (100,000 over 5,000).
+    connectionsRooms: f.connectionsRooms ?? Math.max(1, Math.round(held / 20)),
+    connectionsSettleMs: f.connectionsSettle,
+    connectionsMembers: f.connectionsMembers ?? (q ? 200 : 2000),
+    connectionsMemberProcs: f.connectionsMemberProcs,
+    connectionsRate: f.connectionsRate,
+    connectionsWarmupS: f.connectionsWarmup ?? (q ? 1 : 2),
+    connectionsDurationS: f.connectionsDuration ?? (q ? 3 : 10),
   };
 }
 
@@ -369,20 +425,7 @@ function describeFanout(x: FanoutResult): string {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const started = nowUs();
-  const results: BenchResults = {
-    options,
-    machine: machineInfo(),
-    startedAt: new Date().toISOString(),
-    elapsedS: 0,
-    memory: {},
-    fanout: {},
-    saturation: {},
-    scaling: [],
-    primary: [],
-    bus: [],
-    peers: [],
-    failures: [],
-  };
+  const results = emptyResults(options, machineInfo(), new Date().toISOString());
   const has = (part: Part): boolean => options.parts.includes(part);
   log(`loopchat bench: ${options.parts.join(', ')}; report → ${options.out}; server logs → ${TMP_DIR}`);
 
@@ -492,6 +535,7 @@ async function main(): Promise<void> {
   if (has('primary')) await runPrimaryPart(options, results);
   if (has('bus')) await runBusPart(options, results);
   if (has('peers')) await runPeersPart(options, results);
+  if (has('connections')) await runConnectionsPart(options, results);
 
   results.elapsedS = (nowUs() - started) / 1e6;
   mkdirSync(dirname(options.raw), { recursive: true });
@@ -836,6 +880,51 @@ async function runPeersPart(o: BenchOptions, results: BenchResults): Promise<voi
       if (series !== undefined) out.notes = series.notes;
       await series?.close();
     }
+  }
+}
+
+// ── connections (issue 11) ───────────────────────────────────────────────────────
+
+function describeConnections(x: ConnectionsResult): string {
+  const f = connectionsFigures(x);
+  const b = x.broadcast;
+  return (
+    `${x.ready}/${x.connections} ready (${x.failed} failed) over ${x.workers} workers (${f.workerMin}–${f.workerMax} each) in ${fixed(x.connectS, 1)} s = ${rate(f.achievedPerSecond)}/s, ` +
+    `connect p50 ${fixed(x.connectP50Ms, 1)} p99 ${fixed(x.connectP99Ms, 1)} ms, server ${fixed(f.serverCpuUsPerConnection, 0)} µs/conn; ` +
+    `tree RSS ${fixed(x.rssBeforeKiB / 1024, 1)} → ${fixed(x.rssAfterKiB / 1024, 1)} MiB = ${fixed(f.kibPerConnection, 2)} KiB/conn after GC ` +
+    `(${fixed(f.kibPerConnectionSettled, 2)} settled, GC answered by ${x.gcAnswered.join('/')} of ${x.gcProcesses}); ` +
+    (b === undefined
+      ? 'broadcast failed'
+      : `broadcast ${b.members} members: ${rate(b.deliveredPerSecond)}/s of ${rate(b.offeredPerSecond)}, p50 ${fixed(b.latencyP50Ms, 1)} p99 ${fixed(b.latencyP99Ms, 1)} ms, ` +
+        `${fixed(b.serverCpuUsPerDelivery, 2)} µs/delivery, other ${fixed(b.otherLoadPercent, 0)} %`) +
+    ([...x.problems, ...(b?.problems ?? [])].length > 0 ? ` — PROBLEMS: ${[...x.problems, ...(b?.problems ?? [])].join('; ')}` : '') +
+    ([...x.warnings, ...(b?.warnings ?? [])].length > 0 ? ` — WARNINGS: ${[...x.warnings, ...(b?.warnings ?? [])].join('; ')}` : '')
+  );
+}
+
+async function runConnectionsPart(o: BenchOptions, results: BenchResults): Promise<void> {
+  const what = `connections, ${o.connectionsHeld} over --workers ${o.connectionsWorkers}`;
+  try {
+    const x = await runConnections({
+      connections: o.connectionsHeld,
+      workers: o.connectionsWorkers,
+      connectRate: o.connectionsConnectRate,
+      procs: o.connectionsProcs,
+      rooms: o.connectionsRooms,
+      settleMs: o.connectionsSettleMs,
+      members: o.connectionsMembers,
+      memberProcs: o.connectionsMemberProcs,
+      deliveriesPerSecond: o.connectionsRate,
+      warmupS: o.connectionsWarmupS,
+      durationS: o.connectionsDurationS,
+      quietWaitS: o.quietWaitS,
+      loopchatArgs: o.loopchatArgs,
+    });
+    results.connections = x;
+    log(`${what}: ${describeConnections(x)}`);
+  } catch (err) {
+    results.failures.push({ server: what, scenario: 'connections', error: (err as Error).message });
+    log(`${what}: FAILED: ${(err as Error).stack ?? String(err)}`);
   }
 }
 

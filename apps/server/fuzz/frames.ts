@@ -35,6 +35,8 @@ export const validFrame: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.record({ type: fc.constant('rooms') }),
   fc.record({ type: fc.constant('ping') }),
   fc.record({ type: fc.constant('pong') }),
+  fc.record({ type: fc.constant('typing'), room }),
+  fc.record({ type: fc.constant('read'), room, seq }),
 );
 
 /** Values that are wrong for most fields: other types, huge and non-finite numbers, prototype names. */

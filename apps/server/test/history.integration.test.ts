@@ -125,6 +125,37 @@ describe('history after a reconnect', () => {
   });
 });
 
+describe('history pages and epoch', () => {
+  it('pages backwards with before, oldest first within a page, in memory and in SQLite', async () => {
+    for (const history_ of ['memory', 'sqlite'] as const) {
+      await start({ history: history_ });
+      const alice = await json('alice');
+      await alice.join('back');
+      await sendAll(alice, 'back', ['1', '2', '3', '4', '5', '6', '7']);
+      expect(seqs(await history(alice, { room: 'back', before: 8, limit: 3 }))).toEqual([5, 6, 7]);
+      expect(seqs(await history(alice, { room: 'back', before: 5, limit: 3 }))).toEqual([2, 3, 4]);
+      expect(seqs(await history(alice, { room: 'back', before: 2, limit: 3 }))).toEqual([1]);
+      expect(seqs(await history(alice, { room: 'back', before: 1, limit: 3 }))).toEqual([]);
+      alice.send({ type: 'history', room: 'back', since: 1, before: 5, id: 'both' });
+      expect(await alice.waitFor({ type: 'error', id: 'both' })).toMatchObject({ code: 'invalid_frame' });
+      alice.close();
+      await server!.close();
+    }
+  });
+
+  it('sends the same epoch in welcome and in every history answer', async () => {
+    await start();
+    const client = await TcpJsonClient.connect(server!.tcpPort);
+    open.push(client);
+    client.send({ type: 'hello', nick: 'eve', id: 'w' });
+    const welcome = (await client.waitFor({ type: 'welcome' })) as { epoch?: string };
+    expect(welcome.epoch).toMatch(/^[0-9a-f-]{36}$/);
+    await client.join('e');
+    expect((await history(client, { room: 'e' })).epoch).toBe(welcome.epoch);
+    expect(server!.ctx.hub.bus.epoch).toBe(welcome.epoch);
+  });
+});
+
 describe('history retention', () => {
   it('keeps only the newest historySize messages (ring buffer)', async () => {
     await start({ historySize: 5 });
@@ -163,8 +194,8 @@ describe('history retention', () => {
     expect(await sendAll(bob, 'empty', ['back'])).toEqual([4]);
   });
 
-  it('forgets an empty room after emptyRoomTtlMs', async () => {
-    await start({ emptyRoomTtlMs: 100, heartbeatMs: 100, idleTimeoutMs: 10_000 });
+  it('with the memory store, forgets an empty room after emptyRoomTtlMs', async () => {
+    await start({ history: 'memory', emptyRoomTtlMs: 100, heartbeatMs: 100, idleTimeoutMs: 10_000 });
     const alice = await json('alice');
     await alice.join('expire');
     await sendAll(alice, 'expire', ['gone soon']);
@@ -217,5 +248,20 @@ describe('large history answers', () => {
     expect(page).toEqual(Array.from({ length: page.length }, (_, i) => i + 1));
     await bob.sync();
     expect(server!.ctx.stats.disconnects['slow_consumer'] ?? 0).toBe(0);
+  });
+
+  it("with the SQLite store, keeps an empty room's history and seq after it leaves memory", async () => {
+    await start({ history: 'sqlite', emptyRoomTtlMs: 100, heartbeatMs: 100, idleTimeoutMs: 10_000 });
+    const alice = await json('alice');
+    await alice.join('kept');
+    await sendAll(alice, 'kept', ['still here']);
+    alice.send({ type: 'leave', room: 'kept', id: 'l' });
+    await alice.waitFor({ type: 'ack', id: 'l' });
+    const bus = server!.ctx.hub.bus as LocalBus;
+    await waitUntil(() => !bus.state.hasRoom('kept'), 2000, 'the empty room to leave memory');
+    alice.send({ type: 'join', room: 'kept', id: 'j' });
+    expect(await alice.waitFor({ type: 'ack', id: 'j' })).toMatchObject({ seq: 1 });
+    expect(texts(await history(alice, { room: 'kept' }))).toEqual(['still here']);
+    expect(await sendAll(alice, 'kept', ['next'])).toEqual([2]);
   });
 });

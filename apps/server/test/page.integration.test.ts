@@ -4,11 +4,10 @@
  * member list, unread counts on a background tab (and from the stored read marker after a
  * reload), the "unknown command" answer, and a 390 px phone layout with no sideways scroll.
  *
- * Topic, deletions, operators and renames: the server's side of those is another change
- * (issue 16, moderation); the page's rendering of their frames is checked here by putting
- * the frames the protocol defines (packages/protocol/src/frames.ts) into one page's socket.
+ * Topic, operators, /me, deletions and renames come from the room commands (issue 16's
+ * moderation core; apps/server/test/rooms/ tests them at the protocol level).
  */
-import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoopchatServer } from '../src/server.js';
 import { launchChromium, skipBrowserSuite, watchProblems } from './helpers/browser.js';
@@ -25,8 +24,6 @@ describe.skipIf(skip)('the chat page with rooms, two browsers and an nc user', (
   let ann: Page;
   let bob: Page;
   let nc: TcpTextClient;
-  /** ann's socket as the page sees it: the test can put server frames into it. */
-  let annSocket: WebSocketRoute | undefined;
   const problems: string[] = [];
 
   beforeAll(async () => {
@@ -80,10 +77,6 @@ describe.skipIf(skip)('the chat page with rooms, two browsers and an nc user', (
     const scripts: string[] = [];
     ann.on('response', (res) => {
       if (res.request().resourceType() === 'script') scripts.push(`${res.status()} ${new URL(res.url()).pathname}`);
-    });
-    await ann.routeWebSocket(/\/ws$/, (ws) => {
-      annSocket = ws;
-      ws.connectToServer(); // unchanged traffic both ways; the test may add server frames
     });
     await connect(ann, 'ann');
     expect(scripts).toEqual(expect.arrayContaining(['200 /app/main.js', '200 /app/rooms.js', '200 /client/index.js']));
@@ -159,29 +152,38 @@ describe.skipIf(skip)('the chat page with rooms, two browsers and an nc user', (
     await ann.locator('#messages .info', { hasText: '/topic [text]' }).waitFor(TIMEOUT);
   });
 
-  it('renders the topic, /me actions, deletions, operators and renames from their frames', async () => {
-    const push = (frame: Record<string, unknown>) => annSocket!.send(JSON.stringify(frame));
-    const ts = Date.now();
-    push({ type: 'topic', room: 'general', text: 'release day <b>', by: 'ncuser', ts });
-    await ann.locator('#topic', { hasText: 'release day <b>' }).waitFor(TIMEOUT);
-    push({ type: 'mod', room: 'general', action: 'op', nick: 'bob', by: 'ncuser', ts });
+  it('shows the topic, operators, /me, deletions and renames that the room commands make, and refusals by code', async () => {
+    // ncuser joined general first: it operates the room (--room-ops first).
+    nc.line('/topic release day <b>');
+    await nc.waitFor('* [general] topic: release day <b> (set by ncuser)');
+    for (const page of [ann, bob]) await page.locator('#topic', { hasText: 'release day <b>' }).waitFor(TIMEOUT);
+    nc.line('/op bob');
     await ann.locator('#members li.op', { hasText: '@bob' }).waitFor(TIMEOUT);
     await shown(ann, '* bob is now an operator (by ncuser)');
 
-    // A real message, then its deletion: the line stays, its text goes.
-    nc.line('regrettable');
-    await shown(ann, 'ncuser: regrettable');
-    const seq = Number(await ann.locator('#messages .msg', { hasText: 'regrettable' }).getAttribute('data-seq'));
-    push({ type: 'delete', room: 'general', seq, by: 'bob', ts });
-    await shown(ann, 'ncuser: (message deleted by bob)');
-    expect(await ann.locator('#messages li', { hasText: 'regrettable' }).count()).toBe(0);
+    await say(ann, '/me waves');
+    await nc.waitFor('[general] * ann waves');
+    await bob.locator('#messages .msg.action', { hasText: '* ann waves' }).waitFor(TIMEOUT);
 
-    push({ type: 'msg', room: 'general', from: 'ncuser', text: 'waves', seq: seq + 1, ts, action: true });
-    await ann.locator('#messages .msg.action', { hasText: '* ncuser waves' }).waitFor(TIMEOUT);
-    push({ type: 'presence', room: 'general', nick: 'robert', old: 'bob', event: 'rename' });
+    // Its author deletes a message: the line stays on every screen, its text goes.
+    await say(ann, 'regrettable');
+    await shown(bob, 'ann: regrettable');
+    const seq = Number(await ann.locator('#messages .msg', { hasText: 'regrettable' }).getAttribute('data-seq'));
+    await say(ann, `/delete ${seq}`);
+    await nc.waitFor(`* [general] ann deleted message ${seq}`);
+    await shown(bob, 'ann: (message deleted by ann)');
+    expect(await bob.locator('#messages li', { hasText: 'regrettable' }).count()).toBe(0);
+
+    await say(ann, '/kick ncuser');
+    await ann.locator('#messages .error', { hasText: 'not_op' }).waitFor(TIMEOUT);
+
+    await say(bob, '/nick robert');
+    await nc.waitFor('* bob is now known as robert (general)');
     await shown(ann, '* bob is now known as robert');
     await ann.locator('#members li.op', { hasText: '@robert' }).waitFor(TIMEOUT);
     expect(await members(ann)).not.toContain('@bob');
+    await say(bob, 'still me');
+    await shown(ann, 'robert: still me');
     expect(await ann.locator('b').count()).toBe(0); // text stays text
   });
 
@@ -190,6 +192,7 @@ describe.skipIf(skip)('the chat page with rooms, two browsers and an nc user', (
     await connect(phone, 'phoneuser');
     for (const room of ['general', 'a-rather-long-room-name', 'third.room', 'fourth']) await joinRoom(phone, room);
     await phone.click('#tabs .tab[data-room="general"]');
+    await phone.locator('#topic', { hasText: 'release day <b>' }).waitFor(TIMEOUT); // sent on join
     nc.line(`a long word ${'x'.repeat(300)} and a long url https://example.com/${'y'.repeat(200)}`);
     await shown(phone, 'a long word');
     await say(phone, 'typed on a phone');

@@ -148,6 +148,20 @@ describe.skipIf(skipClusterSuites())('two server instances over a 3-node Redis C
     expect(rooms.rooms).toContainEqual({ room: 'lobby', members: 2 });
   });
 
+  it('relays typing (a script with SPUBLISH) and keeps read markers (a hash) on the shard of every room', async () => {
+    const cal = await tcp(a, 'cal');
+    const dee = await ws(b, 'dee');
+    for (const room of ROOMS) {
+      await cal.join(room);
+      await dee.join(room);
+      cal.send({ type: 'typing', room });
+      expect(await dee.waitFor({ type: 'typing', room })).toEqual({ type: 'typing', room, nick: 'cal' });
+      await request<Ack>(dee, { type: 'read', room, seq: 7 }, 'ack');
+      await request<Ack>(dee, { type: 'leave', room }, 'ack');
+      expect(await request<Ack>(dee, { type: 'join', room }, 'ack')).toMatchObject({ read: 7 });
+    }
+  });
+
   it('gives one total order per room to concurrent senders on both instances, in three rooms at once', async () => {
     const PER_SENDER = 40;
     const rooms = ROOMS.map((r) => `order-${r}`);

@@ -64,6 +64,8 @@ export class ChatClient {
   #connecting: Promise<void> | undefined;
   #registration: { nick: string; token: string | undefined } | undefined;
   #welcome: WelcomeFrame | undefined;
+  /** The server's history epoch at the last welcome (README "Where history lives"). */
+  #epoch: string | undefined;
   readonly #typing = new TypingThrottle();
   /** room → your read marker there: from the join ack, then from markRead. */
   readonly #read = new Map<string, number>();
@@ -214,8 +216,11 @@ export class ChatClient {
     return { ts: ack.ts };
   }
 
-  /** A page of `room`'s history: after `since` (oldest first), or the latest `limit`. */
-  async history(room: string, options: { since?: number; limit?: number } = {}): Promise<MsgFrame[]> {
+  /**
+   * A page of `room`'s history, oldest first: after `since`, before `before` (paging back),
+   * or the latest `limit`.
+   */
+  async history(room: string, options: { since?: number; before?: number; limit?: number } = {}): Promise<MsgFrame[]> {
     const answer = await this.#request<HistoryFrame>({ type: 'history', room: room.toLowerCase(), ...options });
     return answer.messages;
   }
@@ -368,6 +373,11 @@ export class ChatClient {
       case 'typing':
         return this.#events.emit('typing', frame);
       case 'mod':
+        // Kicked or banned: out of the room, which a reconnect must not join again.
+        if ((frame.action === 'kick' || frame.action === 'ban') && frame.nick?.toLowerCase() === this.nick?.toLowerCase()) {
+          this.#rooms.delete(frame.room);
+          this.#read.delete(frame.room);
+        }
         return this.#events.emit('mod', frame);
       case 'delete':
         return this.#events.emit('delete', frame);
@@ -381,6 +391,7 @@ export class ChatClient {
         return this.#write({ type: 'pong' }); // the server's heartbeat (README "Heartbeats")
       case 'welcome':
         this.#welcome = frame;
+        this.#onEpoch(frame.epoch);
         this.#pending.settle(frame);
         return this.#events.emit('welcome', frame);
       case 'error':
@@ -390,6 +401,13 @@ export class ChatClient {
       default:
         this.#pending.settle(frame);
     }
+  }
+
+  /** Another epoch than before: the server lost history, every room starts over at its re-join. */
+  #onEpoch(epoch: string | undefined): void {
+    if (epoch === undefined) return;
+    if (this.#epoch !== undefined && epoch !== this.#epoch) for (const log of this.#rooms.values()) log.newEpoch();
+    this.#epoch = epoch;
   }
 
   #joined(log: RoomLog, frame: ServerFrame): void {
@@ -421,6 +439,8 @@ export class ChatClient {
         return log.abortFill();
       }
       if (this.#rooms.get(log.room) !== log) return; // left meanwhile
+      // A page from another epoch numbers other messages: the re-join after welcome resets.
+      if (page.epoch !== undefined && this.#epoch !== undefined && page.epoch !== this.#epoch) return log.abortFill();
       for (const message of page.messages) log.accept(message);
       since = log.endPage(page.messages.length, limit);
     }

@@ -35,6 +35,8 @@ export class RoomLog {
   #known = 0;
   readonly #buffer = new Map<number, MsgFrame>();
   #filling = false;
+  /** The server's history epoch changed: the next join ack starts the room over. */
+  #newEpoch = false;
 
   constructor(room: string, sink: RoomLogSink, maxBuffered: number) {
     this.room = room;
@@ -52,20 +54,36 @@ export class RoomLog {
     return !this.#filling && this.#last !== undefined && this.#known > this.#last;
   }
 
+  /**
+   * The server's history epoch changed (it lost history: a restart without a store, a store
+   * deleted): seqs may have started over, so `lastSeq` means nothing there. The next join
+   * ack starts the room over from its seq (a `reset`), whatever it is.
+   */
+  newEpoch(): void {
+    if (this.#last !== undefined) this.#newEpoch = true;
+  }
+
   /** A join ack: `seq` is the room's latest. The first one sets where delivery starts. */
   joined(seq: number): void {
-    if (this.#last === undefined) {
+    if (this.#newEpoch) {
+      this.#newEpoch = false;
+      this.#restart(seq);
+    } else if (this.#last === undefined) {
       this.#last = seq;
       this.#known = Math.max(this.#known, seq);
       this.#drain();
     } else if (seq < this.#last) {
       // The room started over (a Redis bus restarted empty, README "Multi-host"): what is
       // buffered was numbered before or after, no telling, so start clean from here.
-      this.#buffer.clear();
-      this.#last = this.#known = seq;
-      this.#filling = false;
-      this.#sink.reset(this.room, seq);
+      this.#restart(seq);
     } else this.#known = Math.max(this.#known, seq);
+  }
+
+  #restart(seq: number): void {
+    this.#buffer.clear();
+    this.#last = this.#known = seq;
+    this.#filling = false;
+    this.#sink.reset(this.room, seq);
   }
 
   /** A message of this room, live or from history, possibly one already delivered. */

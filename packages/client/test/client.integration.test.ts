@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LoopchatServer } from '../../../apps/server/src/server.js';
 import { TYPING_INTERVAL_MS as PROTOCOL_TYPING_INTERVAL_MS } from '@loopchat/protocol';
-import { ChatClient, TYPING_INTERVAL_MS } from '../src/index.js';
+import { ChatClient, TYPING_INTERVAL_MS, type Transport } from '../src/index.js';
 import { codeOf, registered, startTestServer, TRANSPORTS, waitUntil, sleep, type Recorded } from './helpers.js';
 
 it("throttles typing with the server's interval (the browser build cannot import it from the protocol)", () => {
@@ -121,6 +121,27 @@ describe.each(TRANSPORTS)('the client over $name', ({ transport }) => {
     expect(await jill.client.join('reading')).toBe(3);
     expect(jill.client.readMarker('reading')).toBe(2);
     expect(await codeOf(jill.client.markRead('not-joined', 1))).toBe('not_in_room');
+  });
+
+  it('reports topic, mod and delete frames, and drops a room it was kicked from so a reconnect does not rejoin it', async () => {
+    let inject: (text: string) => void = () => {};
+    const spied: Transport = (handlers) => {
+      inject = (text) => handlers.onFrame(text);
+      return transport(server)(handlers);
+    };
+    const kim = await registered(spied, 'kim');
+    clients.push(kim);
+    await kim.client.join('stay');
+    await kim.client.join('out');
+    const ts = Date.now();
+    inject(JSON.stringify({ type: 'topic', room: 'stay', text: 'hello', by: 'op1', ts }));
+    inject(JSON.stringify({ type: 'delete', room: 'stay', seq: 1, by: 'op1', ts }));
+    inject(JSON.stringify({ type: 'mod', room: 'stay', action: 'kick', nick: 'someone', by: 'op1', ts }));
+    inject(JSON.stringify({ type: 'mod', room: 'out', action: 'kick', nick: 'KIM', by: 'op1', ts }));
+    expect(kim.events.topic).toMatchObject([{ room: 'stay', text: 'hello' }]);
+    expect(kim.events.delete).toMatchObject([{ room: 'stay', seq: 1 }]);
+    expect(kim.events.mod.map((f) => f.nick)).toEqual(['someone', 'KIM']);
+    expect(kim.client.joinedRooms).toEqual(['stay']);
   });
 
   it('rejects refused requests with the server error code', async () => {

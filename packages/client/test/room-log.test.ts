@@ -99,6 +99,18 @@ describe('RoomLog', () => {
     expect(delivered).toEqual([1, 2, 3, 2]);
   });
 
+  it('starts over at the re-join after a new epoch, even when the seq did not go down', () => {
+    const { room, delivered, resets } = log();
+    room.joined(0);
+    for (const seq of [1, 2, 3]) room.accept(msg(seq));
+    room.newEpoch();
+    room.joined(7);
+    expect(resets).toEqual([7]);
+    expect(room.wantsFill).toBe(false);
+    room.accept(msg(8));
+    expect(delivered).toEqual([1, 2, 3, 8]);
+  });
+
   it('can begin a new fill after one was aborted', () => {
     const { room } = log();
     room.joined(0);

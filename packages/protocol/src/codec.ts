@@ -53,6 +53,10 @@ export function createClientCodec(options: CodecOptions = {}): ClientCodec {
     const check = checks.get(type);
     if (check === undefined) return new ProtocolError('unknown_type', `unknown frame type "${truncate(type)}"`, id);
     if (!check.Check(value)) return toProtocolError(check.Errors(value).First(), id);
+    // A history page goes one way: forward from `since` or back from `before`.
+    if (type === 'history' && record['since'] !== undefined && record['before'] !== undefined) {
+      return new ProtocolError('invalid_frame', 'history takes since or before, not both', id);
+    }
     return pick(record, fieldsOf.get(type)!);
   }
 

@@ -46,7 +46,8 @@ export const ErrorCodes = {
   too_many_connections: 'too many connections from this address; the connection is closed',
   kicked: 'an administrator disconnected this connection; the connection is closed',
   shutdown: 'the server is shutting down; reconnect later (or to another instance)',
-  unavailable: 'the server cannot reach its message bus right now; the frame was not processed, retry shortly',
+  unavailable:
+    'the server cannot reach its message bus or store history right now; the frame was not processed (a message was not stored), retry shortly',
   internal: 'unexpected server error; the frame was not processed',
 } as const;
 

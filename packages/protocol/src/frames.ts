@@ -50,6 +50,8 @@ export function clientFrameSchemas(maxTextLength = DEFAULT_MAX_TEXT_LENGTH) {
       type: Type.Literal('history'),
       room: Room,
       since: Type.Optional(Seq),
+      /** Page backwards: the newest retained messages with seq < before (not with since). */
+      before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
       limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_HISTORY_LIMIT })),
       id,
     }),
@@ -163,6 +165,12 @@ export interface WelcomeFrame {
     messagesPerSecond: number;
     maxRooms: number;
   };
+  /**
+   * The history epoch: changes only when the server lost history (a memory-mode restart, a
+   * deleted store). A client that saw another epoch resets its rooms instead of trusting
+   * `since` (seqs may have started over).
+   */
+  epoch?: string;
   id?: Id;
 }
 
@@ -241,6 +249,8 @@ export interface HistoryFrame {
   type: 'history';
   room: string;
   messages: MsgFrame[];
+  /** The history epoch the messages belong to (as in `welcome`). */
+  epoch?: string;
   id?: Id;
 }
 

@@ -176,10 +176,12 @@ function isDigit(byte: number): boolean {
 
 /**
  * A `history` answer around message lines as they were stored: their bytes are embedded,
- * never parsed and re-encoded. `lines` end in a newline (dropped here).
+ * never parsed and re-encoded. `lines` end in a newline (dropped here). `epoch`: the
+ * history epoch (a server-made id: no escaping needed, but JSON-encoded all the same).
  */
-export function encodeHistoryLine(room: string, lines: readonly Buffer[], id?: string | number): Buffer {
-  const head = Buffer.from(`{"type":"history","room":"${room}","messages":[`);
+export function encodeHistoryLine(room: string, lines: readonly Buffer[], id?: string | number, epoch?: string): Buffer {
+  const epochField = epoch === undefined || epoch === '' ? '' : `"epoch":${JSON.stringify(epoch)},`;
+  const head = Buffer.from(`{"type":"history","room":"${room}",${epochField}"messages":[`);
   const tail = Buffer.from(id === undefined ? ']}\n' : `],"id":${JSON.stringify(id)}}\n`);
   const parts: Buffer[] = [head];
   let length = head.length + tail.length;

@@ -259,6 +259,9 @@ describe('codec: numbers and hostile shapes', () => {
     expectError(`{"type":"history","room":"general","since":${2n ** 60n}}`, 'invalid_frame');
     expectError('{"type":"history","room":"general","since":-1}', 'invalid_frame');
     expectError('{"type":"history","room":"general","since":1.5}', 'invalid_frame');
+    expectError('{"type":"history","room":"general","before":0}', 'invalid_frame');
+    expectError('{"type":"history","room":"general","since":1,"before":5}', 'invalid_frame');
+    expect(codeOf({ type: 'history', room: 'general', before: 5, limit: 10 })).toBe('ok');
     expect(codeOf({ type: 'history', room: 'general', since: Number.MAX_SAFE_INTEGER })).toBe('ok');
   });
 

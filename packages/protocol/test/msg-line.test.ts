@@ -73,6 +73,17 @@ describe('message lines', () => {
     expect(JSON.parse(encodeHistoryLine('r', []).toString())).toEqual({ type: 'history', room: 'r', messages: [] });
   });
 
+  it('carry the history epoch in a history answer when one is given', () => {
+    const a = finishMsgLine(encodeMsgBody('r', 'a', 'one'), 1, 10);
+    expect(JSON.parse(encodeHistoryLine('r', [a], 7, 'e-1').toString())).toEqual({
+      type: 'history',
+      room: 'r',
+      epoch: 'e-1',
+      messages: [{ type: 'msg', room: 'r', from: 'a', text: 'one', seq: 1, ts: 10 }],
+      id: 7,
+    });
+  });
+
   it('carry a /me flag inside the body, so room, from, seq and ts stay where readers look', () => {
     const line = finishMsgLine(encodeMsgBody('general', 'ann', 'waves', 7, true), 12, 1764860000000);
     expect(line.toString()).toBe(

@@ -31,6 +31,8 @@ export interface WindowedLoadgen {
   window: Promise<LoadgenWindow>;
   /** Resolves with the result once the loadgen has drained and exited 0. */
   done: Promise<LoadgenRun>;
+  /** Ends the schedule now (a run that holds connections until told); `done` follows the drain. */
+  stop(): void;
   /** The loadgen's CLI process; with `--procs N` its forked workers are its children. */
   pid: number;
 }
@@ -73,7 +75,7 @@ export function startWindowedLoadgen(args: string[], outPath: string, timeoutMs:
   // A caller that stops waiting early (done rejected first) must not leave these unhandled.
   joined.catch(() => {});
   window.catch(() => {});
-  return { joined, window, done: handle.done, pid: handle.pid };
+  return { joined, window, done: handle.done, stop: handle.stop, pid: handle.pid };
 }
 
 /**

@@ -98,6 +98,16 @@ export function startLoadgen(
   };
 }
 
+/**
+ * For a `finally` after a run that may have failed midway: tells a loadgen still holding
+ * connections to stop and waits for it, so it lets go of them before the server goes.
+ */
+export async function letGo(loadgen: Pick<RunningLoadgen, 'stop' | 'done'> | undefined): Promise<void> {
+  if (loadgen === undefined) return;
+  loadgen.stop();
+  await loadgen.done.catch(() => undefined);
+}
+
 /** startLoadgen without events or stop: resolves with the result once the run ends by itself. */
 export async function runLoadgen(args: string[], outPath: string, timeoutMs: number): Promise<LoadgenRun> {
   return startLoadgen(args, outPath, timeoutMs).done;

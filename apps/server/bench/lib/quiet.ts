@@ -30,3 +30,10 @@ export async function waitForQuiet(maxWaitS: number, onWait?: (busyPercent: numb
     warned = true;
   }
 }
+
+/** What a measurement notes when the machine never became quiet (nothing when it did). */
+export function notQuietWarnings(q: QuietResult): string[] {
+  return q.busyPercent > QUIET_PERCENT
+    ? [`machine still ${q.busyPercent.toFixed(0)} % busy after waiting ${q.waitedS.toFixed(0)} s for quiet`]
+    : [];
+}

@@ -3,13 +3,14 @@ import type { MachineInfo } from '../report/machine.js';
 import type { FanoutResult } from '../scenarios/fanout.js';
 import type { MemoryResult } from '../scenarios/memory.js';
 import type { BusMode, BusResult } from '../scenarios/bus.js';
+import type { ConnectionsResult } from '../scenarios/connections.js';
 import type { FilterResult } from '../scenarios/filter.js';
 import type { PrimaryResult } from '../scenarios/primary.js';
 import type { ScalingResult } from '../scenarios/scaling.js';
 import type { PeerSeriesResult, PeerServerId } from '../scenarios/peers.js';
 import type { ServerId } from './servers.js';
 
-export const PARTS = ['memory', 'fanout', 'filter', 'scaling', 'primary', 'bus', 'peers'] as const;
+export const PARTS = ['memory', 'fanout', 'filter', 'scaling', 'primary', 'bus', 'peers', 'connections'] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface BenchOptions {
@@ -80,6 +81,20 @@ export interface BenchOptions {
   peersFilter: 'off' | 'basic';
   /** Extra loopchat series with `--write-delay-ms` (empty: none). */
   peersWriteDelays: number[];
+  /** The connections part (issue 11): N held by a cluster, then a broadcast while they are. */
+  connectionsHeld: number;
+  connectionsWorkers: number;
+  connectionsConnectRate: number;
+  connectionsProcs: number;
+  connectionsRooms: number;
+  connectionsSettleMs: number;
+  /** Members of the broadcast room, and the loadgen processes holding them. */
+  connectionsMembers: number;
+  connectionsMemberProcs: number;
+  /** The broadcast's fixed rate, deliveries/s. */
+  connectionsRate: number;
+  connectionsWarmupS: number;
+  connectionsDurationS: number;
   quick: boolean;
   quietWaitS: number;
   loopchatArgs: string[];
@@ -139,5 +154,24 @@ export interface BenchResults {
   primary: PrimaryResult[];
   bus: BusResult[];
   peers: PeerSeriesResult[];
+  connections?: ConnectionsResult;
   failures: Failure[];
+}
+
+/** A run's results before any part has run. */
+export function emptyResults(options: BenchOptions, machine: MachineInfo, startedAt: string): BenchResults {
+  return {
+    options,
+    machine,
+    startedAt,
+    elapsedS: 0,
+    memory: {},
+    fanout: {},
+    saturation: {},
+    scaling: [],
+    primary: [],
+    bus: [],
+    peers: [],
+    failures: [],
+  };
 }

@@ -321,7 +321,10 @@ export function httpGet(port: number, path: string, timeoutMs = 10_000): Promise
 
 /** The parts of loopchat's GET /stats the bench checks. */
 export interface LoopchatStats {
+  /** The process's own; a cluster's aggregate has none (see perWorker). */
   pid: number;
+  /** Cluster mode: each worker's own /stats. */
+  perWorker?: { pid: number }[];
   connections: { total: number; tcp: number; ws: number };
   nicks: number;
   rooms: { total: number; active: number; memberships: number };
@@ -331,7 +334,8 @@ export interface LoopchatStats {
     framesOut: Record<string, number>;
     drops: Record<string, number>;
     disconnects: Record<string, number>;
-    refused: Record<string, number>;
+    /** Not in a cluster's aggregate. */
+    refused?: Record<string, number>;
   };
   process: { rssBytes: number; heapUsedBytes: number; eventLoopDelayMs?: unknown };
 }

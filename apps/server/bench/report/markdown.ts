@@ -12,6 +12,7 @@ import { medianRun } from '../scenarios/filter.js';
 import { renderFanout, renderSaturation } from './fanout.js';
 import { renderMemory } from './memory.js';
 import { peersCheckLines, renderPeers } from './peers.js';
+import { connectionsCheckLines, renderConnections } from './connections.js';
 
 /** Figures quoted in the foundation issue, measured on this machine type. */
 const REFERENCE: { server: string; kib: string; us: string }[] = [
@@ -62,6 +63,8 @@ export function renderMarkdown(r: BenchResults): string {
     );
   if (o.parts.includes('peers'))
     p('- The peers part (issue 4) gives its loopchat flags in its section (`--loopchat-args` is added to them).');
+  if (o.parts.includes('connections'))
+    p('- The connections part (issue 11) gives its loopchat flags in its section (`--loopchat-args` is added to them).');
   const yardstick = r.filter === undefined ? undefined : medianRun(r.filter, 'basic');
   if (yardstick !== undefined)
     p(
@@ -81,6 +84,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (o.parts.includes('primary')) renderPrimary(r, p);
   if (o.parts.includes('bus')) renderBus(r, p);
   if (o.parts.includes('peers')) renderPeers(r, p);
+  if (o.parts.includes('connections')) renderConnections(r, p);
   if ((['memory', 'fanout', 'scaling', 'primary'] as const).some((part) => o.parts.includes(part))) renderReference(r, p);
   renderChecks(r, p);
   return `${out.join('\n')}\n`;
@@ -234,6 +238,7 @@ function renderChecks(r: BenchResults, p: Print): void {
   lines.push(...clusterCheckLines(r));
   lines.push(...primaryCheckLines(r));
   lines.push(...peersCheckLines(r));
+  lines.push(...connectionsCheckLines(r));
   for (const f of r.failures) lines.push(`- ${f.scenario}, ${f.server}: **failed**: ${f.error}`);
   if (lines.length === 0) p('All checks passed.');
   else for (const line of lines.slice(0, 200)) p(escapeLine(line));

@@ -29,7 +29,7 @@ import {
   type MachineCpu,
   type ProcessCpu,
 } from '../lib/proc.js';
-import { QUIET_PERCENT, waitForQuiet } from '../lib/quiet.js';
+import { QUIET_PERCENT, notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
 import { fetchStats, startServer, type LoopchatStats, type RunningServer, type ServerKind } from '../lib/servers.js';
 
 export interface FanoutOptions {
@@ -46,6 +46,12 @@ export interface FanoutOptions {
   quietWaitS: number;
   /** Extra loopchat flags for this bench (fan-out needs `--filter off`: one sender trips the flood heuristic). */
   loopchatArgs: string[];
+  /**
+   * The loadgen's `--source-ips`. @default '127.0.0.2-127.0.0.9'. Another loadgen holding
+   * connections to the same server from these addresses pins the same source ports: give
+   * the members other addresses then.
+   */
+  sourceIps?: string;
 }
 
 export interface FanoutResult {
@@ -118,6 +124,8 @@ interface CpuSample {
   /** CPU seconds of each loadgen process (the coordinator first). */
   clients: Map<number, number>;
   runner: number;
+  /** CPU seconds of the companion process trees (FanoutSeries.attach): the bench's own load, not others'. */
+  companions: number;
   machine: MachineCpu;
   all: Map<number, ProcessCpu>;
 }
@@ -137,22 +145,36 @@ export class FanoutSeries {
   readonly kind: ServerKind;
   readonly opts: FanoutOptions;
   readonly #server: RunningServer;
+  /** Whether close() ends the server (started by open(), not lent to attach()). */
+  readonly #owned: boolean;
+  readonly #companions: readonly number[];
 
-  private constructor(kind: ServerKind, opts: FanoutOptions, server: RunningServer) {
-    this.kind = kind;
+  private constructor(opts: FanoutOptions, server: RunningServer, owned: boolean, companions: readonly number[]) {
+    this.kind = server.kind;
     this.opts = opts;
     this.#server = server;
+    this.#owned = owned;
+    this.#companions = companions;
   }
 
   /** Starts the server; each phase brings its own members. */
   static async open(kind: ServerKind, opts: FanoutOptions): Promise<FanoutSeries> {
     await waitForQuiet(opts.quietWaitS);
     const server = await startServer(kind, { args: kind.isLoopchat ? opts.loopchatArgs : [], tag: 'fanout' });
-    return new FanoutSeries(kind, opts, server);
+    return new FanoutSeries(opts, server, true, []);
+  }
+
+  /**
+   * Phases against a server the caller runs (and closes), beside the bench's other load on
+   * it: `companions` are process ids (with their descendants) of that load, such as a
+   * loadgen holding idle connections, counted as the bench's own CPU rather than as other load.
+   */
+  static attach(server: RunningServer, opts: FanoutOptions, companions: readonly number[] = []): FanoutSeries {
+    return new FanoutSeries(opts, server, false, companions);
   }
 
   async close(): Promise<void> {
-    await kill(this.#server.child);
+    if (this.#owned) await kill(this.#server.child);
   }
 
   #args(msgsPerSecond: number, warmupS: number, durationS: number): string[] {
@@ -172,7 +194,7 @@ export class FanoutSeries {
       ['--drain', `${o.drainTimeoutMs}ms`],
       ['--procs', String(o.clientProcs)],
       // Every phase opens M fresh connections: spread their TIME_WAITs over several addresses.
-      ['--source-ips', '127.0.0.2-127.0.0.9'],
+      ['--source-ips', o.sourceIps ?? '127.0.0.2-127.0.0.9'],
     ].flat();
   }
 
@@ -183,7 +205,21 @@ export class FanoutSeries {
     for (const pid of processTree(loadgenPid, all)) clients.set(pid, all.get(pid)?.cpu ?? 0);
     let server = 0;
     for (const pid of processTree(this.#server.pid, all)) server += all.get(pid)?.cpu ?? 0;
-    return { atUs: nowUs(), server, clients, runner: (runner.user + runner.system) / 1e6, machine: machineCpu(), all };
+    let companions = 0;
+    for (const pid of this.#companionPids(all)) companions += all.get(pid)?.cpu ?? 0;
+    return {
+      atUs: nowUs(),
+      server,
+      clients,
+      runner: (runner.user + runner.system) / 1e6,
+      companions,
+      machine: machineCpu(),
+      all,
+    };
+  }
+
+  #companionPids(all: Map<number, ProcessCpu>): number[] {
+    return this.#companions.flatMap((pid) => processTree(pid, all));
   }
 
   /**
@@ -212,10 +248,7 @@ export class FanoutSeries {
       throw new Error(`${this.kind.id} is no longer running`);
 
     const quiet = await waitForQuiet(o.quietWaitS);
-    if (quiet.busyPercent > QUIET_PERCENT)
-      warnings.push(
-        `machine still ${quiet.busyPercent.toFixed(0)} % busy after waiting ${quiet.waitedS.toFixed(0)} s for quiet`,
-      );
+    warnings.push(...notQuietWarnings(quiet));
     const statsBefore = this.kind.isLoopchat ? await fetchStats(server) : undefined;
 
     // loopchat and both naive servers skip the sender: a message makes M − 1 deliveries.
@@ -246,10 +279,15 @@ export class FanoutSeries {
     const clientCpuS = sum(clientCpu);
     const inWindow = Math.round(deliveredBetween(r, warmupS, warmupS + durationS));
     const totalExpected = r.messages.sent * receivers;
-    const oursS = serverCpuS + clientCpuS + (b.runner - a.runner);
+    const oursS = serverCpuS + clientCpuS + (b.runner - a.runner) + (b.companions - a.companions);
     const otherLoadPercent = Math.max(0, ((b.machine.busy - a.machine.busy - oursS) / sampledS) * 100);
     if (otherLoadPercent > QUIET_PERCENT) {
-      const ours = new Set([process.pid, ...processTree(server.pid, b.all), ...b.clients.keys()]);
+      const ours = new Set([
+        process.pid,
+        ...processTree(server.pid, b.all),
+        ...b.clients.keys(),
+        ...this.#companionPids(b.all),
+      ]);
       warnings.push(
         `other processes used ${otherLoadPercent.toFixed(0)} % of a core during the window (top still running: ${topOthers(a.all, b.all, ours, sampledS)})`,
       );
@@ -260,8 +298,11 @@ export class FanoutSeries {
     let loopchatDelta: Record<string, number> | undefined;
     if (statsBefore !== undefined && statsAfter !== undefined) {
       loopchatDelta = statsDelta(statsBefore, statsAfter);
-      if (!processTree(server.pid).includes(statsAfter.pid))
-        problems.push(`/stats pid ${statsAfter.pid} is not the measured pid ${server.pid}`);
+      // A cluster's /stats names its workers: each must be in the tree whose CPU was read.
+      const statsPids = statsAfter.perWorker?.map((w) => w.pid) ?? [statsAfter.pid];
+      const tree = processTree(server.pid);
+      if (!statsPids.every((pid) => tree.includes(pid)))
+        problems.push(`/stats pids ${statsPids.join(', ')} are not all in the measured tree of pid ${server.pid}`);
       const bad = Object.entries(loopchatDelta).filter(([k]) => k.startsWith('drops.') || k.startsWith('disconnects.'));
       if (bad.length > 0) problems.push(`server-side: ${bad.map(([k, v]) => `${k} +${v}`).join(', ')}`);
       if ((loopchatDelta.deliveries ?? 0) !== totalExpected)
@@ -343,8 +384,9 @@ function statsDelta(a: LoopchatStats, b: LoopchatStats): Record<string, number> 
   };
   diff('deliveries', a.traffic.deliveries, b.traffic.deliveries);
   for (const group of ['framesIn', 'framesOut', 'drops', 'disconnects', 'refused'] as const) {
-    const keys = new Set([...Object.keys(a.traffic[group]), ...Object.keys(b.traffic[group])]);
-    for (const k of keys) diff(`${group}.${k}`, a.traffic[group][k], b.traffic[group][k]);
+    const x = a.traffic[group] ?? {};
+    const y = b.traffic[group] ?? {};
+    for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) diff(`${group}.${k}`, x[k], y[k]);
   }
   return out;
 }

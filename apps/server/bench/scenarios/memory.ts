@@ -15,11 +15,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { kill } from '../lib/children.js';
 import { nowUs, sleep } from '../lib/clock.js';
-import { startLoadgen, type LoadgenEvent, type LoadgenRun, type RunningLoadgen } from '../lib/loadgen.js';
+import { letGo, startLoadgen, type LoadgenEvent, type LoadgenRun, type RunningLoadgen } from '../lib/loadgen.js';
 import { loadgenTargetArgs } from '../lib/loadgen-target.js';
 import { TMP_DIR } from '../lib/paths.js';
 import { machineCpu, processTree, treeCpuSeconds, treeOpenFds, treeRssKiB } from '../lib/proc.js';
-import { QUIET_PERCENT, waitForQuiet } from '../lib/quiet.js';
+import { QUIET_PERCENT, notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
 import {
   fetchStats,
   forceGc,
@@ -123,10 +123,7 @@ export async function runMemory(kind: ServerKind, opts: MemoryOptions): Promise<
   let loadgen: RunningLoadgen | undefined;
   const warnings: string[] = [];
   const quiet = await waitForQuiet(opts.quietWaitS);
-  if (quiet.busyPercent > QUIET_PERCENT)
-    warnings.push(
-      `machine still ${quiet.busyPercent.toFixed(0)} % busy after waiting ${quiet.waitedS.toFixed(0)} s for quiet`,
-    );
+  warnings.push(...notQuietWarnings(quiet));
   try {
     server = await startServer(kind, { args: kind.isLoopchat ? opts.loopchatArgs : [], gcHook: true });
     await sleep(BEFORE_SETTLE_MS);
@@ -218,11 +215,7 @@ export async function runMemory(kind: ServerKind, opts: MemoryOptions): Promise<
       notes: server.notes.slice(),
     };
   } finally {
-    // Failed midway: the loadgen lets go of its connections before the server goes.
-    if (loadgen !== undefined) {
-      loadgen.stop();
-      await loadgen.done.catch(() => undefined);
-    }
+    await letGo(loadgen);
     await kill(server?.child);
   }
 }

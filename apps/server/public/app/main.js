@@ -145,7 +145,7 @@ async function connect() {
   client.on(
     'topic',
     current((f) => {
-      const known = rooms.get(f.room)?.topic ?? '';
+      const known = rooms.topicOf(f.room);
       rooms.topic(f);
       if (f.text !== known) info(f.text ? `* topic: ${f.text}${f.by ? ` (set by ${f.by})` : ''}` : '* no topic', f.room);
     }),
@@ -155,6 +155,7 @@ async function connect() {
     'mod',
     current((f) => {
       rooms.mod(f);
+      if (f.by === '*') f = { ...f, by: 'the server' };
       info(`* ${(MOD_TEXT[f.action] ?? ((x) => `${x.action} ${x.nick ?? ''}`))(f)}`, f.room);
       if ((f.action === 'kick' || f.action === 'ban') && f.nick?.toLowerCase() === st.nick.toLowerCase()) {
         rooms.remove(f.room);
@@ -188,6 +189,12 @@ async function connect() {
   client.on(
     'gap',
     current(({ room }) => info(`* some messages in ${room} are no longer in the server's history`, room)),
+  );
+  // The server lost history (a new epoch: restarted without its store, or the store was
+  // replaced): the room's numbering started over, so lines above may not be in it any more.
+  client.on(
+    'reset',
+    current(({ room }) => info(`* the server lost the history of ${room}; its messages are numbered afresh from here`, room)),
   );
   client.on(
     'reconnected',

@@ -14,7 +14,6 @@ class RoomState {
     /** Read marker: the last seq marked as seen (stored on the server). */
     this.read = read;
     this.unread = 0;
-    this.topic = '';
     /** lower-case nick → { nick, op } */
     this.members = new Map();
     /** nick → until (ms) */
@@ -42,6 +41,11 @@ export class Rooms {
   #active = null;
   #onSelect;
   #typingTimer = null;
+  /**
+   * room → topic. Apart from the rooms: a joiner's topic may come before the join's answer
+   * (in one process the bus sends it while the join is being stored).
+   */
+  #topics = new Map();
 
   /** `ui`: tabs, topic, current, members, memberCount, typing elements; `onSelect(room)` after a switch. */
   constructor(ui, onSelect) {
@@ -82,11 +86,13 @@ export class Rooms {
     if (state === undefined) return;
     state.tab.remove();
     this.#rooms.delete(room);
+    this.#topics.delete(room);
     if (this.#active === room) this.select(this.names().pop() ?? null);
   }
 
   clear() {
     for (const room of this.names()) this.remove(room);
+    this.#topics.clear();
   }
 
   select(room) {
@@ -164,10 +170,13 @@ export class Rooms {
     if (f.room === this.#active) this.renderMembers();
   }
 
+  topicOf(room) {
+    return this.#topics.get(room) ?? '';
+  }
+
   topic(f) {
-    const state = this.#rooms.get(f.room);
-    if (state === undefined) return;
-    state.topic = f.text;
+    if (f.text === '') this.#topics.delete(f.room);
+    else this.#topics.set(f.room, f.text);
     if (f.room === this.#active) this.renderTopic();
   }
 
@@ -179,7 +188,7 @@ export class Rooms {
   }
 
   renderTopic() {
-    const topic = this.#rooms.get(this.#active)?.topic ?? '';
+    const topic = this.topicOf(this.#active);
     this.#ui.topic.textContent = topic;
     this.#ui.topic.hidden = topic === '';
   }

@@ -8,10 +8,11 @@
  *   cluster worker   IpcBus      requests batched to the primary, which runs a ChatState
  *   multi-host       RedisBus    Lua-sequenced rooms, streams for history, pub/sub fan-out
  *
- * The Hub must not care which one it has; the integration tests run the same behaviour
- * through all three.
+ * The Hub must not care which one it has: one contract suite (test/bus/contract.ts) runs the
+ * same behaviour sentences against all three.
  */
 import type { DmFrame, Id, PresenceFrame, TypingFrame } from '@loopchat/protocol';
+import type { HistoryQuery } from '../history/history-store.js';
 import type { RoomCommand, RoomCommandOutcome, RoomEvent } from './room-commands.js';
 
 /**
@@ -63,6 +64,11 @@ export interface Bus {
   readonly kind: string;
   /** False while the bus cannot serve (Redis down): /readyz reports it. */
   readonly ready: boolean;
+  /**
+   * The history epoch: changes only when history was lost (history-store.ts), sent in
+   * `welcome` and `history` answers so a client knows when its `since` means nothing.
+   */
+  readonly epoch: string;
   /** Connects the Hub that will receive this process's events. */
   attach(sink: BusSink): void;
 
@@ -108,8 +114,8 @@ export interface Bus {
   /** Delivers a DM to whichever process holds `to`; undefined when `to` is not connected. */
   dm(from: string, to: string, text: string, id: Id | undefined): Promise<DmFrame | undefined>;
 
-  /** Lines of the retained messages with seq > since (oldest first), or the latest `limit` without since. */
-  history(room: string, since: number | undefined, limit: number): Promise<Buffer[]>;
+  /** Lines of retained messages (oldest first): the latest, after a seq, or before one. */
+  history(room: string, query: HistoryQuery): Promise<Buffer[]>;
   members(room: string): Promise<string[]>;
   rooms(limit: number): Promise<RoomSummary[]>;
 

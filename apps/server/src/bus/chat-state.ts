@@ -5,9 +5,18 @@
  * the socket), so events are routed only to processes with members in the room, and a
  * crashed worker's nicks and memberships can be dropped in one call.
  */
-import { msgTail, readMsgFrom, type DmFrame, type Id, type PresenceFrame, type TypingFrame } from '@loopchat/protocol';
-import { HistoryRing } from '../core/history-ring.js';
+import {
+  msgTail,
+  readMsgFrom,
+  readMsgLine,
+  type DmFrame,
+  type Id,
+  type PresenceFrame,
+  type TypingFrame,
+} from '@loopchat/protocol';
 import { LineSlab, type LineRef } from '../core/line-slab.js';
+import { HistoryStoreError } from '../history/errors.js';
+import type { HistoryQuery, HistoryStore } from '../history/history-store.js';
 import type { RoomSummary } from './bus.js';
 import { MemoryReadMarkers, type ReadMarkerStore } from './read-markers.js';
 import type { RoomCommand, RoomCommandOutcome, RoomEvent, RoomRefusal } from './room-commands.js';
@@ -39,7 +48,6 @@ export type MsgBody = string | { bytes: Buffer; start: number; end: number };
 export type EventRouter = (owner: string, event: BusEvent) => void;
 
 export interface ChatStateLimits {
-  historySize: number;
   maxRooms: number;
   emptyRoomTtlMs: number;
   /** Rooms larger than this announce no joins and leaves (`who` still lists members). */
@@ -51,10 +59,8 @@ export interface ChatStateLimits {
 /** @internal What room-command-runner.ts works on. */
 export class RoomState {
   readonly name: string;
-  seq = 0;
-  /** Message lines, as delivered. */
-  readonly history: HistoryRing<LineRef>;
-  /** Where those lines' bytes live. */
+  seq: number;
+  /** Where the bytes of its message lines live until they are delivered and stored. */
   readonly lines = new LineSlab();
   /** nick → owner */
   readonly members = new Map<string, string>();
@@ -65,25 +71,44 @@ export class RoomState {
   readonly rules = new RoomRules();
   emptySince = 0;
 
-  constructor(name: string, historySize: number) {
+  constructor(name: string, seq: number) {
     this.name = name;
-    this.history = new HistoryRing(historySize);
+    this.seq = seq;
   }
 }
 
 export class ChatState {
   readonly #limits: ChatStateLimits;
   readonly #route: EventRouter;
+  readonly #store: HistoryStore;
+  /** Rooms with messages waiting for the store's commit → the first seq among them. */
+  readonly #batch = new Map<RoomState, number>();
   readonly #rooms = new Map<string, RoomState>();
   /** lower-case nick → { nick as registered, owner } */
   readonly #nicks = new Map<string, { nick: string; owner: string }>();
   readonly #markers: ReadMarkerStore;
 
   /** `markers`: where read markers live (a durable store may keep them across restarts). */
-  constructor(limits: ChatStateLimits, route: EventRouter, markers: ReadMarkerStore = new MemoryReadMarkers()) {
+  constructor(
+    limits: ChatStateLimits,
+    route: EventRouter,
+    store: HistoryStore,
+    markers: ReadMarkerStore = new MemoryReadMarkers(),
+  ) {
     this.#limits = limits;
     this.#route = route;
+    this.#store = store;
     this.#markers = markers;
+  }
+
+  /** The history store (its epoch goes to clients). */
+  get store(): HistoryStore {
+    return this.#store;
+  }
+
+  /** Whether messages sequenced this turn wait for commit() (a durable store). */
+  get uncommitted(): boolean {
+    return this.#batch.size > 0;
   }
 
   get roomCount(): number {
@@ -113,12 +138,14 @@ export class ChatState {
    * Adds a member; returns the room's latest seq, or why not. `ip` is the joiner's address
    * (bans by address). The first member of a new room, or of an empty one left without an
    * operator, becomes its operator (`roomOps: 'first'`); a joiner gets the topic, if set.
+   * A room new to memory reads its last seq from the store (so seqs continue after a
+   * restart); that read may throw HistoryStoreError.
    */
   join(name: string, nick: string, owner: string, ip?: string): number | 'too_many_rooms' | 'banned' {
     let room = this.#rooms.get(name);
     if (room === undefined) {
       if (this.#rooms.size >= this.#limits.maxRooms && !this.#evictOneEmptyRoom()) return 'too_many_rooms';
-      room = new RoomState(name, this.#limits.historySize);
+      room = new RoomState(name, this.#store.lastSeq(name));
       this.#rooms.set(name, room);
     }
     if (room.members.has(nick)) return room.seq;
@@ -236,7 +263,8 @@ export class ChatState {
     else body.bytes.copy(line.buf, line.start, body.start, body.end);
     line.buf.write(tail, line.start + bodyBytes, 'latin1');
     room.seq = seq;
-    room.history.push(seq, line);
+    this.#store.append(name, seq, now, line);
+    if (this.#store.durable && !this.#batch.has(room)) this.#batch.set(room, seq);
     const msg: StoredMessage = { room: name, from, seq, line };
     this.#broadcast(room, { t: 'msg', msg });
     return msg;
@@ -277,10 +305,38 @@ export class ChatState {
     return dm;
   }
 
-  history(name: string, since: number | undefined, limit: number): LineRef[] {
-    const room = this.#rooms.get(name);
-    if (room === undefined) return [];
-    return since === undefined ? room.history.latest(limit) : room.history.since(since, limit);
+  /**
+   * Makes this turn's messages durable (one transaction). On failure none of them is stored:
+   * their seqs are given again (no one saw them: the bus delivers only after this), and the
+   * error is returned for the bus to fail their publishes with `unavailable`.
+   */
+  commit(): HistoryStoreError | undefined {
+    if (this.#batch.size === 0) return undefined;
+    try {
+      this.#store.commit();
+      return undefined;
+    } catch (err) {
+      for (const [room, firstSeq] of this.#batch) room.seq = firstSeq - 1;
+      return err instanceof HistoryStoreError ? err : new HistoryStoreError('HISTORY_WRITE_FAILED', String(err));
+    } finally {
+      this.#batch.clear();
+    }
+  }
+
+  /** Stored lines of `room` (oldest first); throws HistoryStoreError when the store cannot read. */
+  history(name: string, query: HistoryQuery): Buffer[] {
+    return this.#store.read(name, query);
+  }
+
+  /** @internal The stored line of message `seq` of `name`, if retained (a deletion reads it). */
+  storedLine(name: string, seq: number): Buffer | undefined {
+    const line = this.#store.read(name, { since: seq - 1, limit: 1 })[0];
+    return line !== undefined && readMsgLine(line)?.seq === seq ? line : undefined;
+  }
+
+  /** @internal Puts `line` in the place of stored message `seq` (a deletion's tombstone). */
+  replaceLine(name: string, seq: number, line: Buffer): boolean {
+    return this.#store.replace(name, seq, line);
   }
 
   members(name: string): string[] {
@@ -309,18 +365,15 @@ export class ChatState {
     return dropped;
   }
 
-  /** Forgets rooms empty for longer than the TTL (their history and rules go with them); expires bans and mutes. */
+  /**
+   * Forgets rooms empty for longer than the TTL (their rules go with them, and their history
+   * with a memory store); expires bans and mutes.
+   */
   sweep(now: number): void {
-    for (const [name, room] of this.#rooms) {
-      if (room.emptySince !== 0 && now - room.emptySince >= this.#limits.emptyRoomTtlMs) this.#forget(name);
+    for (const room of this.#rooms.values()) {
+      if (room.emptySince !== 0 && now - room.emptySince >= this.#limits.emptyRoomTtlMs) this.#forget(room);
       else room.rules.sweep(now);
     }
-  }
-
-  /** A room goes with its history: its seq starts over, so its read markers go too. */
-  #forget(name: string): void {
-    this.#rooms.delete(name);
-    this.#markers.dropRoom(name);
   }
 
   #broadcast(room: RoomState, event: BusEvent): void {
@@ -334,7 +387,17 @@ export class ChatState {
       if (room.emptySince !== 0 && (oldest === undefined || room.emptySince < oldest.emptySince)) oldest = room;
     }
     if (oldest === undefined) return false;
-    this.#forget(oldest.name);
+    this.#forget(oldest);
     return true;
+  }
+
+  /**
+   * A room leaves memory. A memory store forgets its history (its seq starts over); read
+   * markers are kept in memory either way, so they go too (bounded by the rooms in memory).
+   */
+  #forget(room: RoomState): void {
+    this.#rooms.delete(room.name);
+    this.#store.forget(room.name);
+    this.#markers.dropRoom(room.name);
   }
 }

@@ -10,6 +10,7 @@
  */
 import { readMsgLine, type DmFrame, type PresenceFrame } from '@loopchat/protocol';
 import { FlushPacer } from '../cluster/flush-pacer.js';
+import type { HistoryQuery } from '../history/history-store.js';
 import { MsgFlags, Rec, RecordReader, RecordWriter, type RecordFields, type RecordSink } from '../cluster/records.js';
 import {
   BusUnavailableError,
@@ -50,6 +51,8 @@ interface Waiter {
 
 export class IpcBus implements Bus, RecordSink {
   readonly kind = 'ipc';
+  /** The primary's history epoch (it owns the store), given at fork. */
+  readonly epoch: string;
   readonly #socket: DataSocket;
   readonly #writer = new RecordWriter();
   readonly #reader = new RecordReader();
@@ -63,8 +66,9 @@ export class IpcBus implements Bus, RecordSink {
   onBroken: ((reason: string) => void) | undefined;
 
   /** `flushIntervalMs`: see FlushPacer (0: write at the end of every turn). */
-  constructor(socket: DataSocket, flushIntervalMs = 0) {
+  constructor(socket: DataSocket, flushIntervalMs = 0, epoch = '') {
     this.#socket = socket;
+    this.epoch = epoch;
     this.#pacer = new FlushPacer(flushIntervalMs, () => this.flush());
     socket.on('data', (chunk) => this.#reader.push(chunk, this));
     socket.on('close', () => this.#break('data socket closed'));
@@ -152,13 +156,14 @@ export class IpcBus implements Bus, RecordSink {
     return this.#wait(Answer.Dm);
   }
 
-  history(room: string, since: number | undefined, limit: number): Promise<Buffer[]> {
-    this.#writer
-      .begin(Rec.History)
-      .name(room)
-      .f64(since ?? -1)
-      .f64(limit)
-      .end();
+  history(room: string, query: HistoryQuery): Promise<Buffer[]> {
+    const [since, before, limit] =
+      'latest' in query
+        ? [-1, -1, query.latest]
+        : 'since' in query
+          ? [query.since, -1, query.limit]
+          : [-1, query.before, query.limit];
+    this.#writer.begin(Rec.History).name(room).f64(since).f64(limit).f64(before).end();
     return this.#wait(Answer.Lines);
   }
 
@@ -222,9 +227,11 @@ export class IpcBus implements Bus, RecordSink {
         waiter?.reject(
           reason === 'too_many_rooms'
             ? new RoomLimitError()
-            : PUBLISH_REFUSALS.has(reason)
-              ? new RoomRefusedError(reason as RoomRefusal)
-              : new Error(`primary: ${reason}`),
+            : reason === 'unavailable'
+              ? new BusUnavailableError('the primary could not store or read history')
+              : PUBLISH_REFUSALS.has(reason)
+                ? new RoomRefusedError(reason as RoomRefusal)
+                : new Error(`primary: ${reason}`),
         );
         return;
       }

@@ -1,24 +1,58 @@
 /**
- * The bus of a single process: ChatState in-process, events straight to the Hub. Every
- * promise is already settled when returned, so a message is fanned out before publish()
- * returns and the sender's ack follows in the same turn.
+ * The bus of a single process: ChatState in-process, events straight to the Hub.
+ *
+ * With a memory store every promise is already settled when returned, so a message is fanned
+ * out before publish() returns and the sender's ack follows in the same turn.
+ *
+ * With a durable store (SQLite) a message is acknowledged only once stored: the messages of a
+ * turn are committed together at its end (setImmediate: after every socket read of this
+ * turn's poll phase), and only then delivered to members and acknowledged. Events of that turn
+ * (presence, DMs) wait with them, so members see them in the order they were decided. If the
+ * commit fails, the turn's messages are neither delivered nor acknowledged: their senders get
+ * `unavailable` and the seqs are given again.
  */
 import type { DmFrame, Id } from '@loopchat/protocol';
-import { RoomLimitError, type Bus, type BusSink, type RoomSummary, type SequencedMessage } from './bus.js';
+import {
+  BusUnavailableError,
+  RoomLimitError,
+  type Bus,
+  type BusSink,
+  type RoomSummary,
+  type SequencedMessage,
+} from './bus.js';
 import { lineBytes } from '../core/line-slab.js';
+import { HistoryStoreError } from '../history/errors.js';
+import type { HistoryQuery, HistoryStore } from '../history/history-store.js';
+import { RetentionSweep } from '../history/retention-sweep.js';
 import { ChatState, type BusEvent, type ChatStateLimits, type StoredMessage } from './chat-state.js';
 import { RoomRefusedError, type RoomCommand, type RoomCommandOutcome } from './room-commands.js';
 
 const SELF = 'local';
+
+interface Waiter {
+  msg: StoredMessage;
+  resolve: (msg: SequencedMessage) => void;
+  reject: (err: Error) => void;
+}
 
 export class LocalBus implements Bus {
   readonly kind = 'local';
   readonly ready = true;
   readonly state: ChatState;
   #sink: BusSink | undefined;
+  readonly #retention: RetentionSweep | undefined;
+  /** Events decided this turn, held until the commit (durable store only). */
+  #held: BusEvent[] = [];
+  #waiters: Waiter[] = [];
+  #commitScheduled = false;
 
-  constructor(limits: ChatStateLimits) {
-    this.state = new ChatState(limits, (_owner, event) => this.#deliver(event));
+  constructor(limits: ChatStateLimits, store: HistoryStore) {
+    this.state = new ChatState(limits, (_owner, event) => this.#route(event), store);
+    this.#retention = store.durable ? new RetentionSweep(store) : undefined;
+  }
+
+  get epoch(): string {
+    return this.state.store.epoch;
   }
 
   attach(sink: BusSink): void {
@@ -34,7 +68,12 @@ export class LocalBus implements Bus {
   }
 
   join(room: string, nick: string, ip?: string): Promise<number> {
-    const seq = this.state.join(room, nick, SELF, ip);
+    let seq: ReturnType<ChatState['join']>;
+    try {
+      seq = this.state.join(room, nick, SELF, ip);
+    } catch (err) {
+      return Promise.reject(unavailable(err));
+    }
     if (seq === 'too_many_rooms') return Promise.reject(new RoomLimitError());
     return seq === 'banned' ? Promise.reject(new RoomRefusedError(seq)) : Promise.resolve(seq);
   }
@@ -44,7 +83,11 @@ export class LocalBus implements Bus {
   }
 
   roomCommand(command: RoomCommand): Promise<RoomCommandOutcome> {
-    return Promise.resolve(this.state.roomCommand(command));
+    try {
+      return Promise.resolve(this.state.roomCommand(command));
+    } catch (err) {
+      return Promise.reject(unavailable(err));
+    }
   }
 
   leave(room: string, nick: string): void {
@@ -56,9 +99,12 @@ export class LocalBus implements Bus {
   }
 
   publish(room: string, from: string, body: string): Promise<SequencedMessage> {
+    if (this.state.store.durable) this.#scheduleCommit();
     const stored = this.state.publish(room, from, body);
     if (stored === 'no_room') return Promise.reject(new Error(`no room ${room}`));
-    return typeof stored === 'string' ? Promise.reject(new RoomRefusedError(stored)) : Promise.resolve(sequenced(stored));
+    if (typeof stored === 'string') return Promise.reject(new RoomRefusedError(stored));
+    if (!this.state.store.durable) return Promise.resolve(sequenced(stored));
+    return new Promise((resolve, reject) => this.#waiters.push({ msg: stored, resolve, reject }));
   }
 
   markRead(room: string, nick: string, seq: number): Promise<void> {
@@ -73,8 +119,12 @@ export class LocalBus implements Bus {
     return Promise.resolve(this.state.dm(from, to, text, id));
   }
 
-  history(room: string, since: number | undefined, limit: number): Promise<Buffer[]> {
-    return Promise.resolve(this.state.history(room, since, limit).map(lineBytes));
+  history(room: string, query: HistoryQuery): Promise<Buffer[]> {
+    try {
+      return Promise.resolve(this.state.history(room, query));
+    } catch (err) {
+      return Promise.reject(unavailable(err));
+    }
   }
 
   members(room: string): Promise<string[]> {
@@ -90,7 +140,36 @@ export class LocalBus implements Bus {
   }
 
   close(): Promise<void> {
+    this.#commit();
+    this.#retention?.stop();
+    this.state.store.close();
     return Promise.resolve();
+  }
+
+  #scheduleCommit(): void {
+    if (this.#commitScheduled) return;
+    this.#commitScheduled = true;
+    setImmediate(() => this.#commit());
+  }
+
+  /** The end of a turn with messages: store them, then deliver and answer (or fail them). */
+  #commit(): void {
+    this.#commitScheduled = false;
+    const failure = this.state.commit();
+    const held = this.#held;
+    const waiters = this.#waiters;
+    this.#held = [];
+    this.#waiters = [];
+    for (const event of held) if (failure === undefined || event.t !== 'msg') this.#deliver(event);
+    for (const waiter of waiters) {
+      if (failure === undefined) waiter.resolve(sequenced(waiter.msg));
+      else waiter.reject(new BusUnavailableError(failure.message));
+    }
+  }
+
+  #route(event: BusEvent): void {
+    if (this.#commitScheduled) this.#held.push(event);
+    else this.#deliver(event);
   }
 
   #deliver(event: BusEvent): void {
@@ -105,4 +184,9 @@ export class LocalBus implements Bus {
 
 function sequenced(stored: StoredMessage): SequencedMessage {
   return { room: stored.room, from: stored.from, seq: stored.seq, line: lineBytes(stored.line) };
+}
+
+/** A store that cannot read or write: the client hears `unavailable`, the server goes on. */
+function unavailable(err: unknown): Error {
+  return err instanceof HistoryStoreError ? new BusUnavailableError(err.message) : (err as Error);
 }

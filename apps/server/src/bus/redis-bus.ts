@@ -28,6 +28,7 @@ import { hostname } from 'node:os';
 import { finishMsgLine, readMsgLine, type DmFrame, type Id, type PresenceFrame, type TypingFrame } from '@loopchat/protocol';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import type { HistoryQuery } from '../history/history-store.js';
 import { MAX_READ_MARKERS_PER_ROOM } from './read-markers.js';
 import { RoomCatchUp } from './room-catch-up.js';
 import type { RoomCommand, RoomCommandOutcome } from './room-commands.js';
@@ -109,6 +110,11 @@ type RedisWithScripts = Redis & {
 
 export class RedisBus implements Bus {
   readonly kind = 'redis';
+  /**
+   * History epoch: a key Redis keeps with the streams (SET NX), read again whenever the
+   * publisher (re)connects, so a Redis that came back empty yields a new one.
+   */
+  epoch: string = randomUUID();
   readonly hostId = `${hostname()}-${randomUUID().slice(0, 8)}`;
   readonly #pub: RedisWithScripts;
   readonly #sub: Redis;
@@ -213,7 +219,19 @@ export class RedisBus implements Bus {
     // Both connections: the subscriber can be ready before the publisher (and then nothing can be sent).
     const published = this.#pub.status === 'ready' ? Promise.resolve() : once(this.#pub, 'ready');
     const timeout = new Promise((resolve) => setTimeout(resolve, waitMs).unref());
+    this.#pub.on('ready', () => void this.#loadEpoch());
     await Promise.race([Promise.all([subscribed, published]).catch(() => {}), timeout]);
+    await this.#loadEpoch();
+  }
+
+  async #loadEpoch(): Promise<void> {
+    const key = `${this.#prefix}epoch`;
+    try {
+      await this.#pub.set(key, this.epoch, 'NX');
+      this.epoch = (await this.#pub.get(key)) ?? this.epoch;
+    } catch {
+      // Redis unreachable: this process's epoch until it is back ('ready' reads it again).
+    }
   }
 
   get ready(): boolean {
@@ -329,12 +347,18 @@ export class RedisBus implements Bus {
     return Number(receivers) > 0 ? dm : undefined;
   }
 
-  async history(room: string, since: number | undefined, limit: number): Promise<Buffer[]> {
+  async history(room: string, query: HistoryQuery): Promise<Buffer[]> {
     const key = this.#logKey(room);
+    // Stream ids are the seqs: an end id without its sequence part means "up to and including".
+    if ('before' in query && query.before <= 1) return [];
     const entries =
-      since === undefined
-        ? (await this.#call(() => this.#pub.xrevrangeBuffer(key, '+', '-', 'COUNT', limit))).reverse()
-        : await this.#call(() => this.#pub.xrangeBuffer(key, String(since + 1), '+', 'COUNT', limit));
+      'latest' in query
+        ? (await this.#call(() => this.#pub.xrevrangeBuffer(key, '+', '-', 'COUNT', query.latest))).reverse()
+        : 'since' in query
+          ? await this.#call(() => this.#pub.xrangeBuffer(key, String(query.since + 1), '+', 'COUNT', query.limit))
+          : (
+              await this.#call(() => this.#pub.xrevrangeBuffer(key, String(query.before - 1), '-', 'COUNT', query.limit))
+            ).reverse();
     return entries.map(([, fields]) => withNewline(fields[1]!));
   }
 
@@ -470,7 +494,7 @@ export class RedisBus implements Bus {
         let missed: SequencedMessage[] | undefined;
         try {
           await this.#subscribe(this.#roomChannel(room));
-          const lines = await this.history(room, since, this.#historySize);
+          const lines = await this.history(room, { since, limit: this.#historySize });
           missed = lines.map(sequencedMessage).filter((msg) => msg !== undefined);
           recovered += missed.length;
         } catch {

@@ -14,7 +14,6 @@ import {
   type ModFrame,
   type TopicFrame,
 } from '@loopchat/protocol';
-import { lineBytes } from '../core/line-slab.js';
 import type { ChatState, RoomState } from './chat-state.js';
 import type { Actor, RoomCommand, RoomCommandOutcome, RoomRefusal } from './room-commands.js';
 import { expiryOf } from './room-rules.js';
@@ -120,14 +119,13 @@ function ban(
 
 /** A message's author, or an operator, replaces it with a tombstone of the same seq. */
 function deleteMessage(state: ChatState, room: RoomState, by: Actor, seq: number, now: number): RoomCommandOutcome {
-  const stored = room.history.at(seq);
-  const line = stored === undefined ? undefined : lineBytes(stored);
+  const line = state.storedLine(room.name, seq);
   const head = line === undefined ? undefined : readMsgLine(line);
   if (line === undefined || head === undefined || isTombstoneLine(line)) return refuse('no_such_message');
   if (head.from.toLowerCase() !== by.nick.toLowerCase() && !room.rules.mayModerate(by)) return refuse('not_author');
   // A line of its own (deletions are rare): the room's slab only ever grows at its end.
   const tombstone = encodeTombstoneLine(room.name, head.from, seq, readMsgTs(line));
-  room.history.replace(seq, { buf: tombstone, start: 0, end: tombstone.length });
+  state.replaceLine(room.name, seq, tombstone);
   state.broadcastRoomEvent(room, { frame: { type: 'delete', room: room.name, seq, by: by.nick, ts: now } });
   return OK;
 }

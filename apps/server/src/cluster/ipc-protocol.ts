@@ -6,6 +6,13 @@
  */
 import type { AdminCommand } from '../core/admin-commands.js';
 
+/**
+ * The stdio slot of each worker's data socket (0–2 are stdio, 3 node's IPC channel): the
+ * data plane's socketpair, opened by the primary at fork (primary.ts), read by the worker's
+ * IpcBus (bus/choose-bus.ts).
+ */
+export const DATA_FD = 4;
+
 /** An AdminCommand is run by every worker and answered like stats (http/admin.ts merges them). */
 export type GatherKind = 'stats' | 'metrics' | AdminCommand;
 

@@ -12,11 +12,20 @@
  * Each worker's records of one turn leave in one write. Answers go out in the order the
  * requests came in (every request is answered as it is read), which is how the worker
  * matches them without ids (bus/ipc-bus.ts).
+ *
+ * With a durable store, that write waits for the commit of the turn's messages (group commit,
+ * history-store.ts): nothing a worker receives names a message that is not stored. If the
+ * commit fails, the Msg records of that turn, already in the outboxes, are rewritten in place
+ * before anything is sent: a Fail 'unavailable' for each sender, a Void for each delivery.
  */
 import type { Logger } from 'pino';
 import { ChatState, type BusEvent, type ChatStateLimits } from '../bus/chat-state.js';
-import type { RoomCommand } from '../bus/room-commands.js';
+import type { RoomCommand, RoomCommandOutcome } from '../bus/room-commands.js';
 import type { LineRef } from '../core/line-slab.js';
+import { HistoryStoreError } from '../history/errors.js';
+import type { HistoryQuery, HistoryStore } from '../history/history-store.js';
+import { MemoryStore } from '../history/memory-store.js';
+import { RetentionSweep } from '../history/retention-sweep.js';
 import { FlushPacer } from './flush-pacer.js';
 import { MsgFlags, Rec, RecordReader, RecordWriter, type RecordFields, type RecordSink } from './records.js';
 
@@ -61,12 +70,31 @@ export class PrimaryBus {
   #answering: WorkerLink | undefined;
   /** Room messages sequenced since start (the primary's cost per message is CPU ÷ this). */
   messages = 0;
+  /** Msg records of this turn's uncommitted messages: link, offset in its writer, answers? */
+  #uncommitted: { link: WorkerLink; at: number; answers: boolean }[] = [];
+  readonly #retention: RetentionSweep | undefined;
 
-  /** `flushIntervalMs`: see FlushPacer (0: write at the end of every turn). */
-  constructor(limits: ChatStateLimits, log: Logger, flushIntervalMs = 0) {
-    this.state = new ChatState(limits, (owner, event) => this.#route(owner, event));
+  /**
+   * `flushIntervalMs`: see FlushPacer (0: write at the end of every turn). `store`: where
+   * history lives (default: memory, the last historySize per room).
+   */
+  constructor(
+    limits: ChatStateLimits & { historySize: number },
+    log: Logger,
+    flushIntervalMs = 0,
+    store: HistoryStore = new MemoryStore(limits.historySize),
+  ) {
+    this.state = new ChatState(limits, (owner, event) => this.#route(owner, event), store);
     this.#log = log;
     this.#pacer = new FlushPacer(flushIntervalMs, () => this.flush());
+    this.#retention = store.durable ? new RetentionSweep(store) : undefined;
+  }
+
+  /** Stores what is pending and closes the store (the primary is stopping). */
+  close(): void {
+    this.flush();
+    this.#retention?.stop();
+    this.state.store.close();
   }
 
   /** Serves the bus to worker `owner` over `socket`. */
@@ -121,7 +149,12 @@ export class PrimaryBus {
         const room = f.name();
         const nick = f.name();
         const ip = f.name();
-        const seq = state.join(room, nick, owner, ip === '' ? undefined : ip);
+        let seq: ReturnType<ChatState['join']>;
+        try {
+          seq = state.join(room, nick, owner, ip === '' ? undefined : ip);
+        } catch (err) {
+          return this.#unavailable(link, err);
+        }
         if (typeof seq === 'string') return this.#fail(link, seq);
         this.#reply(link).f64(seq).end();
         return;
@@ -161,10 +194,14 @@ export class PrimaryBus {
       }
       case Rec.History: {
         const room = f.name();
-        const since = f.f64();
-        const lines = state.history(room, since < 0 ? undefined : since, f.f64());
+        let lines: Buffer[];
+        try {
+          lines = state.history(room, historyQuery(f.f64(), f.f64(), f.f64()));
+        } catch (err) {
+          return this.#unavailable(link, err);
+        }
         const w = this.#reply(link).u32(lines.length);
-        for (const line of lines) w.u32(line.end - line.start).bytes(line.buf, line.start, line.end);
+        for (const line of lines) w.u32(line.length).bytes(line);
         w.end();
         return;
       }
@@ -191,7 +228,12 @@ export class PrimaryBus {
         return;
       }
       case Rec.RoomCmd: {
-        const outcome = state.roomCommand(JSON.parse(f.text()) as RoomCommand);
+        let outcome: RoomCommandOutcome;
+        try {
+          outcome = state.roomCommand(JSON.parse(f.text()) as RoomCommand);
+        } catch (err) {
+          return this.#unavailable(link, err);
+        }
         this.#reply(link).text(JSON.stringify(outcome)).end();
         return;
       }
@@ -232,7 +274,31 @@ export class PrimaryBus {
   }
 
   #msg(link: WorkerLink, flags: number, line: LineRef): void {
+    if (this.state.uncommitted) {
+      this.#uncommitted.push({ link, at: link.writer.mark, answers: (flags & MsgFlags.Answers) !== 0 });
+    }
     this.#begin(link, Rec.Msg).u8(flags).bytes(line.buf, line.start, line.end).end();
+  }
+
+  /** The store could not serve a request: the worker's client hears `unavailable`. */
+  #unavailable(link: WorkerLink, err: unknown): void {
+    if (!(err instanceof HistoryStoreError)) throw err;
+    this.#log.error({ err: err.message, code: err.code }, 'history store failed');
+    this.#fail(link, 'unavailable');
+  }
+
+  /** Commits this turn's messages; if that failed, takes back every Msg record naming one. */
+  #commit(): void {
+    const failure = this.state.commit();
+    const records = this.#uncommitted;
+    this.#uncommitted = [];
+    if (failure === undefined) return;
+    this.#log.error({ err: failure.message, messages: records.length }, 'history commit failed; publishes refused');
+    for (const { link, at, answers } of records) {
+      // A worker that left meanwhile had its outbox discarded with it.
+      if (this.#links.get(link.owner) !== link) continue;
+      link.writer.rewrite(at, answers ? Rec.Fail : Rec.Void, answers ? 'unavailable' : '');
+    }
   }
 
   #reply(link: WorkerLink): RecordWriter {
@@ -254,6 +320,7 @@ export class PrimaryBus {
 
   /** @internal One write per worker per turn, whatever the number of records. */
   flush(): void {
+    this.#commit();
     const dirty = this.#dirty;
     this.#dirty = [];
     for (const link of dirty) {
@@ -262,4 +329,11 @@ export class PrimaryBus {
       link.writer.writeTo(link.socket);
     }
   }
+}
+
+/** A History record's fields (-1: absent) as a store query. */
+function historyQuery(since: number, limit: number, before: number): HistoryQuery {
+  if (since >= 0) return { since, limit };
+  if (before >= 0) return { before, limit };
+  return { latest: limit };
 }

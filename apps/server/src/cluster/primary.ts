@@ -23,7 +23,8 @@ import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { isLoopchatMessage, type GatherKind, type ToPrimary, type ToWorker } from './ipc-protocol.js';
+import { DATA_FD, isLoopchatMessage, type GatherKind, type ToPrimary, type ToWorker } from './ipc-protocol.js';
+import { openHistoryStore } from '../history/open-store.js';
 import { PrimaryBus } from './primary-bus.js';
 import { PrimaryReport } from './primary-report.js';
 
@@ -32,8 +33,6 @@ const RESTART_BACKOFF_MAX_MS = 10_000;
 /** A worker that ran this long without dying resets its slot's backoff. */
 const STABLE_AFTER_MS = 30_000;
 const GATHER_TIMEOUT_MS = 2_000;
-/** The stdio slot of each worker's data socket (0–2 are stdio, 3 node's IPC channel). */
-export const DATA_FD = 4;
 
 interface Slot {
   index: number;
@@ -65,7 +64,8 @@ export class ClusterPrimary {
   /** Pending restarts: ref'd, so a primary whose workers all died stays up to restart them. */
   readonly #restarts = new Set<NodeJS.Timeout>();
   readonly #sweeper: NodeJS.Timeout;
-  readonly #ports: { tcpPort: number; httpPort: number };
+  /** The ports every worker listens on (LOOPCHAT_PORTS); the IRC and TLS ones only when configured. */
+  readonly #ports: { tcpPort: number; httpPort: number; ircPort?: number; tlsPort?: number };
   #nextCid = 1;
   #shuttingDown = false;
   #announced = false;
@@ -76,7 +76,9 @@ export class ClusterPrimary {
   constructor(config: Readonly<Config>, log: Logger) {
     this.#config = config;
     this.#log = log;
-    this.bus = new PrimaryBus(config, log, config.clusterFlushMs);
+    // The primary sequences, so it owns the history store (opened here: a locked or damaged
+    // file is a startup error before any worker is forked).
+    this.bus = new PrimaryBus(config, log, config.clusterFlushMs, openHistoryStore(config));
     this.#report = new PrimaryReport(this.bus);
     this.#ports = { tcpPort: config.tcpPort, httpPort: config.httpPort };
     this.#slots = Array.from({ length: config.workers }, (_, index) => ({
@@ -118,6 +120,9 @@ export class ClusterPrimary {
       // workers failing; port 0 gets its real number, which every worker then listens on.
       this.#ports.tcpPort = await probePort(host, tcpPort, listenBacklog);
       this.#ports.httpPort = await probePort(host, httpPort, listenBacklog);
+      const { ircPort, tlsPort } = this.#config;
+      if (ircPort !== null) this.#ports.ircPort = await probePort(host, ircPort, listenBacklog);
+      if (tlsPort !== null) this.#ports.tlsPort = await probePort(host, tlsPort, listenBacklog);
     } catch (err) {
       this.#abort(err as Error);
       return;
@@ -130,6 +135,7 @@ export class ClusterPrimary {
     const worker = cluster.fork({
       LOOPCHAT_WORKER_SLOT: String(slot.index),
       LOOPCHAT_PORTS: JSON.stringify(this.#ports),
+      LOOPCHAT_HISTORY_EPOCH: this.bus.state.store.epoch,
       // libuv accepts from a shared queue until it is empty; with this set it yields after
       // each accept, so workers sharing a listening socket take turns more evenly.
       UV_TCP_SINGLE_ACCEPT: '1',
@@ -176,10 +182,20 @@ export class ClusterPrimary {
     if (!this.#slots.every((s) => s.listening)) return;
     this.#announced = true;
     const { host } = this.#config;
-    const { tcpPort, httpPort } = this.#ports;
+    const { tcpPort, httpPort, ircPort, tlsPort } = this.#ports;
+    const web = this.#config.tlsCertFile === '' ? 'http+ws' : 'https+wss';
     this.#log.info(
-      { tcp: { host, port: tcpPort }, http: { host, port: httpPort, ws: '/ws' }, workers: this.#slots.length },
-      `loopchat listening: tcp ${host}:${tcpPort}, http+ws ${host}:${httpPort}, ${this.#slots.length} workers`,
+      {
+        tcp: { host, port: tcpPort },
+        http: { host, port: httpPort, ws: '/ws', tls: web === 'https+wss' },
+        ...(ircPort === undefined ? {} : { irc: { host, port: ircPort } }),
+        ...(tlsPort === undefined ? {} : { tls: { host, port: tlsPort } }),
+        workers: this.#slots.length,
+      },
+      `loopchat listening: tcp ${host}:${tcpPort}, ${web} ${host}:${httpPort}` +
+        (ircPort === undefined ? '' : `, irc ${host}:${ircPort}`) +
+        (tlsPort === undefined ? '' : `, tls ${host}:${tlsPort}`) +
+        `, ${this.#slots.length} workers`,
     );
     this.#announce({ ...this.#ports });
   }
@@ -261,6 +277,7 @@ export class ClusterPrimary {
     if ((await Promise.race([exited, deadline])) === 'timeout') {
       for (const worker of live) if (!worker.isDead()) worker.process.kill('SIGKILL');
     }
+    this.bus.close();
     this.#log.info('loopchat cluster stopped');
   }
 }

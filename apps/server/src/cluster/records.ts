@@ -34,7 +34,7 @@ export const Rec = {
   Pub: 5,
   /** name from, name to, text text, text id as JSON ('' for none) → Reply text dm JSON ('' if `to` is not connected) */
   Dm: 6,
-  /** name room, f64 since (-1: none), f64 limit → Reply u32 count, (u32 length, line) × count */
+  /** name room, f64 since (-1: none), f64 limit, f64 before (-1: none) → Reply u32 count, (u32 length, line) × count | Fail */
   History: 7,
   /** name room → Reply text JSON array of nicks */
   Members: 8,
@@ -63,8 +63,10 @@ export const Rec = {
   RoomEvent: 24,
   /** the answer to the oldest request still waiting (fields by request type, above) */
   Reply: 30,
-  /** name reason: the oldest request waiting failed ('too_many_rooms', 'no_room', or a room refusal) */
+  /** name reason: the oldest request waiting failed ('too_many_rooms', 'no_room', 'unavailable', or a room refusal) */
   Fail: 31,
+  /** Nothing: a record the primary took back before sending (its message was not stored). */
+  Void: 32,
 } as const;
 export type RecordType = (typeof Rec)[keyof typeof Rec];
 
@@ -167,6 +169,23 @@ export class RecordWriter {
     value.copy(this.#buf, this.#at, start, end);
     this.#at += end - start;
     return this;
+  }
+
+  /** Where the next record begins: an offset valid until the next writeTo or discard. */
+  get mark(): number {
+    return this.#at;
+  }
+
+  /**
+   * Turns the record begun at `at` (since the last write) into a record of `type` whose one
+   * field is `name`, the rest of its old length left as padding the reader does not look at:
+   * how the primary takes back a message whose commit failed (Void, or Fail for its sender).
+   */
+  rewrite(at: number, type: RecordType, name = ''): void {
+    if (HEADER_BYTES + 1 + name.length > 4 + this.#buf.readUInt32BE(at)) throw new RangeError('record too short to rewrite');
+    this.#buf[at + 4] = type;
+    this.#buf[at + HEADER_BYTES] = name.length;
+    this.#buf.write(name, at + HEADER_BYTES + 1, 'latin1');
   }
 
   /** Writes everything since the last write in one socket write; the writer starts empty. */

@@ -97,13 +97,23 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
   history(session, frame) {
     const room = memberRoom(session, frame.room, frame.id);
     if (room === undefined) return;
+    const limit = frame.limit ?? 100;
+    const query =
+      frame.since !== undefined
+        ? { since: frame.since, limit }
+        : frame.before !== undefined
+          ? { before: frame.before, limit }
+          : { latest: limit };
+    const hub = session.ctx.hub;
     session.settle(
-      session.ctx.hub.history(room.name, frame.since, frame.limit ?? 100),
+      hub.history(room.name, query),
       (all) => {
         // An answer must never trip the slow-consumer budget it exists to recover from: cap
-        // it by bytes and return a consecutive page; the client continues from its last seq.
-        const lines = firstPageWithin(all, session.ctx.config.outboundBudgetBytes / 4);
-        session.sendEncoded(EncodedFrame.fromLine(encodeHistoryLine(room.name, lines, frame.id)));
+        // it by bytes and return a consecutive page (the newest end of it when paging back);
+        // the client continues from its last seq.
+        const budget = session.ctx.config.outboundBudgetBytes / 4;
+        const lines = 'before' in query ? lastPageWithin(all, budget) : firstPageWithin(all, budget);
+        session.sendEncoded(EncodedFrame.fromLine(encodeHistoryLine(room.name, lines, frame.id, hub.bus.epoch)));
       },
       failed(session, frame.id),
     );
@@ -224,6 +234,7 @@ function welcome(session: Session, nick: string, id: Id | undefined) {
       messagesPerSecond: config.ratePerSecond,
       maxRooms: config.maxRoomsPerConnection,
     },
+    epoch: session.ctx.hub.bus.epoch,
     ...withId(id),
   };
 }
@@ -265,6 +276,15 @@ function firstPageWithin(lines: Buffer[], maxBytes: number): Buffer[] {
   for (let i = 0; i < lines.length; i++) {
     bytes += lines[i]!.length;
     if (bytes > maxBytes) return lines.slice(0, Math.max(1, i));
+  }
+  return lines;
+}
+
+function lastPageWithin(lines: Buffer[], maxBytes: number): Buffer[] {
+  let bytes = 0;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    bytes += lines[i]!.length;
+    if (bytes > maxBytes) return lines.slice(Math.min(i + 1, lines.length - 1));
   }
   return lines;
 }

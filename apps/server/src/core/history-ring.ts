@@ -22,6 +22,11 @@ export class HistoryRing<T> {
     return this.#count;
   }
 
+  /** The seq of the newest message pushed (0 before any). */
+  get newestSeq(): number {
+    return this.#newestSeq;
+  }
+
   /** Appends message `seq`, which must be the newest seq + 1 (the room guarantees it). */
   push(seq: number, msg: T): void {
     this.#newestSeq = seq;
@@ -40,6 +45,14 @@ export class HistoryRing<T> {
     const oldestSeq = this.#newestSeq - this.#count + 1;
     const firstSeq = Math.max(since + 1, oldestSeq);
     return this.#range(firstSeq - oldestSeq, Math.min(limit, this.#newestSeq - firstSeq + 1));
+  }
+
+  /** Messages with seq < `before`, oldest first, at most `limit` (the newest ones, so a client can page back). */
+  before(before: number, limit: number): T[] {
+    const oldestSeq = this.#newestSeq - this.#count + 1;
+    const end = Math.min(before, this.#newestSeq + 1);
+    const first = Math.max(oldestSeq, end - limit);
+    return end <= first ? [] : this.#range(first - oldestSeq, end - first);
   }
 
   /** The newest `limit` messages, oldest first. */

@@ -15,6 +15,7 @@ import {
 import type { Bus, BusSink, RoomSummary, SequencedMessage } from '../bus/bus.js';
 import type { RoomCommand, RoomCommandOutcome, RoomEvent } from '../bus/room-commands.js';
 import type { Config } from '../config.js';
+import type { HistoryQuery } from '../history/history-store.js';
 import { EncodedFrame } from './encoded-frame.js';
 import { Room } from './room.js';
 import type { Session } from './session.js';
@@ -157,8 +158,8 @@ export class Hub implements BusSink {
     return this.bus.readMarker(room, nick);
   }
 
-  history(room: string, since: number | undefined, limit: number): Promise<Buffer[]> {
-    return this.bus.history(room, since, limit);
+  history(room: string, query: HistoryQuery): Promise<Buffer[]> {
+    return this.bus.history(room, query);
   }
 
   members(room: string): Promise<string[]> {

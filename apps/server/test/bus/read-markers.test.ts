@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChatState } from '../../src/bus/chat-state.js';
 import { MemoryReadMarkers, type ReadMarkerStore } from '../../src/bus/read-markers.js';
+import { MemoryStore } from '../../src/history/memory-store.js';
 
 describe('MemoryReadMarkers', () => {
   it('keeps one marker per nick (ignoring case) and room, the last write winning', () => {
@@ -32,7 +33,7 @@ describe('ChatState read markers', () => {
       set: (room, nick, seq) => void calls.push(`set ${room} ${nick} ${seq}`),
       dropRoom: (room) => void calls.push(`drop ${room}`),
     };
-    const state = new ChatState(limits, () => {}, store);
+    const state = new ChatState(limits, () => {}, new MemoryStore(10), store);
     expect(state.markRead('nowhere', 'ann', 1)).toBe(false);
     state.join('general', 'ann', 'p');
     expect(state.markRead('general', 'ann', 4)).toBe(true);
@@ -41,7 +42,7 @@ describe('ChatState read markers', () => {
   });
 
   it('forgets a room’s markers with the room (its seq starts over), on expiry and on eviction', () => {
-    const state = new ChatState(limits, () => {});
+    const state = new ChatState(limits, () => {}, new MemoryStore(10));
     state.join('old', 'ann', 'p');
     state.markRead('old', 'ann', 3);
     state.leave('old', 'ann');

@@ -1,0 +1,77 @@
+/** LocalBus with a durable store: one commit per turn, and nothing acked or delivered that it did not store. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeMsgBody, type DmFrame, type PresenceFrame } from '@loopchat/protocol';
+import { BusUnavailableError, type BusSink, type SequencedMessage } from '../../src/bus/bus.js';
+import { LocalBus } from '../../src/bus/local-bus.js';
+import { HistoryStoreError } from '../../src/history/errors.js';
+import { MemoryStore } from '../../src/history/memory-store.js';
+
+/** A memory store that says it is durable, counts commits, and fails them on demand. */
+class FlakyStore extends MemoryStore {
+  override readonly durable = true;
+  commits = 0;
+  failNext = false;
+  override commit(): void {
+    this.commits++;
+    if (this.failNext) {
+      this.failNext = false;
+      throw new HistoryStoreError('HISTORY_WRITE_FAILED', 'disk full (simulated)');
+    }
+  }
+}
+
+function sink(): BusSink & { messages: SequencedMessage[]; events: string[] } {
+  const messages: SequencedMessage[] = [];
+  const events: string[] = [];
+  return {
+    messages,
+    events,
+    onMessage: (m) => (messages.push(m), events.push(`msg ${m.seq}`)),
+    onPresence: (p: PresenceFrame) => events.push(`${p.event} ${p.nick}`),
+    onDm: (d: DmFrame) => events.push(`dm ${d.to}`),
+  };
+}
+
+const limits = { maxRooms: 10, emptyRoomTtlMs: 60_000, presenceMaxMembers: 100 };
+const buses: LocalBus[] = [];
+afterEach(async () => {
+  for (const bus of buses.splice(0)) await bus.close();
+});
+
+function bus(store: FlakyStore): LocalBus {
+  const b = new LocalBus(limits, store);
+  buses.push(b);
+  return b;
+}
+
+describe('LocalBus on a durable store', () => {
+  it('commits a turn’s messages once, then delivers and acknowledges them', async () => {
+    const store = new FlakyStore(100);
+    const b = bus(store);
+    const s = sink();
+    b.attach(s);
+    await b.join('r', 'ann');
+    const acks = [1, 2, 3].map((i) => b.publish('r', 'ann', encodeMsgBody('r', 'ann', `m${i}`)));
+    expect(s.messages).toEqual([]); // nothing delivered before the commit
+    const sent = await Promise.all(acks);
+    expect(sent.map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect(store.commits).toBe(1);
+    expect(s.messages.map((m) => m.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('fails every publish of a failed commit with unavailable, delivers none, and gives the seqs again', async () => {
+    const store = new FlakyStore(100);
+    const b = bus(store);
+    const s = sink();
+    b.attach(s);
+    await b.join('r', 'ann');
+    store.failNext = true;
+    const failed = [1, 2].map((i) => b.publish('r', 'ann', encodeMsgBody('r', 'ann', `lost ${i}`)));
+    await b.join('r', 'bob'); // an event of the same turn still goes out
+    for (const p of failed) await expect(p).rejects.toBeInstanceOf(BusUnavailableError);
+    expect(s.events).toEqual(['join bob']);
+    const next = await b.publish('r', 'ann', encodeMsgBody('r', 'ann', 'kept'));
+    expect(next.seq).toBe(1);
+    expect(s.events).toEqual(['join bob', 'msg 1']);
+  });
+});

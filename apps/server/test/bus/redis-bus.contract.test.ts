@@ -1,0 +1,58 @@
+/**
+ * The bus contract (contract.ts) against RedisBus: two instances (two hosts) on a
+ * redis-server spawned for this file on a free port; each test gets its own key prefix, so
+ * no test sees another's nicks or rooms. The outage sentence stops a redis-server of its own.
+ *
+ * Without redis-server on PATH the suite says so and skips, except under CI, where it must
+ * run (helpers/redis.ts). It never uses a Redis it did not start.
+ */
+import pino from 'pino';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { RedisBus } from '../../src/bus/redis-bus.js';
+import { SKIP_MESSAGE, redisServerBinary, startRedis, type TestRedis } from '../helpers/redis.js';
+import { CONTRACT_LIMITS, RecordingSink, busContract, type BusWorld, type Peer } from './contract.js';
+
+const skip = redisServerBinary() === undefined && !process.env['CI'];
+if (skip) console.warn(SKIP_MESSAGE);
+
+const log = pino({ level: 'silent' });
+let shared: TestRedis | undefined;
+let worlds = 0;
+/** The redis-server of each world that has one of its own (stopped when the world closes). */
+const own = new WeakMap<BusWorld, TestRedis>();
+
+async function startWorld(redis: TestRedis, ownRedis: boolean): Promise<BusWorld> {
+  const prefix = `contract-${process.pid}-${++worlds}:`;
+  const peers: Peer[] = [];
+  for (const _host of ['a', 'b']) {
+    const bus = new RedisBus({ url: redis.url, historySize: CONTRACT_LIMITS.historySize, log, prefix });
+    const sink = new RecordingSink();
+    bus.attach(sink);
+    await bus.connect();
+    peers.push({ bus, sink });
+  }
+  const world: BusWorld = {
+    peers: [peers[0]!, peers[1]!],
+    async close() {
+      await Promise.all(peers.map((p) => p.bus.close()));
+      if (ownRedis) await redis.stop();
+    },
+  };
+  if (ownRedis) own.set(world, redis);
+  return world;
+}
+
+describe.skipIf(skip)('RedisBus honours the bus contract', () => {
+  beforeAll(async () => {
+    shared = await startRedis();
+  });
+  afterAll(async () => {
+    await shared?.stop();
+  });
+
+  busContract({
+    // The outage sentence's world gets a redis-server of its own: stopping it leaves the others theirs.
+    start: async ({ ownBackend }) => (ownBackend ? startWorld(await startRedis(), true) : startWorld(shared!, false)),
+    stopBackend: (world) => own.get(world)!.stop(),
+  });
+});

@@ -1,0 +1,154 @@
+/** The SQLite history store on a real file: what it keeps, what it returns, how it refuses. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeMsgBody, finishMsgLine, readMsgSeq } from '@loopchat/protocol';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HistoryStoreError } from '../../src/history/errors.js';
+import { HISTORY_FILE, SqliteStore, type SqliteStoreOptions } from '../../src/history/sqlite-store.js';
+
+let dir: string;
+const open: SqliteStore[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'loopchat-store-'));
+});
+afterEach(() => {
+  for (const store of open.splice(0)) store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function store(options: Partial<SqliteStoreOptions> = {}): SqliteStore {
+  const s = new SqliteStore({ dataDir: dir, historySize: 1000, maxAgeMs: 0, synchronous: 'normal', ...options });
+  open.push(s);
+  return s;
+}
+
+function line(room: string, seq: number, ts = 1000 + seq): Buffer {
+  return finishMsgLine(encodeMsgBody(room, 'ann', `text ${seq}`), seq, ts);
+}
+
+function append(s: SqliteStore, room: string, from: number, to: number, ts?: number): void {
+  for (let seq = from; seq <= to; seq++) {
+    const bytes = line(room, seq, ts);
+    s.append(room, seq, ts ?? 1000 + seq, { buf: bytes, start: 0, end: bytes.length });
+  }
+}
+
+const seqs = (lines: Buffer[]): number[] => lines.map(readMsgSeq);
+
+function errorCode(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return err instanceof HistoryStoreError ? err.code : `not a HistoryStoreError: ${String(err)}`;
+  }
+  return undefined;
+}
+
+describe('SqliteStore', () => {
+  it('returns the stored lines byte for byte, only once committed', () => {
+    const s = store();
+    append(s, 'r', 1, 3);
+    expect(s.read('r', { latest: 10 })).toEqual([]);
+    s.commit();
+    expect(s.read('r', { latest: 10 })).toEqual([line('r', 1), line('r', 2), line('r', 3)]);
+  });
+
+  it('answers latest, since and before pages oldest first', () => {
+    const s = store();
+    append(s, 'r', 1, 10);
+    append(s, 'other', 1, 2);
+    s.commit();
+    expect(seqs(s.read('r', { latest: 3 }))).toEqual([8, 9, 10]);
+    expect(seqs(s.read('r', { since: 4, limit: 3 }))).toEqual([5, 6, 7]);
+    expect(seqs(s.read('r', { before: 4, limit: 5 }))).toEqual([1, 2, 3]);
+    expect(seqs(s.read('r', { before: 8, limit: 2 }))).toEqual([6, 7]);
+    expect(seqs(s.read('other', { since: 0, limit: 10 }))).toEqual([1, 2]);
+  });
+
+  it('keeps seqs, lines and the epoch across a reopen; a new file gets a new epoch', () => {
+    const first = store();
+    append(first, 'r', 1, 5);
+    first.commit();
+    const epoch = first.epoch;
+    first.close();
+    const again = store();
+    expect(again.epoch).toBe(epoch);
+    expect(again.lastSeq('r')).toBe(5);
+    expect(again.lastSeq('never')).toBe(0);
+    expect(seqs(again.read('r', { since: 0, limit: 100 }))).toEqual([1, 2, 3, 4, 5]);
+    again.close();
+    rmSync(join(dir, HISTORY_FILE));
+    expect(store().epoch).not.toBe(epoch);
+  });
+
+  it('answers as if count retention were done, and the sweep deletes in bounded steps', () => {
+    const s = store({ historySize: 3 });
+    append(s, 'r', 1, 1200);
+    s.commit();
+    expect(seqs(s.read('r', { since: 0, limit: 100 }))).toEqual([1198, 1199, 1200]);
+    expect(seqs(s.read('r', { before: 1199, limit: 100 }))).toEqual([1198]);
+    let steps = 0;
+    while (s.sweep(Date.now())) steps++;
+    expect(steps).toBe(3); // 1,197 rows, at most 500 per step
+    s.close();
+    const wider = store({ historySize: 10_000 });
+    expect(seqs(wider.read('r', { since: 0, limit: 10_000 }))).toEqual([1198, 1199, 1200]);
+    expect(wider.lastSeq('r')).toBe(1200);
+  });
+
+  it('deletes messages older than maxAgeMs and never gives their seqs again', () => {
+    const s = store({ maxAgeMs: 1000 });
+    append(s, 'r', 1, 4, Date.now() - 5000);
+    s.commit();
+    append(s, 'r', 5, 5, Date.now());
+    s.commit();
+    while (s.sweep(Date.now()));
+    expect(seqs(s.read('r', { since: 0, limit: 100 }))).toEqual([5]);
+    expect(s.lastSeq('r')).toBe(5);
+  });
+
+  it('replaces a stored line by room and seq (a moderation tombstone)', () => {
+    const s = store();
+    append(s, 'r', 1, 2);
+    s.commit();
+    const tombstone = Buffer.from('{"type":"msg","room":"r","from":"ann","text":"","deleted":true,"seq":2,"ts":1002}\n');
+    expect(s.replace('r', 2, tombstone)).toBe(true);
+    expect(s.replace('r', 9, tombstone)).toBe(false);
+    expect(s.read('r', { latest: 1 })).toEqual([tombstone]);
+  });
+
+  it('keeps room metadata per key', () => {
+    const s = store();
+    s.setRoomMeta('r', 'topic', 'hello');
+    expect(s.roomMeta('r', 'topic')).toBe('hello');
+    s.setRoomMeta('r', 'topic', undefined);
+    expect(s.roomMeta('r', 'topic')).toBeUndefined();
+  });
+
+  it('refuses a second store on the same file while the first holds it', () => {
+    store();
+    expect(errorCode(() => store())).toBe('HISTORY_LOCKED');
+  });
+
+  it('refuses a file that is not a loopchat history', () => {
+    writeFileSync(join(dir, HISTORY_FILE), Buffer.alloc(8192, 'garbage!'));
+    expect(errorCode(() => store())).toBe('HISTORY_CORRUPT');
+    rmSync(join(dir, HISTORY_FILE));
+    const other = new Database(join(dir, HISTORY_FILE));
+    other.exec('CREATE TABLE t (x)');
+    other.close();
+    expect(errorCode(() => store())).toBe('HISTORY_CORRUPT');
+  });
+
+  it('refuses a data dir it cannot create', () => {
+    writeFileSync(join(dir, 'a-file'), 'x');
+    expect(
+      errorCode(
+        () => new SqliteStore({ dataDir: join(dir, 'a-file', 'data'), historySize: 1, maxAgeMs: 0, synchronous: 'full' }),
+      ),
+    ).toBe('HISTORY_DIR_UNUSABLE');
+  });
+});
