@@ -2,6 +2,7 @@ import { createClientCodec } from '@loopchat/protocol';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { LocalBus } from '../../src/bus/local-bus.js';
+import { MemoryStore } from '../../src/history/memory-store.js';
 import { resolveConfig, type Config } from '../../src/config.js';
 import { ClientSession } from '../../src/core/client-session.js';
 import type { ServerContext } from '../../src/core/context.js';
@@ -22,7 +23,7 @@ function context(overrides: Partial<Config> = {}): ServerContext {
   return {
     config,
     codec: createClientCodec({ maxTextLength: config.maxTextLength }),
-    hub: new Hub(config, stats, new LocalBus(config)),
+    hub: new Hub(config, stats, new LocalBus(config, new MemoryStore(config.historySize))),
     flusher: new FlushScheduler(0),
     readThrottle: new ReadThrottle(),
     greeter: new Greeter(0),
@@ -36,7 +37,10 @@ function context(overrides: Partial<Config> = {}): ServerContext {
   };
 }
 
-function open(ctx: ServerContext, connection = new FakeConnection()): { session: ClientSession; connection: FakeConnection } {
+function open(
+  ctx: ServerContext,
+  connection = new FakeConnection(),
+): { session: ClientSession; connection: FakeConnection } {
   const session = new ClientSession(ctx, connection);
   ctx.sessions.add(session);
   return { session, connection };
@@ -91,7 +95,10 @@ describe('ClientSession', () => {
   });
 
   it("writes through a message transport's own renderer (WebSocket frames), JSON from the first frame", async () => {
-    const framed: FrameRenderer = { slot: renderSlot(), render: (encoded) => Buffer.from(`<${encoded.json().toString().trim()}>`) };
+    const framed: FrameRenderer = {
+      slot: renderSlot(),
+      render: (encoded) => Buffer.from(`<${encoded.json().toString().trim()}>`),
+    };
     const { session, connection } = open(context(), new FakeConnection('ws', framed));
     session.onMessage('{"type":"ping","id":1}');
     session.onMessage(null);
