@@ -12,6 +12,7 @@
  * same behaviour sentences against all three.
  */
 import type { DmFrame, Id, PresenceFrame, TypingFrame } from '@loopchat/protocol';
+import type { CommitStats } from '../history/commit-times.js';
 import type { HistoryQuery } from '../history/history-store.js';
 import type { RoomCommand, RoomCommandOutcome, RoomEvent } from './room-commands.js';
 
@@ -49,15 +50,8 @@ export interface RoomSummary {
   members: number;
 }
 
-/** Thrown (as a rejected promise) when the bus cannot decide: the client gets `unavailable`. */
-export class BusUnavailableError extends Error {
-  override readonly name = 'BusUnavailableError';
-}
-
-/** The room cap (maxRooms) is reached and no empty room can be evicted: `too_many_rooms`. */
-export class RoomLimitError extends Error {
-  override readonly name = 'RoomLimitError';
-}
+/** The bus's errors live with the server's others (errors.ts); re-exported for the buses. */
+export { BusUnavailableError, RoomLimitError } from '../errors.js';
 
 export interface Bus {
   /** Short name for logs and /stats: 'local', 'ipc', 'redis'. */
@@ -69,6 +63,8 @@ export interface Bus {
    * `welcome` and `history` answers so a client knows when its `since` means nothing.
    */
   readonly epoch: string;
+  /** Where this process's history lives and, for a durable store here, its commit times (/stats). */
+  historyStats?(): { kind: string } & Partial<CommitStats>;
   /** Connects the Hub that will receive this process's events. */
   attach(sink: BusSink): void;
 
