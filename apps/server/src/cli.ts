@@ -11,8 +11,24 @@ type Kind = 'int' | 'number' | 'string' | 'bool' | 'workers' | 'list';
 /** [config key, flag, environment variable, kind, help] */
 const OPTIONS: [keyof Config, string, string, Kind, string][] = [
   ['host', '--host <address>', 'HOST', 'string', 'address to bind (use 0.0.0.0 to accept remote clients)'],
-  ['tcpPort', '--tcp-port <port>', 'TCP_PORT', 'int', 'raw TCP port (JSON lines or text mode); 0 = any free port'],
+  ['tcpPort', '--tcp-port <port>', 'TCP_PORT', 'int', 'raw TCP port (JSON lines, IRC or text mode); 0 = any free port'],
   ['httpPort', '--http-port <port>', 'HTTP_PORT', 'int', 'HTTP port: health, metrics, stats, chat page, WebSocket /ws'],
+  ['ircPort', '--irc-port <port>', 'IRC_PORT', 'int', 'a TCP port for IRC clients only (e.g. 6667); off unless set'],
+  [
+    'tlsPort',
+    '--tls-port <port>',
+    'TLS_PORT',
+    'int',
+    'a TLS port for every TCP dialect (e.g. 6697); needs --tls-cert/--tls-key',
+  ],
+  [
+    'tlsCertFile',
+    '--tls-cert <path>',
+    'TLS_CERT_FILE',
+    'string',
+    'PEM certificate chain: TLS port, HTTPS/WSS (SIGHUP reloads)',
+  ],
+  ['tlsKeyFile', '--tls-key <path>', 'TLS_KEY_FILE', 'string', 'PEM private key for --tls-cert'],
   ['maxLineBytes', '--max-line-bytes <n>', 'MAX_LINE_BYTES', 'int', 'longest TCP line / WebSocket message, bytes'],
   ['maxTextLength', '--max-text-length <n>', 'MAX_TEXT_LENGTH', 'int', 'longest message text, characters'],
   ['historySize', '--history-size <n>', 'HISTORY_SIZE', 'int', 'messages kept per room for history'],
@@ -181,7 +197,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     .allowExcessArguments(false);
   const attributes = new Map<keyof Config, string>();
   for (const [key, flag, envName, kind, help] of OPTIONS) {
-    const shown = kind === 'list' && String(DEFAULTS[key]) === '' ? 'none' : String(DEFAULTS[key]);
+    const shown =
+      DEFAULTS[key] === null ? 'off' : kind === 'list' && String(DEFAULTS[key]) === '' ? 'none' : String(DEFAULTS[key]);
     const option = new Option(flag, `${help} (env ${envName}, default ${shown})`);
     if (kind !== 'bool') option.argParser(PARSERS[kind]);
     program.addOption(option);

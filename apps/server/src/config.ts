@@ -14,6 +14,24 @@ export interface Config {
   tcpPort: number;
   /** HTTP port: health, metrics, stats, the chat page and WebSocket at /ws. @default 8080 */
   httpPort: number;
+  /**
+   * A TCP port where every connection speaks IRC from its first byte (6667 is IRC's
+   * convention); IRC clients use the main TCP port too, which tells them by their first
+   * line. null = off; 0 picks a free port. @default null
+   */
+  ircPort: number | null;
+  /**
+   * A TLS port serving every TCP dialect (JSON lines, IRC, text) like the main TCP port,
+   * encrypted (6697 is IRC's convention). Needs tlsCertFile and tlsKeyFile. null = off.
+   * @default null
+   */
+  tlsPort: number | null;
+  /**
+   * PEM certificate chain and private key. When set, the HTTP port serves HTTPS and WSS
+   * instead of HTTP and WS, and tlsPort may be used; SIGHUP reloads both files. @default ''
+   */
+  tlsCertFile: string;
+  tlsKeyFile: string;
   /** Longest TCP line / WebSocket message, bytes. @default 8192 */
   maxLineBytes: number;
   /** Longest message text, UTF-16 code units. @default 2000 */
@@ -146,6 +164,10 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   host: '127.0.0.1',
   tcpPort: 4000,
   httpPort: 8080,
+  ircPort: null,
+  tlsPort: null,
+  tlsCertFile: '',
+  tlsKeyFile: '',
   maxLineBytes: DEFAULT_MAX_LINE_BYTES,
   maxTextLength: DEFAULT_MAX_TEXT_LENGTH,
   historySize: 1000,
@@ -208,6 +230,14 @@ export function resolveConfig(overrides: Partial<Config> = {}): Readonly<Config>
   int(c, 'tcpPort', 0, 65535);
   int(c, 'httpPort', 0, 65535);
   if (c.tcpPort !== 0 && c.tcpPort === c.httpPort) fail('tcpPort and httpPort must differ');
+  for (const key of ['ircPort', 'tlsPort'] as const) if (c[key] !== null) int(c, key, 0, 65535);
+  const ports = [c.tcpPort, c.httpPort, c.ircPort, c.tlsPort].filter((p) => p !== null && p !== 0);
+  if (new Set(ports).size !== ports.length) fail('tcpPort, httpPort, ircPort and tlsPort must all differ');
+  if (typeof c.tlsCertFile !== 'string' || typeof c.tlsKeyFile !== 'string')
+    fail('tlsCertFile and tlsKeyFile must be file paths');
+  if ((c.tlsCertFile === '') !== (c.tlsKeyFile === ''))
+    fail('set both TLS_CERT_FILE and TLS_KEY_FILE (--tls-cert, --tls-key), or neither');
+  if (c.tlsPort !== null && c.tlsCertFile === '') fail('tlsPort needs a certificate: set --tls-cert and --tls-key');
   int(c, 'maxLineBytes', 64, 1024 * 1024);
   int(c, 'maxTextLength', 1, c.maxLineBytes);
   int(c, 'historySize', 0, 1_000_000);

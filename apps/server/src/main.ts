@@ -11,13 +11,15 @@ import cluster from 'node:cluster';
 import { CommanderError, InvalidArgumentError } from 'commander';
 import { chooseBus } from './bus/choose-bus.js';
 import { parseCommandLine } from './cli.js';
-import { startPrimary } from './cluster/primary.js';
+import { startPrimary, type ClusterPrimary } from './cluster/primary.js';
 import { startWorker } from './cluster/worker.js';
 import { ConfigError, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { loadTermsFile } from './moderation/index.js';
 import { startServer } from './server.js';
 import { describeStartupError } from './startup-error.js';
+import { TlsCredentials } from './transports/tls-credentials.js';
+import type { LoopchatServer } from './server.js';
 
 interface Closeable {
   close(): Promise<void>;
@@ -82,6 +84,24 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // SIGHUP reloads the TLS certificate and key (a renewal, e.g. certbot's deploy hook); the
+  // primary passes it to its workers, which hold the listeners. Without TLS, SIGHUP keeps
+  // its default (the process ends), as before.
+  if (config.tlsCertFile !== '') {
+    process.on('SIGHUP', () => {
+      if (running === undefined) return;
+      if ('workers' in running) {
+        for (const worker of (running as ClusterPrimary).workers()) worker.process.kill('SIGHUP');
+        return;
+      }
+      try {
+        (running as LoopchatServer).reloadTls();
+        log.info('TLS certificate and key reloaded');
+      } catch (err) {
+        log.error({ reason: (err as Error).message }, 'TLS reload failed; the certificate in use stays');
+      }
+    });
+  }
   // A worker whose primary is gone has no bus: drain and leave.
   if (cluster.isWorker) process.on('disconnect', () => stop('primary disconnected'));
 
@@ -91,6 +111,7 @@ async function main(): Promise<void> {
     } else if (config.workers > 1) {
       // Checked once here rather than by N workers failing one after another.
       if (config.filterTerms !== '') loadTermsFile(config.filterTerms);
+      if (config.tlsCertFile !== '') new TlsCredentials(config);
       const primary = startPrimary(config, log);
       running = primary;
       await primary.listening;

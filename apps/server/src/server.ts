@@ -3,6 +3,7 @@
  * listener, housekeeping, and graceful shutdown. Everything runs on one event loop.
  */
 import { once } from 'node:events';
+import type { Server as TlsServer } from 'node:tls';
 import type { AddressInfo, Server } from 'node:net';
 import { createClientCodec } from '@loopchat/protocol';
 import type { Logger } from 'pino';
@@ -27,12 +28,20 @@ import { createModerationFilter, loadTermsFile } from './moderation/index.js';
 import { AcceptGate } from './transports/accept-gate.js';
 import { ConnectionLimiter } from './transports/connection-limiter.js';
 import { createTcpServer } from './transports/tcp.js';
+import { listenExtra, type ExtraListeners } from './transports/extra-listeners.js';
+import { TlsCredentials } from './transports/tls-credentials.js';
 import { WS_PATH, attachWebSocket } from './transports/ws.js';
 
 export interface LoopchatServer {
   readonly ctx: ServerContext;
   readonly tcpPort: number;
   readonly httpPort: number;
+  /** The IRC-only port (--irc-port), when on. */
+  readonly ircPort: number | undefined;
+  /** The TLS port (--tls-port), when on. */
+  readonly tlsPort: number | undefined;
+  /** Reads the certificate and key again for every TLS listener (SIGHUP); throws, changing nothing, if unusable. */
+  reloadTls(): void;
   /** Graceful shutdown: stop accepting, tell every client, drain, close (resolves when done). */
   close(): Promise<void>;
 }
@@ -56,6 +65,8 @@ export async function startServer(
   log: Logger,
   options: StartOptions = {},
 ): Promise<LoopchatServer> {
+  // Read first: an unreadable certificate is a one-line startup error before anything listens.
+  const tls = config.tlsCertFile === '' ? undefined : new TlsCredentials(config);
   monitorLoopDelay();
   const stats = new Stats();
   const bus = options.bus ?? (await createBus(config, 'single', log));
@@ -83,7 +94,8 @@ export async function startServer(
 
   const tcp = createTcpServer(ctx);
   const metrics = createMetrics(ctx);
-  const http = createHttpApp(ctx, metrics, options.control);
+  const http = createHttpApp(ctx, metrics, options.control, tls);
+  if (tls !== undefined) tls.track(http.server as unknown as TlsServer);
   if (options.control !== undefined) {
     options.control.collector = (what) =>
       typeof what === 'object'
@@ -102,9 +114,19 @@ export async function startServer(
     tcp.close();
     throw err;
   }
+  let extra: ExtraListeners;
+  try {
+    extra = await listenExtra(ctx, tls);
+  } catch (err) {
+    tcp.close();
+    await http.close();
+    throw err;
+  }
   const tcpPort = (tcp.address() as AddressInfo).port;
   const httpPort = (http.server.address() as AddressInfo).port;
-  const gate = options.shareListeners ? gateListeners(ctx, tcp, tcpPort, http.server, httpPort) : undefined;
+  const gate = options.shareListeners
+    ? gateListeners(ctx, [{ server: tcp, port: tcpPort }, { server: http.server, port: httpPort }, ...extra.listeners])
+    : undefined;
   if (ctx.limiter.ceiling < config.maxConnections) {
     log[options.quiet ? 'debug' : 'info'](
       { maxConnections: ctx.limiter.ceiling },
@@ -112,9 +134,18 @@ export async function startServer(
     );
   }
   const housekeeping = startHousekeeping(ctx);
+  const { ircPort, tlsPort } = extra;
+  const web = tls === undefined ? 'http+ws' : 'https+wss';
   log[options.quiet ? 'debug' : 'info'](
-    { tcp: { host: config.host, port: tcpPort }, http: { host: config.host, port: httpPort, ws: WS_PATH } },
-    `loopchat listening: tcp ${config.host}:${tcpPort}, http+ws ${config.host}:${httpPort}`,
+    {
+      tcp: { host: config.host, port: tcpPort },
+      http: { host: config.host, port: httpPort, ws: WS_PATH, tls: tls !== undefined },
+      ...(ircPort === undefined ? {} : { irc: { host: config.host, port: ircPort } }),
+      ...(tlsPort === undefined ? {} : { tls: { host: config.host, port: tlsPort } }),
+    },
+    `loopchat listening: tcp ${config.host}:${tcpPort}, ${web} ${config.host}:${httpPort}` +
+      (ircPort === undefined ? '' : `, irc ${config.host}:${ircPort}`) +
+      (tlsPort === undefined ? '' : `, tls ${config.host}:${tlsPort}`),
   );
 
   let closing: Promise<void> | undefined;
@@ -124,6 +155,7 @@ export async function startServer(
     ctx.greeter.close();
     gate?.close();
     tcp.close();
+    extra.close();
     http.server.close();
     for (const session of ctx.sessions) session.closeWithError('shutdown');
     ctx.flusher.flushNow();
@@ -141,16 +173,16 @@ export async function startServer(
     ctx,
     tcpPort,
     httpPort,
+    ircPort,
+    tlsPort,
+    reloadTls: () => tls?.reload(),
     close: () => (closing ??= close()),
   };
 }
 
-function gateListeners(ctx: ServerContext, tcp: Server, tcpPort: number, http: Server, httpPort: number): AcceptGate {
+function gateListeners(ctx: ServerContext, listeners: { server: Server; port: number }[]): AcceptGate {
   const gate = new AcceptGate({
-    listeners: [
-      { server: tcp, port: tcpPort },
-      { server: http, port: httpPort },
-    ],
+    listeners,
     host: ctx.config.host,
     backlog: ctx.config.listenBacklog,
     ceiling: ctx.limiter.ceiling,

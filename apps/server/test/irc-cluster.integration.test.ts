@@ -39,7 +39,7 @@ describe('IRC in cluster mode (2 workers)', () => {
   let irc: IrcClient;
 
   beforeAll(async () => {
-    cluster = await startCluster(2, ['--filter', 'off', '--rate', '0']);
+    cluster = await startCluster(2, ['--filter', 'off', '--rate', '0', '--irc-port', '0']);
     web = await connectOn(wsConnector(cluster.httpPort), 'webber');
     irc = await ircOn(cluster.tcpPort, 'ircer', (slot) => slot !== web.slot);
   });
@@ -73,6 +73,17 @@ describe('IRC in cluster mode (2 workers)', () => {
     expect(await web.client.waitFor({ type: 'dm', from: irc.nick })).toMatchObject({ text: 'across' });
     web.client.send({ type: 'dm', to: irc.nick, text: 'and back' });
     expect(await irc.waitFor('message', { nick: web.nick, target: irc.nick })).toMatchObject({ message: 'and back' });
+  });
+
+  it('listens on the IRC port in every worker (--irc-port 0 picks one port for all)', async () => {
+    const listening = cluster.logs().find((e) => e.msg.startsWith('loopchat listening') && e.pid === cluster.pid)!;
+    const port = (listening['irc'] as { port: number }).port;
+    expect(port).toBeGreaterThan(0);
+    const onPort = await IrcClient.connect(port, 'portuser');
+    await onPort.join('#span');
+    const names = onPort.events.items.find((e) => e.name === 'userlist')!.event['users'] as { nick: string }[];
+    expect(names.map((u) => u.nick).sort()).toEqual([irc.nick, 'portuser', web.nick].sort());
+    onPort.close();
   });
 
   it('serves chathistory from the cluster’s history', async () => {

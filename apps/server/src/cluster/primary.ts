@@ -64,7 +64,8 @@ export class ClusterPrimary {
   /** Pending restarts: ref'd, so a primary whose workers all died stays up to restart them. */
   readonly #restarts = new Set<NodeJS.Timeout>();
   readonly #sweeper: NodeJS.Timeout;
-  readonly #ports: { tcpPort: number; httpPort: number };
+  /** The ports every worker listens on (LOOPCHAT_PORTS); the IRC and TLS ones only when configured. */
+  readonly #ports: { tcpPort: number; httpPort: number; ircPort?: number; tlsPort?: number };
   #nextCid = 1;
   #shuttingDown = false;
   #announced = false;
@@ -119,6 +120,9 @@ export class ClusterPrimary {
       // workers failing; port 0 gets its real number, which every worker then listens on.
       this.#ports.tcpPort = await probePort(host, tcpPort, listenBacklog);
       this.#ports.httpPort = await probePort(host, httpPort, listenBacklog);
+      const { ircPort, tlsPort } = this.#config;
+      if (ircPort !== null) this.#ports.ircPort = await probePort(host, ircPort, listenBacklog);
+      if (tlsPort !== null) this.#ports.tlsPort = await probePort(host, tlsPort, listenBacklog);
     } catch (err) {
       this.#abort(err as Error);
       return;
@@ -178,10 +182,20 @@ export class ClusterPrimary {
     if (!this.#slots.every((s) => s.listening)) return;
     this.#announced = true;
     const { host } = this.#config;
-    const { tcpPort, httpPort } = this.#ports;
+    const { tcpPort, httpPort, ircPort, tlsPort } = this.#ports;
+    const web = this.#config.tlsCertFile === '' ? 'http+ws' : 'https+wss';
     this.#log.info(
-      { tcp: { host, port: tcpPort }, http: { host, port: httpPort, ws: '/ws' }, workers: this.#slots.length },
-      `loopchat listening: tcp ${host}:${tcpPort}, http+ws ${host}:${httpPort}, ${this.#slots.length} workers`,
+      {
+        tcp: { host, port: tcpPort },
+        http: { host, port: httpPort, ws: '/ws', tls: web === 'https+wss' },
+        ...(ircPort === undefined ? {} : { irc: { host, port: ircPort } }),
+        ...(tlsPort === undefined ? {} : { tls: { host, port: tlsPort } }),
+        workers: this.#slots.length,
+      },
+      `loopchat listening: tcp ${host}:${tcpPort}, ${web} ${host}:${httpPort}` +
+        (ircPort === undefined ? '' : `, irc ${host}:${ircPort}`) +
+        (tlsPort === undefined ? '' : `, tls ${host}:${tlsPort}`) +
+        `, ${this.#slots.length} workers`,
     );
     this.#announce({ ...this.#ports });
   }

@@ -13,7 +13,12 @@ import type { ToPrimary } from './ipc-protocol.js';
 
 export async function startWorker(config: Readonly<Config>, log: Logger): Promise<LoopchatServer> {
   const slot = process.env['LOOPCHAT_WORKER_SLOT'] ?? '0';
-  const ports = JSON.parse(process.env['LOOPCHAT_PORTS'] ?? '{}') as { tcpPort?: number; httpPort?: number };
+  const ports = JSON.parse(process.env['LOOPCHAT_PORTS'] ?? '{}') as {
+    tcpPort?: number;
+    httpPort?: number;
+    ircPort?: number;
+    tlsPort?: number;
+  };
   // The IPC channel to the primary carries the control plane (cluster-wide /stats, /metrics
   // and admin); the data socket carries the bus, unless Redis is the bus (choose-bus.ts).
   const control = new ControlChannel(process as unknown as IpcChannel);
@@ -32,6 +37,8 @@ export async function startWorker(config: Readonly<Config>, log: Logger): Promis
       ...config,
       tcpPort: ports.tcpPort ?? config.tcpPort,
       httpPort: ports.httpPort ?? config.httpPort,
+      ircPort: ports.ircPort ?? config.ircPort,
+      tlsPort: ports.tlsPort ?? config.tlsPort,
       serverName: `${config.serverName}/w${slot}`,
     },
     log,

@@ -19,7 +19,7 @@ import { AnswerQueue, type AnswerOwner } from './answer-queue.js';
 import type { Grant } from './auth.js';
 import type { Connection, ConnectionEvents, EndReason } from './connection.js';
 import type { ServerContext } from './context.js';
-import type { Dialect } from './dialect.js';
+import type { Dialect, DialectChoice } from './dialect.js';
 import { jsonLines } from './dialects/index.js';
 import { EncodedFrame } from './encoded-frame.js';
 import type { Greetable } from './greeter.js';
@@ -67,11 +67,12 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
   #outbound: OutboundQueue | null = null;
   #life: Life = Life.Open;
 
-  constructor(ctx: ServerContext, connection: Connection) {
+  /** `dialect`: a listener's own dialect (the IRC port); otherwise a byte stream's first line decides. */
+  constructor(ctx: ServerContext, connection: Connection, dialect?: DialectChoice) {
     this.ctx = ctx;
     this.connection = connection;
     // A message transport carries JSON frames only; a byte stream's first line decides.
-    this.#gate = new InboundGate(this, connection.renderer === undefined ? null : jsonLines);
+    this.#gate = new InboundGate(this, dialect?.open(this) ?? (connection.renderer === undefined ? null : jsonLines));
     this.connectedAt = this.lastInboundAt = this.#refilledAt = Date.now();
     this.#tokens = ctx.config.rateBurst;
   }

@@ -10,6 +10,7 @@ import type { ControlChannel } from '../cluster/control-channel.js';
 import { clusterStats, collectStats } from './stats-report.js';
 import { adminRoutes } from './admin.js';
 import { readClientModules, readPageModules } from './client-modules.js';
+import type { TlsCredentials } from '../transports/tls-credentials.js';
 
 const CHAT_PAGE = new URL('../../public/index.html', import.meta.url);
 
@@ -18,8 +19,10 @@ const CHAT_PAGE = new URL('../../public/index.html', import.meta.url);
  * /stats ask the primary to gather every worker's view and answer for the whole cluster;
  * `?scope=worker` answers for the worker that took the request.
  */
-export function createHttpApp(ctx: ServerContext, metrics: Registry, cluster?: ControlChannel) {
+export function createHttpApp(ctx: ServerContext, metrics: Registry, cluster?: ControlChannel, tls?: TlsCredentials) {
   const app = Fastify({
+    // With a certificate (TLS_CERT_FILE), the same port serves HTTPS and WSS instead.
+    ...(tls === undefined ? {} : { https: { ...tls.pair } }),
     // Per-request logs would cost more than the requests; fastify reports warnings and errors.
     loggerInstance: ctx.log.child({ component: 'http' }, { level: ctx.log.level === 'info' ? 'warn' : ctx.log.level }),
     bodyLimit: 16 * 1024,

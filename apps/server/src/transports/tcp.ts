@@ -19,12 +19,15 @@
  * untrusted peer a PROXY line is just a text-mode line.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { ErrorCodes } from '@loopchat/protocol';
 import type { ServerContext } from '../core/context.js';
 import { ClientSession } from '../core/client-session.js';
+import { ircChoice } from '../core/dialects/irc.js';
 import { bump } from '../core/stats.js';
 import { ProxyHeaderParser } from './proxy-protocol.js';
 import { TcpConnection } from './tcp-connection.js';
+import type { TlsCredentials } from './tls-credentials.js';
 import { TrustedProxies } from './trusted-proxies.js';
 
 /** A proxy sends the header as soon as it connects (spec §2); this is generous. */
@@ -34,54 +37,93 @@ const kPending = Symbol('loopchat.proxyHeader');
 interface PendingHeader {
   readonly ctx: ServerContext;
   readonly parser: ProxyHeaderParser;
+  readonly irc: boolean;
 }
 type PendingSocket = Socket & { [kPending]?: PendingHeader };
 
 const kContext = Symbol('loopchat.context');
 const kTrusted = Symbol('loopchat.trustedProxies');
-type TcpServer = Server & { [kContext]: ServerContext; [kTrusted]: TrustedProxies };
+const kIrc = Symbol('loopchat.ircOnly');
+type TcpServer = Server & { [kContext]: ServerContext; [kTrusted]: TrustedProxies | undefined; [kIrc]: boolean };
 
-export function createTcpServer(ctx: ServerContext): Server {
-  const server = createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 }) as TcpServer;
+export interface TcpListenerOptions {
+  /** Every connection speaks IRC from its first byte (--irc-port): no dialect detection. */
+  irc?: boolean;
+  /**
+   * Serve TLS with these credentials (--tls-port). A trusted proxy's PROXY header would come
+   * before the TLS handshake, which this listener does not read: behind a load balancer,
+   * terminate TLS there and use the plain port.
+   */
+  tls?: TlsCredentials;
+}
+
+const SOCKET_OPTIONS = { noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 } as const;
+
+/** A client that does not finish its TLS handshake in this long is dropped (Node's default is 120 s). */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+export function createTcpServer(ctx: ServerContext, options: TcpListenerOptions = {}): Server {
+  const { tls } = options;
+  const server = (
+    tls === undefined
+      ? createServer(SOCKET_OPTIONS)
+      : createTlsServer({ ...SOCKET_OPTIONS, ...tls.pair, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS })
+  ) as TcpServer;
   server[kContext] = ctx;
-  server[kTrusted] = new TrustedProxies(ctx.config.trustedProxies);
-  server.on('connection', onConnection);
+  server[kTrusted] = tls === undefined ? new TrustedProxies(ctx.config.trustedProxies) : undefined;
+  server[kIrc] = options.irc === true;
+  if (tls === undefined) server.on('connection', onConnection);
+  else {
+    tls.track(server as unknown as TlsServer);
+    server.on('secureConnection', onConnection);
+    // A failed handshake (a plain-text client on the TLS port, a scanner): the socket is gone already.
+    server.on('tlsClientError', onTlsClientError);
+  }
   return server;
+}
+
+function onTlsClientError(this: TcpServer, err: Error): void {
+  this[kContext].log.debug({ err: err.message }, 'TLS handshake failed');
 }
 
 function onConnection(this: TcpServer, socket: PendingSocket): void {
   const ctx = this[kContext];
-  if (this[kTrusted].has(socket.remoteAddress)) {
-    socket[kPending] = { ctx, parser: new ProxyHeaderParser() };
+  if (this[kTrusted]?.has(socket.remoteAddress)) {
+    socket[kPending] = { ctx, parser: new ProxyHeaderParser(), irc: this[kIrc] };
     socket.on('data', onProxyData);
     socket.on('error', ignore);
     socket.setTimeout(PROXY_HEADER_TIMEOUT_MS, onProxyTimeout);
     return;
   }
-  accept(ctx, socket, socket.remoteAddress ?? 'unknown');
+  accept(ctx, socket, socket.remoteAddress ?? 'unknown', this[kIrc]);
 }
 
 /** Admits a connection from `ip` (the client's real address) or refuses it (undefined). */
-function accept(ctx: ServerContext, socket: PendingSocket, ip: string): ClientSession | undefined {
+function accept(ctx: ServerContext, socket: PendingSocket, ip: string, irc: boolean): ClientSession | undefined {
   const refusal = ctx.shuttingDown ? 'shutdown' : ctx.limiter.acquire(ip);
   if (refusal !== null) {
     bump(ctx.stats.refused, refusal);
     socket.on('error', ignore);
-    socket.end(`${JSON.stringify({ type: 'error', code: refusal, message: ErrorCodes[refusal] })}\n`);
+    // RFC 2812 §3.7.4: what an IRC client reads last is ERROR.
+    const message = ErrorCodes[refusal];
+    socket.end(
+      irc ? `ERROR :Closing link: ${message}\r\n` : `${JSON.stringify({ type: 'error', code: refusal, message })}\n`,
+    );
     return undefined;
   }
   const connection = new TcpConnection(socket, ip);
-  const session = new ClientSession(ctx, connection);
+  const session = new ClientSession(ctx, connection, irc ? ircChoice : undefined);
   connection.open(session);
   ctx.sessions.add(session);
   ctx.stats.connectionsOpened.tcp++;
   ctx.stats.connectionsOpen.tcp++;
-  ctx.greeter.add(session);
+  // The IRC port's connections have their dialect already: nothing to greet.
+  if (!irc) ctx.greeter.add(session);
   return session;
 }
 
 function onProxyData(this: PendingSocket, chunk: Buffer): void {
-  const { ctx, parser } = this[kPending]!;
+  const { ctx, parser, irc } = this[kPending]!;
   const result = parser.push(chunk);
   if (result === undefined) return;
   stopWaitingForHeader(this);
@@ -96,7 +138,7 @@ function onProxyData(this: PendingSocket, chunk: Buffer): void {
   }
   // LOCAL (the proxy's own health check) and unrelayed families: the proxy is the client.
   const ip = result.header.source?.address ?? this.remoteAddress ?? 'unknown';
-  const session = accept(ctx, this, ip);
+  const session = accept(ctx, this, ip, irc);
   if (session !== undefined && result.rest.length > 0) session.onBytes(result.rest);
 }
 
