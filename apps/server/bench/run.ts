@@ -32,7 +32,7 @@ import { runMemory } from './scenarios/memory.js';
 import { BUS_MODES, BusSetup, type BusMode, type BusResult } from './scenarios/bus.js';
 import { medianRun, runFilter } from './scenarios/filter.js';
 import { ScalingSeries, scalingVerdict, type ScalingOptions, type ScalingResult } from './scenarios/scaling.js';
-import { runPrimary, type PrimaryResult } from './scenarios/primary.js';
+import { PRIMARY_HISTORIES, runPrimary, type PrimaryHistory, type PrimaryResult } from './scenarios/primary.js';
 import { runConnections, type ConnectionsResult } from './scenarios/connections.js';
 import { connectionsFigures } from './report/connections-figures.js';
 import {
@@ -74,6 +74,12 @@ const partList = (value: string): Part[] => {
     if (!PARTS.includes(part)) throw new InvalidArgumentError(`unknown part '${part}' (one of ${PARTS.join(', ')}).`);
   return parts;
 };
+const primaryHistories = (value: string): PrimaryHistory[] => {
+  const kinds = value.split(',').map((v) => v.trim()) as PrimaryHistory[];
+  for (const k of kinds)
+    if (!PRIMARY_HISTORIES.includes(k)) throw new InvalidArgumentError(`unknown history '${k}' (memory or sqlite).`);
+  return kinds;
+};
 const intList = (value: string): number[] => value.split(',').map((v) => positiveInt(v.trim()));
 const wholeList = (value: string): number[] => value.split(',').map((v) => wholeNumber(v.trim()));
 const busModes = (value: string): BusMode[] => {
@@ -89,7 +95,9 @@ const extras = (value: string): ScalingExtra[] => {
     // The loadgen's sender k sends line k of --texts every time: strict's repetition rule
     // would reject each sender's third message, so the series would measure refusals.
     if (x === 'strict')
-      throw new InvalidArgumentError("'strict' cannot run: the loadgen sends one text per sender, which strict rejects as repetition.");
+      throw new InvalidArgumentError(
+        "'strict' cannot run: the loadgen sends one text per sender, which strict rejects as repetition.",
+      );
     if (x !== 'heavy' && x !== 'classifier')
       throw new InvalidArgumentError(`unknown extra series '${x}' (heavy, classifier or none).`);
   }
@@ -160,10 +168,19 @@ function parseOptions(argv: string[]): BenchOptions {
       extras,
     )
     .option('--primary-workers <list>', 'synthetic worker counts of the primary part', intList, [2, 4])
-    .option('--primary-flush-ms <list>', "the primary's --cluster-flush-ms values to measure (primary part)", wholeList, [1, 0])
+    .option('--primary-flush-ms <list>', "the primary's --cluster-flush-ms values to measure (primary part)", wholeList, [0])
+    .option('--primary-history <list>', 'where the primary keeps history: memory, sqlite (primary part)', primaryHistories, [
+      'memory',
+      'sqlite',
+    ])
     .option('--primary-rooms <n>', 'rooms of the primary part', positiveInt, 500)
     .option('--primary-members <n>', 'members per room, spread over the synthetic workers (primary part)', positiveInt, 4)
-    .option('--primary-outstanding <n>', 'unanswered publishes each synthetic worker keeps at most (primary part)', positiveInt, 1000)
+    .option(
+      '--primary-outstanding <n>',
+      'unanswered publishes each synthetic worker keeps at most (primary part)',
+      positiveInt,
+      1000,
+    )
     .option('--primary-body <bytes>', 'message body size, bytes (primary part)', positiveInt, 150)
     .option('--primary-warmup <s>', 'load before the primary part’s window, seconds', positiveNumber)
     .option('--primary-duration <s>', 'measurement window of the primary part, seconds', positiveNumber)
@@ -206,12 +223,22 @@ function parseOptions(argv: string[]): BenchOptions {
     )
     .option('--connections-held <n>', 'connections the cluster holds (connections part)', positiveInt)
     .option('--connections-workers <n>', "loopchat's --workers in the connections part", positiveInt)
-    .option('--connections-connect-rate <n>', 'new connections per second over all loadgen processes (connections)', positiveInt, 2500)
+    .option(
+      '--connections-connect-rate <n>',
+      'new connections per second over all loadgen processes (connections)',
+      positiveInt,
+      2500,
+    )
     .option('--connections-procs <n>', 'loadgen processes holding the connections, each ≤ 19,000 (connections)', positiveInt)
     .option('--connections-rooms <n>', 'rooms the held connections join (connections)', positiveInt)
     .option('--connections-settle <ms>', 'quiet time before reading RSS (connections)', positiveInt, 3000)
     .option('--connections-members <n>', 'members of the broadcast room while the connections are held', positiveInt)
-    .option('--connections-member-procs <n>', 'loadgen processes holding the broadcast members (connections)', positiveInt, 2)
+    .option(
+      '--connections-member-procs <n>',
+      'loadgen processes holding the broadcast members (connections)',
+      positiveInt,
+      2,
+    )
     .option('--connections-rate <n>', 'fixed broadcast rate, deliveries per second (connections)', positiveNumber, 100_000)
     .option('--connections-warmup <s>', 'broadcast warm-up, seconds (connections)', positiveNumber)
     .option('--connections-duration <s>', 'broadcast measurement window, seconds (connections)', positiveNumber)
@@ -227,68 +254,71 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--raw <path>', 'where to write the raw results (JSON)', join(TMP_DIR, 'results.json'))
     .allowExcessArguments(false);
   program.parse(argv, { from: 'user' });
-  const f = program.opts<{
-    only?: Part[];
-    filterMessages?: number;
-    filterRuns?: number;
-    scalingWorkers: number[];
-    scalingRooms: number;
-    scalingMembers: number;
-    scalingClientProcs: number;
-    scalingRates?: number[];
-    scalingRefine?: number;
-    scalingWarmup?: number;
-    scalingDuration?: number;
-    scalingMaxP99: number;
-    scalingExtra?: ScalingExtra[];
-    primaryWorkers: number[];
-    primaryFlushMs: number[];
-    primaryRooms: number;
-    primaryMembers: number;
-    primaryOutstanding: number;
-    primaryBody: number;
-    primaryWarmup?: number;
-    primaryDuration?: number;
-    busModes: BusMode[];
-    busRooms: number;
-    busMembers: number;
-    busRate: number;
-    busWarmup?: number;
-    busDuration?: number;
-    busRuns?: number;
-    peersServers?: PeerServerId[];
-    peersRooms: number;
-    peersMembers: number;
-    peersSize: number;
-    peersRates?: number[];
-    peersWarmup?: number;
-    peersDuration?: number;
-    peersProcs: number;
-    peersMinDelivered: number;
-    peersMaxP99: number;
-    peersFilter: 'off' | 'basic';
-    peersWriteDelays?: number[];
-    connections?: number;
-    rooms: number;
-    connectRate: number;
-    settle: number;
-    memoryRuns?: number;
-    memoryServers?: ServerId[];
-    members?: number;
-    rate: number;
-    warmup?: number;
-    duration?: number;
-    runs?: number;
-    saturation?: number[];
-    saturationDuration?: number;
-    clientProcs: number;
-    fanoutServers?: ServerId[];
-    quick: boolean;
-    out?: string;
-    raw: string;
-    quietWait: number;
-    loopchatArgs: string;
-  } & ConnectionsFlags>();
+  const f = program.opts<
+    {
+      only?: Part[];
+      filterMessages?: number;
+      filterRuns?: number;
+      scalingWorkers: number[];
+      scalingRooms: number;
+      scalingMembers: number;
+      scalingClientProcs: number;
+      scalingRates?: number[];
+      scalingRefine?: number;
+      scalingWarmup?: number;
+      scalingDuration?: number;
+      scalingMaxP99: number;
+      scalingExtra?: ScalingExtra[];
+      primaryWorkers: number[];
+      primaryFlushMs: number[];
+      primaryHistory: PrimaryHistory[];
+      primaryRooms: number;
+      primaryMembers: number;
+      primaryOutstanding: number;
+      primaryBody: number;
+      primaryWarmup?: number;
+      primaryDuration?: number;
+      busModes: BusMode[];
+      busRooms: number;
+      busMembers: number;
+      busRate: number;
+      busWarmup?: number;
+      busDuration?: number;
+      busRuns?: number;
+      peersServers?: PeerServerId[];
+      peersRooms: number;
+      peersMembers: number;
+      peersSize: number;
+      peersRates?: number[];
+      peersWarmup?: number;
+      peersDuration?: number;
+      peersProcs: number;
+      peersMinDelivered: number;
+      peersMaxP99: number;
+      peersFilter: 'off' | 'basic';
+      peersWriteDelays?: number[];
+      connections?: number;
+      rooms: number;
+      connectRate: number;
+      settle: number;
+      memoryRuns?: number;
+      memoryServers?: ServerId[];
+      members?: number;
+      rate: number;
+      warmup?: number;
+      duration?: number;
+      runs?: number;
+      saturation?: number[];
+      saturationDuration?: number;
+      clientProcs: number;
+      fanoutServers?: ServerId[];
+      quick: boolean;
+      out?: string;
+      raw: string;
+      quietWait: number;
+      loopchatArgs: string;
+    } & ConnectionsFlags
+  >();
   const q = f.quick;
   const durationS = f.duration ?? (q ? 3 : 10);
   // npm runs scripts from the repo root; a path given by hand is relative to where the user was.
@@ -329,6 +359,7 @@ function parseOptions(argv: string[]): BenchOptions {
     scalingExtra: f.scalingExtra ?? (q ? [] : ['heavy', 'classifier']),
     primaryWorkers: f.primaryWorkers,
     primaryFlushMs: f.primaryFlushMs,
+    primaryHistory: f.primaryHistory,
     primaryRooms: f.primaryRooms,
     primaryMembers: f.primaryMembers,
     primaryOutstanding: f.primaryOutstanding,
@@ -708,33 +739,38 @@ function describePrimary(x: PrimaryResult): string {
 
 async function runPrimaryPart(o: BenchOptions, results: BenchResults): Promise<void> {
   let retries = MAX_RETRIES;
-  for (const flushMs of o.primaryFlushMs) {
-    for (const workers of o.primaryWorkers) {
-      const what = `primary, ${workers} synthetic workers, --cluster-flush-ms ${flushMs}`;
-      try {
-        const run = (): Promise<PrimaryResult> =>
-          runPrimary({
-            workers,
-            flushMs,
-            rooms: o.primaryRooms,
-            members: o.primaryMembers,
-            outstanding: o.primaryOutstanding,
-            bodyBytes: o.primaryBodyBytes,
-            warmupS: o.primaryWarmupS,
-            durationS: o.primaryDurationS,
-            quietWaitS: o.quietWaitS,
-          });
-        let x = await run();
-        while (x.otherLoadPercent > QUIET_PERCENT && retries > 0) {
-          retries--;
-          log(`${what}: other processes used ${fixed(x.otherLoadPercent, 0)} % of a core; measuring again (${retries} retries left)`);
-          x = await run();
+  for (const history of o.primaryHistory ?? ['memory']) {
+    for (const flushMs of o.primaryFlushMs) {
+      for (const workers of o.primaryWorkers) {
+        const what = `primary, ${workers} synthetic workers, --cluster-flush-ms ${flushMs}, --history ${history}`;
+        try {
+          const run = (): Promise<PrimaryResult> =>
+            runPrimary({
+              workers,
+              flushMs,
+              history,
+              rooms: o.primaryRooms,
+              members: o.primaryMembers,
+              outstanding: o.primaryOutstanding,
+              bodyBytes: o.primaryBodyBytes,
+              warmupS: o.primaryWarmupS,
+              durationS: o.primaryDurationS,
+              quietWaitS: o.quietWaitS,
+            });
+          let x = await run();
+          while (x.otherLoadPercent > QUIET_PERCENT && retries > 0) {
+            retries--;
+            log(
+              `${what}: other processes used ${fixed(x.otherLoadPercent, 0)} % of a core; measuring again (${retries} retries left)`,
+            );
+            x = await run();
+          }
+          results.primary.push(x);
+          log(`${what}: ${describePrimary(x)}`);
+        } catch (err) {
+          results.failures.push({ server: what, scenario: 'primary ceiling', error: (err as Error).message });
+          log(`${what}: FAILED: ${(err as Error).stack ?? String(err)}`);
         }
-        results.primary.push(x);
-        log(`${what}: ${describePrimary(x)}`);
-      } catch (err) {
-        results.failures.push({ server: what, scenario: 'primary ceiling', error: (err as Error).message });
-        log(`${what}: FAILED: ${(err as Error).stack ?? String(err)}`);
       }
     }
   }
@@ -840,7 +876,8 @@ async function runPeersPart(o: BenchOptions, results: BenchResults): Promise<voi
     let phase = 'setup';
     const out: PeerSeriesResult = {
       server,
-      label: writeDelayMs === 0 ? SERVER_KINDS[server].label : `${SERVER_KINDS[server].label}, write delay ${writeDelayMs} ms`,
+      label:
+        writeDelayMs === 0 ? SERVER_KINDS[server].label : `${SERVER_KINDS[server].label}, write delay ${writeDelayMs} ms`,
       ...PEER_DRIVERS[server],
       args: [],
       writeDelayMs,
@@ -897,8 +934,12 @@ function describeConnections(x: ConnectionsResult): string {
       ? 'broadcast failed'
       : `broadcast ${b.members} members: ${rate(b.deliveredPerSecond)}/s of ${rate(b.offeredPerSecond)}, p50 ${fixed(b.latencyP50Ms, 1)} p99 ${fixed(b.latencyP99Ms, 1)} ms, ` +
         `${fixed(b.serverCpuUsPerDelivery, 2)} µs/delivery, other ${fixed(b.otherLoadPercent, 0)} %`) +
-    ([...x.problems, ...(b?.problems ?? [])].length > 0 ? ` — PROBLEMS: ${[...x.problems, ...(b?.problems ?? [])].join('; ')}` : '') +
-    ([...x.warnings, ...(b?.warnings ?? [])].length > 0 ? ` — WARNINGS: ${[...x.warnings, ...(b?.warnings ?? [])].join('; ')}` : '')
+    ([...x.problems, ...(b?.problems ?? [])].length > 0
+      ? ` — PROBLEMS: ${[...x.problems, ...(b?.problems ?? [])].join('; ')}`
+      : '') +
+    ([...x.warnings, ...(b?.warnings ?? [])].length > 0
+      ? ` — WARNINGS: ${[...x.warnings, ...(b?.warnings ?? [])].join('; ')}`
+      : '')
   );
 }
 

@@ -5,7 +5,7 @@ import type { MemoryResult } from '../scenarios/memory.js';
 import type { BusMode, BusResult } from '../scenarios/bus.js';
 import type { ConnectionsResult } from '../scenarios/connections.js';
 import type { FilterResult } from '../scenarios/filter.js';
-import type { PrimaryResult } from '../scenarios/primary.js';
+import type { PrimaryHistory, PrimaryResult } from '../scenarios/primary.js';
 import type { ScalingResult } from '../scenarios/scaling.js';
 import type { PeerSeriesResult, PeerServerId } from '../scenarios/peers.js';
 import type { ServerId } from './servers.js';
@@ -49,6 +49,8 @@ export interface BenchOptions {
   /** The primary part: synthetic worker counts and `--cluster-flush-ms` values to measure. */
   primaryWorkers: number[];
   primaryFlushMs: number[];
+  /** Absent in results from before the store existed (memory only). */
+  primaryHistory?: PrimaryHistory[];
   primaryRooms: number;
   primaryMembers: number;
   /** Unanswered Pubs each synthetic worker keeps at most. */

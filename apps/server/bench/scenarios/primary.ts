@@ -24,6 +24,8 @@ export interface PrimaryOptions {
   workers: number;
   /** The bus's `--cluster-flush-ms`. */
   flushMs: number;
+  /** Where the primary keeps history: `--history memory` or `sqlite` (a fresh file in a temp dir). */
+  history: PrimaryHistory;
   rooms: number;
   members: number;
   /** Unanswered Pubs each synthetic worker keeps at most. */
@@ -35,8 +37,13 @@ export interface PrimaryOptions {
   quietWaitS: number;
 }
 
+export type PrimaryHistory = 'memory' | 'sqlite';
+export const PRIMARY_HISTORIES: readonly PrimaryHistory[] = ['memory', 'sqlite'];
+
 export interface PrimaryResult {
   workers: number;
+  /** Absent in results from before the store existed: memory. */
+  history?: PrimaryHistory;
   flushMs: number;
   /** loopchat's default `--cluster-flush-ms` (from the build's DEFAULTS). */
   defaultFlushMs: number;
@@ -148,7 +155,7 @@ export async function runPrimary(o: PrimaryOptions): Promise<PrimaryResult> {
     warnings.push(
       `machine still ${quiet.busyPercent.toFixed(0)} % busy after waiting ${quiet.waitedS.toFixed(0)} s for quiet`,
     );
-  const args = [o.workers, o.flushMs, o.rooms, o.members, o.outstanding, o.bodyBytes].map(String);
+  const args = [o.workers, o.flushMs, o.rooms, o.members, o.outstanding, o.bodyBytes, o.history].map(String);
   const child = track(
     spawn(process.execPath, [join(WORKERS_DIR, 'primary-host.js'), ...args], {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -176,6 +183,7 @@ export async function runPrimary(o: PrimaryOptions): Promise<PrimaryResult> {
       warnings.push(`other processes used ${otherLoadPercent.toFixed(0)} % of a core during the window`);
     problems.push(...host.failures, ...checkCounts(o, ready.members, stopped.messages, stopped.workers));
     return {
+      history: o.history,
       workers: o.workers,
       flushMs: o.flushMs,
       defaultFlushMs: ready.defaultFlushMs,

@@ -7,19 +7,26 @@
  * The bench reads this process's CPU from /proc and asks it, over IPC, how many messages the
  * bus has sequenced (PrimaryBus.messages).
  *
- *   node primary-host.js <workers> <flushMs> <rooms> <members> <outstanding> <bodyBytes>
+ *   node primary-host.js <workers> <flushMs> <rooms> <members> <outstanding> <bodyBytes> <memory|sqlite>
+ *
+ * With sqlite the bus keeps history as the real primary does by default: a fresh SQLite file
+ * (in a temp dir removed at exit), one transaction per turn, the workers' answers after it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LOOPCHAT_CONFIG, LOOPCHAT_PRIMARY_BUS, WORKERS_DIR } from '../lib/paths.js';
+import { LOOPCHAT_CONFIG, LOOPCHAT_OPEN_STORE, LOOPCHAT_PRIMARY_BUS, WORKERS_DIR } from '../lib/paths.js';
 import type { FromHost, FromWorker, ToHost, ToWorker, WorkerCounts } from './primary-ipc.js';
 
 type PrimaryBusModule = typeof import('../../src/cluster/primary-bus.js');
 type ConfigModule = typeof import('../../src/config.js');
+type OpenStoreModule = typeof import('../../src/history/open-store.js');
 const { PrimaryBus } = (await import(pathToFileURL(LOOPCHAT_PRIMARY_BUS).href)) as PrimaryBusModule;
 const { DEFAULTS } = (await import(pathToFileURL(LOOPCHAT_CONFIG).href)) as ConfigModule;
+const { openHistoryStore } = (await import(pathToFileURL(LOOPCHAT_OPEN_STORE).href)) as OpenStoreModule;
 
 const DATA_FD = 4;
 const argv = process.argv.slice(2);
@@ -31,7 +38,13 @@ const send = (m: FromHost): void => void process.send?.(m);
 const log = {
   error: (fields: unknown, message: string) => send({ t: 'failed', error: `${message}: ${JSON.stringify(fields)}` }),
 } as unknown as ConstructorParameters<typeof PrimaryBus>[1];
-const bus = new PrimaryBus(DEFAULTS, log, flushMs);
+const history = argv[6] === 'sqlite' ? 'sqlite' : 'memory';
+const dataDir = history === 'sqlite' ? mkdtempSync(join(tmpdir(), 'loopchat-primary-')) : '';
+if (dataDir !== '') {
+  process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  process.on('SIGTERM', () => process.exit());
+}
+const bus = new PrimaryBus(DEFAULTS, log, flushMs, openHistoryStore({ ...DEFAULTS, history, dataDir }));
 setInterval(() => bus.state.sweep(Date.now()), 1_000).unref();
 
 const workers: ChildProcess[] = [];
@@ -78,6 +91,11 @@ for (let i = 0; i < workerCount; i++) {
       counts.push(c);
       if (counts.length === workerCount) {
         done = true;
+        // The bench may kill this process as soon as it hears 'stopped': clean up first.
+        if (dataDir !== '') {
+          bus.close();
+          rmSync(dataDir, { recursive: true, force: true });
+        }
         send({ t: 'stopped', messages: bus.messages, workers: counts });
         counts = [];
         // The bench kills this process next; the workers go first.
