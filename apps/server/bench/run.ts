@@ -33,6 +33,7 @@ import { BUS_MODES, BusSetup, type BusMode, type BusResult } from './scenarios/b
 import { medianRun, runFilter } from './scenarios/filter.js';
 import { ScalingSeries, scalingVerdict, type ScalingOptions, type ScalingResult } from './scenarios/scaling.js';
 import { PRIMARY_HISTORIES, runPrimary, type PrimaryHistory, type PrimaryResult } from './scenarios/primary.js';
+import { HISTORY_MODES, runHistory, type HistoryMode } from './scenarios/history.js';
 import { runConnections, type ConnectionsResult } from './scenarios/connections.js';
 import { connectionsFigures } from './report/connections-figures.js';
 import {
@@ -73,6 +74,12 @@ const partList = (value: string): Part[] => {
   for (const part of parts)
     if (!PARTS.includes(part)) throw new InvalidArgumentError(`unknown part '${part}' (one of ${PARTS.join(', ')}).`);
   return parts;
+};
+const historyModes = (value: string): HistoryMode[] => {
+  const modes = value.split(',').map((v) => v.trim()) as HistoryMode[];
+  for (const m of modes)
+    if (!HISTORY_MODES.includes(m)) throw new InvalidArgumentError(`unknown history mode '${m}' (one of ${HISTORY_MODES.join(', ')}).`);
+  return modes;
 };
 const primaryHistories = (value: string): PrimaryHistory[] => {
   const kinds = value.split(',').map((v) => v.trim()) as PrimaryHistory[];
@@ -167,6 +174,12 @@ function parseOptions(argv: string[]): BenchOptions {
       "extra scaling series: 'heavy' (1–2 KB texts), 'classifier' (--filter-classifier-us 1000), or 'none'",
       extras,
     )
+    .option('--history-modes <list>', `history part modes (${HISTORY_MODES.join(',')})`, historyModes, HISTORY_MODES)
+    .option('--history-rooms <n>', 'rooms of the history part', positiveInt, 100)
+    .option('--history-members <n>', 'members per room of the history part, every one a sender', positiveInt, 2)
+    .option('--history-outstanding <n>', 'messages each history sender keeps in flight', positiveInt, 8)
+    .option('--history-warmup <s>', 'load before the history part’s window, seconds', positiveNumber)
+    .option('--history-duration <s>', 'measurement window of the history part, seconds', positiveNumber)
     .option('--primary-workers <list>', 'synthetic worker counts of the primary part', intList, [2, 4])
     .option('--primary-flush-ms <list>', "the primary's --cluster-flush-ms values to measure (primary part)", wholeList, [0])
     .option('--primary-history <list>', 'where the primary keeps history: memory, sqlite (primary part)', primaryHistories, [
@@ -269,6 +282,12 @@ function parseOptions(argv: string[]): BenchOptions {
       scalingDuration?: number;
       scalingMaxP99: number;
       scalingExtra?: ScalingExtra[];
+      historyModes: HistoryMode[];
+      historyRooms: number;
+      historyMembers: number;
+      historyOutstanding: number;
+      historyWarmup?: number;
+      historyDuration?: number;
       primaryWorkers: number[];
       primaryFlushMs: number[];
       primaryHistory: PrimaryHistory[];
@@ -357,6 +376,14 @@ function parseOptions(argv: string[]): BenchOptions {
     scalingDurationS: f.scalingDuration ?? (q ? 3 : 5),
     scalingMaxP99Ms: f.scalingMaxP99,
     scalingExtra: f.scalingExtra ?? (q ? [] : ['heavy', 'classifier']),
+    historyModes: f.historyModes,
+    history: {
+      rooms: f.historyRooms,
+      members: f.historyMembers,
+      outstanding: f.historyOutstanding,
+      warmupS: f.historyWarmup ?? (q ? 1 : 2),
+      durationS: f.historyDuration ?? (q ? 3 : 5),
+    },
     primaryWorkers: f.primaryWorkers,
     primaryFlushMs: f.primaryFlushMs,
     primaryHistory: f.primaryHistory,
@@ -567,6 +594,7 @@ async function main(): Promise<void> {
   if (has('bus')) await runBusPart(options, results);
   if (has('peers')) await runPeersPart(options, results);
   if (has('connections')) await runConnectionsPart(options, results);
+  if (has('history')) await runHistoryPart(options, results);
 
   results.elapsedS = (nowUs() - started) / 1e6;
   mkdirSync(dirname(options.raw), { recursive: true });
@@ -735,6 +763,22 @@ function describePrimary(x: PrimaryResult): string {
     (x.problems.length > 0 ? ` — PROBLEMS: ${x.problems.join('; ')}` : '') +
     (x.warnings.length > 0 ? ` — WARNINGS: ${x.warnings.join('; ')}` : '')
   );
+}
+
+async function runHistoryPart(o: BenchOptions, results: BenchResults): Promise<void> {
+  for (const mode of o.historyModes) {
+    try {
+      const x = await runHistory(mode, o.history);
+      results.history!.push(x);
+      log(
+        `history ${mode}: ${rate(x.msgsPerSecond)} msgs/s, ack p50 ${fixed(x.ackP50Ms, 2)} ms p99 ${fixed(x.ackP99Ms, 2)} ms, ` +
+          `commit p50 ${fixed(x.commitP50Ms ?? NaN, 3)} ms p99 ${fixed(x.commitP99Ms ?? NaN, 3)} ms, ${fixed(x.msgsPerCommit ?? NaN, 1)} msgs/commit, server ${fixed(x.serverUsPerMsg, 1)} µs/msg`,
+      );
+    } catch (err) {
+      results.failures.push({ server: 'loopchat-tcp', scenario: `history ${mode}`, error: (err as Error).message });
+      log(`history ${mode}: FAILED ${(err as Error).message}`);
+    }
+  }
 }
 
 async function runPrimaryPart(o: BenchOptions, results: BenchResults): Promise<void> {

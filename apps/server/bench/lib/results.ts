@@ -6,11 +6,12 @@ import type { BusMode, BusResult } from '../scenarios/bus.js';
 import type { ConnectionsResult } from '../scenarios/connections.js';
 import type { FilterResult } from '../scenarios/filter.js';
 import type { PrimaryHistory, PrimaryResult } from '../scenarios/primary.js';
+import type { HistoryMode, HistoryOptions, HistoryResult } from '../scenarios/history.js';
 import type { ScalingResult } from '../scenarios/scaling.js';
 import type { PeerSeriesResult, PeerServerId } from '../scenarios/peers.js';
 import type { ServerId } from './servers.js';
 
-export const PARTS = ['memory', 'fanout', 'filter', 'scaling', 'primary', 'bus', 'peers', 'connections'] as const;
+export const PARTS = ['memory', 'fanout', 'filter', 'scaling', 'primary', 'bus', 'peers', 'connections', 'history'] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface BenchOptions {
@@ -46,6 +47,9 @@ export interface BenchOptions {
   scalingMaxP99Ms: number;
   /** Extra series: a level or a text size besides the main one (basic, 100–200 B). */
   scalingExtra: ScalingExtra[];
+  /** The history part (scenarios/history.ts): modes and the closed-loop load. */
+  historyModes: HistoryMode[];
+  history: HistoryOptions;
   /** The primary part: synthetic worker counts and `--cluster-flush-ms` values to measure. */
   primaryWorkers: number[];
   primaryFlushMs: number[];
@@ -152,6 +156,8 @@ export interface BenchResults {
   saturation: Partial<Record<ServerId, SaturationStep[]>>;
   filter?: FilterResult;
   scaling: ScalingSeriesResult[];
+  /** The history part: one result per mode, in the order run. */
+  history?: HistoryResult[];
   /** The primary part: one result per (flush ms, synthetic workers), in the order run. */
   primary: PrimaryResult[];
   bus: BusResult[];
@@ -172,6 +178,7 @@ export function emptyResults(options: BenchOptions, machine: MachineInfo, starte
     saturation: {},
     scaling: [],
     primary: [],
+    history: [],
     bus: [],
     peers: [],
     failures: [],

@@ -6,6 +6,7 @@ import { QUIET_PERCENT } from '../lib/quiet.js';
 import { BENCH_LOOPCHAT_ARGS } from '../lib/loopchat-args.js';
 import { clusterCheckLines, renderBus, renderFilter } from './cluster.js';
 import { primaryCheckLines, primaryVerdict, renderPrimary } from './primary.js';
+import { renderHistory } from './history.js';
 import { renderScaling } from './scaling.js';
 import { CPU_RATIO_GOAL, PRIMARY_US_GOAL, SCALING_GOALS, scalingFigures } from './scaling-figures.js';
 import { medianRun } from '../scenarios/filter.js';
@@ -82,6 +83,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (o.parts.includes('filter')) renderFilter(r, p);
   if (o.parts.includes('scaling')) renderScaling(r, p);
   if (o.parts.includes('primary')) renderPrimary(r, p);
+  if (o.parts.includes('history')) renderHistory(r, p);
   if (o.parts.includes('bus')) renderBus(r, p);
   if (o.parts.includes('peers')) renderPeers(r, p);
   if (o.parts.includes('connections')) renderConnections(r, p);

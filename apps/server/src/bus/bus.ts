@@ -12,6 +12,7 @@
  * same behaviour sentences against all three.
  */
 import type { DmFrame, Id, PresenceFrame, TypingFrame } from '@loopchat/protocol';
+import type { CommitStats } from '../history/commit-times.js';
 import type { HistoryQuery } from '../history/history-store.js';
 import type { RoomCommand, RoomCommandOutcome, RoomEvent } from './room-commands.js';
 
@@ -69,6 +70,8 @@ export interface Bus {
    * `welcome` and `history` answers so a client knows when its `since` means nothing.
    */
   readonly epoch: string;
+  /** Where this process's history lives and, for a durable store here, its commit times (/stats). */
+  historyStats?(): { kind: string } & Partial<CommitStats>;
   /** Connects the Hub that will receive this process's events. */
   attach(sink: BusSink): void;
 

@@ -21,6 +21,7 @@ import {
   type SequencedMessage,
 } from './bus.js';
 import { lineBytes } from '../core/line-slab.js';
+import type { CommitStats } from '../history/commit-times.js';
 import { HistoryStoreError } from '../history/errors.js';
 import type { HistoryQuery, HistoryStore } from '../history/history-store.js';
 import { RetentionSweep } from '../history/retention-sweep.js';
@@ -53,6 +54,11 @@ export class LocalBus implements Bus {
 
   get epoch(): string {
     return this.state.store.epoch;
+  }
+
+  historyStats(): { kind: string } & Partial<CommitStats> {
+    const store = this.state.store;
+    return { kind: store.kind, ...store.commitStats?.() };
   }
 
   attach(sink: BusSink): void {

@@ -15,6 +15,7 @@
  * holds it returned, so a seq a client saw is never given again after a crash.
  */
 import type { LineRef } from '../core/line-slab.js';
+import type { CommitStats } from './commit-times.js';
 
 /** Which messages a history read returns (the newest, after a seq, or before a seq). */
 export type HistoryQuery =
@@ -55,6 +56,9 @@ export interface HistoryStore {
   /** Room-level metadata kept with the history (roles, topic…): one value per key. */
   roomMeta(room: string, key: string): string | undefined;
   setRoomMeta(room: string, key: string, value: string | undefined): void;
+
+  /** Commit counts and durations (durable stores only). */
+  commitStats?(): CommitStats;
 
   /** One bounded step of retention (by count and age); true when more is left to do. */
   sweep(now: number): boolean;

@@ -27,12 +27,17 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE UNIQUE INDEX IF NOT EXISTS messages_room_seq ON messages (room, seq);
 `;
 
+/** Rows per insertMany statement. */
+export const INSERT_ROWS = 32;
+
 /** The statements the store runs, prepared once at open. */
 export const SQL = {
   begin: 'BEGIN IMMEDIATE',
   commit: 'COMMIT',
   rollback: 'ROLLBACK',
   insert: 'INSERT INTO messages (room, seq, ts, line) VALUES (?, ?, ?, ?)',
+  /** INSERT_ROWS rows in one statement: one call into SQLite for many rows of a turn. */
+  insertMany: `INSERT INTO messages (room, seq, ts, line) VALUES ${Array(32).fill('(?, ?, ?, ?)').join(', ')}`,
   setLastSeq:
     'INSERT INTO rooms (room, last_seq) VALUES (?, ?) ON CONFLICT (room) DO UPDATE SET last_seq = excluded.last_seq',
   lastSeq: 'SELECT last_seq FROM rooms WHERE room = ?',

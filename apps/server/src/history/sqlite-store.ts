@@ -20,9 +20,10 @@ import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { lineBytes, type LineRef } from '../core/line-slab.js';
+import { CommitTimes, type CommitStats } from './commit-times.js';
 import { HistoryStoreError } from './errors.js';
 import type { HistoryQuery, HistoryStore } from './history-store.js';
-import { APPLICATION_ID, SCHEMA, SCHEMA_VERSION, SQL } from './sqlite-schema.js';
+import { APPLICATION_ID, INSERT_ROWS, SCHEMA, SCHEMA_VERSION, SQL } from './sqlite-schema.js';
 
 export const HISTORY_FILE = 'loopchat.db';
 /** Rows one retention step deletes at most: a few ms, never a stalled turn. */
@@ -58,6 +59,7 @@ export class SqliteStore implements HistoryStore {
   readonly #batchLast = new Map<string, number>();
   /** Rooms written since retention last looked at them. */
   readonly #toTrim = new Set<string>();
+  readonly #times = new CommitTimes();
 
   /** Opens (or creates) the file; throws HistoryStoreError with a message naming it. */
   constructor(options: SqliteStoreOptions) {
@@ -106,14 +108,27 @@ export class SqliteStore implements HistoryStore {
     const n = this.#seqs.length;
     if (n === 0) return;
     const sql = this.#sql;
+    const started = performance.now();
     try {
       sql.begin.run();
-      for (let i = 0; i < n; i++) sql.insert.run(this.#rooms[i], this.#seqs[i], this.#ts[i], lineBytes(this.#lines[i]!));
+      let i = 0;
+      // Most rows in statements of INSERT_ROWS (a call into SQLite costs about as much as a row).
+      if (n >= INSERT_ROWS) {
+        const args: unknown[] = [];
+        for (; i + INSERT_ROWS <= n; i += INSERT_ROWS) {
+          args.length = 0;
+          for (let k = i; k < i + INSERT_ROWS; k++)
+            args.push(this.#rooms[k], this.#seqs[k], this.#ts[k], lineBytes(this.#lines[k]!));
+          sql.insertMany.run(args);
+        }
+      }
+      for (; i < n; i++) sql.insert.run(this.#rooms[i], this.#seqs[i], this.#ts[i], lineBytes(this.#lines[i]!));
       for (const [room, seq] of this.#batchLast) {
         sql.setLastSeq.run(room, seq);
         this.#toTrim.add(room);
       }
       sql.commit.run();
+      this.#times.record(performance.now() - started, n);
     } catch (err) {
       if (this.#db.inTransaction) {
         try {
@@ -130,6 +145,10 @@ export class SqliteStore implements HistoryStore {
       this.#lines = [];
       this.#batchLast.clear();
     }
+  }
+
+  commitStats(): CommitStats {
+    return this.#times.stats();
   }
 
   /**

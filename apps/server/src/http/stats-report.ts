@@ -79,6 +79,7 @@ export function collectStats(ctx: ServerContext) {
     },
     nicks: hub.nickCount,
     bus: { kind: hub.bus.kind, ready: hub.bus.ready },
+    history: { epoch: hub.bus.epoch, ...hub.bus.historyStats?.() },
     rooms: { total: hub.rooms.size, active: activeRooms, memberships: members, largest: top.slice(0, 20) },
     traffic: {
       framesIn: { ...stats.framesIn },
