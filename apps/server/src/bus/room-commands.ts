@@ -54,16 +54,8 @@ export interface RoomEvent {
   remove?: string[];
 }
 
-/** A refusal as a rejected bus request (a publish or join the room's rules refused). */
-export class RoomRefusedError extends Error {
-  override readonly name = 'RoomRefusedError';
-  constructor(
-    readonly refusal: RoomRefusal,
-    message?: string,
-  ) {
-    super(message ?? refusal);
-  }
-}
+/** A refusal as a rejected bus request: defined with the server's other errors (errors.ts). */
+export { RoomRefusedError } from '../errors.js';
 
 /** The refusals a publish or a join can meet (also the reasons a cluster Fail record carries). */
 export const PUBLISH_REFUSALS: ReadonlySet<string> = new Set<RoomRefusal>(['muted', 'slow_mode', 'banned', 'not_in_room']);
