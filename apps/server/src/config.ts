@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_TEXT_LENGTH, MAX_HISTORY_LIMIT } from '@loopchat/protocol';
+import { ConfigError } from './errors.js';
 
 export interface Config {
   /** Address both listeners bind. @default '127.0.0.1' (loopback: secure by default) */
@@ -211,9 +212,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   allowedOrigins: Object.freeze([]),
 });
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 

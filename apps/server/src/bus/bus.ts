@@ -50,15 +50,8 @@ export interface RoomSummary {
   members: number;
 }
 
-/** Thrown (as a rejected promise) when the bus cannot decide: the client gets `unavailable`. */
-export class BusUnavailableError extends Error {
-  override readonly name = 'BusUnavailableError';
-}
-
-/** The room cap (maxRooms) is reached and no empty room can be evicted: `too_many_rooms`. */
-export class RoomLimitError extends Error {
-  override readonly name = 'RoomLimitError';
-}
+/** The bus's errors live with the server's others (errors.ts); re-exported for the buses. */
+export { BusUnavailableError, RoomLimitError } from '../errors.js';
 
 export interface Bus {
   /** Short name for logs and /stats: 'local', 'ipc', 'redis'. */

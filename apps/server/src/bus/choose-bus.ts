@@ -73,6 +73,7 @@ export async function createBus(
     clusterNodes: config.redisClusterNodes,
     historySize: config.historySize,
     presenceMaxMembers: config.presenceMaxMembers,
+    roomOps: config.roomOps,
     log: log.child({ component: 'redis' }),
   });
   await bus.connect();

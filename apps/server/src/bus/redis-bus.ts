@@ -31,7 +31,8 @@ import type { Logger } from 'pino';
 import type { HistoryQuery } from '../history/history-store.js';
 import { MAX_READ_MARKERS_PER_ROOM } from './read-markers.js';
 import { RoomCatchUp } from './room-catch-up.js';
-import type { RoomCommand, RoomCommandOutcome } from './room-commands.js';
+import { RoomRefusedError, type RoomCommand, type RoomCommandOutcome, type RoomEvent } from './room-commands.js';
+import { PUBLISH_GUARD_LUA, ROOM_EVENT_TYPE, RedisRoomState } from './redis-room-state.js';
 import { BusUnavailableError, type Bus, type BusSink, type RoomSummary, type SequencedMessage } from './bus.js';
 
 /** Seconds a nick or a membership lives in Redis without a refresh. */
@@ -43,9 +44,10 @@ const REFRESH_MS = 20_000;
  * Sequences a message: appends seq and time to the body the publishing host encoded
  * (protocol's msg-line.ts: the same tail a single process or the cluster primary appends),
  * keeps the line in the room's stream and publishes the very same bytes. `PUBLISH` is
- * SPUBLISH on a cluster (the channel is in the slot of KEYS[1] and KEYS[2]).
+ * SPUBLISH on a cluster (the channel is in the slot of KEYS[1] and KEYS[2]). A muted sender
+ * (-1) or one in slow mode (-2) is refused first (redis-room-state.ts: KEYS 3..6, ARGV[5]).
  */
-const publishScript = (publish: 'PUBLISH' | 'SPUBLISH'): string => `
+const publishScript = (publish: 'PUBLISH' | 'SPUBLISH'): string => `${PUBLISH_GUARD_LUA}
 local seq = redis.call('INCR', KEYS[1])
 local line = ARGV[2] .. ',"seq":' .. seq .. ',"ts":' .. ARGV[3] .. '}\\n'
 redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], seq .. '-1', 'm', line)
@@ -97,11 +99,13 @@ export interface RedisBusOptions {
   log: Logger;
   /** Key and channel prefix, so several deployments (or tests) can share one Redis. */
   prefix?: string;
+  /** Who operates a new room (issue 16). @default 'first' */
+  roomOps?: 'first' | 'none';
 }
 
 /** The publisher: one Redis, or a cluster client (the commands used here exist on both). */
 type RedisWithScripts = Redis & {
-  lcPublish(seqKey: string, logKey: string, channel: string, body: string, ts: number, maxlen: number): Promise<number>;
+  lcPublish(...args: (string | number)[]): Promise<number>;
   lcRenew(key: string, owner: string, seconds: number): Promise<number>;
   lcRelease(key: string, owner: string): Promise<number>;
   lcTyping(membersKey: string, channel: string, maxMembers: number, payload: string): Promise<number>;
@@ -125,6 +129,8 @@ export class RedisBus implements Bus {
   readonly #presenceMaxMembers: number;
   readonly #log: Logger;
   #sink: BusSink | undefined;
+  /** Room roles, bans, mutes, slow mode, topics and tombstones (redis-room-state.ts). */
+  readonly #rooms: RedisRoomState;
   /** nick → rooms, for the nicks this instance holds (refreshed every REFRESH_MS). */
   readonly #held = new Map<string, Set<string>>();
   /** room → nicks of this instance in it; the room's channel is subscribed while non-empty */
@@ -175,8 +181,16 @@ export class RedisBus implements Bus {
       });
     }
     this.#pub.defineCommand('lcPublish', {
-      numberOfKeys: 2,
+      numberOfKeys: 6,
       lua: publishScript(this.#cluster ? 'SPUBLISH' : 'PUBLISH'),
+    });
+    this.#rooms = new RedisRoomState({
+      redis: this.#pub,
+      key: (room, suffix) => `${this.#tag(`room:${room}`)}:${suffix}`,
+      publish: (room, payload) => this.#publish(this.#roomChannel(room), payload),
+      call: (fn) => this.#call(fn),
+      roomOps: options.roomOps ?? 'first',
+      historySize: this.#historySize,
     });
     this.#pub.defineCommand('lcRenew', { numberOfKeys: 1, lua: RENEW_SCRIPT });
     this.#pub.defineCommand('lcRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
@@ -256,13 +270,14 @@ export class RedisBus implements Bus {
     });
   }
 
-  async join(room: string, nick: string): Promise<number> {
+  async join(room: string, nick: string, ip?: string): Promise<number> {
     if (!this.ready) throw new BusUnavailableError('redis unavailable');
     let local = this.#localRooms.get(room);
     const subscribe = local === undefined;
     if (local === undefined) this.#localRooms.set(room, (local = new Set()));
     local.add(nick);
     try {
+      await this.#rooms.beforeJoin(room, nick, ip);
       // Subscribed before the join is acknowledged: from the ack on, nothing is missed.
       if (subscribe) await this.#call(() => this.#subscribe(this.#roomChannel(room)));
       // The client may have left (or gone) while we waited: then there is nothing to announce.
@@ -277,6 +292,8 @@ export class RedisBus implements Bus {
       );
       const at = this.#cluster ? 1 : 2;
       this.#held.get(nick)?.add(room);
+      const topic = await this.#rooms.afterJoin(room, nick, ip);
+      if (topic !== undefined) this.#sink?.onRoomEvent({ frame: topic, to: nick });
       if (Number(results?.[at + 1]?.[1] ?? 0) <= this.#presenceMaxMembers) this.#announce(room, nick, 'join');
       return Number(results?.[at]?.[1] ?? 0);
     } catch (err) {
@@ -299,16 +316,37 @@ export class RedisBus implements Bus {
       .catch(() => {
         // Redis is down: the membership lease expires by itself.
       });
+    this.#rooms.left(room, nick);
     this.#dropLocal(room, nick);
   }
 
-  rename(): Promise<boolean> {
-    return Promise.reject(new Error('nick change is not on the Redis bus yet'));
+  /**
+   * Claims the new nick (SET NX, unique across hosts), moves the memberships, role and mute
+   * in each room (one script per room, in its slot), announces the rename, frees the old nick.
+   */
+  async rename(oldNick: string, newNick: string, rooms: readonly string[]): Promise<boolean> {
+    const sameKey = oldNick.toLowerCase() === newNick.toLowerCase();
+    if (!sameKey) {
+      const ok = await this.#call(() => this.#pub.set(this.#nickKey(newNick), this.hostId, 'EX', LEASE_SECONDS, 'NX'));
+      if (ok !== 'OK') return false;
+    }
+    this.#held.set(newNick, this.#held.get(oldNick) ?? new Set());
+    if (!sameKey || oldNick !== newNick) this.#held.delete(oldNick);
+    for (const room of rooms) {
+      const local = this.#localRooms.get(room);
+      if (local?.delete(oldNick) === true) local.add(newNick);
+      const members = await this.#rooms.renameMember(room, oldNick, newNick);
+      if (members > 0 && members < this.#presenceMaxMembers) {
+        const presence: PresenceFrame = { type: 'presence', room, nick: newNick, event: 'rename', old: oldNick };
+        this.#publish(this.#roomChannel(room), JSON.stringify(presence)).catch(() => {});
+      }
+    }
+    if (!sameKey) this.#pub.lcRelease(this.#nickKey(oldNick), this.hostId).catch(() => {});
+    return true;
   }
 
   roomCommand(command: RoomCommand): Promise<RoomCommandOutcome> {
-    if (command.op === 'ops') return Promise.resolve({ ok: true });
-    return Promise.reject(new Error('room commands are not on the Redis bus yet'));
+    return this.#rooms.command(command);
   }
 
   typing(room: string, nick: string): void {
@@ -319,11 +357,22 @@ export class RedisBus implements Bus {
 
   async publish(room: string, from: string, body: string): Promise<SequencedMessage> {
     const ts = Date.now();
+    const keys = this.#rooms.publishKeys(room, from);
     const seq = Number(
       await this.#call(() =>
-        this.#pub.lcPublish(this.#seqKey(room), this.#logKey(room), this.#roomChannel(room), body, ts, this.#historySize),
+        this.#pub.lcPublish(
+          this.#seqKey(room),
+          this.#logKey(room),
+          ...keys,
+          this.#roomChannel(room),
+          body,
+          ts,
+          this.#historySize,
+          from.toLowerCase(),
+        ),
       ),
     );
+    if (seq < 0) throw new RoomRefusedError(seq === -1 ? 'muted' : 'slow_mode');
     // The same bytes the script built from the same body, seq and ts (the sender's answer).
     return { room, from, seq, line: finishMsgLine(body, seq, ts) };
   }
@@ -359,7 +408,11 @@ export class RedisBus implements Bus {
           : (
               await this.#call(() => this.#pub.xrevrangeBuffer(key, String(query.before - 1), '-', 'COUNT', query.limit))
             ).reverse();
-    return entries.map(([, fields]) => withNewline(fields[1]!));
+    const lines = entries.map(([id, fields]) => ({
+      seq: parseInt(id.toString('latin1'), 10),
+      line: withNewline(fields[1]!),
+    }));
+    return this.#rooms.withTombstones(room, lines);
   }
 
   async members(room: string): Promise<string[]> {
@@ -464,9 +517,21 @@ export class RedisBus implements Bus {
       this.#log.warn({ channel: channel.toString() }, 'unreadable bus payload');
       return;
     }
+    if ((frame.type as string) === ROOM_EVENT_TYPE) return this.#onRoomEvent((frame as unknown as { e: RoomEvent }).e);
     if (frame.type === 'presence') sink.onPresence(frame);
     else if (frame.type === 'typing') sink.onTyping(frame);
     else if (frame.type === 'dm') sink.onDm(frame);
+  }
+
+  /** A room event: members the room's state removed (kick, ban) stop being held here too. */
+  #onRoomEvent(event: RoomEvent): void {
+    this.#sink?.onRoomEvent(event);
+    const room = event.frame.room;
+    for (const nick of event.remove ?? []) {
+      if (this.#localRooms.get(room)?.has(nick) !== true) continue;
+      this.#held.get(nick)?.delete(room);
+      this.#dropLocal(room, nick);
+    }
   }
 
   #dropLocal(room: string, nick: string): void {

@@ -10,12 +10,18 @@ import {
   isTombstoneLine,
   readMsgLine,
   readMsgTs,
-  type ModAction,
   type ModFrame,
   type TopicFrame,
 } from '@loopchat/protocol';
 import type { ChatState, RoomState } from './chat-state.js';
-import type { Actor, RoomCommand, RoomCommandOutcome, RoomRefusal } from './room-commands.js';
+import {
+  modFrames,
+  refuse,
+  type Actor,
+  type ModFrameMaker,
+  type RoomCommand,
+  type RoomCommandOutcome,
+} from './room-commands.js';
 import { expiryOf } from './room-rules.js';
 
 const OK: RoomCommandOutcome = { ok: true };
@@ -34,14 +40,7 @@ export function runRoomCommand(state: ChatState, room: RoomState, command: RoomC
       return deleteMessage(state, room, by, command.seq, now);
   }
   if (!rules.mayModerate(by)) return refuse('not_op');
-  const mod = (action: ModAction, extra: Partial<ModFrame> = {}): ModFrame => ({
-    type: 'mod',
-    room: room.name,
-    action,
-    by: by.nick,
-    ...extra,
-    ts: now,
-  });
+  const mod = modFrames(room.name, by, now);
   switch (command.op) {
     case 'op':
     case 'deop': {
@@ -98,7 +97,7 @@ function ban(
   by: Actor,
   command: Extract<RoomCommand, { op: 'ban' }>,
   now: number,
-  mod: (action: ModAction, extra?: Partial<ModFrame>) => ModFrame,
+  mod: ModFrameMaker,
 ): RoomCommandOutcome {
   const until = expiryOf(command.minutes, now);
   if (command.ip !== undefined) {
@@ -154,8 +153,4 @@ function withReason(nick: string, reason: string | undefined): Partial<ModFrame>
 
 function withMinutes(nick: string, minutes: number | undefined): Partial<ModFrame> {
   return minutes === undefined ? { nick } : { nick, minutes };
-}
-
-function refuse(refusal: RoomRefusal): RoomCommandOutcome {
-  return { ok: false, refusal };
 }

@@ -4,7 +4,7 @@
  * text, IRC's KICK/MODE/TOPIC) can build one. The room's state decides (bus/chat-state.ts
  * with room-rules.ts, or Redis): who is an operator is never the client's word.
  */
-import type { DeleteFrame, ModFrame, TopicFrame } from '@loopchat/protocol';
+import type { DeleteFrame, ModAction, ModFrame, TopicFrame } from '@loopchat/protocol';
 
 /** Who asks: the nick the server registered for the connection, and whether it is a server admin. */
 export interface Actor {
@@ -54,16 +54,19 @@ export interface RoomEvent {
   remove?: string[];
 }
 
-/** A refusal as a rejected bus request (a publish or join the room's rules refused). */
-export class RoomRefusedError extends Error {
-  override readonly name = 'RoomRefusedError';
-  constructor(
-    readonly refusal: RoomRefusal,
-    message?: string,
-  ) {
-    super(message ?? refusal);
-  }
-}
+/** A refusal as a rejected bus request: defined with the server's other errors (errors.ts). */
+export { RoomRefusedError } from '../errors.js';
 
 /** The refusals a publish or a join can meet (also the reasons a cluster Fail record carries). */
 export const PUBLISH_REFUSALS: ReadonlySet<string> = new Set<RoomRefusal>(['muted', 'slow_mode', 'banned', 'not_in_room']);
+
+export function refuse(refusal: RoomRefusal): RoomCommandOutcome {
+  return { ok: false, refusal };
+}
+
+export type ModFrameMaker = (action: ModAction, extra?: Partial<ModFrame>) => ModFrame;
+
+/** Builds the `mod` frames of one command: its room, its actor, its time. */
+export function modFrames(room: string, by: Actor, now: number): ModFrameMaker {
+  return (action, extra = {}) => ({ type: 'mod', room, action, by: by.nick, ...extra, ts: now });
+}

@@ -73,7 +73,7 @@ const cluster: ChatTarget = {
   },
 };
 
-const REDIS_SERVES_ROOM_COMMANDS = false as boolean;
+const REDIS_SERVES_ROOM_COMMANDS = true as boolean;
 
 const redis: ChatTarget = {
   name: 'two hosts on Redis',

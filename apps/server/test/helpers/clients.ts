@@ -46,7 +46,11 @@ export class Inbox<T> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w.timer !== timer);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; received: ${JSON.stringify(this.items.slice(-10))}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}; received: ${JSON.stringify(this.items.slice(-10))}`,
+          ),
+        );
       }, timeoutMs);
       this.#waiters.push({ predicate, from: this.#cursor, resolve, reject, timer });
     });
@@ -62,7 +66,11 @@ export class Inbox<T> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#peekers = this.#peekers.filter((p) => p.timer !== timer);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; received: ${JSON.stringify(this.items.slice(-10))}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}; received: ${JSON.stringify(this.items.slice(-10))}`,
+          ),
+        );
       }, timeoutMs);
       this.#peekers.push({ predicate, resolve, timer });
     });

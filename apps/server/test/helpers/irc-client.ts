@@ -17,6 +17,10 @@ const EVENTS = [
   'wholist',
   'irc error',
   'nick in use',
+  'nick',
+  'topic',
+  'kick',
+  'mode',
   'batch end chathistory',
   'close',
 ] as const;
@@ -80,9 +84,17 @@ export class IrcClient {
   }
 
   /** The next event `name` (after the cursor) whose fields include `shape`. */
-  waitFor(name: IrcEvent['name'], shape: Record<string, unknown> = {}, timeoutMs?: number): Promise<Record<string, unknown>> {
+  waitFor(
+    name: IrcEvent['name'],
+    shape: Record<string, unknown> = {},
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>> {
     return this.events
-      .waitFor((e) => e.name === name && Object.entries(shape).every(([k, v]) => e.event[k] === v), timeoutMs, `${name} ${JSON.stringify(shape)}`)
+      .waitFor(
+        (e) => e.name === name && Object.entries(shape).every(([k, v]) => e.event[k] === v),
+        timeoutMs,
+        `${name} ${JSON.stringify(shape)}`,
+      )
       .then((e) => e.event);
   }
 

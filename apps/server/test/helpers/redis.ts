@@ -128,7 +128,13 @@ export async function startRedisTestServer(redis: TestRedis, overrides: Partial<
     redisUrl: redis.url,
   });
   const log = pino({ level: process.env['TEST_LOG_LEVEL'] ?? config.logLevel });
-  const bus = new RedisBus({ url: redis.url, historySize: config.historySize, log, prefix: redis.prefix });
+  const bus = new RedisBus({
+    url: redis.url,
+    historySize: config.historySize,
+    log,
+    prefix: redis.prefix,
+    roomOps: config.roomOps,
+  });
   await bus.connect();
   return startServer(config, log, { bus });
 }

@@ -3,8 +3,7 @@
  * Shared by every frame handler (handlers.ts, handlers/*.ts).
  */
 import type { Id } from '@loopchat/protocol';
-import { BusUnavailableError, RoomLimitError } from '../../bus/bus.js';
-import { RoomRefusedError } from '../../bus/room-commands.js';
+import { BusUnavailableError, RoomLimitError, RoomRefusedError } from '../../errors.js';
 import type { Session } from '../session.js';
 
 /** The rejection handler for a bus request: the client hears why, by code. */
