@@ -34,6 +34,7 @@ type ConnectedWebSocket = WebSocket & { [kConnection]?: WsConnection };
 
 export class WsConnection implements Connection {
   readonly remoteAddress: string;
+  readonly token: string | undefined;
   readonly #ws: ConnectedWebSocket;
   /** The upgraded socket, written to directly with pre-built frames. */
   readonly #socket: Socket;
@@ -41,10 +42,11 @@ export class WsConnection implements Connection {
   /** IRC over WebSocket (subprotocol text.ircv3.net): one IRC line per text frame, no CR LF. */
   readonly #ircLines: boolean;
 
-  constructor(ws: WebSocket, socket: Socket, remoteAddress: string, ircLines = false) {
+  constructor(ws: WebSocket, socket: Socket, remoteAddress: string, token: string | undefined, ircLines = false) {
     this.#ws = ws;
     this.#socket = socket;
     this.remoteAddress = remoteAddress;
+    this.token = token;
     this.#ircLines = ircLines;
   }
 

@@ -65,9 +65,8 @@ function openSession(ctx: ServerContext, ws: WebSocket, socket: Socket, ip: stri
   socket.setNoDelay(true);
   // A web IRC client (gamja, Kiwi IRC…) asks for text.ircv3.net: IRC, one line per message.
   const irc = ws.protocol === IRC_WS_PROTOCOL;
-  const connection = new WsConnection(ws, socket, ip, irc);
+  const connection = new WsConnection(ws, socket, ip, token, irc);
   const session = new ClientSession(ctx, connection, irc ? ircChoice : undefined);
-  session.wsToken = token;
   connection.open(session);
   ctx.sessions.add(session);
   ctx.stats.connectionsOpened.ws++;
