@@ -146,6 +146,50 @@ describe('IRC dialect on the TCP port', () => {
   });
 });
 
+describe('IRC room moderation: TOPIC, KICK, MODE and NICK through the core', () => {
+  let server: LoopchatServer;
+  beforeAll(async () => {
+    server = await startTestServer({ serverName: 'irc.test' });
+  });
+  afterAll(() => server.close());
+
+  it('lets the first member (the room operator) set the topic and kick; others get 482', async () => {
+    const op = await IrcClient.connect(server.tcpPort, 'opal');
+    await op.join('#ops');
+    const member = await IrcClient.connect(server.tcpPort, 'mem');
+    await member.join('#ops');
+    op.client.raw('TOPIC', '#ops', 'rules: be kind');
+    expect(await member.waitFor('topic', { channel: '#ops' })).toMatchObject({ topic: 'rules: be kind', nick: 'opal' });
+    member.client.raw('TOPIC', '#ops');
+    await member.line(/ 332 mem #ops :rules: be kind$/);
+    member.client.raw('KICK', '#ops', 'opal', 'coup');
+    await member.line(/ 482 mem #ops :/);
+    op.client.raw('MODE', '#ops', '+o', 'mem');
+    expect(await member.waitFor('mode', { target: '#ops' })).toMatchObject({ nick: 'opal' });
+    op.client.raw('KICK', '#ops', 'mem', 'bye now');
+    expect(await member.waitFor('kick', { channel: '#ops' })).toMatchObject({ kicked: 'mem', nick: 'opal', message: 'bye now' });
+    op.close();
+    member.close();
+  });
+
+  it('renames with NICK: the others see NICK, a JSON user sees presence rename', async () => {
+    const irc = await IrcClient.connect(server.tcpPort, 'oldname');
+    await irc.join('#names');
+    const json = await TcpJsonClient.connect(server.tcpPort);
+    await json.hello('watcher');
+    await json.join('names');
+    const other = await IrcClient.connect(server.tcpPort, 'otherirc');
+    await other.join('#names');
+    irc.client.changeNick('newname');
+    expect(await other.waitFor('nick', { nick: 'oldname' })).toMatchObject({ new_nick: 'newname' });
+    expect(await json.waitFor({ type: 'presence', event: 'rename' })).toMatchObject({ nick: 'newname', old: 'oldname' });
+    await irc.line(/^:oldname!oldname@loopchat NICK :?newname$/);
+    irc.client.say('#names', 'still me');
+    await json.waitFor({ type: 'msg', from: 'newname', text: 'still me' });
+    for (const c of [irc, json, other]) c.close();
+  });
+});
+
 describe('IRC dialect detection and framing', () => {
   let server: LoopchatServer;
   beforeAll(async () => {

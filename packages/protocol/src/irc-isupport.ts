@@ -24,9 +24,10 @@ export function isupportTokens(options: IsupportOptions): string[] {
     `CHANLIMIT=${IRC_CHANNEL_PREFIX}:${options.maxRoomsPerConnection}`,
     `CHANNELLEN=${ROOMLEN + IRC_CHANNEL_PREFIX.length}`,
     `NICKLEN=${NICKLEN}`,
-    // No channel modes a client can set, and no member prefixes (no ops or voice).
-    'CHANMODES=,,,',
-    'PREFIX=',
+    // Room moderation (issue 16) as IRC modes: list modes +b (ban) and +q (quiet: mute),
+    // +n and +t always on; one member prefix, @ for a room operator (+o).
+    'CHANMODES=bq,,,nt',
+    'PREFIX=(o)@',
     // IRCv3 chathistory: the most messages one request returns, and msgid references.
     `CHATHISTORY=${MAX_HISTORY_LIMIT}`,
     'MSGREFTYPES=msgid',

@@ -56,6 +56,7 @@ export const ERR_NOTREGISTERED = '451';
 export const ERR_NEEDMOREPARAMS = '461';
 export const ERR_ALREADYREGISTERED = '462';
 export const ERR_PASSWDMISMATCH = '464';
+export const ERR_UNKNOWNMODE = '472';
 export const ERR_INVITEONLYCHAN = '473';
 export const ERR_BANNEDFROMCHAN = '474';
 export const ERR_NOPRIVILEGES = '481';

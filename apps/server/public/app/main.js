@@ -5,6 +5,7 @@
 import { ChatClient, webSocketTransport } from '/client/index.js';
 import { HELP, NICK, ROOM, parseInput } from './commands.js';
 import { Rooms } from './rooms.js';
+import { loadSaved, save } from './saved.js';
 import { $, Log } from './view.js';
 
 const EARLIER = 50; // messages from before the join shown when entering a room
@@ -34,6 +35,7 @@ const rooms = new Rooms(
   (room) => {
     log.show(room);
     markSeen(room);
+    remember();
     refresh();
   },
 );
@@ -43,6 +45,8 @@ const info = (text, room) => log.add('info', [text], { room });
 const showError = (code, message) => log.add('error', [`! ${code}: ${message}`]);
 const report = (err) => (err.code === 'not_connected' ? info('* not connected') : showError(err.code, err.message));
 const visible = () => document.visibilityState === 'visible';
+/** Saves the rooms for the next page load; only while connected (a disconnect empties the tabs, not the memory). */
+const remember = () => st.welcomed && save(st.nick, rooms.names(), rooms.active);
 
 function setStatus(text, cls) {
   ui.status.textContent = text;
@@ -126,6 +130,7 @@ async function connect() {
   const current = (fn) => (payload) => {
     if (client === st.client) fn(payload);
   };
+  let restored = false; // the rooms of the last visit are joined once; after a reconnect the client re-joins
   client.on(
     'welcome',
     current((f) => {
@@ -135,6 +140,11 @@ async function connect() {
       ui.status.title = `${f.nick} @ ${f.server}`;
       info(`* connected as ${f.nick}`);
       refresh();
+      if (restored) return;
+      restored = true;
+      const saved = loadSaved();
+      if (saved.nick?.toLowerCase() === f.nick.toLowerCase())
+        for (const room of saved.rooms) if (ROOM.test(room)) void join(room, room === saved.active);
     }),
   );
   client.on('message', current(showMessage));
@@ -159,6 +169,7 @@ async function connect() {
       info(`* ${(MOD_TEXT[f.action] ?? ((x) => `${x.action} ${x.nick ?? ''}`))(f)}`, f.room);
       if ((f.action === 'kick' || f.action === 'ban') && f.nick?.toLowerCase() === st.nick.toLowerCase()) {
         rooms.remove(f.room);
+        remember();
         info(`* you are out of ${f.room}`);
       }
     }),
@@ -194,7 +205,9 @@ async function connect() {
   // replaced): the room's numbering started over, so lines above may not be in it any more.
   client.on(
     'reset',
-    current(({ room }) => info(`* the server lost the history of ${room}; its messages are numbered afresh from here`, room)),
+    current(({ room }) =>
+      info(`* the server lost the history of ${room}; its messages are numbered afresh from here`, room),
+    ),
   );
   client.on(
     'reconnected',
@@ -248,6 +261,7 @@ async function join(room, user) {
     const seq = await st.client.join(room);
     if (!rooms.has(room)) {
       rooms.add(room, seq, st.client.readMarker(room));
+      remember();
       info(`* joined ${room}`, room);
       void loadMembers(room);
       const earlier = await st.client.history(room, { limit: EARLIER });
@@ -274,6 +288,7 @@ async function leave(room) {
   try {
     await st.client.leave(room);
     rooms.remove(room);
+    remember();
     info(`* left ${room}`);
   } catch (err) {
     report(err);
@@ -325,6 +340,7 @@ async function changeNick(nick) {
     await st.client.changeNick(nick);
     info(`* you are now ${nick}`);
     st.nick = nick;
+    remember();
   } catch (err) {
     report(err);
   }
@@ -403,5 +419,6 @@ ui.text.addEventListener('input', () => {
 document.addEventListener('visibilitychange', () => markSeen(rooms.active));
 // The member list is a side column on wide screens and folds away on a phone.
 if (window.matchMedia('(min-width: 641px)').matches) ui.members.open = true;
+ui.nick.value = loadSaved().nick ?? '';
 refresh();
 ui.nick.focus();

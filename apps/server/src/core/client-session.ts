@@ -26,7 +26,7 @@ import type { Greetable } from './greeter.js';
 import { dispatch } from './handlers.js';
 import { GateState, InboundGate, type GateHost } from './inbound-gate.js';
 import { OutboundQueue, type OutboundOwner } from './outbound-queue.js';
-import type { Room } from './room.js';
+import { RoomSet } from './room-set.js';
 import type { Session } from './session.js';
 import { bump, type TransportName } from './stats.js';
 
@@ -49,7 +49,7 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
   readonly ctx: ServerContext;
   readonly connection: Connection;
   nick: string | null = null;
-  readonly rooms = new Set<Room>();
+  readonly rooms = new RoomSet();
   /** What the session's token grants (null: anonymous). */
   grant: Grant | null = null;
   /** WebSocket only: a token given as ?token= on the URL, used by hello when it has none. */

@@ -7,7 +7,7 @@ import type { ErrorCode, Id, ServerFrame } from '@loopchat/protocol';
 import type { Grant } from './auth.js';
 import type { ServerContext } from './context.js';
 import type { EncodedFrame } from './encoded-frame.js';
-import type { Room } from './room.js';
+import type { RoomSet } from './room-set.js';
 import type { TransportName } from './stats.js';
 
 export interface Session {
@@ -26,7 +26,7 @@ export interface Session {
   /** null until hello; set by the hub when it registers the nick. */
   nick: string | null;
   /** The rooms this session is in here (the hub keeps it in step with Room.members). */
-  readonly rooms: Set<Room>;
+  readonly rooms: RoomSet;
   /** What the session's token grants (null: anonymous). */
   grant: Grant | null;
   /** WebSocket only: a token given as ?token= on the URL, used by hello when it has none. */

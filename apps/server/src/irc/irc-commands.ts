@@ -9,17 +9,16 @@
  */
 import {
   ACTION_PREFIX,
-  ERR_CHANOPRIVSNEEDED,
   ERR_NEEDMOREPARAMS,
   ERR_NORECIPIENT,
   ERR_NOSUCHNICK,
   ERR_NOTEXTTOSEND,
   ERR_UNKNOWNCOMMAND,
+  ERR_UNKNOWNMODE,
   ERR_USERSDONTMATCH,
   NICK_PATTERN,
   RPL_ENDOFNAMES,
   RPL_ENDOFWHO,
-  RPL_NOTOPIC,
   RPL_UMODEIS,
   channelModeReply,
   channelToRoom,
@@ -88,7 +87,11 @@ const handlers: Readonly<Record<string, Handler>> = {
     irc.request({ type: 'who', room: room.name }, { command: 'WHO', target: roomToChannel(room.name) });
   },
 
-  /** Queries are answered so clients consider a channel synced (324, 368); no mode can be set. */
+  /**
+   * Queries are answered here so clients consider a channel synced (324, 368); changes are
+   * room moderation (issue 16): +o/-o operator, +b/-b ban, +q/-q quiet (mute), each a core
+   * command the room's state decides (482 when the sender is not an operator).
+   */
   MODE(irc, params) {
     const target = params[0];
     if (target === undefined) return irc.numericError(ERR_NEEDMOREPARAMS, 'MODE');
@@ -101,19 +104,39 @@ const handlers: Readonly<Record<string, Handler>> = {
     const channel = roomToChannel(room.name);
     const modes = params[1];
     if (modes === undefined) return irc.reply([channelModeReply(irc.info.server, irc.nick, channel)]);
-    if (/^[+]?b$/.test(modes) && params.length === 2)
+    if (/^[+]?[bq]$/.test(modes) && params.length === 2)
       return irc.reply([endOfBanListReply(irc.info.server, irc.nick, channel)]);
-    irc.numericError(ERR_CHANOPRIVSNEEDED, channel);
+    changeModes(irc, room.name, channel, modes, params.slice(2));
   },
 
+  /** RFC 2812 §3.2.4: the topic (332/331), or a new one (operators; the room tells every member). */
   TOPIC(irc, params) {
     const target = params[0];
     if (target === undefined) return irc.numericError(ERR_NEEDMOREPARAMS, 'TOPIC');
     const room = channelToRoom(target);
     if (!room.ok) return irc.numeric(room.numeric, safe(target), room.text);
     const channel = roomToChannel(room.name);
-    if (params.length > 1) return irc.numericError(ERR_CHANOPRIVSNEEDED, channel);
-    irc.numeric(RPL_NOTOPIC, channel, 'No topic is set');
+    const frame =
+      params.length > 1 ? { type: 'topic', room: room.name, text: params[1] } : { type: 'topic', room: room.name };
+    irc.request(frame, { command: 'TOPIC', target: channel, room: room.name });
+  },
+
+  /** RFC 2812 §3.2.8: `KICK #room nick [:reason]`; several nicks pay a token each. */
+  KICK(irc, params) {
+    const [target, nicks, reason] = params;
+    if (target === undefined || nicks === undefined) return irc.numericError(ERR_NEEDMOREPARAMS, 'KICK');
+    const room = channelToRoom(target);
+    if (!room.ok) return irc.numeric(room.numeric, safe(target), room.text);
+    const channel = roomToChannel(room.name);
+    eachTarget(irc, nicks, (nick) => {
+      if (!NICK.test(nick)) return irc.numericError(ERR_NOSUCHNICK, safe(nick));
+      const kick = { type: 'kick', room: room.name, nick };
+      irc.request(reason === undefined || reason === '' ? kick : { ...kick, reason }, {
+        command: 'KICK',
+        target: channel,
+        room: room.name,
+      });
+    });
   },
 
   LIST(irc) {
@@ -132,12 +155,12 @@ const handlers: Readonly<Record<string, Handler>> = {
     irc.reply([{ prefix: irc.info.server, command: 'PONG', params: [irc.info.server, token] }]);
   },
 
-  /** The core has no rename (a nick is claimed once, cluster-wide, at hello): say so. */
+  /** RFC 2812 §3.1.2 after registration: a rename, cluster-wide, like JSON's `nick`. */
   NICK(irc, params) {
     const checked = checkNick(params[0]);
     if (!checked.ok) return irc.numeric(checked.numeric, ...(params[0] ? [safe(params[0])] : []), checked.text);
     if (ircNamesEqual(checked.name, irc.nick)) return;
-    notice(irc, 'nick changes are not supported: reconnect with the new nick');
+    irc.request({ type: 'nick', nick: checked.name }, { command: 'NICK', target: checked.name, renameFrom: irc.nick });
   },
 
   LUSERS(irc) {
@@ -194,6 +217,35 @@ function message(irc: IrcDialect, params: readonly string[], command: string): v
       { command, target },
     );
   });
+}
+
+/** Room moderation as modes: the letter and the core frames that set and unset it. */
+const MODE_COMMANDS: Readonly<Record<string, readonly [set: string, unset: string]>> = {
+  o: ['op', 'deop'],
+  b: ['ban', 'unban'],
+  q: ['mute', 'unmute'],
+};
+
+/** `+o-b alice bob`: each letter takes the next argument, a nick (a ban mask `nick!*@*` names its nick). */
+function changeModes(irc: IrcDialect, room: string, channel: string, modes: string, args: readonly string[]): void {
+  let set = true;
+  let next = 0;
+  let first = true;
+  for (const letter of modes) {
+    if (letter === '+' || letter === '-') {
+      set = letter === '+';
+      continue;
+    }
+    const commands = Object.hasOwn(MODE_COMMANDS, letter) ? MODE_COMMANDS[letter] : undefined;
+    if (commands === undefined) return irc.numeric(ERR_UNKNOWNMODE, safe(letter), 'is unknown mode char to me');
+    const arg = args[next++];
+    if (arg === undefined) return irc.numericError(ERR_NEEDMOREPARAMS, 'MODE');
+    const nick = arg.split('!')[0]!;
+    if (!NICK.test(nick)) return irc.numericError(ERR_NOSUCHNICK, safe(arg));
+    if (!first && !irc.spendToken()) return;
+    first = false;
+    irc.request({ type: set ? commands[0] : commands[1], room, nick }, { command: 'MODE', target: channel, room });
+  }
 }
 
 function partAll(irc: IrcDialect): void {

@@ -45,6 +45,8 @@ import {
   IrcRegistration,
   ERR_INPUTTOOLONG,
   ERR_UNKNOWNCOMMAND,
+  RPL_NOTOPIC,
+  RPL_TOPIC,
 } from '@loopchat/protocol';
 import type { ServerContext } from '../core/context.js';
 import { EncodedFrame, renderSlot, type FrameRenderer } from '../core/encoded-frame.js';
@@ -81,6 +83,8 @@ export interface IrcRequest {
   readonly room?: string;
   /** CHATHISTORY: only messages with after < seq < before are the answer. */
   readonly window?: { readonly after: number; readonly before: number };
+  /** NICK after registration: a rename from this (old) nick to `target`, not a registration. */
+  readonly renameFrom?: string;
 }
 
 /** Requests in flight at once; the core answers each, so this is only a bound against a bug. */
@@ -247,6 +251,10 @@ export class IrcDialect {
       case 'rooms':
       case 'ack':
         return this.#serialize(this.#renderAnswer(frame, this.#take(frame.id)));
+      case 'topic':
+        // With an id: the answer to TOPIC #room (RFC 2812 §3.2.4: 332, or 331 when none is set).
+        if (frame.id !== undefined) return this.#serialize(this.#topicAnswer(frame, this.#take(frame.id)));
+        return encoded.bytes(broadcastRenderer(this.info, this.#variant(), this.#host.ctx));
       case 'notice':
         // A notice to everyone names each reader; one to a room is a room broadcast.
         if (frame.room === undefined) return this.#serialize(renderIrc(frame, this.#context()));
@@ -281,7 +289,22 @@ export class IrcDialect {
       case 'PRIVMSG':
       case 'NOTICE':
         return this.#echo(echo);
+      case 'NICK':
+        // The others see the rename as presence; the renamer sees its own NICK (RFC 2812 §3.1.2).
+        if (request.renameFrom !== undefined) {
+          const prefix = userMask(request.renameFrom, this.info.host);
+          this.reply([{ prefix, command: 'NICK', params: [this.nick] }]);
+        }
     }
+  }
+
+  #topicAnswer(frame: Extract<ServerFrame, { type: 'topic' }>, request: IrcRequest | undefined): IrcMessage[] {
+    // A topic set is shown by the TOPIC every member (the setter too) gets from the room.
+    if (request?.command !== 'TOPIC') return [];
+    const channel = request.target ?? `#${frame.room}`;
+    return frame.text === ''
+      ? [numericReply(this.info.server, this.nick, RPL_NOTOPIC, channel, 'No topic is set')]
+      : [numericReply(this.info.server, this.nick, RPL_TOPIC, channel, ircTextLines(frame.text, 300)[0] ?? '')];
   }
 
   /** What the connection reads last before a QUIT closes it (RFC 2812 §3.1.7). */
@@ -304,7 +327,8 @@ export class IrcDialect {
       case 'welcome':
         return this.#welcome(frame);
       case 'error':
-        if (frame.code === 'nick_taken' && request?.command === 'NICK') this.#registration.nickRejected();
+        if (frame.code === 'nick_taken' && request?.command === 'NICK' && request.renameFrom === undefined)
+          this.#registration.nickRejected();
         return this.#errorReplies(frame.code, frame.message, request);
       case 'history':
         return historyAnswer(frame, request, ctx);
@@ -315,6 +339,9 @@ export class IrcDialect {
 
   #errorReplies(code: string, message: string, request: IrcRequest | undefined): IrcMessage[] {
     if (request?.command === 'CHATHISTORY') return historyError(this.info.server, code as ErrorCode, message, request);
+    // A refused rename other than a taken or bad nick (sign-in forbids it, one per 10 s): in words.
+    if (request?.renameFrom !== undefined && code !== 'nick_taken' && code !== 'invalid_nick')
+      return ircErrorReplies(this.info.server, this.nick, 'rename', `${code}: ${message}`);
     return ircErrorReplies(this.info.server, this.nick, code, message, request ?? {});
   }
 

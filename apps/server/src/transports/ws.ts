@@ -51,6 +51,8 @@ export function attachWebSocket(http: HttpServer, ctx: ServerContext): WebSocket
     socket.once('close', releaseIfHandshakeFails);
     wss.handleUpgrade(req, socket, head, (ws) => {
       socket.removeListener('close', releaseIfHandshakeFails);
+      // ws handles the socket's errors from here; one listener less per connection.
+      socket.removeListener('error', ignore);
       openSession(ctx, ws, socket as Socket, ip, url.searchParams.get('token') ?? undefined);
     });
   });

@@ -17,6 +17,10 @@ const EVENTS = [
   'wholist',
   'irc error',
   'nick in use',
+  'nick',
+  'topic',
+  'kick',
+  'mode',
   'batch end chathistory',
   'close',
 ] as const;

@@ -58,7 +58,7 @@ describe('IRC dialect: registration', () => {
       '422',
     ]);
     const isupport = lines[4]!;
-    for (const token of ['CHANTYPES=#', 'NICKLEN=24', 'CHANNELLEN=33', 'CASEMAPPING=ascii', 'NETWORK=loopchat', 'PREFIX='])
+    for (const token of ['CHANTYPES=#', 'NICKLEN=24', 'CHANNELLEN=33', 'CASEMAPPING=ascii', 'NETWORK=loopchat', 'PREFIX=(o)@'])
       expect(isupport.split(' ')).toContain(token);
     expect(lines[0]).toBe(`:${S} 001 alice :Welcome to the loopchat IRC network alice!alice@loopchat`);
     expect(lines[5]).toBe(`:${S} 251 alice :There are 2 users and 0 services on 1 servers`);
@@ -218,20 +218,48 @@ describe('IRC dialect: commands', () => {
     expect(out[0]).toContain('rate_limited');
   });
 
-  it('answers MODE and TOPIC queries locally, as clients need to consider a channel synced', () => {
+  it('answers MODE queries locally, as clients need to consider a channel synced', () => {
     const host = registered();
-    expect(host.send('MODE #general', 'MODE #general b', 'MODE #general +o bob', 'MODE alice', 'MODE bob')).toEqual([
+    expect(host.send('MODE #general', 'MODE #general b', 'MODE alice', 'MODE bob', 'MODE #general +x bob')).toEqual([
       `:${S} 324 alice #general +nt`,
       `:${S} 368 alice #general :End of channel ban list`,
-      `:${S} 482 alice #general :You're not channel operator`,
       `:${S} 221 alice +i`,
       `:${S} 502 alice :Can't change mode for other users`,
-    ]);
-    expect(host.send('TOPIC #general', 'TOPIC #general :new')).toEqual([
-      `:${S} 331 alice #general :No topic is set`,
-      `:${S} 482 alice #general :You're not channel operator`,
+      `:${S} 472 alice x :is unknown mode char to me`,
     ]);
     expect(host.frames).toEqual([]);
+  });
+
+  it('turns MODE +o/-o/+b/+q and KICK into room commands, naming the channel in a refusal', () => {
+    const host = registered();
+    host.send('MODE #general +o-q bob carol', 'MODE #general +b dave!*@*', 'KICK #general bob :spam');
+    expect(host.frames).toEqual([
+      { type: 'op', room: 'general', nick: 'bob', id: 2 },
+      { type: 'unmute', room: 'general', nick: 'carol', id: 3 },
+      { type: 'ban', room: 'general', nick: 'dave', id: 4 },
+      { type: 'kick', room: 'general', nick: 'bob', reason: 'spam', id: 5 },
+    ]);
+    expect(render(host, { type: 'error', code: 'not_op', message: 'you are not an operator of "general"', id: 5 })).toEqual([
+      `:${S} 482 alice #general :you are not an operator of "general"`,
+    ]);
+  });
+
+  it('asks the core for the topic and shows it as 332, or 331 when none is set', () => {
+    const host = registered();
+    host.send('TOPIC #general', 'TOPIC #dev', 'TOPIC #general :new topic');
+    expect(host.frames).toEqual([
+      { type: 'topic', room: 'general', id: 2 },
+      { type: 'topic', room: 'dev', id: 3 },
+      { type: 'topic', room: 'general', text: 'new topic', id: 4 },
+    ]);
+    expect(render(host, { type: 'topic', room: 'general', text: 'hello world', by: 'bob', id: 2 })).toEqual([
+      `:${S} 332 alice #general :hello world`,
+    ]);
+    expect(render(host, { type: 'topic', room: 'dev', text: '', id: 3 })).toEqual([`:${S} 331 alice #dev :No topic is set`]);
+    // Everyone, the setter too, sees a new topic as the room's TOPIC.
+    expect(render(host, { type: 'topic', room: 'general', text: 'new topic', by: 'alice' })).toEqual([
+      ':alice!alice@loopchat TOPIC #general :new topic',
+    ]);
   });
 
   it('answers WHO with 352/315 and NAMES with 353/366 from the core’s member list', () => {
@@ -258,10 +286,18 @@ describe('IRC dialect: commands', () => {
     expect(host.quits).toBe(1);
   });
 
-  it('does not tell a nick change it cannot make as done', () => {
+  it('renames with NICK after registration: its own NICK line from the old nick, 433 when taken', () => {
     const host = registered();
-    expect(host.send('NICK alice', 'NICK alicia')).toEqual([
-      `:${S} NOTICE alice :nick changes are not supported: reconnect with the new nick`,
+    expect(host.send('NICK alice')).toEqual([]);
+    host.send('NICK alicia');
+    expect(host.last()).toMatchObject({ type: 'nick', nick: 'alicia' });
+    host.nick = 'alicia';
+    host.written = '';
+    host.irc.answer(host.last().id, undefined, { type: 'notice', text: 'you are now known as alicia', ts: 0 });
+    expect(splitLines(host.written)).toEqual([':alice!alice@loopchat NICK alicia']);
+    host.send('NICK bob');
+    expect(render(host, { type: 'error', code: 'nick_taken', message: 'nick "bob" is taken', id: host.last().id })).toEqual([
+      `:${S} 433 alicia bob :nick "bob" is taken`,
     ]);
   });
 });
