@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Prints the moderation filter's per-message cost for each level and automaton layout, and the
- * automaton search alone per layout. Needs a build first (`npx tsc -b`).
+ * automaton search alone per layout. Needs a build first (`npx tsc -b`: the server's dist/ and
+ * the bench's dist-bench/, where the corpus and measureFilterCost live).
  *
  *   node apps/server/scripts/measure-filter-cost.mjs [messages]
  *
@@ -9,8 +10,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { MatchList } from '../dist/moderation/aho-corasick.js';
-import { generateChatMessages } from '../dist/moderation/chat-corpus.js';
-import { measureFilterCost } from '../dist/moderation/filter-cost.js';
+import { generateChatMessages } from '../dist-bench/lib/chat-corpus.js';
+import { measureFilterCost } from '../dist-bench/lib/filter-cost.js';
+import { createModerationFilter } from '../dist/moderation/filter.js';
 import { Normalizer } from '../dist/moderation/normalize.js';
 import { DEFAULT_TERMS_PATH, compileTerms, loadTermsFile } from '../dist/moderation/terms.js';
 
@@ -18,7 +20,7 @@ const messages = Number(process.argv[2] ?? 50_000);
 console.log(`node ${process.version}, ${messages} messages per run`);
 for (const level of ['off', 'basic', 'strict']) {
   for (const layout of ['dense', 'sparse']) {
-    const c = measureFilterCost({ level, messages, filter: { layout } });
+    const c = measureFilterCost(createModerationFilter, { level, messages, filter: { layout } });
     console.log(
       `${level.padEnd(6)} ${layout.padEnd(6)} p50 ${c.p50us} µs  p99 ${c.p99us} µs  mean ${c.meanus} µs  ${c.messagesPerSecond} msg/s`,
       c.verdicts,

@@ -5,7 +5,7 @@ const here = (relative: string): string => fileURLToPath(new URL(relative, impor
 
 export const REPO_ROOT = here('../../../../');
 export const LOOPCHAT_MAIN = here('../../dist/main.js');
-/** The moderation filter's public surface, built (measureFilterCost lives here). */
+/** The moderation filter's public surface, built (what lib/filter-cost.ts measures). */
 export const LOOPCHAT_MODERATION = here('../../dist/moderation/index.js');
 /** The cluster's data plane, built: the real PrimaryBus and the record codec (the primary part runs them). */
 export const LOOPCHAT_PRIMARY_BUS = here('../../dist/cluster/primary-bus.js');

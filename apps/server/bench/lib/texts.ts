@@ -7,17 +7,9 @@
  * is delivered (masked or not) and the bench can count every delivery.
  */
 import { readFileSync } from 'node:fs';
+import { WORDS, prng } from './chat-corpus.js';
 import { FILTER_TERMS } from './paths.js';
 
-const WORDS = (
-  'the a to and of in is it you that for on are with this be at have was so but not what all just can ' +
-  'we they do if about up out get like one would there my your me our when will how more no time know ' +
-  'think see make go good new now want look back going really here then still also well only build ' +
-  'deploy test server client message room channel bug fix release meeting today tomorrow morning lunch ' +
-  'coffee weekend project team review merge branch docs update thanks please sure okay great nice cool ' +
-  'yeah maybe later soon anyone someone everyone help question answer idea plan ticket issue version ' +
-  'latency socket cluster worker queue cache memory graph chart game match play score win lost happy'
-).split(' ');
 const LEET: Readonly<Record<string, string>> = { a: '4', e: '3', i: '1', o: '0', s: '5', t: '7' };
 
 export interface TextOptions {
@@ -27,18 +19,6 @@ export interface TextOptions {
   /** Share of texts with one or two listed terms (0–1). */
   termShare: number;
   seed?: number;
-}
-
-/** mulberry32. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 let terms: string[] | undefined;

@@ -23,7 +23,7 @@ export function renderFilter(r: BenchResults, p: Print): void {
     return;
   }
   p(
-    `loopchat's own \`measureFilterCost\` (\`apps/server/src/moderation/filter-cost.ts\`, run from the build in a process of its own) times each \`check()\` of ${f.messages.toLocaleString('en')} generated chat messages ` +
+    `loopchat's own \`measureFilterCost\` (\`apps/server/bench/lib/filter-cost.ts\`, run from the build in a process of its own) times each \`check()\` of ${f.messages.toLocaleString('en')} generated chat messages ` +
       'against the shipped term list (`apps/server/data/filter-terms.txt`), after a JIT warm-up of 5,000: mostly clean ~100-character sentences, some with listed terms, some of those obfuscated ' +
       '(leetspeak, spacing, look-alikes, zero-width characters, fullwidth letters, stretched letters), a few with links, accents, emoji or shouting; one sender of 2,000 in turn, 2 ms apart. ' +
       'Each check is timed alone with `process.hrtime.bigint()` (≈ 50 ns of timer overhead included). **msgs/s on one core** = 1 ÷ mean: what a core does filtering and nothing else. ' +

@@ -1,6 +1,6 @@
 /**
  * The moderation filter's cost per message, on one core, with nothing else in the way:
- * loopchat's measureFilterCost (apps/server/src/moderation/filter-cost.ts) times each
+ * loopchat's measureFilterCost (apps/server/bench/lib/filter-cost.ts) times each
  * check() of a generated chat corpus (mostly clean ~100-character sentences, some with
  * listed terms, some obfuscated: leetspeak, spacing, look-alikes, zero-width, fullwidth)
  * against the shipped term list, after a JIT warm-up. Run in a child process of its own
@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { track } from '../lib/children.js';
+import type { FilterCost } from '../lib/filter-cost.js';
 import { machineCpu } from '../lib/proc.js';
 import { nowUs } from '../lib/clock.js';
 import { WORKERS_DIR } from '../lib/paths.js';
@@ -24,15 +25,9 @@ export interface FilterOptions {
   quietWaitS: number;
 }
 
-export interface FilterRun {
+export interface FilterRun extends FilterCost {
   level: FilterLevel;
   run: number;
-  p50us: number;
-  p99us: number;
-  meanus: number;
-  maxus: number;
-  messagesPerSecond: number;
-  verdicts: { allow: number; mask: number; reject: number };
   /** CPU of the measuring process ÷ its wall time over the run (≈ 1 when it had its core). */
   cpuShare: number;
 }
@@ -49,7 +44,7 @@ export interface FilterResult {
 interface Line {
   level: FilterLevel;
   run: number;
-  cost: Omit<FilterRun, 'level' | 'run' | 'cpuShare'>;
+  cost: FilterCost;
   cpuUs: number;
   wallUs: number;
 }

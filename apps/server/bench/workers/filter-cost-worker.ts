@@ -1,6 +1,6 @@
 /**
- * Measures the moderation filter's cost per message with loopchat's own measureFilterCost
- * (apps/server/src/moderation/filter-cost.ts), in a process of its own so the bench runner's
+ * Measures the moderation filter's cost per message with measureFilterCost (../lib/filter-cost.ts)
+ * on the server's own filter from the build, in a process of its own so the bench runner's
  * heap and JIT state do not mix in. Usage (the runner spawns it):
  *
  *   node filter-cost-worker.js <level>[,<level>…] <messages> <runs>
@@ -8,23 +8,17 @@
  * Prints one JSON line per run: { level, run, cost, cpuUs, wallUs }, then { totalCpuUs }.
  */
 import { pathToFileURL } from 'node:url';
+import { measureFilterCost } from '../lib/filter-cost.js';
 import { LOOPCHAT_MODERATION } from '../lib/paths.js';
 
-interface FilterCost {
-  p50us: number;
-  p99us: number;
-  meanus: number;
-  maxus: number;
-  messagesPerSecond: number;
-  verdicts: { allow: number; mask: number; reject: number };
-}
-type Measure = (options: { level: 'basic' | 'strict'; messages: number; seed?: number }) => FilterCost;
+type Moderation = typeof import('../../src/moderation/index.js');
 
 const [levelsArg = 'basic,strict', messagesArg = '100000', runsArg = '3'] = process.argv.slice(2);
-const moderation = (await import(pathToFileURL(LOOPCHAT_MODERATION).href)) as { measureFilterCost?: Measure };
-if (typeof moderation.measureFilterCost !== 'function')
-  throw new Error(`${LOOPCHAT_MODERATION} exports no measureFilterCost (build the server first: npx tsc -b)`);
-const measure = moderation.measureFilterCost;
+const { createModerationFilter } = (await import(pathToFileURL(LOOPCHAT_MODERATION).href)) as Moderation;
+if (typeof createModerationFilter !== 'function')
+  throw new Error(`${LOOPCHAT_MODERATION} exports no createModerationFilter (build the server first: npx tsc -b)`);
+const measure = (options: { level: 'basic' | 'strict'; messages: number }) =>
+  measureFilterCost(createModerationFilter, options);
 
 for (let run = 1; run <= Number(runsArg); run++) {
   for (const level of levelsArg.split(',') as ('basic' | 'strict')[]) {

@@ -9,7 +9,6 @@ export {
   type RejectReason,
   type Verdict,
 } from './filter.js';
-export { measureFilterCost, type FilterCost, type FilterCostOptions } from './filter-cost.js';
 export { ModerationError, ModerationErrorCodes, type ModerationErrorCode } from './errors.js';
 export { DEFAULT_TERMS_PATH, DEFAULT_TERM_LIMITS, type TermLimits } from './terms.js';
 export { normalize, type NormalizedText } from './normalize.js';

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { generateChatMessages } from '../../src/moderation/chat-corpus.js';
-import { measureFilterCost } from '../../src/moderation/filter-cost.js';
+import { generateChatMessages } from '../../bench/lib/chat-corpus.js';
+import { measureFilterCost as measure, type FilterCostOptions } from '../../bench/lib/filter-cost.js';
+import { createModerationFilter } from '../../src/moderation/index.js';
+
+const measureFilterCost = (options: FilterCostOptions) => measure(createModerationFilter, options);
 
 describe('measureFilterCost', () => {
   it('reports ordered percentiles, a mean and a rate for the default filter', () => {

@@ -17,7 +17,8 @@ export interface CorpusOptions {
   senders?: number;
 }
 
-const WORDS = (
+/** Everyday chat vocabulary (also the bench's delivery texts, texts.ts). */
+export const WORDS: readonly string[] = (
   'the a to and of in is it you that for on are with this be at have was so but not what all just can ' +
   'we they do if about up out get like one would there my your me our when will how more no time know ' +
   'think see make go good new now want look back going really here then still also well only build ' +
@@ -44,8 +45,8 @@ const EXTRAS = ['café', 'naïve', 'déjà vu', 'Zürich', '🙂', '🚀', '👍
 const LEET: Readonly<Record<string, string>> = { a: '4', e: '3', i: '1', o: '0', s: '$', t: '7' };
 const CYRILLIC: Readonly<Record<string, string>> = { a: 'а', e: 'е', o: 'о', p: 'р', c: 'с', x: 'х', y: 'у' };
 
-/** mulberry32: small, fast, good enough for test data. */
-function prng(seed: number): () => number {
+/** mulberry32: small, fast, good enough for test data (texts.ts uses it too). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -3,9 +3,15 @@
  * whether the filter belongs on the event loop. Messages are generated (chat-corpus.ts) before
  * the timed part; each check() is timed alone with process.hrtime.bigint(), so the figures
  * include ~50 ns of timer overhead per message and no generation or GC of the corpus.
+ *
+ * The filter is the server's own createModerationFilter, passed in: the bench loads it from
+ * the build (workers/filter-cost-worker.ts), the tests from the source.
  */
+import type { FilterLevel, ModerationFilter, ModerationFilterOptions } from '../../src/moderation/index.js';
 import { generateChatMessages } from './chat-corpus.js';
-import { createModerationFilter, type FilterLevel, type ModerationFilterOptions } from './filter.js';
+
+/** The server's createModerationFilter (src/moderation/filter.ts). */
+export type CreateModerationFilter = (options: ModerationFilterOptions) => ModerationFilter;
 
 export interface FilterCostOptions {
   level: FilterLevel;
@@ -32,7 +38,7 @@ export interface FilterCost {
   verdicts: { allow: number; mask: number; reject: number };
 }
 
-export function measureFilterCost(options: FilterCostOptions): FilterCost {
+export function measureFilterCost(createModerationFilter: CreateModerationFilter, options: FilterCostOptions): FilterCost {
   const { level, messages } = options;
   if (!Number.isInteger(messages) || messages < 1) throw new RangeError('messages must be a positive integer');
   const warmup = options.warmup ?? Math.min(messages, 5000);
