@@ -9,6 +9,7 @@ import { createClientCodec } from '@loopchat/protocol';
 import type { Logger } from 'pino';
 import type { Bus } from './bus/bus.js';
 import { createBus } from './bus/choose-bus.js';
+import { LocalBus } from './bus/local-bus.js';
 import type { Config } from './config.js';
 import type { ServerContext } from './core/context.js';
 import { createAuthenticator } from './core/auth.js';
@@ -92,6 +93,8 @@ export async function startServer(
     shuttingDown: false,
   };
 
+  // A durable LocalBus answers in the check phase, after its commit: write then, not a loop later.
+  if (bus instanceof LocalBus) bus.afterCommit = () => ctx.flusher.flushTurn();
   const tcp = createTcpServer(ctx);
   const metrics = createMetrics(ctx);
   const http = createHttpApp(ctx, metrics, options.control, tls);

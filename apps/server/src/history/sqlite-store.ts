@@ -13,21 +13,37 @@
  *   so a second server started on the same file fails at once with a clear error instead of
  *   two processes handing out the same seqs.
  * - Appends are buffered and written in one transaction by commit() (group commit: the bus
- *   calls it once per event-loop turn), so a turn's hundred messages cost one commit.
+ *   calls it once per event-loop turn), so a turn's hundred messages cost one commit, and a
+ *   room's messages of that turn one row (line-chunks.ts): per message, a row of its own
+ *   (with its index entry, and its deletion later) cost more than all the rest of a message's
+ *   way through the server.
  */
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { lineBytes, type LineRef } from '../core/line-slab.js';
+import type { LineRef } from '../core/line-slab.js';
 import { CommitTimes, type CommitStats } from './commit-times.js';
 import { HistoryStoreError } from './errors.js';
 import type { HistoryQuery, HistoryStore } from './history-store.js';
-import { APPLICATION_ID, INSERT_ROWS, SCHEMA, SCHEMA_VERSION, SQL } from './sqlite-schema.js';
+import { MAX_CHUNK_LINES, chunkBytes, splitLines, type PendingChunk } from './line-chunks.js';
+import { APPLICATION_ID, MIGRATE_V1, SCHEMA, SCHEMA_VERSION, SQL } from './sqlite-schema.js';
 
 export const HISTORY_FILE = 'loopchat.db';
-/** Rows one retention step deletes at most: a few ms, never a stalled turn. */
-const SWEEP_STEP_ROWS = 500;
+/** Chunks one retention step deletes at most: a few ms, never a stalled turn. */
+const SWEEP_STEP_ROWS = 200;
+/**
+ * A room is trimmed once this many seqs are past its count: fewer, larger deletes (a delete
+ * statement per room per commit cost as much as the inserts). Reads never show them anyway.
+ */
+const TRIM_SLACK = 128;
+
+interface ChunkRow {
+  first_seq: number;
+  lines: Buffer;
+}
+
+const NEWLINE = Buffer.from('\n');
 
 export interface SqliteStoreOptions {
   dataDir: string;
@@ -50,15 +66,17 @@ export class SqliteStore implements HistoryStore {
   readonly #sql: Statements;
   readonly #historySize: number;
   readonly #maxAgeMs: number;
-  // The batch of this turn, in parallel arrays (no object per message).
-  #rooms: string[] = [];
-  #seqs: number[] = [];
-  #ts: number[] = [];
-  #lines: LineRef[] = [];
+  /** The batch of this turn: a chunk per room (more when one fills), in order. */
+  #chunks: PendingChunk[] = [];
+  /** room → its chunk still taking lines */
+  readonly #open = new Map<string, PendingChunk>();
   /** room → its newest seq in the batch */
   readonly #batchLast = new Map<string, number>();
-  /** Rooms written since retention last looked at them. */
+  #batchMessages = 0;
+  /** Rooms with at least TRIM_SLACK seqs past their count. */
   readonly #toTrim = new Set<string>();
+  /** room → the seq its count retention last deleted up to (this process) */
+  readonly #trimmedTo = new Map<string, number>();
   readonly #times = new CommitTimes();
 
   /** Opens (or creates) the file; throws HistoryStoreError with a message naming it. */
@@ -78,7 +96,7 @@ export class SqliteStore implements HistoryStore {
     try {
       this.epoch = initialise(db, options.synchronous);
       this.#sql = Object.fromEntries(Object.entries(SQL).map(([k, sql]) => [k, db.prepare(sql)])) as Statements;
-      for (const k of ['lastSeq', 'latest', 'since', 'before', 'getMeta', 'getRoomMeta'] as const) this.#sql[k].pluck();
+      for (const k of ['lastSeq', 'getMeta', 'getRoomMeta'] as const) this.#sql[k].pluck();
     } catch (err) {
       db.close();
       throw openError(this.path, err);
@@ -97,38 +115,35 @@ export class SqliteStore implements HistoryStore {
   }
 
   append(room: string, seq: number, ts: number, line: LineRef): void {
-    this.#rooms.push(room);
-    this.#seqs.push(seq);
-    this.#ts.push(ts);
-    this.#lines.push(line);
+    let chunk = this.#open.get(room);
+    if (chunk === undefined || chunk.lines.length >= MAX_CHUNK_LINES) {
+      chunk = { room, firstSeq: seq, firstTs: ts, lastTs: ts, lines: [], bytes: 0 };
+      this.#chunks.push(chunk);
+      this.#open.set(room, chunk);
+    }
+    chunk.lines.push(line);
+    chunk.bytes += line.end - line.start;
+    chunk.lastTs = ts;
     this.#batchLast.set(room, seq);
+    this.#batchMessages++;
   }
 
   commit(): void {
-    const n = this.#seqs.length;
-    if (n === 0) return;
+    const chunks = this.#chunks;
+    if (chunks.length === 0) return;
     const sql = this.#sql;
     const started = performance.now();
     try {
       sql.begin.run();
-      let i = 0;
-      // Most rows in statements of INSERT_ROWS (a call into SQLite costs about as much as a row).
-      if (n >= INSERT_ROWS) {
-        const args: unknown[] = [];
-        for (; i + INSERT_ROWS <= n; i += INSERT_ROWS) {
-          args.length = 0;
-          for (let k = i; k < i + INSERT_ROWS; k++)
-            args.push(this.#rooms[k], this.#seqs[k], this.#ts[k], lineBytes(this.#lines[k]!));
-          sql.insertMany.run(args);
-        }
+      for (const c of chunks) {
+        sql.insert.run(c.room, c.firstSeq, c.firstSeq + c.lines.length - 1, c.firstTs, c.lastTs, chunkBytes(c));
       }
-      for (; i < n; i++) sql.insert.run(this.#rooms[i], this.#seqs[i], this.#ts[i], lineBytes(this.#lines[i]!));
       for (const [room, seq] of this.#batchLast) {
         sql.setLastSeq.run(room, seq);
-        this.#toTrim.add(room);
+        if (seq - this.#historySize - (this.#trimmedTo.get(room) ?? 0) >= TRIM_SLACK) this.#toTrim.add(room);
       }
       sql.commit.run();
-      this.#times.record(performance.now() - started, n);
+      this.#times.record(performance.now() - started, this.#batchMessages);
     } catch (err) {
       if (this.#db.inTransaction) {
         try {
@@ -139,11 +154,10 @@ export class SqliteStore implements HistoryStore {
       }
       throw new HistoryStoreError('HISTORY_WRITE_FAILED', `${this.path}: ${describe(err)}`, { cause: err });
     } finally {
-      this.#rooms = [];
-      this.#seqs = [];
-      this.#ts = [];
-      this.#lines = [];
+      this.#chunks = [];
+      this.#open.clear();
       this.#batchLast.clear();
+      this.#batchMessages = 0;
     }
   }
 
@@ -152,24 +166,61 @@ export class SqliteStore implements HistoryStore {
   }
 
   /**
-   * Reads answer as if retention by count were already done (the sweep deletes in the
+   * Reads answer as if retention were already done (the sweep deletes whole chunks in the
    * background): only the newest historySize seqs of the room are ever returned.
    */
   read(room: string, query: HistoryQuery): Buffer[] {
-    const sql = this.#sql;
     try {
       const floor = Math.max(0, this.lastSeq(room) - this.#historySize);
-      if ('latest' in query) return sql.latest.all(room, floor, query.latest) as Buffer[];
-      if ('since' in query) return sql.since.all(room, Math.max(floor, query.since), query.limit) as Buffer[];
-      return sql.before.all(room, floor, query.before, query.limit) as Buffer[];
+      if ('since' in query) return this.#forward(room, Math.max(floor, query.since), query.limit);
+      if ('latest' in query) return this.#backward(room, floor, Number.MAX_SAFE_INTEGER, query.latest);
+      return this.#backward(room, floor, query.before, query.limit);
     } catch (err) {
       throw new HistoryStoreError('HISTORY_READ_FAILED', `${this.path}: ${describe(err)}`, { cause: err });
     }
   }
 
+  /** The first `limit` lines with seq > after, oldest first. */
+  #forward(room: string, after: number, limit: number): Buffer[] {
+    const out: Buffer[] = [];
+    if (limit <= 0) return out;
+    for (const row of this.#sql.forward.iterate(room, after) as Iterable<ChunkRow>) {
+      const lines = splitLines(row.lines);
+      for (let i = Math.max(0, after + 1 - row.first_seq); i < lines.length; i++) {
+        out.push(lines[i]!);
+        if (out.length === limit) return out;
+      }
+    }
+    return out;
+  }
+
+  /** The last `limit` lines with floor < seq < before, oldest first. */
+  #backward(room: string, floor: number, before: number, limit: number): Buffer[] {
+    const out: Buffer[] = [];
+    if (limit <= 0 || before <= floor + 1) return out;
+    // The chunk holding before − 1 ends at most MAX_CHUNK_LINES − 1 seqs after it.
+    const bound = Math.min(Number.MAX_SAFE_INTEGER, before + MAX_CHUNK_LINES);
+    for (const row of this.#sql.backward.iterate(room, bound) as Iterable<ChunkRow>) {
+      const lines = splitLines(row.lines);
+      for (let i = lines.length - 1; i >= 0; i--) {
+        const seq = row.first_seq + i;
+        if (seq >= before) continue;
+        if (seq <= floor) return out.reverse();
+        out.push(lines[i]!);
+        if (out.length === limit) return out.reverse();
+      }
+    }
+    return out.reverse();
+  }
+
   replace(room: string, seq: number, line: Buffer): boolean {
     try {
-      return this.#sql.replace.run(line, room, seq).changes > 0;
+      const row = this.#sql.holding.get(room, seq) as (ChunkRow & { id: number }) | undefined;
+      if (row === undefined || row.first_seq > seq) return false;
+      const lines = splitLines(row.lines);
+      const ended = line[line.length - 1] === 0x0a ? line : Buffer.concat([line, NEWLINE]);
+      lines[seq - row.first_seq] = ended;
+      return this.#sql.replaceLines.run(Buffer.concat(lines), row.id).changes > 0;
     } catch (err) {
       throw new HistoryStoreError('HISTORY_WRITE_FAILED', `${this.path}: ${describe(err)}`, { cause: err });
     }
@@ -198,7 +249,10 @@ export class SqliteStore implements HistoryStore {
       for (const room of this.#toTrim) {
         const keepAbove = this.lastSeq(room) - this.#historySize;
         const deleted = keepAbove > 0 ? this.#sql.trimRoom.run(room, keepAbove, SWEEP_STEP_ROWS).changes : 0;
-        if (deleted < SWEEP_STEP_ROWS) this.#toTrim.delete(room);
+        if (deleted < SWEEP_STEP_ROWS) {
+          this.#toTrim.delete(room);
+          this.#trimmedTo.set(room, keepAbove);
+        }
         if (deleted > 0) return true;
       }
       if (this.#maxAgeMs > 0) {
@@ -242,9 +296,11 @@ function initialise(db: Database.Database, synchronous: 'normal' | 'full'): stri
     throw Object.assign(new Error('the file is a SQLite database of another program'), { code: 'SQLITE_NOTADB' });
   }
   // The first write takes the exclusive lock (kept until close): do it now, at startup.
+  const version = db.pragma('user_version', { simple: true }) as number;
   return db
     .transaction(() => {
       db.exec(SCHEMA);
+      if (version === 1) db.exec(MIGRATE_V1);
       db.pragma(`application_id = ${APPLICATION_ID}`);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
       const epoch = db.prepare(SQL.getMeta).pluck().get('epoch') as string | undefined;

@@ -196,19 +196,21 @@ describe('a large store', () => {
     // Made by the store itself (its schema), then filled directly: a million rows over 1,000 rooms.
     new SqliteStore({ dataDir: dir, historySize: 1000, maxAgeMs: 0, synchronous: 'normal' }).close();
     const db = new Database(join(dir, 'loopchat.db'));
-    const insert = db.prepare('INSERT INTO messages (room, seq, ts, line) VALUES (?, ?, ?, ?)');
+    // Chunks of 10 lines, as a commit of a busy room would write them.
+    const insert = db.prepare(
+      'INSERT INTO chunks (room, first_seq, last_seq, first_ts, last_ts, lines) VALUES (?, ?, ?, ?, ?, ?)',
+    );
     const last = db.prepare('INSERT INTO rooms (room, last_seq) VALUES (?, ?)');
     const text = 'a stored message of about a hundred bytes, as chat lines go; '.repeat(2);
     db.transaction(() => {
       for (let r = 0; r < 1000; r++) {
         const room = `room${r}`;
-        for (let seq = 1; seq <= 1000; seq++)
-          insert.run(
-            room,
-            seq,
-            1_700_000_000_000 + seq,
-            finishMsgLine(encodeMsgBody(room, 'gen', text), seq, 1_700_000_000_000 + seq),
-          );
+        for (let first = 1; first <= 1000; first += 10) {
+          const lines: Buffer[] = [];
+          for (let seq = first; seq < first + 10; seq++)
+            lines.push(finishMsgLine(encodeMsgBody(room, 'gen', text), seq, 1_700_000_000_000 + seq));
+          insert.run(room, first, first + 9, 1_700_000_000_000 + first, 1_700_000_000_009 + first, Buffer.concat(lines));
+        }
         last.run(room, 1000);
       }
     })();

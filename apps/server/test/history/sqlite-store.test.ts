@@ -84,19 +84,37 @@ describe('SqliteStore', () => {
     expect(store().epoch).not.toBe(epoch);
   });
 
-  it('answers as if count retention were done, and the sweep deletes in bounded steps', () => {
+  it('answers as if count retention were done, and the sweep deletes whole chunks in bounded steps', () => {
     const s = store({ historySize: 3 });
-    append(s, 'r', 1, 1200);
+    append(s, 'r', 1, 1200); // one commit: chunks of 256 lines (1–256, …, 1025–1200)
     s.commit();
-    expect(seqs(s.read('r', { since: 0, limit: 100 }))).toEqual([1198, 1199, 1200]);
-    expect(seqs(s.read('r', { before: 1199, limit: 100 }))).toEqual([1198]);
+    for (let seq = 1201; seq <= 1700; seq++) {
+      append(s, 'r', seq, seq); // one chunk per commit
+      s.commit();
+    }
+    expect(seqs(s.read('r', { since: 0, limit: 100 }))).toEqual([1698, 1699, 1700]);
+    expect(seqs(s.read('r', { before: 1699, limit: 100 }))).toEqual([1698]);
+    expect(seqs(s.read('r', { latest: 2 }))).toEqual([1699, 1700]);
     let steps = 0;
     while (s.sweep(Date.now())) steps++;
-    expect(steps).toBe(3); // 1,197 rows, at most 500 per step
+    expect(steps).toBe(3); // 502 chunks wholly at or below seq 1697, at most 200 per step
     s.close();
     const wider = store({ historySize: 10_000 });
-    expect(seqs(wider.read('r', { since: 0, limit: 10_000 }))).toEqual([1198, 1199, 1200]);
-    expect(wider.lastSeq('r')).toBe(1200);
+    expect(seqs(wider.read('r', { since: 0, limit: 10_000 }))).toEqual([1698, 1699, 1700]);
+    expect(wider.lastSeq('r')).toBe(1700);
+  });
+
+  it('pages across chunk boundaries both ways', () => {
+    const s = store();
+    append(s, 'r', 1, 600); // chunks 1–256, 257–512, 513–600
+    s.commit();
+    append(s, 'r', 601, 610);
+    s.commit();
+    expect(seqs(s.read('r', { since: 250, limit: 10 }))).toEqual([251, 252, 253, 254, 255, 256, 257, 258, 259, 260]);
+    expect(seqs(s.read('r', { before: 260, limit: 6 }))).toEqual([254, 255, 256, 257, 258, 259]);
+    expect(seqs(s.read('r', { before: 603, limit: 4 }))).toEqual([599, 600, 601, 602]);
+    expect(seqs(s.read('r', { latest: 12 }))).toEqual([599, 600, 601, 602, 603, 604, 605, 606, 607, 608, 609, 610]);
+    expect(s.read('r', { since: 0, limit: 1000 })).toEqual(Array.from({ length: 610 }, (_, i) => line('r', i + 1)));
   });
 
   it('deletes messages older than maxAgeMs and never gives their seqs again', () => {
@@ -110,14 +128,35 @@ describe('SqliteStore', () => {
     expect(s.lastSeq('r')).toBe(5);
   });
 
-  it('replaces a stored line by room and seq (a moderation tombstone)', () => {
+  it('replaces a stored line by room and seq (a moderation tombstone), its neighbours untouched', () => {
     const s = store();
     append(s, 'r', 1, 2);
     s.commit();
     const tombstone = Buffer.from('{"type":"msg","room":"r","from":"ann","text":"","deleted":true,"seq":2,"ts":1002}\n');
     expect(s.replace('r', 2, tombstone)).toBe(true);
     expect(s.replace('r', 9, tombstone)).toBe(false);
-    expect(s.read('r', { latest: 1 })).toEqual([tombstone]);
+    expect(s.read('r', { latest: 2 })).toEqual([line('r', 1), tombstone]);
+  });
+
+  it('opens a file of the first layout (a row per message) and keeps its messages, seqs and epoch', () => {
+    const db = new Database(join(dir, HISTORY_FILE));
+    db.exec(`
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE rooms (room TEXT PRIMARY KEY, last_seq INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE messages (id INTEGER PRIMARY KEY, room TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, line BLOB NOT NULL);
+      CREATE UNIQUE INDEX messages_room_seq ON messages (room, seq);
+      INSERT INTO meta VALUES ('epoch', 'old-epoch');
+      INSERT INTO rooms VALUES ('r', 3);
+      PRAGMA application_id = ${0x4c4f4f50};
+      PRAGMA user_version = 1;
+    `);
+    const insert = db.prepare('INSERT INTO messages (room, seq, ts, line) VALUES (?, ?, ?, ?)');
+    for (const seq of [1, 2, 3]) insert.run('r', seq, 1000 + seq, line('r', seq));
+    db.close();
+    const s = store();
+    expect(s.epoch).toBe('old-epoch');
+    expect(s.lastSeq('r')).toBe(3);
+    expect(s.read('r', { since: 0, limit: 10 })).toEqual([line('r', 1), line('r', 2), line('r', 3)]);
   });
 
   it('keeps room metadata per key', () => {
