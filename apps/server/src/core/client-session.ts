@@ -52,8 +52,6 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
   readonly rooms = new RoomSet();
   /** What the session's token grants (null: anonymous). */
   grant: Grant | null = null;
-  /** WebSocket only: a token given as ?token= on the URL, used by hello when it has none. */
-  wsToken: string | undefined = undefined;
   /** Text mode: where plain lines go (the room joined last). */
   currentRoom: string | null = null;
   lastInboundAt: number;
@@ -79,6 +77,11 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
 
   get transport(): TransportName {
     return this.connection.transport;
+  }
+
+  /** WebSocket only: a token given as ?token= on the URL, used by hello when it has none. */
+  get wsToken(): string | undefined {
+    return this.connection.token;
   }
 
   /** The client's real address. */

@@ -34,15 +34,17 @@ type ConnectedWebSocket = WebSocket & { [kConnection]?: WsConnection };
 
 export class WsConnection implements Connection {
   readonly remoteAddress: string;
+  readonly token: string | undefined;
   readonly #ws: ConnectedWebSocket;
   /** The upgraded socket, written to directly with pre-built frames. */
   readonly #socket: Socket;
   #session: ClientSession | undefined;
 
-  constructor(ws: WebSocket, socket: Socket, remoteAddress: string) {
+  constructor(ws: WebSocket, socket: Socket, remoteAddress: string, token: string | undefined) {
     this.#ws = ws;
     this.#socket = socket;
     this.remoteAddress = remoteAddress;
+    this.token = token;
   }
 
   get transport(): 'ws' {

@@ -61,9 +61,8 @@ export function attachWebSocket(http: HttpServer, ctx: ServerContext): WebSocket
 
 function openSession(ctx: ServerContext, ws: WebSocket, socket: Socket, ip: string, token: string | undefined): void {
   socket.setNoDelay(true);
-  const connection = new WsConnection(ws, socket, ip);
+  const connection = new WsConnection(ws, socket, ip, token);
   const session = new ClientSession(ctx, connection);
-  session.wsToken = token;
   connection.open(session);
   ctx.sessions.add(session);
   ctx.stats.connectionsOpened.ws++;
