@@ -5,6 +5,7 @@
  *   POST /admin/kick {nick, reason?}    close that nick's connection with error `kicked`
  *   POST /admin/rooms/:room/close       every member gets a notice and is taken out
  *   POST /admin/notice {text, room?}    a `notice` frame to everyone, or to one room
+ *   POST /admin/backup                  an online copy of the history store (single process)
  *
  * Every route needs `Authorization: Bearer <ADMIN_TOKEN>`. In cluster mode the worker that
  * takes the request has the primary run the command on every worker (core/admin-commands.ts)
@@ -16,6 +17,7 @@ import { NICK_PATTERN, ROOM_PATTERN } from '@loopchat/protocol';
 import type { ControlChannel } from '../cluster/control-channel.js';
 import { mergeAdminResults, runAdminCommand, type AdminCommand, type AdminResult } from '../core/admin-commands.js';
 import type { ServerContext } from '../core/context.js';
+import { LocalBus } from '../bus/local-bus.js';
 
 export interface AdminOptions {
   ctx: ServerContext;
@@ -39,6 +41,8 @@ export async function adminRoutes(app: FastifyInstance, { ctx, cluster }: AdminO
     reply.header('www-authenticate', 'Bearer realm="loopchat-admin"');
     return reply.code(401).send({ error: 'unauthorized', message: 'Authorization: Bearer <ADMIN_TOKEN> required' });
   });
+
+  registerBackup(app, ctx);
 
   async function run(command: AdminCommand): Promise<AdminResult> {
     if (cluster === undefined) return runAdminCommand(ctx, command);
@@ -130,6 +134,27 @@ export async function adminRoutes(app: FastifyInstance, { ctx, cluster }: AdminO
 }
 
 type Count = { count: number };
+
+/**
+ * POST /admin/backup: the history file copied while the server runs (history/sqlite-store.ts),
+ * into `backups/` under the data dir. Where this process holds the store only: in cluster mode
+ * the primary does, and asking it from a worker is not built yet (409).
+ */
+function registerBackup(app: FastifyInstance, ctx: ServerContext): void {
+  app.post('/backup', async (_req, reply) => {
+    const bus = ctx.hub.bus;
+    const store = bus instanceof LocalBus ? bus.state.store : undefined;
+    if (store?.backup === undefined) {
+      return reply.code(409).send({
+        error: 'no_store_here',
+        message: 'this process does not hold a durable history store (memory mode, cluster worker, or Redis)',
+      });
+    }
+    const file = await store.backup();
+    ctx.log.info({ action: 'backup', file }, 'admin: history backup written');
+    return { file };
+  });
+}
 
 function isAuthorized(req: FastifyRequest, expected: Buffer): boolean {
   const header = req.headers.authorization;
