@@ -392,12 +392,13 @@ export class ChatState {
   }
 
   /**
-   * A room leaves memory. A memory store forgets its history (its seq starts over); read
-   * markers are kept in memory either way, so they go too (bounded by the rooms in memory).
+   * A room leaves memory. A memory store forgets its history and the room's seq starts over,
+   * so its read markers would point past messages to come: they go too. A durable store
+   * keeps the seq going, and the markers stay valid (MemoryReadMarkers caps them overall).
    */
   #forget(room: RoomState): void {
     this.#rooms.delete(room.name);
     this.#store.forget(room.name);
-    this.#markers.dropRoom(room.name);
+    if (!this.#store.durable) this.#markers.dropRoom(room.name);
   }
 }
