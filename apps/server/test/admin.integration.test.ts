@@ -68,7 +68,15 @@ describe('admin API with ADMIN_TOKEN', () => {
         done();
       },
     });
-    const config = resolveConfig({ tcpPort: 0, httpPort: 0, filter: 'off', shutdownTimeoutMs: 1000, adminToken: TOKEN });
+    // Memory history: this file is about the admin API, and ./data (the default store) may be another test's.
+    const config = resolveConfig({
+      tcpPort: 0,
+      httpPort: 0,
+      filter: 'off',
+      shutdownTimeoutMs: 1000,
+      adminToken: TOKEN,
+      history: 'memory',
+    });
     server = await startServer(config, pino({ level: 'info' }, sink));
     port = server.httpPort;
   });

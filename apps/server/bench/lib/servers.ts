@@ -159,6 +159,10 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
   if (kind.isLoopchat) env['RATE_PER_SECOND'] = '0';
   Object.assign(env, options.env ?? {});
   const args = [...kind.args, ...(options.args ?? [])];
+  // loopchat keeps history in SQLite under ./data by default: each server under test gets a
+  // fresh data dir of its own instead (no history carried from run to run, no two servers on
+  // one locked file).
+  if (kind.isLoopchat && !args.includes('--data-dir')) args.push('--data-dir', join(TMP_DIR, `data-${serial}`));
   const nodeFlags = options.gcHook === true ? ['--expose-gc', '--import', pathToFileURL(GC_HOOK).href] : [];
   // LOOPCHAT_BENCH_SERVER_FLAGS: extra node flags for the server under test (e.g. --cpu-prof).
   nodeFlags.push(...(process.env['LOOPCHAT_BENCH_SERVER_FLAGS'] ?? '').split(' ').filter(Boolean));

@@ -24,13 +24,30 @@ export interface ReadMarkerStore {
   dropRoom(room: string): void;
 }
 
-/** In memory: a Map per room in write order, so the oldest marker is the first to go. */
+/**
+ * Markers kept in one process at most, over all rooms (about 150 bytes each: some 30 MB).
+ * Past it the stalest marker of the least recently written room goes.
+ */
+export const MAX_READ_MARKERS = 200_000;
+
+/**
+ * In memory: a Map per room in write order (the first key the stalest), and the rooms in
+ * the order they were last written (the first the stalest), so both caps evict in O(1).
+ */
 export class MemoryReadMarkers implements ReadMarkerStore {
   readonly #rooms = new Map<string, Map<string, number>>();
   readonly #maxPerRoom: number;
+  readonly #maxTotal: number;
+  #total = 0;
 
-  constructor(maxPerRoom = MAX_READ_MARKERS_PER_ROOM) {
+  constructor(maxPerRoom = MAX_READ_MARKERS_PER_ROOM, maxTotal = MAX_READ_MARKERS) {
     this.#maxPerRoom = maxPerRoom;
+    this.#maxTotal = maxTotal;
+  }
+
+  /** Markers held, over all rooms. */
+  get size(): number {
+    return this.#total;
   }
 
   get(room: string, nick: string): number | undefined {
@@ -39,15 +56,28 @@ export class MemoryReadMarkers implements ReadMarkerStore {
 
   set(room: string, nick: string, seq: number): void {
     let markers = this.#rooms.get(room);
-    if (markers === undefined) this.#rooms.set(room, (markers = new Map()));
+    // Re-inserted at the end, the room and its marker: the most recently written.
+    if (markers !== undefined) this.#rooms.delete(room);
+    else markers = new Map();
+    this.#rooms.set(room, markers);
     const key = nick.toLowerCase();
-    // Re-inserted at the end: Map order is write order, the first key the stalest.
-    markers.delete(key);
+    if (!markers.delete(key)) this.#total++;
     markers.set(key, seq);
-    if (markers.size > this.#maxPerRoom) markers.delete(markers.keys().next().value!);
+    if (markers.size > this.#maxPerRoom) this.#evictFrom(room, markers);
+    while (this.#total > this.#maxTotal) {
+      const [stalest, its] = this.#rooms.entries().next().value!;
+      this.#evictFrom(stalest, its);
+    }
   }
 
   dropRoom(room: string): void {
+    this.#total -= this.#rooms.get(room)?.size ?? 0;
     this.#rooms.delete(room);
+  }
+
+  #evictFrom(room: string, markers: Map<string, number>): void {
+    markers.delete(markers.keys().next().value!);
+    this.#total--;
+    if (markers.size === 0) this.#rooms.delete(room);
   }
 }

@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { DATA_FD, isLoopchatMessage, type GatherKind, type ToPrimary, type ToWorker } from './ipc-protocol.js';
+import { chooseBus } from '../bus/choose-bus.js';
 import { openHistoryStore } from '../history/open-store.js';
 import { PrimaryBus } from './primary-bus.js';
 import { PrimaryReport } from './primary-report.js';
@@ -77,8 +78,10 @@ export class ClusterPrimary {
     this.#config = config;
     this.#log = log;
     // The primary sequences, so it owns the history store (opened here: a locked or damaged
-    // file is a startup error before any worker is forked).
-    this.bus = new PrimaryBus(config, log, config.clusterFlushMs, openHistoryStore(config));
+    // file is a startup error before any worker is forked). Not on Redis: there the workers
+    // sequence through Redis, and the primary's bus serves nobody.
+    const store = chooseBus(config, 'primary') === 'ipc' ? openHistoryStore(config) : undefined;
+    this.bus = new PrimaryBus(config, log, config.clusterFlushMs, store);
     this.#report = new PrimaryReport(this.bus);
     this.#ports = { tcpPort: config.tcpPort, httpPort: config.httpPort };
     this.#slots = Array.from({ length: config.workers }, (_, index) => ({
@@ -202,10 +205,25 @@ export class ClusterPrimary {
 
   /** A worker's gather: every worker's share, plus the primary's own entry for stats and metrics. */
   async #gatherFor(what: GatherKind): Promise<unknown[]> {
+    if (what === 'backup') return [await this.#backup()];
     const results = await this.#gather(what);
     if (what === 'metrics') results.push(await this.#report.metrics());
     else if (what === 'stats') results.push({ primary: this.#report.stats(this.#slots.length, results.length) });
     return results;
+  }
+
+  /** An online copy of the history store (POST /admin/backup on any worker). */
+  async #backup(): Promise<{ file: string } | { error: string }> {
+    const store = this.bus.state.store;
+    if (store.backup === undefined) return { error: 'no_store_here' };
+    try {
+      const file = await store.backup();
+      this.#log.info({ action: 'backup', file }, 'admin: history backup written');
+      return { file };
+    } catch (err) {
+      this.#log.error({ err: (err as Error).message }, 'admin: history backup failed');
+      return { error: (err as Error).message };
+    }
   }
 
   /** Asks every live worker for its stats, metrics or an admin command; waits at most GATHER_TIMEOUT_MS. */

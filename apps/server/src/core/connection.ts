@@ -27,6 +27,8 @@ export interface Connection {
    * dialect's lines are written as they are.
    */
   readonly renderer: FrameRenderer | undefined;
+  /** A credential the transport carried (WebSocket: ?token= on the URL), for hello when it has none. */
+  readonly token: string | undefined;
   /** Bytes written that the kernel has not taken yet: the client's unread backlog. */
   readonly writableLength: number;
   /** Writes bytes already framed for this connection (rendered by `renderer` or a dialect). */

@@ -57,6 +57,11 @@ export interface HistoryStore {
   roomMeta(room: string, key: string): string | undefined;
   setRoomMeta(room: string, key: string, value: string | undefined): void;
 
+  /**
+   * An online copy of the store (SQLite's backup API, in steps between event-loop turns) in
+   * `backups/` beside it; resolves with the file written. Durable stores only.
+   */
+  backup?(): Promise<string>;
   /** Commit counts and durations (durable stores only). */
   commitStats?(): CommitStats;
 

@@ -18,8 +18,8 @@
  *   (with its index entry, and its deletion later) cost more than all the rest of a message's
  *   way through the server.
  */
-import { accessSync, constants, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { LineRef } from '../core/line-slab.js';
@@ -159,6 +159,25 @@ export class SqliteStore implements HistoryStore {
       this.#batchLast.clear();
       this.#batchMessages = 0;
     }
+  }
+
+  /**
+   * Copies the database while the server runs: better-sqlite3's backup() drives SQLite's
+   * online backup API a hundred pages per event-loop turn, so chat goes on meanwhile (a
+   * commit made during the copy restarts it: the copy is of one consistent instant). The
+   * name is the store's to choose (no path from outside): `backups/loopchat-<UTC time>.db`.
+   */
+  async backup(): Promise<string> {
+    const dir = join(dirname(this.path), 'backups');
+    const file = join(dir, `loopchat-${new Date().toISOString().replace(/[:.]/g, '-')}.db`);
+    try {
+      mkdirSync(dir, { recursive: true });
+      await this.#db.backup(file);
+    } catch (err) {
+      rmSync(file, { force: true });
+      throw new HistoryStoreError('HISTORY_WRITE_FAILED', `backup to ${file}: ${describe(err)}`, { cause: err });
+    }
+    return file;
   }
 
   commitStats(): CommitStats {

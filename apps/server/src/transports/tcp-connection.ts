@@ -31,6 +31,10 @@ export class TcpConnection implements Connection {
     return undefined;
   }
 
+  get token(): undefined {
+    return undefined;
+  }
+
   get writableLength(): number {
     return this.#socket.writableLength;
   }

@@ -13,7 +13,14 @@
  * What only some buses have (an outage, a room cap, rename, room commands) is a capability
  * of the target; the sentences it lacks are skipped, and say so in their name.
  */
-import { encodeMsgBody, type DmFrame, type PresenceFrame, type TypingFrame } from '@loopchat/protocol';
+import {
+  encodeMsgBody,
+  isTombstoneLine,
+  readMsgSeq,
+  type DmFrame,
+  type PresenceFrame,
+  type TypingFrame,
+} from '@loopchat/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BusUnavailableError, RoomLimitError, type Bus, type BusSink, type SequencedMessage } from '../../src/bus/bus.js';
 import { RoomRefusedError, type RoomEvent } from '../../src/bus/room-commands.js';
@@ -74,6 +81,11 @@ export interface BusContractTarget {
   /** `maxRooms` the target's world was started with, when the bus enforces one. */
   readonly maxRooms?: number;
   readonly rename?: boolean;
+  /**
+   * A DM to a nick typed in another case is answered with the nick as registered. False on
+   * Redis: the nick's key names only its host, so the answer carries `to` as typed.
+   */
+  readonly dmAsRegistered?: boolean;
   readonly roomCommands?: boolean;
   /** Cluster: cut peer `index`'s link to the sequencer as a dying worker does (the primary removes it). */
   dropPeer?(world: BusWorld, index: 0 | 1): Promise<void>;
@@ -273,6 +285,17 @@ export function busContract(target: BusContractTarget): void {
       expect(await a.bus.dm('ann', 'nobody', 'hello?', undefined)).toBeUndefined();
     });
 
+    it.skipIf(target.dmAsRegistered === false)(
+      'delivers a DM to a nick typed in another case, answered with the nick as registered',
+      async () => {
+        const [a, b] = await start();
+        await b.bus.claimNick('Bob');
+        const dm = await a.bus.dm('ann', 'bOB', 'hey', undefined);
+        expect(dm).toMatchObject({ from: 'ann', to: 'Bob', text: 'hey' });
+        await eventually(() => expect(b.sink.dms).toEqual([dm]));
+      },
+    );
+
     it('stores a read marker from one process that another reads back, whatever the case of the nick', async () => {
       const [a, b] = await start();
       await a.bus.join('marked', 'ann');
@@ -301,7 +324,8 @@ export function busContract(target: BusContractTarget): void {
         }),
       );
       expect((await b.bus.members('names')).sort()).toEqual(['anna', 'bob']);
-      expect(await b.bus.claimNick('ann')).toBe(true);
+      // The old nick is freed as the rename finishes (fire and forget on Redis).
+      await eventually(async () => expect(await b.bus.claimNick('ann')).toBe(true));
       expect(await b.bus.claimNick('anna')).toBe(false);
     });
   });
@@ -330,6 +354,54 @@ export function busContract(target: BusContractTarget): void {
           expect.objectContaining({ to: 'bob', frame: expect.objectContaining({ text: 'hello' }) }),
         ),
       );
+    });
+
+    it('bans a member on the other process: it hears why, leaves the member list, and its next join is refused', async () => {
+      const [a, b] = await start();
+      await a.bus.join('strict', 'ann');
+      await b.bus.join('strict', 'bob');
+      const refused = await b.bus.roomCommand({ op: 'ban', room: 'strict', by: { nick: 'bob', admin: false }, nick: 'ann' });
+      expect(refused).toEqual({ ok: false, refusal: 'not_op' });
+      const banned = await a.bus.roomCommand({ op: 'ban', room: 'strict', by: { nick: 'ann', admin: false }, nick: 'bob' });
+      expect(banned.ok).toBe(true);
+      await eventually(() =>
+        expect(b.sink.roomEvents).toContainEqual(
+          expect.objectContaining({ frame: expect.objectContaining({ action: 'ban', nick: 'bob' }), remove: ['bob'] }),
+        ),
+      );
+      await eventually(async () => expect(await a.bus.members('strict')).toEqual(['ann']));
+      const rejoin = b.bus.join('strict', 'bob');
+      await expect(rejoin).rejects.toBeInstanceOf(RoomRefusedError);
+      await expect(rejoin).rejects.toMatchObject({ refusal: 'banned' });
+    });
+
+    it('deletes a message for its author (not for another member): a tombstone of the same seq, announced everywhere', async () => {
+      const [a, b] = await start();
+      await a.bus.join('oops', 'ann');
+      await b.bus.join('oops', 'bob');
+      const msg = await b.bus.publish('oops', 'bob', encodeMsgBody('oops', 'bob', 'typo'));
+      // cy is a member and no operator (ann, the first, operates the room).
+      await a.bus.join('oops', 'cy');
+      const notYours = await a.bus.roomCommand({
+        op: 'delete',
+        room: 'oops',
+        by: { nick: 'cy', admin: false },
+        seq: msg.seq,
+      });
+      expect(notYours).toEqual({ ok: false, refusal: 'not_author' });
+      expect(
+        await b.bus.roomCommand({ op: 'delete', room: 'oops', by: { nick: 'bob', admin: false }, seq: msg.seq }),
+      ).toEqual({
+        ok: true,
+      });
+      await eventually(() =>
+        expect(a.sink.roomEvents).toContainEqual(
+          expect.objectContaining({ frame: expect.objectContaining({ type: 'delete', room: 'oops', seq: msg.seq }) }),
+        ),
+      );
+      const [line] = await a.bus.history('oops', { latest: 10 });
+      expect(isTombstoneLine(line!)).toBe(true);
+      expect(readMsgSeq(line!)).toBe(msg.seq);
     });
 
     it('refuses a muted member publish with RoomRefusedError(muted), from any process', async () => {

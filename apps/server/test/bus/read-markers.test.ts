@@ -14,6 +14,22 @@ describe('MemoryReadMarkers', () => {
     expect(markers.get('general', 'bob')).toBeUndefined();
   });
 
+  it('holds at most its cap over all rooms, forgetting from the least recently written room first', () => {
+    const markers = new MemoryReadMarkers(10, 4);
+    markers.set('old', 'a', 1);
+    markers.set('old', 'b', 1);
+    markers.set('mid', 'a', 1);
+    markers.set('new', 'a', 1);
+    markers.set('old', 'c', 2); // one too many: `mid` is the least recently written room
+    expect(markers.get('mid', 'a')).toBeUndefined();
+    expect(markers.size).toBe(4);
+    markers.set('new', 'b', 1); // now `old` is: its stalest marker goes
+    expect([markers.get('old', 'a'), markers.get('old', 'b'), markers.get('old', 'c')]).toEqual([undefined, 1, 2]);
+    expect(markers.size).toBe(4);
+    markers.dropRoom('new');
+    expect(markers.size).toBe(2);
+  });
+
   it('holds at most its cap per room, forgetting the least recently written', () => {
     const markers = new MemoryReadMarkers(3);
     for (const nick of ['a', 'b', 'c']) markers.set('r', nick, 1);
@@ -55,5 +71,17 @@ describe('ChatState read markers', () => {
     state.leave('a', 'ann');
     state.join('b', 'ann', 'p'); // maxRooms 1: the empty room makes way
     expect(state.readMarker('a', 'ann')).toBeUndefined();
+  });
+
+  it('keeps a room’s markers when it leaves memory but its store is durable (the seq goes on)', () => {
+    const store = new MemoryStore(10);
+    Object.defineProperty(store, 'durable', { value: true }); // as SqliteStore: only what #forget asks
+    const state = new ChatState(limits, () => {}, store);
+    state.join('kept', 'ann', 'p');
+    state.markRead('kept', 'ann', 3);
+    state.leave('kept', 'ann');
+    state.sweep(Date.now() + limits.emptyRoomTtlMs);
+    expect(state.hasRoom('kept')).toBe(false);
+    expect(state.readMarker('kept', 'ann')).toBe(3);
   });
 });

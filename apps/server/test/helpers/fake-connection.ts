@@ -7,6 +7,7 @@ export class FakeConnection implements Connection {
   readonly transport: TransportName;
   readonly remoteAddress = '192.0.2.1';
   readonly renderer: FrameRenderer | undefined;
+  token: string | undefined = undefined;
   /** Set by a test to play a client that does not read. */
   writableLength = 0;
   readonly writes: Buffer[] = [];
