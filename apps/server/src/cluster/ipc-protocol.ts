@@ -13,8 +13,11 @@ import type { AdminCommand } from '../core/admin-commands.js';
  */
 export const DATA_FD = 4;
 
-/** An AdminCommand is run by every worker and answered like stats (http/admin.ts merges them). */
-export type GatherKind = 'stats' | 'metrics' | AdminCommand;
+/**
+ * An AdminCommand is run by every worker and answered like stats (http/admin.ts merges them).
+ * 'backup' is the primary's alone (it holds the history store): one answer, `{file}` or `{error}`.
+ */
+export type GatherKind = 'stats' | 'metrics' | 'backup' | AdminCommand;
 
 /** worker → primary */
 export type ToPrimary =

@@ -202,10 +202,25 @@ export class ClusterPrimary {
 
   /** A worker's gather: every worker's share, plus the primary's own entry for stats and metrics. */
   async #gatherFor(what: GatherKind): Promise<unknown[]> {
+    if (what === 'backup') return [await this.#backup()];
     const results = await this.#gather(what);
     if (what === 'metrics') results.push(await this.#report.metrics());
     else if (what === 'stats') results.push({ primary: this.#report.stats(this.#slots.length, results.length) });
     return results;
+  }
+
+  /** An online copy of the history store (POST /admin/backup on any worker). */
+  async #backup(): Promise<{ file: string } | { error: string }> {
+    const store = this.bus.state.store;
+    if (store.backup === undefined) return { error: 'no_store_here' };
+    try {
+      const file = await store.backup();
+      this.#log.info({ action: 'backup', file }, 'admin: history backup written');
+      return { file };
+    } catch (err) {
+      this.#log.error({ err: (err as Error).message }, 'admin: history backup failed');
+      return { error: (err as Error).message };
+    }
   }
 
   /** Asks every live worker for its stats, metrics or an admin command; waits at most GATHER_TIMEOUT_MS. */

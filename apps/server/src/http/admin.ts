@@ -5,7 +5,7 @@
  *   POST /admin/kick {nick, reason?}    close that nick's connection with error `kicked`
  *   POST /admin/rooms/:room/close       every member gets a notice and is taken out
  *   POST /admin/notice {text, room?}    a `notice` frame to everyone, or to one room
- *   POST /admin/backup                  an online copy of the history store (single process)
+ *   POST /admin/backup                  an online copy of the history store (the primary's, in a cluster)
  *
  * Every route needs `Authorization: Bearer <ADMIN_TOKEN>`. In cluster mode the worker that
  * takes the request has the primary run the command on every worker (core/admin-commands.ts)
@@ -42,7 +42,7 @@ export async function adminRoutes(app: FastifyInstance, { ctx, cluster }: AdminO
     return reply.code(401).send({ error: 'unauthorized', message: 'Authorization: Bearer <ADMIN_TOKEN> required' });
   });
 
-  registerBackup(app, ctx);
+  registerBackup(app, ctx, cluster);
 
   async function run(command: AdminCommand): Promise<AdminResult> {
     if (cluster === undefined) return runAdminCommand(ctx, command);
@@ -137,22 +137,34 @@ type Count = { count: number };
 
 /**
  * POST /admin/backup: the history file copied while the server runs (history/sqlite-store.ts),
- * into `backups/` under the data dir. Where this process holds the store only: in cluster mode
- * the primary does, and asking it from a worker is not built yet (409).
+ * into `backups/` under the data dir, by the process holding the store: this one, or in a
+ * cluster the primary (over the control plane).
  */
-function registerBackup(app: FastifyInstance, ctx: ServerContext): void {
+function registerBackup(app: FastifyInstance, ctx: ServerContext, cluster: ControlChannel | undefined): void {
   app.post('/backup', async (_req, reply) => {
-    const bus = ctx.hub.bus;
-    const store = bus instanceof LocalBus ? bus.state.store : undefined;
-    if (store?.backup === undefined) {
+    let answer: { file?: string; error?: string };
+    if (cluster !== undefined) {
+      answer = ((await cluster.gather('backup'))[0] ?? { error: 'the primary did not answer' }) as typeof answer;
+    } else {
+      const bus = ctx.hub.bus;
+      const store = bus instanceof LocalBus ? bus.state.store : undefined;
+      answer =
+        store?.backup === undefined
+          ? { error: 'no_store_here' }
+          : await store.backup().then(
+              (file) => ({ file }),
+              (err: Error) => ({ error: err.message }),
+            );
+      if (answer.file !== undefined) ctx.log.info({ action: 'backup', file: answer.file }, 'admin: history backup written');
+    }
+    if (answer.file !== undefined) return { file: answer.file };
+    if (answer.error === 'no_store_here') {
       return reply.code(409).send({
         error: 'no_store_here',
-        message: 'this process does not hold a durable history store (memory mode, cluster worker, or Redis)',
+        message: 'no durable history store here (memory mode, or Redis)',
       });
     }
-    const file = await store.backup();
-    ctx.log.info({ action: 'backup', file }, 'admin: history backup written');
-    return { file };
+    return reply.code(500).send({ error: 'backup_failed', message: answer.error });
   });
 }
 

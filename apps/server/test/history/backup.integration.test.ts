@@ -11,6 +11,7 @@ import { SqliteStore } from '../../src/history/sqlite-store.js';
 import type { LoopchatServer } from '../../src/server.js';
 import { adminCall } from '../helpers/admin.js';
 import { TcpJsonClient } from '../helpers/clients.js';
+import { startCluster, type RunningCluster } from '../helpers/cluster.js';
 import { startTestServer } from '../helpers/server.js';
 
 const TOKEN = 'admin-token-for-tests-0123456789';
@@ -18,8 +19,15 @@ let server: LoopchatServer | undefined;
 const dirs: string[] = [];
 const clients: TcpJsonClient[] = [];
 
+let cluster: RunningCluster | undefined;
+
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
+  if (cluster !== undefined) {
+    cluster.child.kill('SIGKILL');
+    await cluster.exited;
+    cluster = undefined;
+  }
   await server?.close();
   server = undefined;
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -64,5 +72,20 @@ describe('POST /admin/backup', () => {
     expect(answer.status).toBe(409);
     expect(answer.json['error']).toBe('no_store_here');
     expect((await adminCall(server.httpPort, 'POST', '/admin/backup')).status).toBe(401);
+  });
+
+  it('has the cluster primary, which holds the store, write the copy when a worker takes the request', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'loopchat-backup-'));
+    dirs.push(dataDir);
+    process.env['ADMIN_TOKEN'] = TOKEN;
+    try {
+      cluster = await startCluster(2, ['--history', 'sqlite', '--data-dir', dataDir]);
+    } finally {
+      delete process.env['ADMIN_TOKEN'];
+    }
+    const answer = await adminCall(cluster.httpPort, 'POST', '/admin/backup', { token: TOKEN });
+    expect(answer.status).toBe(200);
+    expect(dirname(answer.json['file'] as string)).toBe(join(dataDir, 'backups'));
+    expect(existsSync(answer.json['file'] as string)).toBe(true);
   });
 });
