@@ -78,6 +78,19 @@ describe('IRC dialect on the TCP port', () => {
     expect(await irc.waitFor('message', { nick: 'dmweb', target: 'dmirc' })).toMatchObject({ message: 'hi back' });
   });
 
+  it('speaks IRC over WebSocket with subprotocol text.ircv3.net (one line per message) beside JSON', async () => {
+    const web = track(await IrcClient.connect(server.httpPort, 'webirc', { websocket: true }));
+    expect(web.raw.items.some((l) => / 001 webirc /.test(l))).toBe(true);
+    await web.join('#websock');
+    const json = track(await WsClient.connect(server.httpPort));
+    await json.hello('wsjson');
+    await json.join('websock');
+    web.client.say('#websock', 'from a web irc client');
+    expect(await json.waitFor({ type: 'msg', from: 'webirc' })).toMatchObject({ text: 'from a web irc client' });
+    json.send({ type: 'msg', room: 'websock', text: 'back over json' });
+    expect(await web.waitFor('message', { nick: 'wsjson' })).toMatchObject({ message: 'back over json' });
+  });
+
   it('echoes own messages with echo-message, tagged like everyone’s copy', async () => {
     const irc = track(await IrcClient.connect(server.tcpPort, 'echoer', { echo: true }));
     expect(irc.client.network.cap.isEnabled('echo-message')).toBe(true);

@@ -39,20 +39,24 @@ export class WsConnection implements Connection {
   /** The upgraded socket, written to directly with pre-built frames. */
   readonly #socket: Socket;
   #session: ClientSession | undefined;
+  /** IRC over WebSocket (subprotocol text.ircv3.net): one IRC line per text frame, no CR LF. */
+  readonly #ircLines: boolean;
 
-  constructor(ws: WebSocket, socket: Socket, remoteAddress: string, token: string | undefined) {
+  constructor(ws: WebSocket, socket: Socket, remoteAddress: string, token: string | undefined, ircLines = false) {
     this.#ws = ws;
     this.#socket = socket;
     this.remoteAddress = remoteAddress;
     this.token = token;
+    this.#ircLines = ircLines;
   }
 
   get transport(): 'ws' {
     return 'ws';
   }
 
-  get renderer(): FrameRenderer {
-    return WS_JSON;
+  /** IRC renders per reader (its capabilities): its lines come to write() and are framed there. */
+  get renderer(): FrameRenderer | undefined {
+    return this.#ircLines ? undefined : WS_JSON;
   }
 
   get writableLength(): number {
@@ -71,7 +75,7 @@ export class WsConnection implements Connection {
   }
 
   write(bytes: Buffer): void {
-    this.#socket.write(bytes);
+    this.#socket.write(this.#ircLines ? ircLineFrames(bytes) : bytes);
   }
 
   pause(): void {
@@ -127,7 +131,26 @@ export class WsConnection implements Connection {
  * all there is: FIN + opcode 0x1, then a 7-bit, 16-bit or 64-bit payload length.
  */
 export function encodeWsFrame(jsonLine: Buffer): Buffer {
-  const length = jsonLine.length - 1;
+  return textFrame(jsonLine, jsonLine.length - 1);
+}
+
+/**
+ * IRC lines (each ending in CR LF, as the IRC dialect renders them) as one text frame each,
+ * without the CR LF (https://ircv3.net/specs/extensions/websocket, "text.ircv3.net").
+ */
+export function ircLineFrames(lines: Buffer): Buffer {
+  const frames: Buffer[] = [];
+  for (let start = 0; start < lines.length;) {
+    const crlf = lines.indexOf('\r\n', start);
+    const end = crlf === -1 ? lines.length : crlf;
+    if (end > start) frames.push(textFrame(lines.subarray(start, end), end - start));
+    start = end + 2;
+  }
+  return frames.length === 1 ? frames[0]! : Buffer.concat(frames);
+}
+
+/** A text frame holding the first `length` bytes of `payload`. */
+function textFrame(payload: Buffer, length: number): Buffer {
   const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(header + length);
   frame[0] = 0x81;
@@ -140,6 +163,6 @@ export function encodeWsFrame(jsonLine: Buffer): Buffer {
     frame[1] = 127;
     frame.writeBigUInt64BE(BigInt(length), 2);
   }
-  jsonLine.copy(frame, header, 0, length);
+  payload.copy(frame, header, 0, length);
   return frame;
 }

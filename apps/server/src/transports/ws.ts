@@ -16,6 +16,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCodes } from '@loopchat/protocol';
 import type { ServerContext } from '../core/context.js';
 import { ClientSession } from '../core/client-session.js';
+import { ircChoice } from '../core/dialects/irc.js';
 import { bump } from '../core/stats.js';
 import { TrustedProxies } from './trusted-proxies.js';
 import { WsConnection } from './ws-connection.js';
@@ -28,6 +29,7 @@ export function attachWebSocket(http: HttpServer, ctx: ServerContext): WebSocket
     perMessageDeflate: false,
     clientTracking: false,
     maxPayload: ctx.config.maxLineBytes,
+    handleProtocols: chooseSubprotocol,
   });
   const trusted = new TrustedProxies(ctx.config.trustedProxies);
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -61,12 +63,23 @@ export function attachWebSocket(http: HttpServer, ctx: ServerContext): WebSocket
 
 function openSession(ctx: ServerContext, ws: WebSocket, socket: Socket, ip: string, token: string | undefined): void {
   socket.setNoDelay(true);
-  const connection = new WsConnection(ws, socket, ip, token);
-  const session = new ClientSession(ctx, connection);
+  // A web IRC client (gamja, Kiwi IRC…) asks for text.ircv3.net: IRC, one line per message.
+  const irc = ws.protocol === IRC_WS_PROTOCOL;
+  const connection = new WsConnection(ws, socket, ip, token, irc);
+  const session = new ClientSession(ctx, connection, irc ? ircChoice : undefined);
   connection.open(session);
   ctx.sessions.add(session);
   ctx.stats.connectionsOpened.ws++;
   ctx.stats.connectionsOpen.ws++;
+}
+
+/** https://ircv3.net/specs/extensions/websocket: IRC lines as text frames. */
+export const IRC_WS_PROTOCOL = 'text.ircv3.net';
+
+/** IRC when the client offers it; otherwise the first offered, as `ws` does by default (JSON frames). */
+function chooseSubprotocol(protocols: Set<string>): string | false {
+  if (protocols.has(IRC_WS_PROTOCOL)) return IRC_WS_PROTOCOL;
+  return protocols.values().next().value ?? false;
 }
 
 function rejectUpgrade(socket: Duplex, status: number, reason: string, body: string): void {

@@ -4,6 +4,8 @@
  * and parsing. Every raw line and every event it emits lands in an inbox to wait on.
  */
 import IRC from 'irc-framework';
+import WebSocketTransport from 'irc-framework/src/transports/websocket.js';
+import WebSocket from 'ws';
 import { Inbox } from './clients.js';
 
 /** Events the tests wait for (irc-framework's names). */
@@ -38,6 +40,8 @@ export interface IrcClientOptions {
   pingInterval?: number;
   /** Connect through this function instead of TCP (TLS tests). */
   tls?: boolean;
+  /** Over WebSocket at /ws (subprotocol text.ircv3.net); `port` is then the HTTP port. */
+  websocket?: boolean;
   /** Registration must fail: resolve on close instead. */
   expectFailure?: boolean;
 }
@@ -59,6 +63,8 @@ export class IrcClient {
   }
 
   static async connect(port: number, nick: string, options: IrcClientOptions = {}): Promise<IrcClient> {
+    // irc-framework's WebSocket transport is written for browsers: it uses the global WebSocket.
+    if (options.websocket) (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
     const irc = new IrcClient(nick);
     irc.client.connect({
       host: '127.0.0.1',
@@ -73,6 +79,7 @@ export class IrcClient {
       ping_interval: options.pingInterval ?? 30,
       ping_timeout: 120,
       ...(options.password === undefined ? {} : { password: options.password }),
+      ...(options.websocket ? { transport: WebSocketTransport, path: '/ws' } : {}),
       ...(options.account === undefined ? {} : { account: options.account }),
     });
     await irc.events.until(
@@ -122,6 +129,8 @@ export class IrcClient {
 
   close(): void {
     this.client.connection?.end?.();
-    this.client.connection?.transport?.socket?.destroy?.();
+    const socket = this.client.connection?.transport?.socket;
+    socket?.destroy?.();
+    socket?.terminate?.();
   }
 }
