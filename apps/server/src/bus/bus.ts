@@ -65,6 +65,12 @@ export interface Bus {
   readonly epoch: string;
   /** Where this process's history lives and, for a durable store here, its commit times (/stats). */
   historyStats?(): { kind: string } & Partial<CommitStats>;
+  /**
+   * Rooms that exist (with members or keeping history), where this process holds them all
+   * (a single process): /metrics `loopchat_rooms`. Absent where another process counts them
+   * (the cluster primary reports it; Redis has no count).
+   */
+  roomCount?(): number;
   /** Connects the Hub that will receive this process's events. */
   attach(sink: BusSink): void;
 

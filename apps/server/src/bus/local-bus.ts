@@ -63,6 +63,10 @@ export class LocalBus implements Bus {
     return this.state.store.epoch;
   }
 
+  roomCount(): number {
+    return this.state.roomCount;
+  }
+
   historyStats(): { kind: string } & Partial<CommitStats> {
     const store = this.state.store;
     return { kind: store.kind, ...store.commitStats?.() };

@@ -2,7 +2,7 @@
  * The cluster's data plane: length-prefixed binary records on one stream socket per worker
  * (a socketpair the primary creates at fork: stdio slot 4). Every bus request and event
  * travels here as bytes; `process.send` (JSON over the IPC channel) is left to the control
- * plane: connection hand-off, stats and metrics gathering, admin commands.
+ * plane: lifecycle, stats and metrics gathering, admin commands (control-channel.ts).
  *
  *   record:  u32 BE length of what follows │ u8 type │ fields…
  *   fields:  name   u8 length + latin1 bytes (nicks and rooms are ASCII by their syntax)

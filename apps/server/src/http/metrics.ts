@@ -7,7 +7,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ServerContext } from '../core/context.js';
 import type { Stats, TransportName } from '../core/stats.js';
-import { LocalBus } from '../bus/local-bus.js';
 import { loopDelayMs } from './loop-delay.js';
 
 const TRANSPORTS: TransportName[] = ['tcp', 'ws'];
@@ -69,14 +68,15 @@ export function createMetrics(ctx: ServerContext): Registry {
       this.inc(stats.disconnects['slow_consumer'] ?? 0);
     },
   });
-  const bus = ctx.hub.bus;
-  if (bus instanceof LocalBus) {
+  // Only where this process holds every room (bus.ts roomCount): the cluster primary reports its own.
+  const roomCount = ctx.hub.bus.roomCount?.bind(ctx.hub.bus);
+  if (roomCount !== undefined) {
     new Gauge({
       name: 'loopchat_rooms',
       help: 'Rooms that exist (with members or retained history)',
       registers: [registry],
       collect() {
-        this.set(bus.state.roomCount);
+        this.set(roomCount());
       },
     });
   }
