@@ -56,6 +56,9 @@ export interface ChatStateLimits {
   roomOps?: 'first' | 'none';
 }
 
+/** The history store's room metadata key for a room's rules (room-rules.ts serialize()). */
+const RULES_META = 'rules';
+
 /** @internal What room-command-runner.ts works on. */
 export class RoomState {
   readonly name: string;
@@ -68,11 +71,12 @@ export class RoomState {
   readonly owners = new Map<string, number>();
   /** nick → the address it joined from (for bans by address), when the joiner's process gave one */
   readonly ips = new Map<string, string>();
-  readonly rules = new RoomRules();
+  readonly rules: RoomRules;
   emptySince = 0;
 
-  constructor(name: string, seq: number) {
+  constructor(name: string, seq: number, rules: RoomRules) {
     this.name = name;
+    this.rules = rules;
     this.seq = seq;
   }
 }
@@ -145,7 +149,7 @@ export class ChatState {
     let room = this.#rooms.get(name);
     if (room === undefined) {
       if (this.#rooms.size >= this.#limits.maxRooms && !this.#evictOneEmptyRoom()) return 'too_many_rooms';
-      room = new RoomState(name, this.#store.lastSeq(name));
+      room = new RoomState(name, this.#store.lastSeq(name), RoomRules.restore(this.#store.roomMeta(name, RULES_META)));
       this.#rooms.set(name, room);
     }
     if (room.members.has(nick)) return room.seq;
@@ -155,6 +159,7 @@ export class ChatState {
     }
     if (room.members.size === 0 && room.rules.ops.length === 0 && this.#limits.roomOps !== 'none') {
       room.rules.setOp(nick, true);
+      this.saveRules(room);
     }
     room.members.set(nick, owner);
     if (ip !== undefined) room.ips.set(nick, ip);
@@ -207,7 +212,7 @@ export class ChatState {
         room.ips.delete(oldNick);
         room.ips.set(newNick, ip);
       }
-      room.rules.rename(oldNick, newNick);
+      if (room.rules.rename(oldNick, newNick)) this.saveRules(room);
       if (room.members.size < this.#limits.presenceMaxMembers) {
         const p: PresenceFrame = { type: 'presence', room: name, nick: newNick, event: 'rename', old: oldNick };
         this.#broadcast(room, { t: 'presence', p });
@@ -226,6 +231,11 @@ export class ChatState {
   /** @internal The nick as registered, for a nick typed in any case (undefined: not connected). */
   registeredNick(nick: string): string | undefined {
     return this.#nicks.get(nick.toLowerCase())?.nick;
+  }
+
+  /** @internal Keeps the room's roles, bans, mutes, slow mode and topic with its history (the store's room metadata). */
+  saveRules(room: RoomState): void {
+    this.#store.setRoomMeta(room.name, RULES_META, room.rules.serialize());
   }
 
   /** @internal Sends a room event to every process with members in `room`. */

@@ -27,6 +27,20 @@ import { expiryOf } from './room-rules.js';
 const OK: RoomCommandOutcome = { ok: true };
 
 export function runRoomCommand(state: ChatState, room: RoomState, command: RoomCommand, now: number): RoomCommandOutcome {
+  const outcome = decide(state, room, command, now);
+  // What changed the rules is kept with the room's history (a deletion changes the history itself).
+  if (
+    outcome.ok &&
+    command.op !== 'ops' &&
+    command.op !== 'delete' &&
+    !(command.op === 'topic' && command.text === undefined)
+  ) {
+    state.saveRules(room);
+  }
+  return outcome;
+}
+
+function decide(state: ChatState, room: RoomState, command: RoomCommand, now: number): RoomCommandOutcome {
   const { by } = command;
   const rules = room.rules;
   // Like the member list, the operators are no secret.

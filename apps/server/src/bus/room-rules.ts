@@ -14,6 +14,15 @@ import type { Actor } from './room-commands.js';
 /** Most bans (nick and address together) or mutes one room holds. */
 export const MAX_LIST_ENTRIES = 1000;
 
+/** The persisted form of a room's rules (history-store roomMeta 'rules'); expiries in ms, -1 for none. */
+interface RulesRecord {
+  ops?: string[];
+  bans?: [string, number][];
+  mutes?: [string, number][];
+  slow?: number;
+  topic?: TopicFrame;
+}
+
 export class RoomRules {
   /** lower-case nick → nick as registered */
   readonly #ops = new Map<string, string>();
@@ -94,13 +103,44 @@ export class RoomRules {
     this.#lastSent.clear();
   }
 
-  /** A member changed its nick: its role, its mute and its slow-mode clock follow it (no escape by renaming). */
-  rename(oldNick: string, newNick: string): void {
+  /**
+   * A member changed its nick: its role, its mute and its slow-mode clock follow it (no
+   * escape by renaming). Whether a persisted rule changed (role or mute).
+   */
+  rename(oldNick: string, newNick: string): boolean {
     const from = oldNick.toLowerCase();
     const to = newNick.toLowerCase();
-    if (this.#ops.delete(from)) this.#ops.set(to, newNick);
-    move(this.#mutes, from, to);
+    const op = this.#ops.delete(from);
+    if (op) this.#ops.set(to, newNick);
     move(this.#lastSent, from, to);
+    return move(this.#mutes, from, to) || op;
+  }
+
+  /**
+   * The rules to keep with the room's history (roles persist wherever history persists);
+   * undefined when there is nothing to keep. Slow-mode clocks are not kept: they are seconds.
+   */
+  serialize(): string | undefined {
+    const record: RulesRecord = {};
+    if (this.#ops.size > 0) record.ops = [...this.#ops.values()];
+    if (this.#bans.size > 0) record.bans = [...this.#bans].map(([k, until]) => [k, until === Infinity ? -1 : until]);
+    if (this.#mutes.size > 0) record.mutes = [...this.#mutes].map(([k, until]) => [k, until === Infinity ? -1 : until]);
+    if (this.slowMs > 0) record.slow = this.slowMs / 1000;
+    if (this.topic !== undefined) record.topic = this.topic;
+    return Object.keys(record).length === 0 ? undefined : JSON.stringify(record);
+  }
+
+  /** Rules as serialize() kept them (none: a room without rules). */
+  static restore(serialized: string | undefined): RoomRules {
+    const rules = new RoomRules();
+    if (serialized === undefined) return rules;
+    const record = JSON.parse(serialized) as RulesRecord;
+    for (const nick of record.ops ?? []) rules.setOp(nick, true);
+    for (const [key, until] of record.bans ?? []) rules.#bans.set(key, until === -1 ? Infinity : until);
+    for (const [key, until] of record.mutes ?? []) rules.#mutes.set(key, until === -1 ? Infinity : until);
+    rules.slowMs = (record.slow ?? 0) * 1000;
+    rules.topic = record.topic;
+    return rules;
   }
 
   /** A member left: its slow-mode clock goes (what it would guard is gone with it). */
@@ -135,9 +175,10 @@ function put(list: Map<string, number>, key: string, until: number): boolean {
   return true;
 }
 
-function move<V>(list: Map<string, V>, from: string, to: string): void {
+function move<V>(list: Map<string, V>, from: string, to: string): boolean {
   const value = list.get(from);
-  if (value === undefined) return;
+  if (value === undefined) return false;
   list.delete(from);
   list.set(to, value);
+  return true;
 }

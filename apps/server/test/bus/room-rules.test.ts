@@ -60,4 +60,23 @@ describe('RoomRules', () => {
     expect(rules.refusal('bobby', 0)).toBe('muted');
     expect(rules.refusal('cyd', 1)).toBe('slow_mode');
   });
+
+  it('restores what it serialized: roles, bans, mutes, slow mode and topic, and nothing for no rules', () => {
+    expect(new RoomRules().serialize()).toBeUndefined();
+    const rules = new RoomRules();
+    rules.setOp('Ann', true);
+    rules.ban('bob', Infinity);
+    rules.ban('203.0.113.7', 5_000);
+    rules.mute('cid', 9_000);
+    rules.setSlow(30);
+    rules.topic = { type: 'topic', room: 'r', text: 'hi', by: 'Ann', ts: 1 };
+    const back = RoomRules.restore(rules.serialize());
+    expect(back.ops).toEqual(['Ann']);
+    expect(back.isBanned('BOB', undefined, 1e15)).toBe(true);
+    expect(back.isBanned('x', '203.0.113.7', 4_999)).toBe(true);
+    expect(back.isBanned('x', '203.0.113.7', 5_000)).toBe(false);
+    expect(back.refusal('cid', 8_999)).toBe('muted');
+    expect(back.slowMs).toBe(30_000);
+    expect(back.topic).toEqual(rules.topic);
+  });
 });
