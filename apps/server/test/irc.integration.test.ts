@@ -210,9 +210,9 @@ describe('IRC dialect detection and framing', () => {
   });
   afterAll(() => server.close());
 
-  it('takes an IRC registration command in any case, with LF or CR LF, as IRC', async () => {
+  it('takes an IRC registration command, with LF or CR LF, as IRC', async () => {
     for (const [first, end] of [
-      ['nick lf-user', '\n'],
+      ['NICK lf-user', '\n'],
       ['CAP LS 302', '\r\n'],
       ['PASS x', '\r\n'],
     ] as const) {
@@ -229,6 +229,11 @@ describe('IRC dialect detection and framing', () => {
     text.line('/nick texty');
     await text.waitFor('* welcome, texty');
     text.close();
+    // A person's "nick …" in lower case is a chat line in text mode, not an IRC session.
+    const person = await TcpTextClient.connect(server.tcpPort);
+    person.line('nick here, how do I start?');
+    await person.waitFor(/choose a nick first|\/nick/i);
+    person.close();
     const json = await TcpJsonClient.connect(server.tcpPort);
     await json.hello('jsony');
     json.close();

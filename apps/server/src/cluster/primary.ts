@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { DATA_FD, isLoopchatMessage, type GatherKind, type ToPrimary, type ToWorker } from './ipc-protocol.js';
+import { chooseBus } from '../bus/choose-bus.js';
 import { openHistoryStore } from '../history/open-store.js';
 import { PrimaryBus } from './primary-bus.js';
 import { PrimaryReport } from './primary-report.js';
@@ -77,8 +78,10 @@ export class ClusterPrimary {
     this.#config = config;
     this.#log = log;
     // The primary sequences, so it owns the history store (opened here: a locked or damaged
-    // file is a startup error before any worker is forked).
-    this.bus = new PrimaryBus(config, log, config.clusterFlushMs, openHistoryStore(config));
+    // file is a startup error before any worker is forked). Not on Redis: there the workers
+    // sequence through Redis, and the primary's bus serves nobody.
+    const store = chooseBus(config, 'primary') === 'ipc' ? openHistoryStore(config) : undefined;
+    this.bus = new PrimaryBus(config, log, config.clusterFlushMs, store);
     this.#report = new PrimaryReport(this.bus);
     this.#ports = { tcpPort: config.tcpPort, httpPort: config.httpPort };
     this.#slots = Array.from({ length: config.workers }, (_, index) => ({

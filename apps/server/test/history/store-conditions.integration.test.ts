@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TcpJsonClient } from '../helpers/clients.js';
 import { MAIN, startCluster, type RunningCluster } from '../helpers/cluster.js';
+import { skipRedisSuites, startRedis } from '../helpers/redis.js';
 
 const isRoot = process.getuid?.() === 0;
 const dirs: string[] = [];
@@ -154,6 +155,24 @@ describe('a history store that cannot start', () => {
     const run = await runMain(['--data-dir', join(disk, 'data')]);
     expect(run.code).toBe(1);
     expect(oneLine(run.stderr)).toContain(join(disk, 'data'));
+  });
+});
+
+describe.skipIf(skipRedisSuites())('a cluster on Redis', () => {
+  it('never opens the history store (Redis holds history): an unusable --data-dir is no obstacle', async () => {
+    const redis = await startRedis();
+    const file = join(tempDir(), 'not-a-dir');
+    writeFileSync(file, 'x');
+    process.env['REDIS_URL'] = redis.url;
+    try {
+      const server = await startCluster(2, ['--history', 'sqlite', '--data-dir', join(file, 'data')]);
+      running.push(server);
+      const ann = await member(server.tcpPort, 'ann', 'r');
+      expect(await seqOf(ann, 'r', 'hello')).toBe(1);
+    } finally {
+      delete process.env['REDIS_URL'];
+      await redis.stop();
+    }
   });
 });
 
