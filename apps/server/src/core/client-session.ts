@@ -21,7 +21,7 @@ import type { Connection, ConnectionEvents, EndReason } from './connection.js';
 import type { ServerContext } from './context.js';
 import type { Dialect, DialectChoice } from './dialect.js';
 import { jsonLines } from './dialects/index.js';
-import { EncodedFrame } from './encoded-frame.js';
+import { EncodedFrame, JSON_LINES, type FrameRenderer } from './encoded-frame.js';
 import type { Greetable } from './greeter.js';
 import { dispatch } from './handlers.js';
 import { GateState, InboundGate, type GateHost } from './inbound-gate.js';
@@ -63,6 +63,8 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
   #answers: AnswerQueue | null = null;
   /** Only while frames are queued for this turn's write. */
   #outbound: OutboundQueue | null = null;
+  /** How frames are written here when every reader of the kind sees the same bytes; null: ask the dialect. */
+  #renderer: FrameRenderer | null = JSON_LINES;
   #life: Life = Life.Open;
 
   /** `dialect`: a listener's own dialect (the IRC port); otherwise a byte stream's first line decides. */
@@ -70,7 +72,9 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
     this.ctx = ctx;
     this.connection = connection;
     // A message transport carries JSON frames only; a byte stream's first line decides.
-    this.#gate = new InboundGate(this, dialect?.open(this) ?? (connection.renderer === undefined ? null : jsonLines));
+    const chosen = dialect?.open(this) ?? (connection.renderer === undefined ? null : jsonLines);
+    this.#gate = new InboundGate(this, chosen);
+    if (chosen !== null) this.onDialect(chosen);
     this.connectedAt = this.lastInboundAt = this.#refilledAt = Date.now();
     this.#tokens = ctx.config.rateBurst;
   }
@@ -124,8 +128,13 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
 
   /** The bytes of `encoded` here: the transport's framing (WebSocket), else the dialect's. */
   #bytesOf(encoded: EncodedFrame): Buffer {
-    const renderer = this.connection.renderer;
-    return renderer === undefined ? this.#dialect.bytesOf(encoded) : encoded.bytes(renderer);
+    const renderer = this.#renderer;
+    return renderer !== null ? encoded.bytes(renderer) : this.#dialect.bytesOf(encoded);
+  }
+
+  /** GateHost: the transport's framing wins (WebSocket), else the dialect's shared renderer. */
+  onDialect(dialect: Dialect): void {
+    this.#renderer = this.connection.renderer ?? dialect.renderer ?? null;
   }
 
   // ── inbound (ConnectionEvents, GateHost) ─────────────────────────────────────────

@@ -10,7 +10,7 @@
  */
 import type { ClientFrame, ErrorCode, Id, ServerFrame } from '@loopchat/protocol';
 import type { ServerContext } from './context.js';
-import type { EncodedFrame } from './encoded-frame.js';
+import type { EncodedFrame, FrameRenderer } from './encoded-frame.js';
 import type { Room } from './room.js';
 
 /** What a dialect adapter may do with the session whose lines it reads. */
@@ -50,7 +50,13 @@ export interface Dialect {
   readonly maxLineBytes: number | undefined;
   /** One complete input line, terminator removed. */
   onLine(line: string, session: DialectSession): void;
-  /** The bytes `encoded` shows on this connection (rendered once per renderer, shared). */
+  /**
+   * How every connection of this dialect shows server frames, when they all show them alike
+   * (the fan-out fast path: one rendering per message, shared); undefined when each reader
+   * sees its own (IRC: capabilities), and bytesOf is asked instead.
+   */
+  readonly renderer: FrameRenderer | undefined;
+  /** The bytes `encoded` shows on this connection. */
   bytesOf(encoded: EncodedFrame): Buffer;
   /** Answers a command: an `ack` by id, an echo, or whatever the dialect's clients expect. */
   answer(session: DialectSession, id: Id | undefined, seq: number | undefined, echo?: ServerFrame | EncodedFrame): void;

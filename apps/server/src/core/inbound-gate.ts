@@ -48,6 +48,8 @@ export interface GateHost extends DialectSession {
   onLineTooLong(maxLineBytes: number): void;
   /** A WebSocket binary message: the protocol is text only. */
   onBinary(): void;
+  /** The first line chose `dialect` (byte streams). */
+  onDialect(dialect: Dialect): void;
 }
 
 /** Held or waiting input: a line or text message, or null for a binary message. */
@@ -157,6 +159,7 @@ export class InboundGate implements LineSink, ReadWaiter {
       if (start === '') return; // a stray newline before the first frame decides nothing
       this.#dialect = chooseDialect(start, this.#host);
       this.#state = GateState.Open;
+      this.#host.onDialect(this.#dialect);
       // A dialect with longer lines (IRC tags) applies from the line that chose it on.
       this.#decoder?.setMaxLineBytes(this.#lineLimit());
     }

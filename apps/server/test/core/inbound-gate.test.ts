@@ -61,6 +61,7 @@ class FakeHost implements GateHost {
   onLineTooLong(limit: number): void {
     this.seen.push(`too long (${limit})`);
   }
+  onDialect(): void {}
   onBinary(): void {
     this.seen.push('binary');
   }

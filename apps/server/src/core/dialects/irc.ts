@@ -20,6 +20,11 @@ class IrcLines implements Dialect {
     return 'irc';
   }
 
+  /** Each reader sees its own rendering (its capabilities): no shared renderer. */
+  get renderer(): undefined {
+    return undefined;
+  }
+
   get human(): boolean {
     return false;
   }

@@ -10,6 +10,7 @@ const NOTHING = Buffer.alloc(0);
 
 export const jsonLines: Dialect = {
   mode: 'json',
+  renderer: JSON_LINES,
   human: false,
   membersOnJoin: false,
   maxLineBytes: undefined,

@@ -22,6 +22,7 @@ export const TEXT_LINES: FrameRenderer = {
 
 export const textMode: Dialect = {
   mode: 'text',
+  renderer: TEXT_LINES,
   human: true,
   membersOnJoin: true,
   maxLineBytes: undefined,
