@@ -45,6 +45,11 @@ export interface ClientEvents {
    * connection (`slow_consumer`, `idle_timeout`, `kicked`, `shutdown`, ...).
    */
   error: ClientError;
+  /**
+   * Messages after `since` of `room` were missed (a seq skipped, or a reconnect) and are being
+   * asked from history; they follow as `message` events, or as a `gap` if history lost them.
+   */
+  recovering: { room: string; since: number };
   /** Messages `from`..`to` of `room` were missed and are no longer in the server's history. */
   gap: { room: string; from: number; to: number };
   /** `room`'s seq went back to `seq` (its server lost its history); delivery continues from there. */

@@ -22,6 +22,7 @@ import { Backoff } from './backoff.js';
 import type { ClientEvents } from './client-events.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './client-options.js';
 import { Emitter } from './emitter.js';
+import { encodeClientFrame } from './encode.js';
 import { ClientError } from './errors.js';
 import { PendingRequests, type OnAnswer } from './pending-requests.js';
 import { RoomLog, type RoomLogSink } from './room-log.js';
@@ -431,6 +432,7 @@ export class ChatClient {
 
   async #fill(log: RoomLog, since: number | undefined): Promise<void> {
     const limit = this.#options.historyPageSize;
+    if (since !== undefined) this.#events.emit('recovering', { room: log.room, since });
     while (since !== undefined) {
       let page: HistoryFrame;
       try {
@@ -462,6 +464,6 @@ export class ChatClient {
   }
 
   #write(frame: ClientFrame): void {
-    this.#connection?.send(JSON.stringify(frame));
+    this.#connection?.send(encodeClientFrame(frame));
   }
 }

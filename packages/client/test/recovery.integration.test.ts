@@ -107,6 +107,21 @@ describe.each(TRANSPORTS)('recovery over $name', ({ transport }) => {
     expect(seqsOf(carol, 'gappy')).toEqual([1, 2, 3, 4]);
   });
 
+  it('says when it starts recovering a room from history, and from which seq', async () => {
+    const lost = (text: string) => text.startsWith('{"type":"msg"') && text.includes('dropped');
+    const frank = recordedLossy(lost);
+    const recovering: { room: string; since: number }[] = [];
+    frank.client.on('recovering', (r) => recovering.push(r));
+    await frank.client.connect();
+    await frank.client.hello('frank');
+    await frank.client.join('holey');
+    const gina = await client('gina');
+    await gina.client.join('holey');
+    for (const text of ['first', 'dropped', 'third']) await gina.client.send('holey', text);
+    await waitUntil(() => frank.events.message.length === 3, 5000, 'all three, the dropped one from history');
+    expect(recovering).toEqual([{ room: 'holey', since: 1 }]);
+  });
+
   it('reports as a gap what the server no longer retains', async () => {
     // Lose the live message and leave it out of history answers too: to the client, the
     // server has evicted seq 1 (as a room past --history-size does).

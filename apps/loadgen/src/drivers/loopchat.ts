@@ -5,6 +5,7 @@
  * loopchat does not deliver a message back to its sender (hub.ts skips `msg.from`): the
  * sender learns its message's seq from the ack.
  */
+import { encodeClientFrame } from '@loopchat/client';
 import {
   FRAME_ACK,
   FRAME_ERROR,
@@ -64,14 +65,17 @@ function loopchatLike(name: DriverName, transports: Driver['transports'], wsPath
     acksMessages: true,
     holdsOnly: false,
     wsPath,
-    handshake: (nick, room) => [[JSON.stringify({ type: 'hello', nick }), JSON.stringify({ type: 'join', room, id: 0 })]],
+    handshake: (nick, room) => [
+      [encodeClientFrame({ type: 'hello', nick }), encodeClientFrame({ type: 'join', room, id: 0 })],
+    ],
+    // The frame without its id, opened up so the engine appends `<id>}` per message.
     msgTemplate: (room, text) => ({
-      prefix: `{"type":"msg","room":${JSON.stringify(room)},"text":${JSON.stringify(text)},"id":`,
+      prefix: `${encodeClientFrame({ type: 'msg', room, text }).slice(0, -1)},"id":`,
       suffix: '}',
     }),
     parse: parseLoopchatFrame,
     // A JSON TCP connection that stays quiet is probed with {"type":"ping"} and closed if silent.
-    pong: '{"type":"pong"}',
+    pong: encodeClientFrame({ type: 'pong' }),
   };
 }
 

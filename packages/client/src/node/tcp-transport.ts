@@ -12,6 +12,8 @@ export interface TcpTransportOptions {
   /** @default '127.0.0.1' */
   host?: string;
   port: number;
+  /** Local address to connect from (a load test spreads connections over 127.0.0.x). */
+  localAddress?: string;
   /**
    * Longest line (characters) accepted from the server; a longer one closes the connection (the server's
    * own limit bounds what it sends, so this only guards against a wrong peer). @default 1048576
@@ -21,8 +23,8 @@ export interface TcpTransportOptions {
 
 /** A transport to a loopchat TCP port. */
 export function tcpTransport(options: TcpTransportOptions): Transport {
-  const { host = '127.0.0.1', port, maxLineLength = 1024 * 1024 } = options;
-  return (handlers) => open(connect({ host, port }), handlers, maxLineLength);
+  const { host = '127.0.0.1', port, localAddress, maxLineLength = 1024 * 1024 } = options;
+  return (handlers) => open(connect({ host, port, localAddress }), handlers, maxLineLength);
 }
 
 function open(socket: Socket, handlers: ConnectionHandlers, maxLineLength: number): Promise<Connection> {
