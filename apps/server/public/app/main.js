@@ -6,7 +6,7 @@ import { ChatClient, webSocketTransport } from '/client/index.js';
 import { HELP, NICK, ROOM, parseInput } from './commands.js';
 import { Rooms } from './rooms.js';
 import { loadSaved, save } from './saved.js';
-import { $, Log } from './view.js';
+import { $, Log, spans } from './view.js';
 
 const EARLIER = 50; // messages from before the join shown when entering a room
 /** Read markers go to the server at most this often (each is a frame against the rate limit). */
@@ -81,17 +81,17 @@ function showMessage(m) {
   if (seen) markSeen(m.room);
 }
 
+/** A deletion: the line stays in its place (later ones may refer to it), its text goes. */
 function showDeleted(f) {
   const li = log.find(f.room, f.seq);
-  if (li !== null) {
-    li.className = `${li.className} deleted`;
-    li.replaceChildren(
-      li.firstChild,
-      ...[[`[${f.room}] `, 'room'], [li.dataset.from, 'from'], ': ', [`(message deleted by ${f.by})`, 'gone']].map((p) =>
-        typeof p === 'string' ? p : Object.assign(document.createElement('span'), { className: p[1], textContent: p[0] }),
-      ),
-    );
-  }
+  if (li === null) return; // not on screen: history shows its tombstone
+  const by = f.by === '*' ? 'the server' : f.by;
+  li.classList.add('deleted');
+  li.classList.remove('action');
+  li.replaceChildren(
+    li.firstChild, // the time
+    ...spans([[`[${f.room}] `, 'room'], [li.dataset.from, 'from'], ': ', [`(message deleted by ${by})`, 'gone']]),
+  );
 }
 
 const MOD_TEXT = {

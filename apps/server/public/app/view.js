@@ -9,6 +9,11 @@ export function el(tag, cls, text) {
   return node;
 }
 
+/** A line's parts as nodes: strings as text, [text, class] pairs as spans. */
+export function spans(parts) {
+  return parts.map((p) => (typeof p === 'string' ? p : el('span', p[1], p[0])));
+}
+
 export function clock(ts) {
   return new Date(ts || Date.now()).toTimeString().slice(0, 5);
 }
@@ -34,7 +39,7 @@ export class Log {
   /** Adds a line: `parts` are strings or [text, class] pairs; `before` places it above a later one. */
   add(cls, parts, { ts, room, seq, before } = {}) {
     const li = el('li', cls);
-    li.append(el('span', 'time', clock(ts)), ...parts.map((p) => (typeof p === 'string' ? p : el('span', p[1], p[0]))));
+    li.append(el('span', 'time', clock(ts)), ...spans(parts));
     if (room) li.dataset.room = room;
     if (seq !== undefined) li.dataset.seq = String(seq);
     li.hidden = Boolean(room) && room !== this.#active;

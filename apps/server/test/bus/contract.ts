@@ -81,6 +81,11 @@ export interface BusContractTarget {
   /** `maxRooms` the target's world was started with, when the bus enforces one. */
   readonly maxRooms?: number;
   readonly rename?: boolean;
+  /**
+   * A DM to a nick typed in another case is answered with the nick as registered. False on
+   * Redis: the nick's key names only its host, so the answer carries `to` as typed.
+   */
+  readonly dmAsRegistered?: boolean;
   readonly roomCommands?: boolean;
   /** Cluster: cut peer `index`'s link to the sequencer as a dying worker does (the primary removes it). */
   dropPeer?(world: BusWorld, index: 0 | 1): Promise<void>;
@@ -279,6 +284,17 @@ export function busContract(target: BusContractTarget): void {
       if (!target.oneProcess) expect(a.sink.dms).toEqual([]);
       expect(await a.bus.dm('ann', 'nobody', 'hello?', undefined)).toBeUndefined();
     });
+
+    it.skipIf(target.dmAsRegistered === false)(
+      'delivers a DM to a nick typed in another case, answered with the nick as registered',
+      async () => {
+        const [a, b] = await start();
+        await b.bus.claimNick('Bob');
+        const dm = await a.bus.dm('ann', 'bOB', 'hey', undefined);
+        expect(dm).toMatchObject({ from: 'ann', to: 'Bob', text: 'hey' });
+        await eventually(() => expect(b.sink.dms).toEqual([dm]));
+      },
+    );
 
     it('stores a read marker from one process that another reads back, whatever the case of the nick', async () => {
       const [a, b] = await start();
