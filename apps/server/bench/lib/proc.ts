@@ -33,14 +33,15 @@ export function mainThreadCpuSeconds(pid: number): number {
   return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
 }
 
-function statCpuSeconds(path: string): number {
-  const stat = readFileSync(path, 'utf8');
+/** The fields of a /proc stat file after comm: [0] is field 3 (state), [11] utime (14), [12] stime (15). */
+function statFields(stat: string): string[] {
   // Field 2 (comm) is in parentheses and may contain spaces: split after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state); utime is field 14, stime field 15.
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return (utime + stime) / ticksPerSecond();
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+function statCpuSeconds(path: string): number {
+  const fields = statFields(readFileSync(path, 'utf8'));
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
 }
 
 /**
@@ -49,8 +50,7 @@ function statCpuSeconds(path: string): number {
  * process, such as a loadgen run, after it has gone (its own reaped children included).
  */
 export function reapedChildrenCpuSeconds(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(readFileSync('/proc/self/stat', 'utf8'));
   return (Number(fields[13]) + Number(fields[14])) / ticksPerSecond();
 }
 
@@ -106,7 +106,7 @@ export function allProcessCpu(): Map<number, ProcessCpu> {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const fields = statFields(stat);
       out.set(Number(entry), { name, ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) / hz });
     } catch {
       // exited while we looked
@@ -134,23 +134,19 @@ export function treeCpuSeconds(pid: number): number {
 
 /** VmRSS of `pid` and its descendants, KiB (shared pages counted once per process). */
 export function treeRssKiB(pid: number): number {
-  let total = 0;
-  for (const p of processTree(pid)) {
-    try {
-      total += rssKiB(p);
-    } catch {
-      // exited while we looked
-    }
-  }
-  return total;
+  return sumOverTree(pid, rssKiB);
 }
 
 /** Open descriptors of `pid` and its descendants. */
 export function treeOpenFds(pid: number): number {
+  return sumOverTree(pid, openFds);
+}
+
+function sumOverTree(pid: number, read: (pid: number) => number): number {
   let total = 0;
   for (const p of processTree(pid)) {
     try {
-      total += openFds(p);
+      total += read(p);
     } catch {
       // exited while we looked
     }

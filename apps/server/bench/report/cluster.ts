@@ -8,7 +8,7 @@ import { fixed, median, rate } from '../lib/summary.js';
 import { BUS_DRAIN_S, BUS_LABELS, busLoadgenArgs, type BusMode, type BusResult } from '../scenarios/bus.js';
 import { medianRun } from '../scenarios/filter.js';
 
-type Print = (line?: string) => void;
+import type { Print } from '../parts/part.js';
 
 /** How the bench runs the load generator, for the prose: the CLI, then the flags. */
 const LOADGEN_RUN = 'node apps/loadgen/dist/cli.js run';

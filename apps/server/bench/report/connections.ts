@@ -6,7 +6,7 @@ import { BROADCAST_SOURCE_IPS, type ConnectionsResult } from '../scenarios/conne
 import { MESSAGE_BYTES } from '../scenarios/fanout.js';
 import { CONNECTIONS_GOAL, connectionsFigures } from './connections-figures.js';
 
-type Print = (line?: string) => void;
+import type { Print } from '../parts/part.js';
 
 const mib = (kib: number): string => fixed(kib / 1024, 1);
 const count = (n: number): string => (Number.isFinite(n) ? n.toLocaleString('en') : '–');

@@ -5,7 +5,7 @@ import { SERVER_KINDS } from '../lib/servers.js';
 import { fixed, median, medianOf, range, rate } from '../lib/summary.js';
 import { MESSAGE_BYTES, type FanoutResult } from '../scenarios/fanout.js';
 
-type Print = (line?: string) => void;
+import type { Print } from '../parts/part.js';
 
 export function renderFanout(r: BenchResults, p: Print): void {
   const o = r.options;

@@ -5,7 +5,7 @@
 import type { BenchResults } from '../lib/results.js';
 import { fixed, rate } from '../lib/summary.js';
 
-type Print = (line?: string) => void;
+import type { Print } from '../parts/part.js';
 
 /** Issue 14: with the store, single-process throughput ≥ 0.9× memory mode. */
 export const HISTORY_RATIO_GOAL = 0.9;

@@ -4,16 +4,14 @@ import type { ServerId } from '../lib/servers.js';
 import { fixed, median, rate } from '../lib/summary.js';
 import { QUIET_PERCENT } from '../lib/quiet.js';
 import { BENCH_LOOPCHAT_ARGS } from '../lib/loopchat-args.js';
-import { clusterCheckLines, renderBus, renderFilter } from './cluster.js';
-import { primaryCheckLines, primaryVerdict, renderPrimary } from './primary.js';
-import { renderHistory } from './history.js';
-import { renderScaling } from './scaling.js';
+import { clusterCheckLines } from './cluster.js';
+import { primaryCheckLines, primaryVerdict } from './primary.js';
 import { CPU_RATIO_GOAL, PRIMARY_US_GOAL, SCALING_GOALS, scalingFigures } from './scaling-figures.js';
 import { medianRun } from '../scenarios/filter.js';
-import { renderFanout, renderSaturation } from './fanout.js';
-import { renderMemory } from './memory.js';
-import { peersCheckLines, renderPeers } from './peers.js';
-import { connectionsCheckLines, renderConnections } from './connections.js';
+import { peersCheckLines } from './peers.js';
+import { connectionsCheckLines } from './connections.js';
+import type { Print } from '../parts/part.js';
+import { REPORT_ORDER, benchPart } from '../parts/registry.js';
 
 /** Figures quoted in the foundation issue, measured on this machine type. */
 const REFERENCE: { server: string; kib: string; us: string }[] = [
@@ -75,27 +73,11 @@ export function renderMarkdown(r: BenchResults): string {
   if (o.quick) p('- **Quick (smoke) run**: small sizes; the figures are not comparable with a full run.');
   p();
 
-  if (o.parts.includes('memory')) renderMemory(r, p);
-  if (o.parts.includes('fanout')) {
-    renderFanout(r, p);
-    renderSaturation(r, p);
-  }
-  if (o.parts.includes('filter')) renderFilter(r, p);
-  if (o.parts.includes('scaling')) renderScaling(r, p);
-  if (o.parts.includes('primary')) renderPrimary(r, p);
-  if (o.parts.includes('history')) renderHistory(r, p);
-  if (o.parts.includes('bus')) renderBus(r, p);
-  if (o.parts.includes('peers')) renderPeers(r, p);
-  if (o.parts.includes('connections')) renderConnections(r, p);
+  for (const id of REPORT_ORDER) if (o.parts.includes(id)) benchPart(id).render(r, p);
   if ((['memory', 'fanout', 'scaling', 'primary'] as const).some((part) => o.parts.includes(part))) renderReference(r, p);
   renderChecks(r, p);
   return `${out.join('\n')}\n`;
 }
-
-type Print = (line?: string) => void;
-
-/** run.ts judges its fan-out retries with the report's own rule. */
-export { sustainedVerdict } from './fanout.js';
 
 function renderReference(r: BenchResults, p: Print): void {
   p('## Reference figures and goals');

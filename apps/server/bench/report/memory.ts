@@ -5,7 +5,7 @@ import { SERVER_KINDS } from '../lib/servers.js';
 import { fixed, median, medianOf, range } from '../lib/summary.js';
 import type { MemoryResult } from '../scenarios/memory.js';
 
-type Print = (line?: string) => void;
+import type { Print } from '../parts/part.js';
 
 export function renderMemory(r: BenchResults, p: Print): void {
   const o = r.options;

@@ -3,7 +3,7 @@ import type { BenchResults } from '../lib/results.js';
 import { fixed, rate } from '../lib/summary.js';
 import { CLIENT_LIMIT_PERCENT, type PeerSeriesResult, type PeerServerId, type PeerStep } from '../scenarios/peers.js';
 
-type Print = (line?: string) => void;
+import type { Print } from '../parts/part.js';
 
 /** Issue 4: loopchat needs at least this many times less server CPU per delivery than each peer. */
 const GOAL_RATIO = 5;

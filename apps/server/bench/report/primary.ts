@@ -6,7 +6,7 @@ import type { BenchResults } from '../lib/results.js';
 import { fixed, rate } from '../lib/summary.js';
 import { PRIMARY_US_GOAL } from './scaling-figures.js';
 
-type Print = (line?: string) => void;
+import type { Print } from '../parts/part.js';
 
 /** The primary's µs/msg the goal is judged on: the worst row at loopchat's default flush interval. */
 export function primaryVerdict(

@@ -12,7 +12,7 @@ import { primaryVerdict } from './primary.js';
 import { SCALING_DRAIN_S, scalingArgs, scalingLoadgenArgs, type ScalingResult } from '../scenarios/scaling.js';
 import { bestStep, CPU_RATIO_GOAL, perMsgUs, scalingFigures, stepCosts, type ScalingFigures } from './scaling-figures.js';
 
-type Print = (line?: string) => void;
+import type { Print } from '../parts/part.js';
 
 /** How the bench runs the load generator, for the prose: the CLI, then the flags. */
 const LOADGEN_RUN = 'node apps/loadgen/dist/cli.js run';

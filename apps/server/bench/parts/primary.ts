@@ -1,0 +1,109 @@
+/** The primary part: the cluster primary's ceiling, sequencing for synthetic workers (scenarios/primary.ts). */
+import type { Command, OptionValues } from 'commander';
+import { fixed, rate } from '../lib/summary.js';
+import { renderPrimary } from '../report/primary.js';
+import { PRIMARY_HISTORIES, runPrimary, type PrimaryHistory, type PrimaryResult } from '../scenarios/primary.js';
+import { intList, oneOf, positiveInt, positiveNumber, wholeList } from './cli-values.js';
+import { fail, flagged, log, Retries, type BenchPart } from './part.js';
+
+export interface PrimaryPartOptions {
+  /** Synthetic worker counts and `--cluster-flush-ms` values to measure. */
+  primaryWorkers: number[];
+  primaryFlushMs: number[];
+  /** Absent in results from before the store existed (memory only). */
+  primaryHistory?: PrimaryHistory[];
+  primaryRooms: number;
+  primaryMembers: number;
+  /** Unanswered Pubs each synthetic worker keeps at most. */
+  primaryOutstanding: number;
+  primaryBodyBytes: number;
+  primaryWarmupS: number;
+  primaryDurationS: number;
+}
+
+function describePrimary(x: PrimaryResult): string {
+  return (
+    `${rate(x.msgsPerSecond)} msgs/s sequenced, primary ${fixed(x.primaryCpuPercent, 0)} % CPU = ${fixed(x.primaryUsPerMsg, 2)} µs/msg (event-loop thread ${fixed(x.primaryLoopUsPerMsg, 2)}), ` +
+    `workers ${x.workerCpuPercent.map((v) => fixed(v, 0)).join('+')} % = ${fixed(x.workersUsPerMsg, 2)} µs/msg, softirq ${fixed(x.irqPercent, 0)} %, ` +
+    `other ${fixed(x.otherLoadPercent, 0)} %, ${fixed(x.recordsPerMsg, 2)} Msg records/msg` +
+    flagged(x)
+  );
+}
+
+export const primaryPart: BenchPart<PrimaryPartOptions> = {
+  id: 'primary',
+
+  addFlags: (program: Command) =>
+    program
+      .option('--primary-workers <list>', 'synthetic worker counts of the primary part', intList, [2, 4])
+      .option(
+        '--primary-flush-ms <list>',
+        "the primary's --cluster-flush-ms values to measure (primary part)",
+        wholeList,
+        [0],
+      )
+      .option(
+        '--primary-history <list>',
+        'where the primary keeps history: memory, sqlite (primary part)',
+        oneOf(PRIMARY_HISTORIES, 'history'),
+        ['memory', 'sqlite'],
+      )
+      .option('--primary-rooms <n>', 'rooms of the primary part', positiveInt, 500)
+      .option('--primary-members <n>', 'members per room, spread over the synthetic workers (primary part)', positiveInt, 4)
+      .option(
+        '--primary-outstanding <n>',
+        'unanswered publishes each synthetic worker keeps at most (primary part)',
+        positiveInt,
+        1000,
+      )
+      .option('--primary-body <bytes>', 'message body size, bytes (primary part)', positiveInt, 150)
+      .option('--primary-warmup <s>', 'load before the primary part’s window, seconds', positiveNumber)
+      .option('--primary-duration <s>', 'measurement window of the primary part, seconds', positiveNumber),
+
+  options(f: OptionValues, q: boolean): PrimaryPartOptions {
+    return {
+      primaryWorkers: f.primaryWorkers,
+      primaryFlushMs: f.primaryFlushMs,
+      primaryHistory: f.primaryHistory,
+      primaryRooms: f.primaryRooms,
+      primaryMembers: f.primaryMembers,
+      primaryOutstanding: f.primaryOutstanding,
+      primaryBodyBytes: f.primaryBody,
+      primaryWarmupS: f.primaryWarmup ?? (q ? 1 : 2),
+      primaryDurationS: f.primaryDuration ?? (q ? 3 : 5),
+    };
+  },
+
+  async run(o, results) {
+    const retries = new Retries();
+    for (const history of o.primaryHistory ?? ['memory']) {
+      for (const flushMs of o.primaryFlushMs) {
+        for (const workers of o.primaryWorkers) {
+          const what = `primary, ${workers} synthetic workers, --cluster-flush-ms ${flushMs}, --history ${history}`;
+          try {
+            const x = await retries.measure(what, () =>
+              runPrimary({
+                workers,
+                flushMs,
+                history,
+                rooms: o.primaryRooms,
+                members: o.primaryMembers,
+                outstanding: o.primaryOutstanding,
+                bodyBytes: o.primaryBodyBytes,
+                warmupS: o.primaryWarmupS,
+                durationS: o.primaryDurationS,
+                quietWaitS: o.quietWaitS,
+              }),
+            );
+            results.primary.push(x);
+            log(`${what}: ${describePrimary(x)}`);
+          } catch (err) {
+            fail(results, what, 'primary ceiling', err);
+          }
+        }
+      }
+    }
+  },
+
+  render: renderPrimary,
+};

@@ -1,0 +1,217 @@
+/**
+ * The scaling part: throughput of a cluster with the filter on at each worker count, stepped
+ * until a rate is not sustained, then bisected (scenarios/scaling.ts).
+ */
+import { InvalidArgumentError, type Command, type OptionValues } from 'commander';
+import type { BenchOptions, BenchResults, ScalingExtra, ScalingSeriesResult, ScalingStep } from '../lib/results.js';
+import { fixed, rate } from '../lib/summary.js';
+import { renderScaling } from '../report/scaling.js';
+import { ScalingSeries, scalingVerdict, type ScalingOptions, type ScalingResult } from '../scenarios/scaling.js';
+import { intList, positiveInt, positiveNumber, rateList, wholeNumber } from './cli-values.js';
+import { fail, flagged, loaded, log, Retries, type BenchPart } from './part.js';
+
+export interface ScalingPartOptions {
+  scalingWorkers: number[];
+  scalingRooms: number;
+  scalingMembers: number;
+  scalingClientProcs: number;
+  scalingRates: number[];
+  /** Bisection steps between the last sustained and the first unsustained rate. */
+  scalingRefine: number;
+  scalingWarmupS: number;
+  scalingDurationS: number;
+  scalingMaxP99Ms: number;
+  /** Extra series: a level or a text size besides the main one (basic, 100–200 B). */
+  scalingExtra: ScalingExtra[];
+}
+
+/** The scaling series: the main one and the extras asked for. */
+export const SCALING_SERIES: Record<'main' | ScalingExtra, Omit<ScalingSeriesResult, 'steps'> & { rateScale: number }> = {
+  main: {
+    id: 'main',
+    label: 'basic filter, 100–200 B texts',
+    filter: 'basic',
+    classifierUs: 0,
+    minBytes: 100,
+    maxBytes: 200,
+    termShare: 0.25,
+    rateScale: 1,
+  },
+  heavy: {
+    id: 'heavy',
+    label: 'basic filter, 1–2 KB texts (heavier per message)',
+    filter: 'basic',
+    classifierUs: 0,
+    minBytes: 1000,
+    maxBytes: 2000,
+    termShare: 0.25,
+    rateScale: 0.25,
+  },
+  classifier: {
+    id: 'classifier',
+    label: 'basic filter + 1 ms simulated classifier, 100–200 B texts (CPU-heavy moderation)',
+    filter: 'basic',
+    classifierUs: 1000,
+    minBytes: 100,
+    maxBytes: 200,
+    termShare: 0.25,
+    rateScale: 1 / 32,
+  },
+};
+
+const extras = (value: string): ScalingExtra[] => {
+  if (value === 'none' || value === '') return [];
+  const list = value.split(',').map((v) => v.trim());
+  for (const x of list) {
+    // The loadgen's sender k sends line k of --texts every time: strict's repetition rule
+    // would reject each sender's third message, so the series would measure refusals.
+    if (x === 'strict')
+      throw new InvalidArgumentError(
+        "'strict' cannot run: the loadgen sends one text per sender, which strict rejects as repetition.",
+      );
+    if (x !== 'heavy' && x !== 'classifier')
+      throw new InvalidArgumentError(`unknown extra series '${x}' (heavy, classifier or none).`);
+  }
+  return list as ScalingExtra[];
+};
+
+function describeScaling(x: ScalingResult): string {
+  return (
+    `${rate(x.msgsPerSecond)} msgs/s (${rate(x.deliveredPerSecond)} deliveries/s) of ${rate(x.offeredMsgsPerSecond)} offered, ` +
+    `server ${fixed(x.serverCpuPercent, 0)} % CPU (${x.serverCpuPerProc.map((p) => `${p.role} ${fixed(p.percent, 0)}`).join(', ')}), ` +
+    `${fixed(x.serverCpuUsPerMsg, 1)} µs/msg, loop p99 ${fixed(x.loopP99Ms, 1)} ms, latency p50 ${fixed(x.latencyP50Ms, 1)} p99 ${fixed(x.latencyP99Ms, 1)} ms, ` +
+    `loadgen ${x.loadgenCpuPercentPerProc.map((v) => fixed(v, 0)).join('+')} % CPU, softirq ${fixed(x.irqPercent, 0)} %, other ${fixed(x.otherLoadPercent, 0)} %, ` +
+    `${x.totalDelivered}/${x.totalExpected} delivered, conns/worker ${x.connectionsPerWorker.join('+')}` +
+    flagged(x)
+  );
+}
+
+/** Steps one series at one worker count: up the rates until one is not sustained, then bisects. */
+async function stepSeries(
+  o: BenchOptions,
+  series: ScalingSeries,
+  name: string,
+  rates: number[],
+  steps: ScalingStep[],
+  retries: Retries,
+  onPhase: (phase: string) => void,
+): Promise<void> {
+  const step = async (offered: number): Promise<boolean> => {
+    onPhase(`${rate(offered)} msgs/s`);
+    const x = await retries.measure(
+      `${name} ${rate(offered)}/s`,
+      () => series.run(offered, o.scalingDurationS),
+      (x) => loaded(x) && (scalingVerdict(x, o.scalingMaxP99Ms) !== 'yes' || loaded(x, 2)),
+    );
+    const why = scalingVerdict(x, o.scalingMaxP99Ms);
+    steps.push({ result: x, sustained: why === 'yes', why });
+    log(`${name} ${rate(offered)} msgs/s: ${why === 'yes' ? 'sustained' : `NOT sustained (${why})`}: ${describeScaling(x)}`);
+    return why === 'yes';
+  };
+  let lo = NaN;
+  let hi = NaN;
+  for (const offered of rates) {
+    if (await step(offered)) lo = offered;
+    else {
+      hi = offered;
+      break;
+    }
+  }
+  for (let i = 0; i < o.scalingRefine && Number.isFinite(hi); i++) {
+    const mid = Math.round((Number.isFinite(lo) ? Math.sqrt(lo * hi) : hi / 2) / 100) * 100;
+    if (mid <= (Number.isFinite(lo) ? lo : 0) || mid >= hi) break;
+    if (await step(mid)) lo = mid;
+    else hi = mid;
+  }
+}
+
+async function runSeries(
+  o: BenchOptions,
+  results: BenchResults,
+  id: 'main' | ScalingExtra,
+  retries: Retries,
+): Promise<void> {
+  const def = SCALING_SERIES[id];
+  const { rateScale, ...meta } = def;
+  const out: ScalingSeriesResult = { ...meta, steps: {} };
+  results.scaling.push(out);
+  const opts: ScalingOptions = {
+    rooms: o.scalingRooms,
+    members: o.scalingMembers,
+    procs: o.scalingClientProcs,
+    warmupS: o.scalingWarmupS,
+    filter: def.filter,
+    classifierUs: def.classifierUs,
+    minBytes: def.minBytes,
+    maxBytes: def.maxBytes,
+    termShare: def.termShare,
+    maxP99Ms: o.scalingMaxP99Ms,
+    quietWaitS: o.quietWaitS,
+  };
+  const rates = o.scalingRates.map((r) => Math.max(100, Math.round((r * rateScale) / 100) * 100));
+  for (const workers of o.scalingWorkers) {
+    const steps: ScalingStep[] = (out.steps[String(workers)] = []);
+    let series: ScalingSeries | undefined;
+    let phase = 'setup';
+    try {
+      series = await ScalingSeries.open(workers, def.label, opts);
+      await stepSeries(o, series, `scaling ${id} ${workers}w`, rates, steps, retries, (p) => (phase = p));
+    } catch (err) {
+      const scenario = phase === 'setup' ? 'scaling setup' : `scaling ${phase}`;
+      fail(results, `scaling ${id}, --workers ${workers}`, scenario, err, `scaling ${id} ${workers}w ${phase}`);
+    } finally {
+      await series?.close();
+    }
+  }
+}
+
+export const scalingPart: BenchPart<ScalingPartOptions> = {
+  id: 'scaling',
+
+  addFlags: (program: Command) =>
+    program
+      .option('--scaling-workers <list>', 'worker counts to compare (scaling)', intList, [1, 2])
+      .option('--scaling-rooms <n>', 'rooms of the scaling bench', positiveInt, 500)
+      .option('--scaling-members <n>', 'members per room, every one a sender (scaling)', positiveInt, 4)
+      .option('--scaling-client-procs <n>', 'loadgen processes (--procs) holding the scaling connections', positiveInt, 2)
+      .option('--scaling-rates <list>', 'offered msgs/s, comma-separated, stepped until one is not sustained', rateList)
+      .option(
+        '--scaling-refine <n>',
+        'bisection steps between the last sustained and the first unsustained rate',
+        wholeNumber,
+      )
+      .option(
+        '--scaling-warmup <s>',
+        "load before each scaling step's window, seconds (5 lets the event-loop readings see a 5 s window of load only)",
+        positiveNumber,
+      )
+      .option('--scaling-duration <s>', 'measurement window of each scaling step, seconds', positiveNumber)
+      .option('--scaling-max-p99 <ms>', 'latency p99 above which a scaling step is not sustained', positiveNumber, 500)
+      .option(
+        '--scaling-extra <list>',
+        "extra scaling series: 'heavy' (1–2 KB texts), 'classifier' (--filter-classifier-us 1000), or 'none'",
+        extras,
+      ),
+
+  options(f: OptionValues, q: boolean): ScalingPartOptions {
+    return {
+      scalingWorkers: f.scalingWorkers,
+      scalingRooms: f.scalingRooms,
+      scalingMembers: f.scalingMembers,
+      scalingClientProcs: f.scalingClientProcs,
+      scalingRates: f.scalingRates ?? (q ? [4_000, 16_000] : [16_000, 32_000, 64_000]),
+      scalingRefine: f.scalingRefine ?? (q ? 0 : 3),
+      scalingWarmupS: f.scalingWarmup ?? (q ? 2 : 5),
+      scalingDurationS: f.scalingDuration ?? (q ? 3 : 5),
+      scalingMaxP99Ms: f.scalingMaxP99,
+      scalingExtra: f.scalingExtra ?? (q ? [] : ['heavy', 'classifier']),
+    };
+  },
+
+  async run(o, results) {
+    const retries = new Retries();
+    for (const id of ['main', ...o.scalingExtra] as const) await runSeries(o, results, id, retries);
+  },
+
+  render: renderScaling,
+};
