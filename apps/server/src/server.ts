@@ -94,7 +94,8 @@ export async function startServer(
   };
 
   // A durable LocalBus answers in the check phase, after its commit: write then, not a loop later.
-  if (bus instanceof LocalBus) bus.afterCommit = () => ctx.flusher.flushTurn();
+  // Not with a write delay: there the scheduler's timer decides when frames leave, together.
+  if (bus instanceof LocalBus && config.writeDelayMs === 0) bus.afterCommit = () => ctx.flusher.flushTurn();
   const tcp = createTcpServer(ctx);
   const metrics = createMetrics(ctx);
   const http = createHttpApp(ctx, metrics, options.control, tls);

@@ -175,6 +175,12 @@ describe('IRC room moderation: TOPIC, KICK, MODE and NICK through the core', () 
     expect(await member.waitFor('topic', { channel: '#ops' })).toMatchObject({ topic: 'rules: be kind', nick: 'opal' });
     member.client.raw('TOPIC', '#ops');
     await member.line(/ 332 mem #ops :rules: be kind$/);
+    // A later joiner gets the topic as 332 right after its JOIN.
+    const late = await IrcClient.connect(server.tcpPort, 'latecomer');
+    late.client.join('#ops');
+    await late.line(/ 332 latecomer #ops :rules: be kind$/);
+    expect(late.raw.items.findIndex((l) => / 332 /.test(l))).toBeGreaterThan(late.raw.items.findIndex((l) => / JOIN /.test(l)));
+    late.close();
     member.client.raw('KICK', '#ops', 'opal', 'coup');
     await member.line(/ 482 mem #ops :/);
     op.client.raw('MODE', '#ops', '+o', 'mem');

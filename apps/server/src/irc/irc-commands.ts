@@ -49,6 +49,7 @@ const handlers: Readonly<Record<string, Handler>> = {
       if (!room.ok) return irc.numeric(room.numeric, safe(channel), room.text);
       // Already there: IRC servers say nothing (a client re-joins on reconnect scripts).
       if (inRoom(irc, room.name)) return;
+      irc.joining(room.name);
       irc.request({ type: 'join', room: room.name }, { command: 'JOIN', target: roomToChannel(room.name), room: room.name });
     });
   },

@@ -87,6 +87,8 @@ export interface IrcRequest {
   readonly renameFrom?: string;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** Requests in flight at once; the core answers each, so this is only a bound against a bug. */
 const MAX_PENDING = 1024;
 
@@ -105,6 +107,12 @@ export class IrcDialect {
   readonly info: IrcServerInfo;
   readonly #registration: IrcRegistration;
   readonly #requests = new Map<Id, IrcRequest>();
+  /**
+   * Rooms whose JOIN is in flight, with the topic the room sent the joiner meanwhile: the
+   * room tells a joiner its topic before the join's answer comes back, but an IRC client
+   * wants it as 332 after its JOIN line (RFC 2812 §3.2.1). Null until one arrives.
+   */
+  #joining: Map<string, Extract<ServerFrame, { type: 'topic' }> | null> | null = null;
   #nextId = 1;
 
   constructor(host: IrcHost) {
@@ -254,6 +262,10 @@ export class IrcDialect {
       case 'topic':
         // With an id: the answer to TOPIC #room (RFC 2812 §3.2.4: 332, or 331 when none is set).
         if (frame.id !== undefined) return this.#serialize(this.#topicAnswer(frame, this.#take(frame.id)));
+        if (this.#joining?.has(frame.room)) {
+          this.#joining.set(frame.room, frame);
+          return EMPTY;
+        }
         return encoded.bytes(broadcastRenderer(this.info, this.#variant(), this.#host.ctx));
       case 'notice':
         // A notice to everyone names each reader; one to a room is a room broadcast.
@@ -279,10 +291,23 @@ export class IrcDialect {
     if (request === undefined) return;
     switch (request.command) {
       case 'JOIN': {
-        // RFC 2812 §3.2.1: the JOIN, the topic (rooms have none), then NAMES: the core's echo
+        // RFC 2812 §3.2.1: the JOIN, the topic (332, when set), then NAMES: the core's echo
         // of a join is the member list, asked for once the join was stored.
+        const topic = this.#joined(request.room!);
+        const topicReply =
+          topic === undefined || topic.text === ''
+            ? []
+            : [
+                numericReply(
+                  this.info.server,
+                  this.nick,
+                  RPL_TOPIC,
+                  request.target!,
+                  ircTextLines(topic.text, 300)[0] ?? '',
+                ),
+              ];
         const names = echo === undefined || echo instanceof EncodedFrame ? [] : renderIrc(echo, this.#context());
-        return this.reply([{ prefix: this.mask, command: 'JOIN', params: [request.target!] }, ...names]);
+        return this.reply([{ prefix: this.mask, command: 'JOIN', params: [request.target!] }, ...topicReply, ...names]);
       }
       case 'PART':
         return this.reply([{ prefix: this.mask, command: 'PART', params: [request.target!] }]);
@@ -296,6 +321,19 @@ export class IrcDialect {
           this.reply([{ prefix, command: 'NICK', params: [this.nick] }]);
         }
     }
+  }
+
+  /** A JOIN of `room` goes out to the core: a topic for it waits for the JOIN line. */
+  joining(room: string): void {
+    (this.#joining ??= new Map()).set(room, null);
+  }
+
+  /** The join of `room` was answered (or refused): the topic that waited for it, if any. */
+  #joined(room: string): Extract<ServerFrame, { type: 'topic' }> | undefined {
+    const topic = this.#joining?.get(room) ?? undefined;
+    this.#joining?.delete(room);
+    if (this.#joining?.size === 0) this.#joining = null;
+    return topic;
   }
 
   #topicAnswer(frame: Extract<ServerFrame, { type: 'topic' }>, request: IrcRequest | undefined): IrcMessage[] {
@@ -327,6 +365,7 @@ export class IrcDialect {
       case 'welcome':
         return this.#welcome(frame);
       case 'error':
+        if (request?.command === 'JOIN' && request.room !== undefined) this.#joined(request.room);
         if (frame.code === 'nick_taken' && request?.command === 'NICK' && request.renameFrom === undefined)
           this.#registration.nickRejected();
         return this.#errorReplies(frame.code, frame.message, request);

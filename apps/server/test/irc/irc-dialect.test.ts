@@ -129,6 +129,23 @@ describe('IRC dialect: commands', () => {
     ]);
   });
 
+  it('shows the topic the room sends a joiner as 332, after the JOIN line', () => {
+    const host = registered();
+    host.send('JOIN #general');
+    const topic: ServerFrame = { type: 'topic', room: 'general', text: 'be kind', by: 'bob' };
+    expect(render(host, topic)).toEqual([]);
+    host.written = '';
+    host.irc.answer(host.last().id, 3, { type: 'members', room: 'general', nicks: ['alice', 'bob'] });
+    expect(splitLines(host.written)).toEqual([
+      ':alice!alice@loopchat JOIN #general',
+      `:${S} 332 alice #general :be kind`,
+      `:${S} 353 alice = #general :alice bob`,
+      `:${S} 366 alice #general :End of NAMES list`,
+    ]);
+    // Once joined, a new topic is the room's TOPIC again.
+    expect(render(host, { ...topic, text: 'new' })).toEqual([':bob!bob@loopchat TOPIC #general new']);
+  });
+
   it('refuses a channel loopchat cannot name (403) and a JOIN without one (461)', () => {
     const host = registered();
     expect(host.send('JOIN &local', 'JOIN #bad/name', 'JOIN')).toEqual([
