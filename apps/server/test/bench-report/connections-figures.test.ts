@@ -30,6 +30,10 @@ describe('connectionsFigures', () => {
   it('meets the goal only with every connection of 100,000 ready and kept, at 2,500/s or more', () => {
     expect(connectionsFigures(heldResult()).goalMet).toEqual({ ready: true, rate: true });
     expect(connectionsFigures(heldResult({ connectS: 46 })).goalMet).toEqual({ ready: true, rate: false });
+    // Asked 2,500/s, the ramp ends just after the last connect: the server kept up.
+    expect(connectionsFigures(heldResult({ connectS: 40.02 })).goalMet.rate).toBe(true);
+    // Asked less than the goal: not met, however well it kept up.
+    expect(connectionsFigures(heldResult({ connectRate: 2_000, connectS: 50 })).goalMet.rate).toBe(false);
     expect(connectionsFigures(heldResult({ ready: 99_940, failed: 60 })).goalMet).toEqual({ ready: false, rate: false });
     expect(connectionsFigures(heldResult({ closedEarly: 1 })).goalMet.ready).toBe(false);
     const small = heldResult({ connections: 10_000, ready: 10_000, connectS: 3 });
