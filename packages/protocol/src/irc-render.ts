@@ -112,7 +112,7 @@ export function renderIrc(frame: ServerFrame, ctx: IrcRenderContext, request: Ir
       const channel = roomToChannel(frame.room);
       return request.command === 'WHO'
         ? whoReplies(info.server, nick, channel, frame.nicks, info.host)
-        : namesReplies(info.server, nick, channel, frame.nicks);
+        : namesReplies(info.server, nick, channel, withOpPrefix(frame.nicks, frame.ops));
     }
     case 'rooms':
       return listReplies(
@@ -298,4 +298,11 @@ function idTags(ctx: IrcRenderContext, room: string, seq: number): Record<string
 
 function labelTags(ctx: IrcRenderContext, id: string | number | undefined): Record<string, string> {
   return id !== undefined && ctx.caps.has('labeled-response') ? { label: String(id) } : {};
+}
+
+/** NAMES shows a room's operators with ISUPPORT's PREFIX=(o)@ (RFC 2812 §3.2.5, RPL_NAMREPLY). */
+function withOpPrefix(nicks: readonly string[], ops: readonly string[] | undefined): readonly string[] {
+  if (ops === undefined || ops.length === 0) return nicks;
+  const op = new Set(ops);
+  return nicks.map((n) => (op.has(n) ? `@${n}` : n));
 }

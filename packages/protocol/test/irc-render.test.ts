@@ -137,6 +137,11 @@ describe('renderIrc: presence, queries, notices', () => {
     expect(render(members, ctx('alice'), { command: 'WHO' }).map((l) => l.split(' ')[1])).toEqual(['352', '352', '315']);
   });
 
+  it('marks the room’s operators with @ in NAMES (PREFIX=(o)@)', () => {
+    const members: MembersFrame = { type: 'members', room: 'general', nicks: ['alice', 'bob'], ops: ['bob'] };
+    expect(render(members, ctx('alice'))[0]).toBe(`:${S} 353 alice = #general :alice @bob`);
+  });
+
   it('renders rooms as LIST', () => {
     expect(render({ type: 'rooms', rooms: [{ room: 'general', members: 3 }] }, ctx('alice'))).toEqual([
       `:${S} 322 alice #general 3 :`,
