@@ -25,8 +25,6 @@ export class AcceptGate {
   readonly #onListenError: (err: Error) => void;
   #paused = false;
   #closed = false;
-  /** Times the gate closed (for /stats). */
-  pauses = 0;
 
   constructor(options: {
     listeners: readonly GatedListener[];
@@ -64,7 +62,6 @@ export class AcceptGate {
 
   #pause(): void {
     this.#paused = true;
-    this.pauses++;
     // close() stops accepting at once; connections already accepted are not touched.
     for (const { server } of this.#listeners) server.close();
   }

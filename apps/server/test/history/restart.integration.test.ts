@@ -5,8 +5,7 @@
  * stored seqs have no hole, and new messages continue after them (a seq anyone saw is never
  * given again). And a store of a million rows does not load into memory at startup.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerFrame } from '@loopchat/protocol';
@@ -14,7 +13,7 @@ import { encodeMsgBody, finishMsgLine } from '@loopchat/protocol';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TcpJsonClient, sleep, waitUntil } from '../helpers/clients.js';
-import { childPids, startCluster, type RunningCluster } from '../helpers/cluster.js';
+import { childPids, isAlive, startCluster, type RunningCluster } from '../helpers/cluster.js';
 import { SqliteStore } from '../../src/history/sqlite-store.js';
 
 const ROOMS = ['north', 'south'];
@@ -30,15 +29,6 @@ afterEach(async () => {
   }
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'loopchat-restart-'));
@@ -184,7 +174,7 @@ describe('a restart under load keeps every acknowledged message', () => {
     running.splice(running.indexOf(first), 1);
     // The workers leave once their primary is gone (the store's lock went with the primary);
     // waiting for them keeps their draining off the CPU the next cluster starts on.
-    await waitUntil(() => workers.every((pid) => !alive(pid)), 15_000, 'the orphaned workers to exit');
+    await waitUntil(() => workers.every((pid) => !isAlive(pid)), 15_000, 'the orphaned workers to exit');
     const second = await serve(dir, 2);
     await expectAllKept(second.tcpPort, seen);
   });
