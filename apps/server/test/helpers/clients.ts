@@ -74,9 +74,10 @@ abstract class FrameClient {
     return this.inbox.waitFor((f) => shapes.some((shape) => matches(f, shape)), timeoutMs, JSON.stringify(shapes));
   }
 
-  /** hello + wait for welcome. */
-  async hello(nick: string): Promise<void> {
-    this.send({ type: 'hello', nick, id: `hello-${nick}` });
+  /** hello (with a JWT when the server requires one) + wait for welcome. */
+  async hello(nick: string, token?: string): Promise<void> {
+    const id = `hello-${nick}`;
+    this.send(token === undefined ? { type: 'hello', nick, id } : { type: 'hello', nick, token, id });
     await this.waitFor({ type: 'welcome' });
   }
 
