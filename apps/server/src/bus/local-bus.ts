@@ -242,8 +242,9 @@ function settleUpTo(waiters: Waiter[], next: number, msg: StoredMessage | undefi
   let last = waiters.length - 1;
   if (msg !== undefined) {
     // Waiters are in the order of their messages: this is nearly always `next` itself.
-    while (last >= next && waiters[last]!.msg !== msg) last--;
-    if (last < next) return next;
+    last = next;
+    while (last < waiters.length && waiters[last]!.msg !== msg) last++;
+    if (last === waiters.length) return next;
   }
   for (let k = next; k <= last; k++) {
     const waiter = waiters[k]!;
