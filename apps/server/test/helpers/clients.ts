@@ -5,28 +5,18 @@
  * history) takes `connectClient` (chat-client.ts): a real `@loopchat/client` ChatClient.
  *
  * Frames are written with the client's encoder and read with its decoder; TCP lines are cut
- * by the protocol's bounded LineDecoder, the one the server reads with.
+ * by the protocol's bounded LineDecoder (read-lines.ts).
  */
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { request } from 'node:http';
 import WebSocket from 'ws';
 import { decodeServerFrame, encodeClientFrame } from '@loopchat/client';
-import { LineDecoder, type ClientFrame, type ServerFrame } from '@loopchat/protocol';
+import type { ClientFrame, ServerFrame } from '@loopchat/protocol';
 import { Inbox, matches, type Shape } from './inbox.js';
-
-/** Longest line a test reads from the server: far above its largest frame (a history page of 1,000 messages). */
-const MAX_SERVER_LINE_BYTES = 64 * 1024 * 1024;
+import { readLines } from './read-lines.js';
 
 let syncCounter = 0;
-
-/** Cuts `socket`'s bytes into lines; a line over the limit ends the socket (the server never sends one). */
-function readLines(socket: Socket, onLine: (line: string) => void): void {
-  const decoder = new LineDecoder(MAX_SERVER_LINE_BYTES);
-  const sink = { onLine, onLineTooLong: () => socket.destroy(new Error('a line from the server over the test limit')) };
-  socket.on('data', (chunk: Buffer) => decoder.push(chunk, sink));
-  socket.on('error', () => {});
-}
 
 function socketClosed(socket: Socket): Promise<void> {
   if (socket.destroyed || socket.readyState === 'closed') return Promise.resolve();
