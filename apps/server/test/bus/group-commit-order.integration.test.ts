@@ -1,8 +1,8 @@
 /**
  * With group commit (the SQLite store) the messages of a turn are delivered and acked at the
  * turn's end, and the turn's other events (a topic) wait with them. A sender's own echo (text
- * mode) or ack (JSON lines) answers its message; it must still come before an event decided
- * after that message, as it does for every other member.
+ * mode, IRC echo-message) or ack (JSON lines) answers its message; it must still come before
+ * an event decided after that message, as it does for every other member.
  */
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
@@ -116,5 +116,27 @@ describe('group commit keeps the order events were decided in, for their sender 
       .filter((f) => f.id === 'm1' || f.id === 'm2' || f.type === 'topic')
       .map((f) => (f.type === 'topic' ? 'topic' : f.id));
     expect(order).toEqual(['m1', 'm2', 'topic']);
+  });
+
+  it('an IRC sender with echo-message sees its echoes before the topic it set after them', async () => {
+    const op = await RawClient.connect(server.tcpPort);
+    clients.push(op);
+    const irc = (lines: string[]): string[] => lines.map((l) => `${l}\r`);
+    await op.send(irc(['CAP LS 302', 'NICK ivy', 'USER ivy 0 * :Ivy', 'CAP REQ :echo-message', 'CAP END']), (l) =>
+      l.includes(' 001 '),
+    );
+    await op.send(irc(['JOIN #patio']), (l) => l.includes(' 366 '));
+    await op.send(irc(['PRIVMSG #patio :hello']), (l) => l.endsWith('PRIVMSG #patio hello\r'));
+    const from = op.lines.length;
+    await op.send(irc(['PRIVMSG #patio :one', 'PRIVMSG #patio :two', 'TOPIC #patio :fresh paint']), (l) =>
+      l.includes('TOPIC #patio'),
+    );
+    await waitUntil(() => op.lines.filter((l) => / PRIVMSG #patio (one|two)\r$/.test(l)).length === 2, 5000, 'both echoes');
+    expect(
+      op.lines
+        .slice(from)
+        .filter((l) => / (PRIVMSG|TOPIC) #patio /.test(l))
+        .map((l) => l.slice(l.indexOf(' ') + 1).trimEnd()),
+    ).toEqual(['PRIVMSG #patio one', 'PRIVMSG #patio two', 'TOPIC #patio :fresh paint']);
   });
 });
