@@ -12,18 +12,12 @@ import { createInterface } from 'node:readline';
 import { kill, track } from './children.js';
 import { GC_HOOK, LOOPCHAT_MAIN, PEERS_DIR, TMP_DIR } from './paths.js';
 import { commandLine, processTree } from './proc.js';
-import { sleep } from './clock.js';
+import { nowUs, sleep } from './clock.js';
 
 export type Transport = 'tcp' | 'ws';
 
 export type ServerId =
-  | 'bare-net'
-  | 'loopchat-tcp'
-  | 'loopchat-ws'
-  | 'naive-ws'
-  | 'naive-net'
-  | 'write-floor-net'
-  | 'socketio';
+  'bare-net' | 'loopchat-tcp' | 'loopchat-ws' | 'naive-ws' | 'naive-net' | 'write-floor-net' | 'socketio';
 
 export interface ServerKind {
   id: ServerId;
@@ -256,8 +250,8 @@ export async function forceGc(server: RunningServer): Promise<GcReport> {
       // exited
     }
   }
-  const deadline = Date.now() + 5_000;
-  while (server.gcReports.length - from < pids.length && Date.now() < deadline) await sleep(20);
+  const deadlineUs = nowUs() + 5e6;
+  while (server.gcReports.length - from < pids.length && nowUs() < deadlineUs) await sleep(20);
   await sleep(500);
   const fresh = server.gcReports.slice(from);
   if (fresh.length === 0) throw new Error(`${server.kind.id} did not answer the forced GC (is lib/gc-hook.js preloaded?)`);

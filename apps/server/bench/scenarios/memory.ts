@@ -11,15 +11,13 @@
  * for both is read after a full GC, so startup garbage (loopchat builds its moderation
  * tables at startup) cannot be collected mid-run and pass for a smaller per-connection cost.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { kill } from '../lib/children.js';
-import { nowUs, sleep } from '../lib/clock.js';
-import { letGo, startLoadgen, type LoadgenEvent, type LoadgenRun, type RunningLoadgen } from '../lib/loadgen.js';
+import { sleep } from '../lib/clock.js';
+import { cpuSnapshot, cpuWindow, otherLoadWarnings, treeCpu } from '../lib/cpu-window.js';
+import { letGo, resultFile, startLoadgen, type LoadgenEvent, type LoadgenRun, type RunningLoadgen } from '../lib/loadgen.js';
 import { loadgenTargetArgs } from '../lib/loadgen-target.js';
-import { TMP_DIR } from '../lib/paths.js';
-import { machineCpu, processTree, treeCpuSeconds, treeOpenFds, treeRssKiB } from '../lib/proc.js';
-import { QUIET_PERCENT, notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
+import { processTree, treeCpuSeconds, treeOpenFds, treeRssKiB } from '../lib/proc.js';
+import { notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
 import {
   fetchStats,
   forceGc,
@@ -89,13 +87,6 @@ const BEFORE_SETTLE_MS = 1_000;
 const HOLD_MARGIN_S = 120;
 const CONNECT_TIMEOUT_S = 30;
 
-let serial = 0;
-
-function runnerCpuS(): number {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1e6;
-}
-
 /** `loadgen run` arguments: N idle connections over R rooms, nothing sent, held for a long time. */
 function memoryLoadgenArgs(server: RunningServer, opts: MemoryOptions): string[] {
   const chat = server.kind.handshake === 'chat';
@@ -130,13 +121,10 @@ export async function runMemory(kind: ServerKind, opts: MemoryOptions): Promise<
     const gcBefore = await forceGc(server);
     const rssBeforeKiB = treeRssKiB(server.pid);
     const fdsBefore = treeOpenFds(server.pid);
-    const cpuBefore = treeCpuSeconds(server.pid);
-    const machineBefore = machineCpu();
-    const runnerBefore = runnerCpuS();
-    const t0 = nowUs();
+    const a = cpuSnapshot();
+    const cpuBefore = treeCpu(a, server.pid);
 
-    mkdirSync(TMP_DIR, { recursive: true });
-    const out = join(TMP_DIR, `memory-${String(++serial).padStart(3, '0')}-${kind.id}.json`);
+    const out = resultFile('memory', kind.id);
     const timeoutMs =
       (opts.connections / opts.connectRate + CONNECT_TIMEOUT_S + opts.settleMs / 1000 + HOLD_MARGIN_S + 30) * 1000;
     let onConnected: (e: Connected) => void = () => {};
@@ -153,11 +141,11 @@ export async function runMemory(kind: ServerKind, opts: MemoryOptions): Promise<
     const rssAfterKiB = treeRssKiB(server.pid);
     const fdDelta = treeOpenFds(server.pid) - fdsBefore;
     const loopchatStats = kind.isLoopchat ? await fetchStats(server) : undefined;
-    // The loadgen was not running before t0: its whole tree's CPU is its share of the window.
-    const oursS = treeCpuSeconds(server.pid) - cpuBefore + treeCpuSeconds(loadgen.pid) + runnerCpuS() - runnerBefore;
-    const otherLoadPercent = Math.max(0, ((machineCpu().busy - machineBefore.busy - oursS) / ((nowUs() - t0) / 1e6)) * 100);
-    if (otherLoadPercent > QUIET_PERCENT)
-      warnings.push(`other processes used ${otherLoadPercent.toFixed(0)} % of a core while connecting and settling`);
+    // The loadgen was not running at the first snapshot: its whole tree's CPU is its share of the window.
+    const b = cpuSnapshot();
+    const oursS = treeCpu(b, server.pid) - cpuBefore + treeCpu(b, loadgen.pid) + b.runner - a.runner;
+    const { otherLoadPercent } = cpuWindow(a, b, oursS);
+    warnings.push(...otherLoadWarnings(otherLoadPercent, 'while connecting and settling'));
     loadgen.stop();
     const run = await loadgen.done;
     loadgen = undefined;
