@@ -24,3 +24,15 @@ export function serverSideProblems(moved: Record<string, number>): string[] {
   const entries = Object.entries(moved);
   return entries.length === 0 ? [] : [`server-side: ${entries.map(([k, n]) => `${k} +${n}`).join(', ')}`];
 }
+
+/** What every loadgen-driven result carries beside its figures. */
+export interface RunFindings {
+  /** The loadgen's result JSON (histograms, timeline). */
+  resultPath: string;
+  /** Failed checks: the figures are wrong or incomplete. */
+  problems: string[];
+  /** Conditions that may skew the figures (a busy machine). */
+  warnings: string[];
+  /** The server's own warnings and stderr lines. */
+  notes: string[];
+}

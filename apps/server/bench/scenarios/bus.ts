@@ -22,7 +22,7 @@ import { isAlive, kill } from '../lib/children.js';
 import { cpuSnapshot, cpuWindow, otherLoadWarnings, sum, treeCpu, type CpuSnapshot } from '../lib/cpu-window.js';
 import { deliveryFigures, type DeliveryFigures } from '../lib/delivery-figures.js';
 import { loadgenWarnings, resultFile } from '../lib/loadgen.js';
-import { serverSideProblems, wireProblems } from '../lib/loadgen-checks.js';
+import { serverSideProblems, wireProblems, type RunFindings } from '../lib/loadgen-checks.js';
 import { deliveredBetween, sampleWindow, startWindowedLoadgen } from '../lib/loadgen-window.js';
 import { BENCH_LOOPCHAT_ARGS } from '../lib/loopchat-args.js';
 import { countsDelta, fetchView, type ServerView } from '../lib/loopchat-view.js';
@@ -50,7 +50,7 @@ export interface BusOptions {
   quietWaitS: number;
 }
 
-export interface BusResult extends DeliveryFigures {
+export interface BusResult extends DeliveryFigures, RunFindings {
   mode: BusMode;
   label: string;
   run: number;
@@ -69,11 +69,6 @@ export interface BusResult extends DeliveryFigures {
   /** Connections per loopchat process (per worker in cluster mode; A then B in redis mode). */
   connectionsPerProcess: number[];
   redisVersion?: string;
-  /** The loadgen's result JSON (histograms, timeline). */
-  resultPath: string;
-  problems: string[];
-  warnings: string[];
-  notes: string[];
 }
 
 const CONNECT_RATE = 4_000;

@@ -21,10 +21,11 @@
 import { pathToFileURL } from 'node:url';
 import { kill } from '../lib/children.js';
 import { sleep } from '../lib/clock.js';
+import { IDLE_CONNECT_TIMEOUT_S, LOADGEN_PER_PROCESS, idleLoadgenArgs } from '../lib/idle-load.js';
 import { cpuSnapshot, cpuWindow, otherLoadWarnings, sum, treeCpu, treeCpuByPid } from '../lib/cpu-window.js';
 import { letGo, resultFile } from '../lib/loadgen.js';
+import type { RunFindings } from '../lib/loadgen-checks.js';
 import { startWindowedLoadgen, type WindowedLoadgen } from '../lib/loadgen-window.js';
-import { loadgenTargetArgs } from '../lib/loadgen-target.js';
 import { BENCH_LOOPCHAT_ARGS } from '../lib/loopchat-args.js';
 import { fetchView, type ServerView } from '../lib/loopchat-view.js';
 import { LOOPCHAT_OPEN_FILE_LIMIT } from '../lib/paths.js';
@@ -69,7 +70,7 @@ export interface ConnectionsProcess {
   rssKiB: number;
 }
 
-export interface ConnectionsResult {
+export interface ConnectionsResult extends RunFindings {
   connections: number;
   workers: number;
   connectRate: number;
@@ -109,44 +110,18 @@ export interface ConnectionsResult {
   /** The server's command line after `node apps/server/dist/main.js`, and the loadgen's run arguments. */
   serverArgs: string[];
   loadgenArgs: string[];
-  resultPath: string;
   /** The fan-out phase while the connections were held; absent when it failed (see problems). */
   broadcast?: FanoutResult;
-  problems: string[];
-  warnings: string[];
-  notes: string[];
 }
 
 /** Where the broadcast members connect from: not the held run's addresses (see above). */
 export const BROADCAST_SOURCE_IPS = '127.0.0.10-127.0.0.11';
-const HELD_SOURCE_IPS = '127.0.0.2-127.0.0.9';
-const CONNECT_TIMEOUT_S = 30;
 const BEFORE_SETTLE_MS = 1_000;
-/** Descriptors a loadgen process may use for sockets (`--procs`: each ≤ 19,000, the loadgen's own cap). */
-const LOADGEN_PER_PROCESS = 19_000;
 
 /** loopchat's flags here, after `--tcp-port 0 --http-port 0 --rate 0`. */
 export function connectionsServerArgs(o: Pick<ConnectionsOptions, 'workers' | 'loopchatArgs'>): string[] {
   // A backlog of 4,096: the ramp's SYNs wait there while every worker is busy accepting.
   return ['--workers', String(o.workers), '--listen-backlog', '4096', ...BENCH_LOOPCHAT_ARGS, ...o.loopchatArgs];
-}
-
-function heldLoadgenArgs(server: RunningServer, o: ConnectionsOptions, holdS: number): string[] {
-  return [
-    ...loadgenTargetArgs(server),
-    ['--connections', String(o.connections)],
-    ['--rooms', String(o.rooms)],
-    ['--senders', '0'],
-    ['--rate', '0'],
-    ['--warmup', '0'],
-    // Held until the bench says stop; this is only the bound if it never does.
-    ['--duration', `${holdS}s`],
-    ['--connect-rate', String(o.connectRate)],
-    ['--connect-timeout', `${CONNECT_TIMEOUT_S}s`],
-    ['--drain', '1s'],
-    ['--procs', String(o.procs)],
-    ['--source-ips', HELD_SOURCE_IPS],
-  ].flat();
 }
 
 /**
@@ -189,10 +164,12 @@ export async function runConnections(o: ConnectionsOptions): Promise<Connections
     const a = cpuSnapshot();
 
     const out = resultFile('connections', String(o.connections));
-    const broadcastS = o.members / o.connectRate + CONNECT_TIMEOUT_S + o.warmupS + o.durationS + 5 + 2 * o.quietWaitS;
+    const broadcastS = o.members / o.connectRate + IDLE_CONNECT_TIMEOUT_S + o.warmupS + o.durationS + 5 + 2 * o.quietWaitS;
     const holdS = Math.ceil(o.settleMs / 1000 + 10 + broadcastS + 120);
-    const loadgenArgs = heldLoadgenArgs(server, o, holdS);
-    held = startWindowedLoadgen(loadgenArgs, out, (o.connections / o.connectRate + CONNECT_TIMEOUT_S + holdS + 60) * 1000);
+    // Held until the bench says stop; holdS is only the bound if it never does.
+    const loadgenArgs = idleLoadgenArgs(server, { ...o, holdS });
+    const timeoutMs = (o.connections / o.connectRate + IDLE_CONNECT_TIMEOUT_S + holdS + 60) * 1000;
+    held = startWindowedLoadgen(loadgenArgs, out, timeoutMs);
     const joined = await held.joined;
     const b = cpuSnapshot();
     const rampServerCpuS = treeCpu(b, server.pid) - treeCpu(a, server.pid);

@@ -24,7 +24,7 @@ import {
   type CpuSnapshot,
 } from '../lib/cpu-window.js';
 import { resultFile, type LoadgenResult } from '../lib/loadgen.js';
-import { serverSideProblems, wireProblems } from '../lib/loadgen-checks.js';
+import { serverSideProblems, wireProblems, type RunFindings } from '../lib/loadgen-checks.js';
 import { loadgenTargetArgs } from '../lib/loadgen-target.js';
 import { deliveredBetween, sampleWindow, startWindowedLoadgen, type WindowedLoadgen } from '../lib/loadgen-window.js';
 import { processTree, topOthers, treeCpuSeconds, treeRssKiB } from '../lib/proc.js';
@@ -53,7 +53,7 @@ export interface FanoutOptions {
   sourceIps?: string;
 }
 
-export interface FanoutResult {
+export interface FanoutResult extends RunFindings {
   server: string;
   label: string;
   /** Members that joined, the sender included. */
@@ -101,14 +101,8 @@ export interface FanoutResult {
   quietWaitedS: number;
   /** loopchat only: the /stats counters that moved during the phase. */
   loopchatDelta?: Record<string, number>;
-  /** The loadgen's `run` arguments and its result JSON. */
+  /** The loadgen's `run` arguments. */
   loadgenArgs: string[];
-  resultPath: string;
-  /** Failed checks: the figures are wrong or incomplete. */
-  problems: string[];
-  /** Conditions that may skew the figures (a busy machine). */
-  warnings: string[];
-  notes: string[];
 }
 
 /** Bytes of each message text (`--size`): ASCII, nothing to escape in JSON, the same on every server. */

@@ -33,7 +33,7 @@ import {
 } from '../lib/cpu-window.js';
 import { deliveryFigures, type DeliveryFigures } from '../lib/delivery-figures.js';
 import { loadgenWarnings, resultFile } from '../lib/loadgen.js';
-import { serverSideProblems, wireProblems } from '../lib/loadgen-checks.js';
+import { serverSideProblems, wireProblems, type RunFindings } from '../lib/loadgen-checks.js';
 import { deliveredBetween, sampleWindow, startWindowedLoadgen, type LoadgenWindow } from '../lib/loadgen-window.js';
 import { countsDelta, fetchVerdicts, fetchView, type ServerView } from '../lib/loopchat-view.js';
 import { TMP_DIR } from '../lib/paths.js';
@@ -82,7 +82,7 @@ export interface LoopSample {
   workersAnswering: number;
 }
 
-export interface ScalingResult extends DeliveryFigures {
+export interface ScalingResult extends DeliveryFigures, RunFindings {
   /** Series label, e.g. "basic, 100–200 B". */
   series: string;
   workers: number;
@@ -122,11 +122,6 @@ export interface ScalingResult extends DeliveryFigures {
   busyBeforePercent: number;
   quietWaitedS: number;
   setupS: number;
-  /** The loadgen's result JSON (histograms, timeline). */
-  resultPath: string;
-  problems: string[];
-  warnings: string[];
-  notes: string[];
 }
 
 /** Texts the senders share: sender k sends line k mod 256 (the loadgen's `--texts`). */
