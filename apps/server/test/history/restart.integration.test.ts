@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TcpJsonClient, sleep, waitUntil } from '../helpers/clients.js';
 import { childPids, isAlive, startCluster, type RunningCluster } from '../helpers/cluster.js';
+import { fullHistory } from '../helpers/full-history.js';
 import { SqliteStore } from '../../src/history/sqlite-store.js';
 
 const ROOMS = ['north', 'south'];
@@ -108,19 +109,6 @@ async function underLoad(port: number, until: Promise<unknown>): Promise<Map<str
     for (const f of l.inbox.items) if (f.type === 'msg') seen.get(room)!.push({ seq: f.seq, ts: f.ts, text: f.text });
   }
   return seen;
-}
-
-/** Every message in the room's history, paging forward from 0. */
-async function fullHistory(c: TcpJsonClient, room: string): Promise<Map<number, { ts: number; text: string }>> {
-  const all = new Map<number, { ts: number; text: string }>();
-  let since = 0;
-  for (let page = 0; ; page++) {
-    c.send({ type: 'history', room, since, limit: 1000, id: `h${page}` });
-    const frame = (await c.waitFor({ type: 'history', id: `h${page}` })) as Extract<ServerFrame, { type: 'history' }>;
-    for (const m of frame.messages) all.set(m.seq, { ts: m.ts, text: m.text });
-    if (frame.messages.length === 0) return all;
-    since = frame.messages.at(-1)!.seq;
-  }
 }
 
 /** The checks after a restart, for every room. */
