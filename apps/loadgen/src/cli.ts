@@ -60,6 +60,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--out <file>', 'write the JSON result')
     .option('--md <file>', 'write the Markdown summary')
     .option('--svg <file>', 'write the latency/throughput chart')
+    .option('--acked-log <file>', 'write every acked message as a JSON line {room,seq,id,from,text}')
     .option('--no-progress', 'no live progress on stderr')
     .option('-q, --quiet', 'no summary on stdout');
 }

@@ -57,6 +57,8 @@ export interface RunConfig {
   http: string | null;
   /** Server pid for /proc CPU/RSS sampling (scale sets it), or null. */
   serverPid: number | null;
+  /** Where to write every acked message as JSON lines (`--acked-log`, acked-ledger.ts), or null. */
+  ackedLog: string | null;
   allowRemote: boolean;
 }
 
@@ -86,6 +88,7 @@ export const RUN_DEFAULTS: Readonly<RunConfig> = Object.freeze({
   nickPrefix: '',
   http: null,
   serverPid: null,
+  ackedLog: null,
   allowRemote: false,
 } satisfies RunConfig);
 

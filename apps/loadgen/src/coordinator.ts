@@ -11,6 +11,7 @@ import type { ProgressSnapshot } from './engine/proc-report.js';
 import type { PhaseEvent } from './parent-ipc.js';
 import { runLengthMs } from './plan.js';
 import { startWorkers, type WorkerLink } from './procs.js';
+import { writeOutput } from './report/output-path.js';
 import { mergeReports, type RunResult, type ServerReport } from './result.js';
 import { sampleTree, type TreeSample } from './server/proc-stat.js';
 import { sampleServer, type ServerSample } from './server/stats.js';
@@ -129,6 +130,7 @@ export async function runLoad(cfg: RunConfig, hooks: RunHooks = {}): Promise<Run
     const serverAfter = cfg.http !== null ? await sampleServer(cfg.http) : null;
     const treeAfter = cfg.serverPid !== null ? sampleTree(cfg.serverPid) : null;
     const reports = await Promise.all(workers.map((w) => w.report()));
+    if (cfg.ackedLog !== null) writeOutput(cfg.ackedLog, reports.map((r) => r.ackedLog ?? '').join(''));
     const server = serverReport(serverBefore, serverAfter, treeBefore, treeAfter, runWallMs);
     // The schedule that actually ran: all of it, unless a stop cut it short.
     const ranMs = stopAt !== null && stoppedEarly ? Math.max(0, (stopAt - runStartUs) / 1000) : totalMs;

@@ -3,6 +3,9 @@
  * own test helper), over TCP, WebSocket, a mix, and two forked
  * loadgen processes whose rooms are split between them.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoopchatServer } from '../../server/src/server.js';
 import { startTestServer } from '../../server/test/helpers/server.js';
@@ -83,5 +86,28 @@ describe('loadgen run against loopchat', () => {
       expect.objectContaining({ threshold: 'p50<1us', pass: false }),
       expect.objectContaining({ threshold: 'loss==0', pass: true }),
     ]);
+  });
+
+  it('writes every acked message of both processes to --acked-log, each room’s seqs once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loadgen-acked-'));
+    try {
+      const file = join(dir, 'acked.jsonl');
+      const { cfg, thresholds } = flags({ procs: '2', ackedLog: file, duration: '500ms' });
+      const r = await runScenario(cfg, thresholds);
+      const acked = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as { room: string; seq: number; id: number; from: string; text: string });
+      expect(acked).toHaveLength(r.messages.acked);
+      expect(r.messages.acked).toBe(r.messages.sent);
+      // Everything sent was acked: each room's seqs are 1..n, each once.
+      const byRoom = new Map<string, number[]>();
+      for (const a of acked) byRoom.set(a.room, [...(byRoom.get(a.room) ?? []), a.seq]);
+      expect(byRoom.size).toBe(8);
+      for (const seqs of byRoom.values()) expect(seqs.sort((a, b) => a - b)).toEqual(seqs.map((_, i) => i + 1));
+      expect(acked.every((a) => a.id > 0 && a.from.startsWith(cfg.nickPrefix) && a.text.length === 64)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

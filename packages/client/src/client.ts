@@ -22,6 +22,7 @@ import { Backoff } from './backoff.js';
 import type { ClientEvents } from './client-events.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './client-options.js';
 import { Emitter } from './emitter.js';
+import { decodeServerFrame } from './decode.js';
 import { encodeClientFrame } from './encode.js';
 import { ClientError } from './errors.js';
 import { PendingRequests, type OnAnswer } from './pending-requests.js';
@@ -356,13 +357,8 @@ export class ChatClient {
   // ── frames ──────────────────────────────────────────────────────────────────────────
 
   #onFrame(text: string): void {
-    let frame: ServerFrame;
-    try {
-      frame = JSON.parse(text) as ServerFrame;
-    } catch {
-      return; // not JSON: nothing the protocol sends; ignore rather than fail the connection
-    }
-    if (typeof frame !== 'object' || frame === null) return;
+    const frame = decodeServerFrame(text);
+    if (frame === undefined) return; // not a JSON object: nothing the protocol sends
     switch (frame.type) {
       // Room messages and DMs carry the *sender's* id: never match them to our requests.
       case 'msg':

@@ -5,6 +5,7 @@
  */
 export { ChatClient, type ModerationCommand } from './client.js';
 export type { ClientEvents } from './client-events.js';
+export { decodeServerFrame } from './decode.js';
 export { encodeClientFrame } from './encode.js';
 export type { ClientOptions } from './client-options.js';
 export { ClientError, ClientErrorCodes, type ClientErrorCode } from './errors.js';

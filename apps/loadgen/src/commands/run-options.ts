@@ -43,6 +43,7 @@ export interface RunFlags {
   sourceIps?: string;
   http?: string;
   serverPid?: string;
+  ackedLog?: string;
   allowRemote?: boolean;
   threshold?: string[];
   out?: string;
@@ -106,6 +107,7 @@ export function parseRunFlags(f: RunFlags): ParsedRun {
     sourceIps: f.sourceIps === undefined ? [] : parseSourceIps(f.sourceIps),
     http: f.http ?? null,
     serverPid: f.serverPid === undefined ? null : parsePositiveInt(f.serverPid, '--server-pid'),
+    ackedLog: f.ackedLog === undefined ? null : outputPath(f.ackedLog),
     allowRemote: f.allowRemote === true,
   };
   if (partial.http !== null) {

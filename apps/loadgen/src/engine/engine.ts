@@ -19,6 +19,7 @@ import { buildPlan, planForProc, type ConnPlan } from '../plan.js';
 import { nowUs, sleep } from './clock.js';
 import { Conn, openTcp, openWs, type ConnHost } from './connection.js';
 import { encodeHistogram, newHistogram, type Histogram } from './histograms.js';
+import { AckedLedger } from './acked-ledger.js';
 import { senderText } from './message-text.js';
 import type { ProcReport, ProgressSnapshot } from './proc-report.js';
 import { runSchedule, type RateStep } from './scheduler.js';
@@ -48,6 +49,8 @@ export class Engine implements ConnHost {
   readonly #tlDelivered: number[] = [];
   readonly #tlSent: number[] = [];
   readonly #roomMax: Float64Array;
+  /** Only with --acked-log. */
+  readonly #ackedLedger: AckedLedger | null;
   readonly #errors: Record<string, number> = {};
   readonly #errorSamples: string[] = [];
   readonly #failureSamples: string[] = [];
@@ -92,6 +95,7 @@ export class Engine implements ConnHost {
     this.driver = DRIVERS[cfg.driver];
     this.#plan = planForProc(buildPlan(cfg), proc, procs);
     this.#roomMax = new Float64Array(cfg.rooms);
+    this.#ackedLedger = cfg.ackedLog === null ? null : new AckedLedger();
   }
 
   get senders(): number {
@@ -128,11 +132,14 @@ export class Engine implements ConnHost {
   #open(p: ConnPlan): void {
     const conn = new Conn(this, this.driver, p.index, p.room, p.transport, p.sender);
     const room = `${this.cfg.roomPrefix}${p.room}`;
-    conn.stages = this.driver.handshake(`${this.cfg.nickPrefix}${p.index}`, room);
+    const nick = `${this.cfg.nickPrefix}${p.index}`;
+    conn.stages = this.driver.handshake(nick, room);
     if (p.sender) {
-      const t = this.driver.msgTemplate(room, senderText(this.cfg, p));
+      const text = senderText(this.cfg, p);
+      const t = this.driver.msgTemplate(room, text);
       conn.prefix = t.prefix;
       conn.suffix = t.suffix;
+      this.#ackedLedger?.addSender(p.index, { room, from: nick, text });
     }
     conn.startedUs = nowUs();
     if (this.#firstConnectUs < 0) this.#firstConnectUs = conn.startedUs;
@@ -257,6 +264,7 @@ export class Engine implements ConnHost {
     this.#acked++;
     if (id >= this.#measureStartUs) this.#ackUs.recordValue(Math.max(1, Math.round(now - id)));
     if (seq < 0) return;
+    this.#ackedLedger?.record(conn.index, seq, id);
     if (!this.driver.echoesToSender) conn.tracker.onOwn(seq);
     if (seq > this.#roomMax[conn.room]!) this.#roomMax[conn.room] = seq;
   }
@@ -433,6 +441,7 @@ export class Engine implements ConnHost {
       },
       maxSendLagMs: this.#maxSendLagUs / 1000,
       rssBytes: process.memoryUsage().rss,
+      ackedLog: this.#ackedLedger?.render() ?? null,
     };
   }
 

@@ -39,6 +39,8 @@ export interface ProcReport {
   cpu: { userMs: number; systemMs: number; wallMs: number; percentOfCore: number };
   maxSendLagMs: number;
   rssBytes: number;
+  /** With --acked-log: this process's acked messages as JSON lines (acked-ledger.ts); else null. */
+  ackedLog: string | null;
 }
 
 /** A live view for the progress display. */

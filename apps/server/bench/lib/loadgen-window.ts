@@ -6,7 +6,7 @@
  * they can sample server CPU and `/stats` over exactly the window the loadgen measures, and
  * read the deliveries received within it from the loadgen's per-second timeline.
  */
-import { nowUs } from './clock.js';
+import { nowUs, sleepUntil } from './clock.js';
 import { startLoadgen, type LoadgenEvent, type LoadgenResult, type LoadgenRun } from './loadgen.js';
 
 /** The loadgen's measured window, bench µs (lib/clock.ts). */
@@ -90,4 +90,12 @@ export function deliveredBetween(result: LoadgenResult, fromS: number, toS: numb
     if (overlap > 0) total += point.delivered * overlap;
   }
   return total;
+}
+
+/** `sample()` at the start and at the end of the window. */
+export async function sampleWindow<T>(w: LoadgenWindow, sample: () => T): Promise<{ a: T; b: T }> {
+  await sleepUntil(w.startUs);
+  const a = sample();
+  await sleepUntil(w.endUs);
+  return { a, b: sample() };
 }

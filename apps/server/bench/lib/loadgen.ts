@@ -6,12 +6,14 @@
  * so a result file from another loadgen version fails loudly.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { PhaseEvent } from '../../../loadgen/src/parent-ipc.js';
 import type { RunResult } from '../../../loadgen/src/result.js';
 import { kill, track } from './children.js';
-import { LOADGEN_CLI } from './paths.js';
+import { nowUs } from './clock.js';
+import { LOADGEN_CLI, TMP_DIR } from './paths.js';
 
 /** What the loadgen tells its parent over IPC, in order, once each (apps/loadgen/src/parent-ipc.ts). */
 export type LoadgenEvent = PhaseEvent;
@@ -51,7 +53,7 @@ export function startLoadgen(
   onEvent?: (e: LoadgenEvent) => void,
 ): RunningLoadgen {
   if (!existsSync(LOADGEN_CLI)) throw new Error(`${LOADGEN_CLI} is missing: build it first (npx tsc -b)`);
-  const startedAt = Date.now();
+  const startedUs = nowUs();
   const child = track(
     spawn(process.execPath, [LOADGEN_CLI, 'run', ...args, '--out', outPath, '-q', '--no-progress'], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -79,7 +81,7 @@ export function startLoadgen(
       child.once('close', (c, signal) => resolve(c ?? signal ?? 'unknown')),
     );
     clearTimeout(timer);
-    const wallS = (Date.now() - startedAt) / 1000;
+    const wallS = (nowUs() - startedUs) / 1e6;
     // 98 (INCONCLUSIVE) and 99 (FAILED) are the loadgen's verdicts (apps/loadgen/src/verdict.ts),
     // not errors: the bench reads the result and judges it itself, as before verdicts existed.
     if (code !== 0 && code !== 98 && code !== 99) {
@@ -111,6 +113,21 @@ export async function letGo(loadgen: Pick<RunningLoadgen, 'stop' | 'done'> | und
 /** startLoadgen without events or stop: resolves with the result once the run ends by itself. */
 export async function runLoadgen(args: string[], outPath: string, timeoutMs: number): Promise<LoadgenRun> {
   return startLoadgen(args, outPath, timeoutMs).done;
+}
+
+const serials = new Map<string, number>();
+
+/** Where a part's next loadgen run writes its result: `<TMP_DIR>/<part>-<nnn>-<tag>.json`, numbered per part. */
+export function resultFile(part: string, tag: string): string {
+  const serial = (serials.get(part) ?? 0) + 1;
+  serials.set(part, serial);
+  mkdirSync(TMP_DIR, { recursive: true });
+  return join(TMP_DIR, `${part}-${String(serial).padStart(3, '0')}-${tag}.json`);
+}
+
+/** The run's own warnings, and what it wrote on stderr besides warnings and its PASS. */
+export function loadgenWarnings(run: LoadgenRun): string[] {
+  return [...run.result.loadgen.warnings, ...run.stderr.filter((l) => !/^(warning: |PASS$)/.test(l))];
 }
 
 function ignoreSendError(): void {

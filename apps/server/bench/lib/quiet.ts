@@ -3,7 +3,7 @@
  * until nothing else is using the CPU, and measure what others used during it, so a
  * figure spoiled by a neighbour is flagged instead of silently believed.
  */
-import { sleep } from './clock.js';
+import { nowUs, sleep } from './clock.js';
 import { machineCpu } from './proc.js';
 
 /** % of one core that other processes may use while the bench considers the machine quiet. */
@@ -17,14 +17,14 @@ export interface QuietResult {
 
 /** Samples one-second windows until the machine is quiet or `maxWaitS` has passed. */
 export async function waitForQuiet(maxWaitS: number, onWait?: (busyPercent: number) => void): Promise<QuietResult> {
-  const started = Date.now();
+  const startedUs = nowUs();
   let warned = false;
   for (;;) {
     const a = machineCpu();
     await sleep(1000);
     const b = machineCpu();
     const busyPercent = (b.busy - a.busy) * 100;
-    const waitedS = (Date.now() - started) / 1000;
+    const waitedS = (nowUs() - startedUs) / 1e6;
     if (busyPercent <= QUIET_PERCENT || waitedS >= maxWaitS) return { waitedS, busyPercent };
     if (!warned) onWait?.(busyPercent);
     warned = true;

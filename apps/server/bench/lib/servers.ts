@@ -12,18 +12,12 @@ import { createInterface } from 'node:readline';
 import { kill, track } from './children.js';
 import { GC_HOOK, LOOPCHAT_MAIN, PEERS_DIR, TMP_DIR } from './paths.js';
 import { commandLine, processTree } from './proc.js';
-import { sleep } from './clock.js';
+import { nowUs, sleep } from './clock.js';
 
 export type Transport = 'tcp' | 'ws';
 
 export type ServerId =
-  | 'bare-net'
-  | 'loopchat-tcp'
-  | 'loopchat-ws'
-  | 'naive-ws'
-  | 'naive-net'
-  | 'write-floor-net'
-  | 'socketio';
+  'bare-net' | 'loopchat-tcp' | 'loopchat-ws' | 'naive-ws' | 'naive-net' | 'write-floor-net' | 'socketio';
 
 export interface ServerKind {
   id: ServerId;
@@ -39,70 +33,23 @@ export interface ServerKind {
 /** Rate limiting off: the bench sender sends hundreds of messages per second on one connection. */
 const LOOPCHAT_ARGS = ['--tcp-port', '0', '--http-port', '0', '--rate', '0'];
 
+/** A peer under test: `peers/<id>.js`, no flags. */
+function peer(id: ServerId, label: string, transport: Transport, handshake: ServerKind['handshake'] = 'chat'): ServerKind {
+  return { id, label, script: join(PEERS_DIR, `${id}.js`), args: [], transport, handshake, isLoopchat: false };
+}
+
+function loopchat(id: ServerId, label: string, transport: Transport): ServerKind {
+  return { id, label, script: LOOPCHAT_MAIN, args: LOOPCHAT_ARGS, transport, handshake: 'chat', isLoopchat: true };
+}
+
 export const SERVER_KINDS: Record<ServerId, ServerKind> = {
-  'bare-net': {
-    id: 'bare-net',
-    label: 'bare node:net (floor)',
-    script: join(PEERS_DIR, 'bare-net.js'),
-    args: [],
-    transport: 'tcp',
-    handshake: 'none',
-    isLoopchat: false,
-  },
-  'loopchat-tcp': {
-    id: 'loopchat-tcp',
-    label: 'loopchat TCP JSON',
-    script: LOOPCHAT_MAIN,
-    args: LOOPCHAT_ARGS,
-    transport: 'tcp',
-    handshake: 'chat',
-    isLoopchat: true,
-  },
-  'loopchat-ws': {
-    id: 'loopchat-ws',
-    label: 'loopchat WebSocket',
-    script: LOOPCHAT_MAIN,
-    args: LOOPCHAT_ARGS,
-    transport: 'ws',
-    handshake: 'chat',
-    isLoopchat: true,
-  },
-  'naive-ws': {
-    id: 'naive-ws',
-    label: 'naive ws broadcast',
-    script: join(PEERS_DIR, 'naive-ws.js'),
-    args: [],
-    transport: 'ws',
-    handshake: 'chat',
-    isLoopchat: false,
-  },
-  'naive-net': {
-    id: 'naive-net',
-    label: 'naive node:net broadcast',
-    script: join(PEERS_DIR, 'naive-net.js'),
-    args: [],
-    transport: 'tcp',
-    handshake: 'chat',
-    isLoopchat: false,
-  },
-  'write-floor-net': {
-    id: 'write-floor-net',
-    label: 'one write per delivery (node:net floor)',
-    script: join(PEERS_DIR, 'write-floor-net.js'),
-    args: [],
-    transport: 'tcp',
-    handshake: 'chat',
-    isLoopchat: false,
-  },
-  socketio: {
-    id: 'socketio',
-    label: 'Socket.IO 4 rooms',
-    script: join(PEERS_DIR, 'socketio.js'),
-    args: [],
-    transport: 'ws',
-    handshake: 'none',
-    isLoopchat: false,
-  },
+  'bare-net': peer('bare-net', 'bare node:net (floor)', 'tcp', 'none'),
+  'loopchat-tcp': loopchat('loopchat-tcp', 'loopchat TCP JSON', 'tcp'),
+  'loopchat-ws': loopchat('loopchat-ws', 'loopchat WebSocket', 'ws'),
+  'naive-ws': peer('naive-ws', 'naive ws broadcast', 'ws'),
+  'naive-net': peer('naive-net', 'naive node:net broadcast', 'tcp'),
+  'write-floor-net': peer('write-floor-net', 'one write per delivery (node:net floor)', 'tcp'),
+  socketio: peer('socketio', 'Socket.IO 4 rooms', 'ws', 'none'),
 };
 
 export interface RunningServer {
@@ -256,8 +203,8 @@ export async function forceGc(server: RunningServer): Promise<GcReport> {
       // exited
     }
   }
-  const deadline = Date.now() + 5_000;
-  while (server.gcReports.length - from < pids.length && Date.now() < deadline) await sleep(20);
+  const deadlineUs = nowUs() + 5e6;
+  while (server.gcReports.length - from < pids.length && nowUs() < deadlineUs) await sleep(20);
   await sleep(500);
   const fresh = server.gcReports.slice(from);
   if (fresh.length === 0) throw new Error(`${server.kind.id} did not answer the forced GC (is lib/gc-hook.js preloaded?)`);

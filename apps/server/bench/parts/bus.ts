@@ -1,20 +1,22 @@
 /** The bus part: delivery latency across workers and across Redis (scenarios/bus.ts). */
-import type { Command, OptionValues } from 'commander';
 import { fixed, rate } from '../lib/summary.js';
 import { renderBus } from '../report/cluster.js';
-import { BUS_MODES, BusSetup, type BusMode, type BusResult } from '../scenarios/bus.js';
+import { BUS_MODES, BusSetup, type BusResult } from '../scenarios/bus.js';
 import { oneOf, positiveInt, positiveNumber } from './cli-values.js';
+import { bySize, declareFlags, flag, flagValues, type FlagValues } from './flags.js';
 import { fail, flagged, log, Retries, type BenchPart } from './part.js';
 
-export interface BusPartOptions {
-  busModes: BusMode[];
-  busRooms: number;
-  busMembers: number;
-  busRate: number;
-  busWarmupS: number;
-  busDurationS: number;
-  busRuns: number;
-}
+const BUS_FLAGS = {
+  busModes: flag('--bus-modes <list>', `bus deployments (${BUS_MODES.join(',')})`, oneOf(BUS_MODES, 'bus mode'), BUS_MODES),
+  busRooms: flag('--bus-rooms <n>', 'rooms of the bus bench', positiveInt, 100),
+  busMembers: flag('--bus-members <n>', 'members per room of the bus bench: one sender, the rest receive', positiveInt, 10),
+  busRate: flag('--bus-rate <n>', 'msgs/s of the bus bench (over all rooms)', positiveNumber, 1000),
+  busWarmupS: flag('--bus-warmup <s>', 'bus bench warm-up, seconds', positiveNumber, bySize(1, 2)),
+  busDurationS: flag('--bus-duration <s>', 'bus bench window, seconds', positiveNumber, bySize(3, 8)),
+  busRuns: flag('--bus-runs <n>', 'windows per bus deployment (median reported)', positiveInt, 1),
+};
+
+export type BusPartOptions = FlagValues<typeof BUS_FLAGS>;
 
 function describeBus(x: BusResult): string {
   return (
@@ -29,27 +31,8 @@ function describeBus(x: BusResult): string {
 export const busPart: BenchPart<BusPartOptions> = {
   id: 'bus',
 
-  addFlags: (program: Command) =>
-    program
-      .option('--bus-modes <list>', `bus deployments (${BUS_MODES.join(',')})`, oneOf(BUS_MODES, 'bus mode'), BUS_MODES)
-      .option('--bus-rooms <n>', 'rooms of the bus bench', positiveInt, 100)
-      .option('--bus-members <n>', 'members per room of the bus bench: one sender, the rest receive', positiveInt, 10)
-      .option('--bus-rate <n>', 'msgs/s of the bus bench (over all rooms)', positiveNumber, 1000)
-      .option('--bus-warmup <s>', 'bus bench warm-up, seconds', positiveNumber)
-      .option('--bus-duration <s>', 'bus bench window, seconds', positiveNumber)
-      .option('--bus-runs <n>', 'windows per bus deployment (median reported)', positiveInt),
-
-  options(f: OptionValues, q: boolean): BusPartOptions {
-    return {
-      busModes: f.busModes,
-      busRooms: f.busRooms,
-      busMembers: f.busMembers,
-      busRate: f.busRate,
-      busWarmupS: f.busWarmup ?? (q ? 1 : 2),
-      busDurationS: f.busDuration ?? (q ? 3 : 8),
-      busRuns: f.busRuns ?? 1,
-    };
-  },
+  addFlags: (program) => declareFlags(program, BUS_FLAGS),
+  options: (f, q) => flagValues(BUS_FLAGS, f, q),
 
   async run(o, results) {
     const retries = new Retries();

@@ -1,27 +1,79 @@
 /** The connections part (issue 11): N held by a cluster, then a broadcast while they are (scenarios/connections.ts). */
-import type { Command, OptionValues } from 'commander';
 import { fixed, rate } from '../lib/summary.js';
 import { connectionsFigures } from '../report/connections-figures.js';
 import { renderConnections } from '../report/connections.js';
 import { runConnections, type ConnectionsResult } from '../scenarios/connections.js';
 import { positiveInt, positiveNumber } from './cli-values.js';
+import { bySize, declareFlags, flag, flagValues, type FlagValues } from './flags.js';
 import { fail, flagged, log, type BenchPart } from './part.js';
 
-export interface ConnectionsPartOptions {
-  connectionsHeld: number;
-  connectionsWorkers: number;
-  connectionsConnectRate: number;
+/** 100,000 over 6 workers (20,000 open files per process here: 102,000 with the broadcast room is ~17,000 each); --quick 10,000 over 2. */
+const CONNECTIONS_FLAGS = {
+  connectionsHeld: flag(
+    '--connections-held <n>',
+    'connections the cluster holds (connections part)',
+    positiveInt,
+    bySize(10_000, 100_000),
+  ),
+  connectionsWorkers: flag(
+    '--connections-workers <n>',
+    "loopchat's --workers in the connections part",
+    positiveInt,
+    bySize(2, 6),
+  ),
+  connectionsConnectRate: flag(
+    '--connections-connect-rate <n>',
+    'new connections per second over all loadgen processes (connections)',
+    positiveInt,
+    2500,
+  ),
+  /** Without the flag: each loadgen process holds at most 19,000 sockets. */
+  connectionsProcs: flag(
+    '--connections-procs <n>',
+    'loadgen processes holding the connections, each ≤ 19,000 (connections)',
+    positiveInt,
+  ),
+  /** Without the flag: 20 members a room, as the issue's run had (100,000 over 5,000). */
+  connectionsRooms: flag('--connections-rooms <n>', 'rooms the held connections join (connections)', positiveInt),
+  connectionsSettleMs: flag('--connections-settle <ms>', 'quiet time before reading RSS (connections)', positiveInt, 3000),
+  /** Members of the broadcast room, and the loadgen processes holding them. */
+  connectionsMembers: flag(
+    '--connections-members <n>',
+    'members of the broadcast room while the connections are held',
+    positiveInt,
+    bySize(200, 2000),
+  ),
+  connectionsMemberProcs: flag(
+    '--connections-member-procs <n>',
+    'loadgen processes holding the broadcast members (connections)',
+    positiveInt,
+    2,
+  ),
+  /** The broadcast's fixed rate, deliveries/s. */
+  connectionsRate: flag(
+    '--connections-rate <n>',
+    'fixed broadcast rate, deliveries per second (connections)',
+    positiveNumber,
+    100_000,
+  ),
+  connectionsWarmupS: flag(
+    '--connections-warmup <s>',
+    'broadcast warm-up, seconds (connections)',
+    positiveNumber,
+    bySize(1, 2),
+  ),
+  connectionsDurationS: flag(
+    '--connections-duration <s>',
+    'broadcast measurement window, seconds (connections)',
+    positiveNumber,
+    bySize(3, 10),
+  ),
+};
+
+export type ConnectionsPartOptions = FlagValues<typeof CONNECTIONS_FLAGS> & {
   connectionsProcs: number;
   connectionsRooms: number;
-  connectionsSettleMs: number;
-  /** Members of the broadcast room, and the loadgen processes holding them. */
-  connectionsMembers: number;
-  connectionsMemberProcs: number;
-  /** The broadcast's fixed rate, deliveries/s. */
-  connectionsRate: number;
-  connectionsWarmupS: number;
-  connectionsDurationS: number;
-}
+};
 
 function describeConnections(x: ConnectionsResult): string {
   const f = connectionsFigures(x);
@@ -45,51 +97,13 @@ function describeConnections(x: ConnectionsResult): string {
 export const connectionsPart: BenchPart<ConnectionsPartOptions> = {
   id: 'connections',
 
-  addFlags: (program: Command) =>
-    program
-      .option('--connections-held <n>', 'connections the cluster holds (connections part)', positiveInt)
-      .option('--connections-workers <n>', "loopchat's --workers in the connections part", positiveInt)
-      .option(
-        '--connections-connect-rate <n>',
-        'new connections per second over all loadgen processes (connections)',
-        positiveInt,
-        2500,
-      )
-      .option(
-        '--connections-procs <n>',
-        'loadgen processes holding the connections, each ≤ 19,000 (connections)',
-        positiveInt,
-      )
-      .option('--connections-rooms <n>', 'rooms the held connections join (connections)', positiveInt)
-      .option('--connections-settle <ms>', 'quiet time before reading RSS (connections)', positiveInt, 3000)
-      .option('--connections-members <n>', 'members of the broadcast room while the connections are held', positiveInt)
-      .option(
-        '--connections-member-procs <n>',
-        'loadgen processes holding the broadcast members (connections)',
-        positiveInt,
-        2,
-      )
-      .option('--connections-rate <n>', 'fixed broadcast rate, deliveries per second (connections)', positiveNumber, 100_000)
-      .option('--connections-warmup <s>', 'broadcast warm-up, seconds (connections)', positiveNumber)
-      .option('--connections-duration <s>', 'broadcast measurement window, seconds (connections)', positiveNumber),
-
-  /** 100,000 over 6 workers (20,000 open files per process here: 102,000 with the broadcast room is ~17,000 each); --quick 10,000 over 2. */
-  options(f: OptionValues, q: boolean): ConnectionsPartOptions {
-    const held = f.connectionsHeld ?? (q ? 10_000 : 100_000);
+  addFlags: (program) => declareFlags(program, CONNECTIONS_FLAGS),
+  options(f, q) {
+    const o = flagValues(CONNECTIONS_FLAGS, f, q);
     return {
-      connectionsHeld: held,
-      connectionsWorkers: f.connectionsWorkers ?? (q ? 2 : 6),
-      connectionsConnectRate: f.connectionsConnectRate,
-      // Each loadgen process holds at most 19,000 sockets.
-      connectionsProcs: f.connectionsProcs ?? Math.ceil(held / 19_000),
-      // 20 members a room, as the issue's run had (100,000 over 5,000).
-      connectionsRooms: f.connectionsRooms ?? Math.max(1, Math.round(held / 20)),
-      connectionsSettleMs: f.connectionsSettle,
-      connectionsMembers: f.connectionsMembers ?? (q ? 200 : 2000),
-      connectionsMemberProcs: f.connectionsMemberProcs,
-      connectionsRate: f.connectionsRate,
-      connectionsWarmupS: f.connectionsWarmup ?? (q ? 1 : 2),
-      connectionsDurationS: f.connectionsDuration ?? (q ? 3 : 10),
+      ...o,
+      connectionsProcs: o.connectionsProcs ?? Math.ceil(o.connectionsHeld / 19_000),
+      connectionsRooms: o.connectionsRooms ?? Math.max(1, Math.round(o.connectionsHeld / 20)),
     };
   },
 

@@ -2,7 +2,6 @@
  * The fan-out part: server CPU per delivery into one large room at a fixed rate, then
  * stepped rates until a server falls behind (scenarios/fanout.ts).
  */
-import type { Command, OptionValues } from 'commander';
 import { BENCH_LOOPCHAT_ARGS } from '../lib/loopchat-args.js';
 import type { BenchOptions, BenchResults, SaturationStep } from '../lib/results.js';
 import { SERVER_KINDS, type ServerId } from '../lib/servers.js';
@@ -10,22 +9,40 @@ import { fixed, rate } from '../lib/summary.js';
 import { renderFanout, renderSaturation, sustainedVerdict } from '../report/fanout.js';
 import { FanoutSeries, type FanoutOptions, type FanoutResult } from '../scenarios/fanout.js';
 import { oneOf, positiveInt, positiveNumber, rateList } from './cli-values.js';
+import { bySize, declareFlags, flag, flagValues, type FlagValues } from './flags.js';
 import { fail, flagged, loaded, log, Retries, type BenchPart } from './part.js';
 
 const FANOUT_SERVERS: ServerId[] = ['loopchat-tcp', 'loopchat-ws', 'naive-ws', 'naive-net'];
 const SATURATION_WARMUP_S = 1;
 
-export interface FanoutPartOptions {
-  members: number;
-  rate: number;
-  warmupS: number;
-  durationS: number;
-  runs: number;
-  saturationRates: number[];
-  saturationDurationS: number;
-  clientProcs: number;
-  fanoutServers: ServerId[];
-}
+const FANOUT_FLAGS = {
+  members: flag('--members <n>', 'members of the fan-out room', positiveInt, bySize(200, 2000)),
+  rate: flag('--rate <n>', 'fixed fan-out rate, deliveries per second', positiveNumber, 100_000),
+  warmupS: flag('--warmup <s>', 'fan-out warm-up, seconds', positiveNumber, bySize(1, 2)),
+  durationS: flag('--duration <s>', 'fan-out measurement window, seconds', positiveNumber, bySize(3, 10)),
+  runs: flag('--runs <n>', 'fixed-rate fan-out runs per server (median reported)', positiveInt, bySize(1, 3)),
+  saturationRates: flag(
+    '--saturation <list>',
+    "saturation steps, deliveries/s, comma-separated, or 'none'",
+    rateList,
+    bySize([200_000, 400_000], [200_000, 400_000, 800_000, 1_600_000, 3_200_000, 6_400_000]),
+  ),
+  /** Without the flag: the fan-out window, halved (at least 1 s) in a full run. */
+  saturationDurationS: flag(
+    '--saturation-duration <s>',
+    'measurement window of each saturation step, seconds',
+    positiveNumber,
+  ),
+  clientProcs: flag('--client-procs <n>', 'loadgen processes (--procs) holding the fan-out members', positiveInt, 2),
+  fanoutServers: flag(
+    '--fanout-servers <list>',
+    `servers for the fan-out bench (${FANOUT_SERVERS.join(',')})`,
+    oneOf(FANOUT_SERVERS, 'server'),
+    FANOUT_SERVERS,
+  ),
+};
+
+export type FanoutPartOptions = FlagValues<typeof FANOUT_FLAGS> & { saturationDurationS: number };
 
 function describeFanout(x: FanoutResult): string {
   return (
@@ -86,36 +103,10 @@ async function runServer(
 export const fanoutPart: BenchPart<FanoutPartOptions> = {
   id: 'fanout',
 
-  addFlags: (program: Command) =>
-    program
-      .option('--members <n>', 'members of the fan-out room', positiveInt)
-      .option('--rate <n>', 'fixed fan-out rate, deliveries per second', positiveNumber, 100_000)
-      .option('--warmup <s>', 'fan-out warm-up, seconds', positiveNumber)
-      .option('--duration <s>', 'fan-out measurement window, seconds', positiveNumber)
-      .option('--runs <n>', 'fixed-rate fan-out runs per server (median reported)', positiveInt)
-      .option('--saturation <list>', "saturation steps, deliveries/s, comma-separated, or 'none'", rateList)
-      .option('--saturation-duration <s>', 'measurement window of each saturation step, seconds', positiveNumber)
-      .option('--client-procs <n>', 'loadgen processes (--procs) holding the fan-out members', positiveInt, 2)
-      .option(
-        '--fanout-servers <list>',
-        `servers for the fan-out bench (${FANOUT_SERVERS.join(',')})`,
-        oneOf(FANOUT_SERVERS, 'server'),
-      ),
-
-  options(f: OptionValues, q: boolean): FanoutPartOptions {
-    const durationS = f.duration ?? (q ? 3 : 10);
-    return {
-      members: f.members ?? (q ? 200 : 2000),
-      rate: f.rate,
-      warmupS: f.warmup ?? (q ? 1 : 2),
-      durationS,
-      runs: f.runs ?? (q ? 1 : 3),
-      saturationRates:
-        f.saturation ?? (q ? [200_000, 400_000] : [200_000, 400_000, 800_000, 1_600_000, 3_200_000, 6_400_000]),
-      saturationDurationS: f.saturationDuration ?? (q ? durationS : Math.max(1, durationS / 2)),
-      clientProcs: f.clientProcs,
-      fanoutServers: f.fanoutServers ?? FANOUT_SERVERS,
-    };
+  addFlags: (program) => declareFlags(program, FANOUT_FLAGS),
+  options(f, q) {
+    const o = flagValues(FANOUT_FLAGS, f, q);
+    return { ...o, saturationDurationS: o.saturationDurationS ?? (q ? o.durationS : Math.max(1, o.durationS / 2)) };
   },
 
   async run(o, results) {

@@ -1,27 +1,28 @@
 /** The filter part: the moderation filter's cost per message on one core (scenarios/filter.ts). */
-import type { Command, OptionValues } from 'commander';
 import { fixed, rate } from '../lib/summary.js';
 import { renderFilter } from '../report/cluster.js';
 import { medianRun, runFilter } from '../scenarios/filter.js';
 import { positiveInt } from './cli-values.js';
+import { bySize, declareFlags, flag, flagValues, type FlagValues } from './flags.js';
 import { fail, log, type BenchPart } from './part.js';
 
-export interface FilterOptions {
-  filterMessages: number;
-  filterRuns: number;
-}
+const FILTER_FLAGS = {
+  filterMessages: flag(
+    '--filter-messages <n>',
+    'messages timed per filter level and run (filter)',
+    positiveInt,
+    bySize(20_000, 100_000),
+  ),
+  filterRuns: flag('--filter-runs <n>', 'runs per filter level (median reported)', positiveInt, bySize(1, 3)),
+};
+
+export type FilterOptions = FlagValues<typeof FILTER_FLAGS>;
 
 export const filterPart: BenchPart<FilterOptions> = {
   id: 'filter',
 
-  addFlags: (program: Command) =>
-    program
-      .option('--filter-messages <n>', 'messages timed per filter level and run (filter)', positiveInt)
-      .option('--filter-runs <n>', 'runs per filter level (median reported)', positiveInt),
-
-  options(f: OptionValues, q: boolean): FilterOptions {
-    return { filterMessages: f.filterMessages ?? (q ? 20_000 : 100_000), filterRuns: f.filterRuns ?? (q ? 1 : 3) };
-  },
+  addFlags: (program) => declareFlags(program, FILTER_FLAGS),
+  options: (f, q) => flagValues(FILTER_FLAGS, f, q),
 
   async run(o, results) {
     try {

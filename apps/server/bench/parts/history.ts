@@ -1,10 +1,25 @@
 /** The history part: the store's ack latency and cost per message, memory against SQLite (scenarios/history.ts). */
-import type { Command, OptionValues } from 'commander';
 import { fixed, rate } from '../lib/summary.js';
 import { renderHistory } from '../report/history.js';
 import { HISTORY_MODES, runHistory, type HistoryMode, type HistoryOptions } from '../scenarios/history.js';
 import { oneOf, positiveInt, positiveNumber } from './cli-values.js';
+import { bySize, declareFlags, flag, flagValues } from './flags.js';
 import { fail, log, type BenchPart } from './part.js';
+
+const MODES_FLAG = flag(
+  '--history-modes <list>',
+  `history part modes (${HISTORY_MODES.join(',')})`,
+  oneOf(HISTORY_MODES, 'history mode'),
+  HISTORY_MODES,
+);
+
+const HISTORY_FLAGS = {
+  rooms: flag('--history-rooms <n>', 'rooms of the history part', positiveInt, 100),
+  members: flag('--history-members <n>', 'members per room of the history part, every one a sender', positiveInt, 2),
+  outstanding: flag('--history-outstanding <n>', 'messages each history sender keeps in flight', positiveInt, 8),
+  warmupS: flag('--history-warmup <s>', 'load before the history part’s window, seconds', positiveNumber, bySize(1, 2)),
+  durationS: flag('--history-duration <s>', 'measurement window of the history part, seconds', positiveNumber, bySize(3, 5)),
+};
 
 export interface HistoryPartOptions {
   historyModes: HistoryMode[];
@@ -14,32 +29,8 @@ export interface HistoryPartOptions {
 export const historyPart: BenchPart<HistoryPartOptions> = {
   id: 'history',
 
-  addFlags: (program: Command) =>
-    program
-      .option(
-        '--history-modes <list>',
-        `history part modes (${HISTORY_MODES.join(',')})`,
-        oneOf(HISTORY_MODES, 'history mode'),
-        HISTORY_MODES,
-      )
-      .option('--history-rooms <n>', 'rooms of the history part', positiveInt, 100)
-      .option('--history-members <n>', 'members per room of the history part, every one a sender', positiveInt, 2)
-      .option('--history-outstanding <n>', 'messages each history sender keeps in flight', positiveInt, 8)
-      .option('--history-warmup <s>', 'load before the history part’s window, seconds', positiveNumber)
-      .option('--history-duration <s>', 'measurement window of the history part, seconds', positiveNumber),
-
-  options(f: OptionValues, q: boolean): HistoryPartOptions {
-    return {
-      historyModes: f.historyModes,
-      history: {
-        rooms: f.historyRooms,
-        members: f.historyMembers,
-        outstanding: f.historyOutstanding,
-        warmupS: f.historyWarmup ?? (q ? 1 : 2),
-        durationS: f.historyDuration ?? (q ? 3 : 5),
-      },
-    };
-  },
+  addFlags: (program) => declareFlags(program, { historyModes: MODES_FLAG, ...HISTORY_FLAGS }),
+  options: (f, q) => ({ ...flagValues({ historyModes: MODES_FLAG }, f, q), history: flagValues(HISTORY_FLAGS, f, q) }),
 
   async run(o, results) {
     for (const mode of o.historyModes) {

@@ -1,47 +1,35 @@
 /** The memory part: KiB per idle connection of each server (scenarios/memory.ts). */
-import type { Command, OptionValues } from 'commander';
 import { BENCH_LOOPCHAT_ARGS } from '../lib/loopchat-args.js';
 import { SERVER_KINDS, type ServerId } from '../lib/servers.js';
 import { fixed } from '../lib/summary.js';
 import { renderMemory } from '../report/memory.js';
 import { runMemory } from '../scenarios/memory.js';
 import { oneOf, positiveInt } from './cli-values.js';
+import { bySize, declareFlags, flag, flagValues, type FlagValues } from './flags.js';
 import { fail, log, type BenchPart } from './part.js';
 
 const MEMORY_SERVERS: ServerId[] = ['bare-net', 'loopchat-tcp', 'loopchat-ws', 'naive-ws', 'naive-net'];
 
-export interface MemoryOptions {
-  connections: number;
-  rooms: number;
-  settleMs: number;
-  memoryRuns: number;
-  memoryServers: ServerId[];
-}
+const MEMORY_FLAGS = {
+  connections: flag('--connections <n>', 'idle connections per server (memory)', positiveInt, bySize(1000, 10_000)),
+  rooms: flag('--rooms <n>', 'rooms the idle connections join (memory)', positiveInt, 100),
+  settleMs: flag('--settle <ms>', 'quiet time before reading RSS (memory)', positiveInt, 2000),
+  memoryRuns: flag('--memory-runs <n>', 'memory runs per server (median reported)', positiveInt, bySize(1, 3)),
+  memoryServers: flag(
+    '--memory-servers <list>',
+    `servers for the memory bench (${MEMORY_SERVERS.join(',')})`,
+    oneOf(MEMORY_SERVERS, 'server'),
+    MEMORY_SERVERS,
+  ),
+};
+
+export type MemoryOptions = FlagValues<typeof MEMORY_FLAGS>;
 
 export const memoryPart: BenchPart<MemoryOptions> = {
   id: 'memory',
 
-  addFlags: (program: Command) =>
-    program
-      .option('--connections <n>', 'idle connections per server (memory)', positiveInt)
-      .option('--rooms <n>', 'rooms the idle connections join (memory)', positiveInt, 100)
-      .option('--settle <ms>', 'quiet time before reading RSS (memory)', positiveInt, 2000)
-      .option('--memory-runs <n>', 'memory runs per server (median reported)', positiveInt)
-      .option(
-        '--memory-servers <list>',
-        `servers for the memory bench (${MEMORY_SERVERS.join(',')})`,
-        oneOf(MEMORY_SERVERS, 'server'),
-      ),
-
-  options(f: OptionValues, q: boolean): MemoryOptions {
-    return {
-      connections: f.connections ?? (q ? 1000 : 10_000),
-      rooms: f.rooms,
-      settleMs: f.settle,
-      memoryRuns: f.memoryRuns ?? (q ? 1 : 3),
-      memoryServers: f.memoryServers ?? MEMORY_SERVERS,
-    };
-  },
+  addFlags: (program) => declareFlags(program, MEMORY_FLAGS),
+  options: (f, q) => flagValues(MEMORY_FLAGS, f, q),
 
   async run(o, results) {
     // Runs interleave the servers, so slow drift on the machine spreads over all of them.

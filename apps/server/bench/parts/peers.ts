@@ -1,5 +1,5 @@
 /** The peers part (issue 4): loopchat against Socket.IO and naive ws, all driven by the loadgen (scenarios/peers.ts). */
-import { InvalidArgumentError, type Command, type OptionValues } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { BENCH_LOOPCHAT_ARGS } from '../lib/loopchat-args.js';
 import type { BenchOptions, BenchResults } from '../lib/results.js';
 import { SERVER_KINDS } from '../lib/servers.js';
@@ -15,27 +15,8 @@ import {
   type PeersOptions,
 } from '../scenarios/peers.js';
 import { intList, oneOf, positiveInt, positiveNumber, rateList } from './cli-values.js';
+import { bySize, declareFlags, flag, flagValues, type FlagValues } from './flags.js';
 import { fail, flagged, loaded, log, Retries, type BenchPart } from './part.js';
-
-export interface PeersPartOptions {
-  peersServers: PeerServerId[];
-  peersRooms: number;
-  peersMembers: number;
-  peersSize: number;
-  /** Offered msgs/s over all senders, stepped until a step is not sustained. */
-  peersRates: number[];
-  peersWarmupS: number;
-  peersDurationS: number;
-  peersServerWarmupS: number;
-  peersProcs: number;
-  peersConnectRate: number;
-  peersMinDelivered: number;
-  peersMaxP99Ms: number;
-  /** loopchat's moderation level in the peers part ('off': the peers moderate nothing). */
-  peersFilter: 'off' | 'basic';
-  /** Extra loopchat series with `--write-delay-ms` (empty: none). */
-  peersWriteDelays: number[];
-}
 
 /** loopchat's flags in the peers part, besides `--tcp-port 0 --http-port 0 --rate 0` and `--loopchat-args`. */
 function peersLoopchatArgs(o: Pick<BenchOptions, 'peersFilter'>): string[] {
@@ -58,6 +39,56 @@ const filterLevel = (value: string): 'off' | 'basic' => {
   if (value !== 'off' && value !== 'basic') throw new InvalidArgumentError("expected 'off' or 'basic'.");
   return value;
 };
+
+const PEERS_FLAGS = {
+  peersServers: flag(
+    '--peers-servers <list>',
+    `servers of the peers part, all driven by the loadgen (${PEER_SERVERS.join(',')})`,
+    oneOf(PEER_SERVERS, 'server'),
+    [...PEER_SERVERS],
+  ),
+  peersRooms: flag('--peers-rooms <n>', 'rooms of the peers part', positiveInt, 100),
+  peersMembers: flag('--peers-members <n>', 'members per room, every one a sender (peers)', positiveInt, 20),
+  peersSize: flag('--peers-size <bytes>', 'message text size, bytes (peers)', positiveInt, 100),
+  /** Offered msgs/s over all senders, stepped until a step is not sustained. */
+  peersRates: flag(
+    '--peers-rates <list>',
+    'offered msgs/s over all senders, stepped until one is not sustained (peers)',
+    rateList,
+    bySize([2_000, 10_000], [2_000, 5_000, 10_000, 20_000]),
+  ),
+  peersWarmupS: flag('--peers-warmup <s>', 'warm-up of each peers step, seconds', positiveNumber, bySize(1, 2)),
+  peersDurationS: flag('--peers-duration <s>', 'measured length of each peers step, seconds', positiveNumber, bySize(3, 10)),
+  peersProcs: flag('--peers-procs <n>', 'loadgen processes (peers)', positiveInt, 1),
+  peersMinDelivered: flag(
+    '--peers-min-delivered <ratio>',
+    'a peers step needs delivered ≥ this share of sent × deliveries per message',
+    positiveNumber,
+    0.99,
+  ),
+  /** Extra loopchat series with `--write-delay-ms` (empty: none). */
+  peersWriteDelays: flag(
+    '--peers-write-delays <list>',
+    "loopchat's --write-delay-ms for extra loopchat series of the peers part, ms, comma-separated, or 'none'",
+    (value: string) => (value === 'none' ? [] : intList(value)),
+    [50],
+  ),
+  peersMaxP99Ms: flag(
+    '--peers-max-p99 <ms>',
+    'latency p99 at or above which a peers step is not sustained',
+    positiveNumber,
+    500,
+  ),
+  /** loopchat's moderation level in the peers part ('off': the peers moderate nothing). */
+  peersFilter: flag(
+    '--peers-filter <level>',
+    "loopchat's moderation in the peers part: off, or basic with the flood rule out of the way",
+    filterLevel,
+    'off',
+  ),
+};
+
+export type PeersPartOptions = FlagValues<typeof PEERS_FLAGS> & { peersServerWarmupS: number; peersConnectRate: number };
 
 /** One server's series: steps up the rates until one is not sustained. */
 async function runSeries(
@@ -107,61 +138,8 @@ async function runSeries(
 export const peersPart: BenchPart<PeersPartOptions> = {
   id: 'peers',
 
-  addFlags: (program: Command) =>
-    program
-      .option(
-        '--peers-servers <list>',
-        `servers of the peers part, all driven by the loadgen (${PEER_SERVERS.join(',')})`,
-        oneOf(PEER_SERVERS, 'server'),
-      )
-      .option('--peers-rooms <n>', 'rooms of the peers part', positiveInt, 100)
-      .option('--peers-members <n>', 'members per room, every one a sender (peers)', positiveInt, 20)
-      .option('--peers-size <bytes>', 'message text size, bytes (peers)', positiveInt, 100)
-      .option(
-        '--peers-rates <list>',
-        'offered msgs/s over all senders, stepped until one is not sustained (peers)',
-        rateList,
-      )
-      .option('--peers-warmup <s>', 'warm-up of each peers step, seconds', positiveNumber)
-      .option('--peers-duration <s>', 'measured length of each peers step, seconds', positiveNumber)
-      .option('--peers-procs <n>', 'loadgen processes (peers)', positiveInt, 1)
-      .option(
-        '--peers-min-delivered <ratio>',
-        'a peers step needs delivered ≥ this share of sent × deliveries per message',
-        positiveNumber,
-        0.99,
-      )
-      .option(
-        '--peers-write-delays <list>',
-        "loopchat's --write-delay-ms for extra loopchat series of the peers part, ms, comma-separated, or 'none'",
-        (value: string) => (value === 'none' ? [] : intList(value)),
-      )
-      .option('--peers-max-p99 <ms>', 'latency p99 at or above which a peers step is not sustained', positiveNumber, 500)
-      .option(
-        '--peers-filter <level>',
-        "loopchat's moderation in the peers part: off, or basic with the flood rule out of the way",
-        filterLevel,
-        'off',
-      ),
-
-  options(f: OptionValues, q: boolean): PeersPartOptions {
-    return {
-      peersServers: f.peersServers ?? [...PEER_SERVERS],
-      peersRooms: f.peersRooms,
-      peersMembers: f.peersMembers,
-      peersSize: f.peersSize,
-      peersRates: f.peersRates ?? (q ? [2_000, 10_000] : [2_000, 5_000, 10_000, 20_000]),
-      peersWarmupS: f.peersWarmup ?? (q ? 1 : 2),
-      peersDurationS: f.peersDuration ?? (q ? 3 : 10),
-      peersServerWarmupS: q ? 1 : 3,
-      peersProcs: f.peersProcs,
-      peersConnectRate: 4_000,
-      peersMinDelivered: f.peersMinDelivered,
-      peersMaxP99Ms: f.peersMaxP99,
-      peersFilter: f.peersFilter,
-      peersWriteDelays: f.peersWriteDelays ?? [50],
-    };
-  },
+  addFlags: (program) => declareFlags(program, PEERS_FLAGS),
+  options: (f, q) => ({ ...flagValues(PEERS_FLAGS, f, q), peersServerWarmupS: q ? 1 : 3, peersConnectRate: 4_000 }),
 
   async run(o, results) {
     if (o.peersRates.length === 0) {

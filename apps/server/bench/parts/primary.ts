@@ -1,25 +1,59 @@
 /** The primary part: the cluster primary's ceiling, sequencing for synthetic workers (scenarios/primary.ts). */
-import type { Command, OptionValues } from 'commander';
 import { fixed, rate } from '../lib/summary.js';
 import { renderPrimary } from '../report/primary.js';
 import { PRIMARY_HISTORIES, runPrimary, type PrimaryHistory, type PrimaryResult } from '../scenarios/primary.js';
 import { intList, oneOf, positiveInt, positiveNumber, wholeList } from './cli-values.js';
+import { bySize, declareFlags, flag, flagValues, type FlagValues } from './flags.js';
 import { fail, flagged, log, Retries, type BenchPart } from './part.js';
 
-export interface PrimaryPartOptions {
+const PRIMARY_FLAGS = {
   /** Synthetic worker counts and `--cluster-flush-ms` values to measure. */
-  primaryWorkers: number[];
-  primaryFlushMs: number[];
+  primaryWorkers: flag('--primary-workers <list>', 'synthetic worker counts of the primary part', intList, [2, 4]),
+  primaryFlushMs: flag(
+    '--primary-flush-ms <list>',
+    "the primary's --cluster-flush-ms values to measure (primary part)",
+    wholeList,
+    [0],
+  ),
+  primaryHistory: flag(
+    '--primary-history <list>',
+    'where the primary keeps history: memory, sqlite (primary part)',
+    oneOf(PRIMARY_HISTORIES, 'history'),
+    ['memory', 'sqlite'],
+  ),
+  primaryRooms: flag('--primary-rooms <n>', 'rooms of the primary part', positiveInt, 500),
+  primaryMembers: flag(
+    '--primary-members <n>',
+    'members per room, spread over the synthetic workers (primary part)',
+    positiveInt,
+    4,
+  ),
+  /** Unanswered Pubs each synthetic worker keeps at most. */
+  primaryOutstanding: flag(
+    '--primary-outstanding <n>',
+    'unanswered publishes each synthetic worker keeps at most (primary part)',
+    positiveInt,
+    1000,
+  ),
+  primaryBodyBytes: flag('--primary-body <bytes>', 'message body size, bytes (primary part)', positiveInt, 150),
+  primaryWarmupS: flag(
+    '--primary-warmup <s>',
+    'load before the primary part’s window, seconds',
+    positiveNumber,
+    bySize(1, 2),
+  ),
+  primaryDurationS: flag(
+    '--primary-duration <s>',
+    'measurement window of the primary part, seconds',
+    positiveNumber,
+    bySize(3, 5),
+  ),
+};
+
+export type PrimaryPartOptions = Omit<FlagValues<typeof PRIMARY_FLAGS>, 'primaryHistory'> & {
   /** Absent in results from before the store existed (memory only). */
   primaryHistory?: PrimaryHistory[];
-  primaryRooms: number;
-  primaryMembers: number;
-  /** Unanswered Pubs each synthetic worker keeps at most. */
-  primaryOutstanding: number;
-  primaryBodyBytes: number;
-  primaryWarmupS: number;
-  primaryDurationS: number;
-}
+};
 
 function describePrimary(x: PrimaryResult): string {
   return (
@@ -33,46 +67,8 @@ function describePrimary(x: PrimaryResult): string {
 export const primaryPart: BenchPart<PrimaryPartOptions> = {
   id: 'primary',
 
-  addFlags: (program: Command) =>
-    program
-      .option('--primary-workers <list>', 'synthetic worker counts of the primary part', intList, [2, 4])
-      .option(
-        '--primary-flush-ms <list>',
-        "the primary's --cluster-flush-ms values to measure (primary part)",
-        wholeList,
-        [0],
-      )
-      .option(
-        '--primary-history <list>',
-        'where the primary keeps history: memory, sqlite (primary part)',
-        oneOf(PRIMARY_HISTORIES, 'history'),
-        ['memory', 'sqlite'],
-      )
-      .option('--primary-rooms <n>', 'rooms of the primary part', positiveInt, 500)
-      .option('--primary-members <n>', 'members per room, spread over the synthetic workers (primary part)', positiveInt, 4)
-      .option(
-        '--primary-outstanding <n>',
-        'unanswered publishes each synthetic worker keeps at most (primary part)',
-        positiveInt,
-        1000,
-      )
-      .option('--primary-body <bytes>', 'message body size, bytes (primary part)', positiveInt, 150)
-      .option('--primary-warmup <s>', 'load before the primary part’s window, seconds', positiveNumber)
-      .option('--primary-duration <s>', 'measurement window of the primary part, seconds', positiveNumber),
-
-  options(f: OptionValues, q: boolean): PrimaryPartOptions {
-    return {
-      primaryWorkers: f.primaryWorkers,
-      primaryFlushMs: f.primaryFlushMs,
-      primaryHistory: f.primaryHistory,
-      primaryRooms: f.primaryRooms,
-      primaryMembers: f.primaryMembers,
-      primaryOutstanding: f.primaryOutstanding,
-      primaryBodyBytes: f.primaryBody,
-      primaryWarmupS: f.primaryWarmup ?? (q ? 1 : 2),
-      primaryDurationS: f.primaryDuration ?? (q ? 3 : 5),
-    };
-  },
+  addFlags: (program) => declareFlags(program, PRIMARY_FLAGS),
+  options: (f, q) => flagValues(PRIMARY_FLAGS, f, q),
 
   async run(o, results) {
     const retries = new Retries();

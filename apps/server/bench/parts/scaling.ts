@@ -2,28 +2,14 @@
  * The scaling part: throughput of a cluster with the filter on at each worker count, stepped
  * until a rate is not sustained, then bisected (scenarios/scaling.ts).
  */
-import { InvalidArgumentError, type Command, type OptionValues } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import type { BenchOptions, BenchResults, ScalingExtra, ScalingSeriesResult, ScalingStep } from '../lib/results.js';
 import { fixed, rate } from '../lib/summary.js';
 import { renderScaling } from '../report/scaling.js';
 import { ScalingSeries, scalingVerdict, type ScalingOptions, type ScalingResult } from '../scenarios/scaling.js';
 import { intList, positiveInt, positiveNumber, rateList, wholeNumber } from './cli-values.js';
+import { bySize, declareFlags, flag, flagValues, type FlagValues } from './flags.js';
 import { fail, flagged, loaded, log, Retries, type BenchPart } from './part.js';
-
-export interface ScalingPartOptions {
-  scalingWorkers: number[];
-  scalingRooms: number;
-  scalingMembers: number;
-  scalingClientProcs: number;
-  scalingRates: number[];
-  /** Bisection steps between the last sustained and the first unsustained rate. */
-  scalingRefine: number;
-  scalingWarmupS: number;
-  scalingDurationS: number;
-  scalingMaxP99Ms: number;
-  /** Extra series: a level or a text size besides the main one (basic, 100–200 B). */
-  scalingExtra: ScalingExtra[];
-}
 
 /** The scaling series: the main one and the extras asked for. */
 export const SCALING_SERIES: Record<'main' | ScalingExtra, Omit<ScalingSeriesResult, 'steps'> & { rateScale: number }> = {
@@ -74,6 +60,58 @@ const extras = (value: string): ScalingExtra[] => {
   }
   return list as ScalingExtra[];
 };
+
+const SCALING_FLAGS = {
+  scalingWorkers: flag('--scaling-workers <list>', 'worker counts to compare (scaling)', intList, [1, 2]),
+  scalingRooms: flag('--scaling-rooms <n>', 'rooms of the scaling bench', positiveInt, 500),
+  scalingMembers: flag('--scaling-members <n>', 'members per room, every one a sender (scaling)', positiveInt, 4),
+  scalingClientProcs: flag(
+    '--scaling-client-procs <n>',
+    'loadgen processes (--procs) holding the scaling connections',
+    positiveInt,
+    2,
+  ),
+  scalingRates: flag(
+    '--scaling-rates <list>',
+    'offered msgs/s, comma-separated, stepped until one is not sustained',
+    rateList,
+    bySize([4_000, 16_000], [16_000, 32_000, 64_000]),
+  ),
+  /** Bisection steps between the last sustained and the first unsustained rate. */
+  scalingRefine: flag(
+    '--scaling-refine <n>',
+    'bisection steps between the last sustained and the first unsustained rate',
+    wholeNumber,
+    bySize(0, 3),
+  ),
+  scalingWarmupS: flag(
+    '--scaling-warmup <s>',
+    "load before each scaling step's window, seconds (5 lets the event-loop readings see a 5 s window of load only)",
+    positiveNumber,
+    bySize(2, 5),
+  ),
+  scalingDurationS: flag(
+    '--scaling-duration <s>',
+    'measurement window of each scaling step, seconds',
+    positiveNumber,
+    bySize(3, 5),
+  ),
+  scalingMaxP99Ms: flag(
+    '--scaling-max-p99 <ms>',
+    'latency p99 above which a scaling step is not sustained',
+    positiveNumber,
+    500,
+  ),
+  /** Extra series: a level or a text size besides the main one (basic, 100–200 B). */
+  scalingExtra: flag(
+    '--scaling-extra <list>',
+    "extra scaling series: 'heavy' (1–2 KB texts), 'classifier' (--filter-classifier-us 1000), or 'none'",
+    extras,
+    bySize<ScalingExtra[]>([], ['heavy', 'classifier']),
+  ),
+};
+
+export type ScalingPartOptions = FlagValues<typeof SCALING_FLAGS>;
 
 function describeScaling(x: ScalingResult): string {
   return (
@@ -168,45 +206,8 @@ async function runSeries(
 export const scalingPart: BenchPart<ScalingPartOptions> = {
   id: 'scaling',
 
-  addFlags: (program: Command) =>
-    program
-      .option('--scaling-workers <list>', 'worker counts to compare (scaling)', intList, [1, 2])
-      .option('--scaling-rooms <n>', 'rooms of the scaling bench', positiveInt, 500)
-      .option('--scaling-members <n>', 'members per room, every one a sender (scaling)', positiveInt, 4)
-      .option('--scaling-client-procs <n>', 'loadgen processes (--procs) holding the scaling connections', positiveInt, 2)
-      .option('--scaling-rates <list>', 'offered msgs/s, comma-separated, stepped until one is not sustained', rateList)
-      .option(
-        '--scaling-refine <n>',
-        'bisection steps between the last sustained and the first unsustained rate',
-        wholeNumber,
-      )
-      .option(
-        '--scaling-warmup <s>',
-        "load before each scaling step's window, seconds (5 lets the event-loop readings see a 5 s window of load only)",
-        positiveNumber,
-      )
-      .option('--scaling-duration <s>', 'measurement window of each scaling step, seconds', positiveNumber)
-      .option('--scaling-max-p99 <ms>', 'latency p99 above which a scaling step is not sustained', positiveNumber, 500)
-      .option(
-        '--scaling-extra <list>',
-        "extra scaling series: 'heavy' (1–2 KB texts), 'classifier' (--filter-classifier-us 1000), or 'none'",
-        extras,
-      ),
-
-  options(f: OptionValues, q: boolean): ScalingPartOptions {
-    return {
-      scalingWorkers: f.scalingWorkers,
-      scalingRooms: f.scalingRooms,
-      scalingMembers: f.scalingMembers,
-      scalingClientProcs: f.scalingClientProcs,
-      scalingRates: f.scalingRates ?? (q ? [4_000, 16_000] : [16_000, 32_000, 64_000]),
-      scalingRefine: f.scalingRefine ?? (q ? 0 : 3),
-      scalingWarmupS: f.scalingWarmup ?? (q ? 2 : 5),
-      scalingDurationS: f.scalingDuration ?? (q ? 3 : 5),
-      scalingMaxP99Ms: f.scalingMaxP99,
-      scalingExtra: f.scalingExtra ?? (q ? [] : ['heavy', 'classifier']),
-    };
-  },
+  addFlags: (program) => declareFlags(program, SCALING_FLAGS),
+  options: (f, q) => flagValues(SCALING_FLAGS, f, q),
 
   async run(o, results) {
     const retries = new Retries();

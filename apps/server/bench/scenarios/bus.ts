@@ -18,16 +18,16 @@
  * moderation filter is off here (`--filter off`): it costs the same in every mode and this
  * bench is about the bus.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { isAlive, kill } from '../lib/children.js';
-import { nowUs, sleepUntil } from '../lib/clock.js';
-import { deliveredBetween, startWindowedLoadgen, type LoadgenWindow } from '../lib/loadgen-window.js';
+import { cpuSnapshot, cpuWindow, otherLoadWarnings, sum, treeCpu, type CpuSnapshot } from '../lib/cpu-window.js';
+import { deliveryFigures, type DeliveryFigures } from '../lib/delivery-figures.js';
+import { loadgenWarnings, resultFile } from '../lib/loadgen.js';
+import { serverSideProblems, wireProblems, type RunFindings } from '../lib/loadgen-checks.js';
+import { deliveredBetween, sampleWindow, startWindowedLoadgen } from '../lib/loadgen-window.js';
 import { BENCH_LOOPCHAT_ARGS } from '../lib/loopchat-args.js';
 import { countsDelta, fetchView, type ServerView } from '../lib/loopchat-view.js';
-import { TMP_DIR } from '../lib/paths.js';
-import { allProcessCpu, machineCpu, processTree, topOthers, type MachineCpu, type ProcessCpu } from '../lib/proc.js';
-import { QUIET_PERCENT, waitForQuiet } from '../lib/quiet.js';
+import { processTree, topOthers } from '../lib/proc.js';
+import { notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
 import { startRedis, type PrivateRedis } from '../lib/redis.js';
 import { SERVER_KINDS, startServer, type RunningServer } from '../lib/servers.js';
 
@@ -50,7 +50,7 @@ export interface BusOptions {
   quietWaitS: number;
 }
 
-export interface BusResult {
+export interface BusResult extends DeliveryFigures, RunFindings {
   mode: BusMode;
   label: string;
   run: number;
@@ -58,23 +58,8 @@ export interface BusResult {
   durationS: number;
   /** Deliveries the loadgen received in the window ÷ its length. */
   deliveredPerSecond: number;
-  /** Latency of the messages scheduled in the window, from their scheduled send time. */
-  latencyP50Ms: number;
-  latencyP99Ms: number;
-  latencyP999Ms: number;
-  latencyMaxMs: number;
+  /** Deliveries the window's latency figures are from. */
   latencySamples: number;
-  windowCompleteness: number;
-  totalDelivered: number;
-  totalExpected: number;
-  sent: number;
-  acked: number;
-  lost: number;
-  duplicates: number;
-  errors: number;
-  failedConnections: number;
-  disconnects: number;
-  senderMaxLagMs: number;
   /** Every loopchat process (and redis-server), % of one core. */
   serverCpuPercent: number;
   redisCpuPercent: number;
@@ -84,11 +69,6 @@ export interface BusResult {
   /** Connections per loopchat process (per worker in cluster mode; A then B in redis mode). */
   connectionsPerProcess: number[];
   redisVersion?: string;
-  /** The loadgen's result JSON (histograms, timeline). */
-  resultPath: string;
-  problems: string[];
-  warnings: string[];
-  notes: string[];
 }
 
 const CONNECT_RATE = 4_000;
@@ -97,8 +77,6 @@ const CONNECT_TIMEOUT_S = 20;
 export const BUS_DRAIN_S = 10;
 /** Text size of every message, bytes (the loadgen's `--size`). */
 const BUS_MESSAGE_BYTES = 100;
-
-let serial = 0;
 
 /**
  * The loadgen flags of one bus window (besides `--out`): one sender per room (`--senders
@@ -118,26 +96,6 @@ export function busLoadgenArgs(
     ['--connect-rate', String(CONNECT_RATE), '--connect-timeout', `${CONNECT_TIMEOUT_S}s`],
     ['--drain', `${BUS_DRAIN_S}s`, '--procs', '1'],
   ].flat();
-}
-
-interface CpuSample {
-  atUs: number;
-  servers: number;
-  redis: number;
-  loadgen: number;
-  runner: number;
-  machine: MachineCpu;
-  all: Map<number, ProcessCpu>;
-}
-
-function treeCpu(pid: number, all: Map<number, ProcessCpu>): number {
-  let total = 0;
-  for (const p of processTree(pid, all)) total += all.get(p)?.cpu ?? 0;
-  return total;
-}
-
-function sum(values: number[]): number {
-  return values.reduce((n, v) => n + v, 0);
 }
 
 export class BusSetup {
@@ -191,25 +149,13 @@ export class BusSetup {
     await kill(this.#redis?.child);
   }
 
-  #sampleCpu(loadgenPid: number): CpuSample {
-    const all = allProcessCpu();
-    const runner = process.cpuUsage();
+  /** CPU seconds of every loopchat process, of redis-server and of the loadgen at the snapshot. */
+  #cpu(s: CpuSnapshot, loadgenPid: number): { servers: number; redis: number; loadgen: number } {
     return {
-      atUs: nowUs(),
-      servers: sum(this.#servers.map((s) => treeCpu(s.pid, all))),
-      redis: this.#redis === undefined ? 0 : (all.get(this.#redis.pid)?.cpu ?? 0),
-      loadgen: treeCpu(loadgenPid, all),
-      runner: (runner.user + runner.system) / 1e6,
-      machine: machineCpu(),
-      all,
+      servers: sum(this.#servers.map((server) => treeCpu(s, server.pid))),
+      redis: this.#redis === undefined ? 0 : (s.all.get(this.#redis.pid)?.cpu ?? 0),
+      loadgen: treeCpu(s, loadgenPid),
     };
-  }
-
-  async #sampleWindow(w: LoadgenWindow, loadgenPid: number): Promise<{ a: CpuSample; b: CpuSample }> {
-    await sleepUntil(w.startUs);
-    const a = this.#sampleCpu(loadgenPid);
-    await sleepUntil(w.endUs);
-    return { a, b: this.#sampleCpu(loadgenPid) };
   }
 
   /** One window: a loadgen run, senders on the first server, receivers on the last. */
@@ -219,10 +165,7 @@ export class BusSetup {
     const warnings: string[] = [];
     for (const s of this.#servers) if (!isAlive(s.child)) throw new Error(`${s.logPath}: server no longer running`);
     const quiet = await waitForQuiet(opts.quietWaitS);
-    if (quiet.busyPercent > QUIET_PERCENT)
-      warnings.push(
-        `machine still ${quiet.busyPercent.toFixed(0)} % busy after waiting ${quiet.waitedS.toFixed(0)} s for quiet`,
-      );
+    warnings.push(...notQuietWarnings(quiet));
     const viewsBefore: ServerView[] = await Promise.all(this.#servers.map((s) => fetchView(s)));
 
     const senderServer = this.#servers[0]!;
@@ -233,12 +176,11 @@ export class BusSetup {
       receiverServer === senderServer ? undefined : `127.0.0.1:${receiverServer.tcpPort}`,
     );
     const total = opts.rooms * opts.members;
-    mkdirSync(TMP_DIR, { recursive: true });
-    const out = join(TMP_DIR, `bus-${String(++serial).padStart(3, '0')}-${this.mode}.json`);
+    const out = resultFile('bus', this.mode);
     const timeoutMs = (total / CONNECT_RATE + CONNECT_TIMEOUT_S + opts.warmupS + opts.durationS + BUS_DRAIN_S + 30) * 1000;
     const lg = startWindowedLoadgen(args, out, timeoutMs);
     const joinedViews = lg.joined.then(() => Promise.all(this.#servers.map((s) => fetchView(s))));
-    const sampled = lg.window.then((w) => this.#sampleWindow(w, lg.pid));
+    const sampled = lg.window.then((w) => sampleWindow(w, cpuSnapshot));
     const [run, viewsJoined, { a, b }] = await Promise.all([lg.done, joinedViews, sampled]);
     const viewsAfter = await Promise.all(this.#servers.map((s) => fetchView(s)));
 
@@ -251,23 +193,26 @@ export class BusSetup {
     const acked = r.messages.acked ?? 0;
     const totalExpected = sent * fanout;
 
-    const sampledS = (b.atUs - a.atUs) / 1e6;
-    const serversS = b.servers - a.servers;
-    const redisS = b.redis - a.redis;
-    const loadgenS = b.loadgen - a.loadgen;
-    const oursS = serversS + redisS + loadgenS + (b.runner - a.runner);
-    const otherLoadPercent = Math.max(0, ((b.machine.busy - a.machine.busy - oursS) / sampledS) * 100);
-    if (otherLoadPercent > QUIET_PERCENT) {
-      const ours = new Set([
+    const [before, after] = [this.#cpu(a, lg.pid), this.#cpu(b, lg.pid)];
+    const serversS = after.servers - before.servers;
+    const redisS = after.redis - before.redis;
+    const loadgenS = after.loadgen - before.loadgen;
+    const cpu = cpuWindow(a, b, serversS + redisS + loadgenS + (b.runner - a.runner));
+    const sampledS = cpu.seconds;
+    const ours = (): Set<number> =>
+      new Set([
         process.pid,
         ...processTree(lg.pid, b.all),
         ...this.#servers.flatMap((s) => processTree(s.pid, b.all)),
         ...(this.#redis === undefined ? [] : [this.#redis.pid]),
       ]);
-      warnings.push(
-        `other processes used ${otherLoadPercent.toFixed(0)} % of a core during the window (top: ${topOthers(a.all, b.all, ours, sampledS)})`,
-      );
-    }
+    warnings.push(
+      ...otherLoadWarnings(
+        cpu.otherLoadPercent,
+        'during the window',
+        () => `(top: ${topOthers(a.all, b.all, ours(), sampledS)})`,
+      ),
+    );
 
     if (r.connections.ok !== total)
       problems.push(`${r.connections.ok}/${total} connections joined: ${r.connections.failureSamples.join('; ')}`);
@@ -283,26 +228,11 @@ export class BusSetup {
         `receivers got ${r.messages.delivered} msgs, expected ${totalExpected} (${sent} sent × ${fanout}; the loadgen counts ${r.messages.lost} lost)`,
       );
     if (acked !== sent) problems.push(`senders got ${acked} acks for ${sent} msgs`);
-    if (r.messages.duplicates > 0) problems.push(`${r.messages.duplicates} duplicate deliveries`);
-    if (r.messages.reordered > 0) problems.push(`${r.messages.reordered} deliveries out of seq order`);
-    if (r.errors.total > 0)
-      problems.push(`${r.errors.total} error frames ${JSON.stringify(r.errors.byCode)}: ${r.errors.samples.join(' | ')}`);
-    if (r.connections.closedEarly > 0)
-      problems.push(
-        `${r.connections.closedEarly} connections closed by the server: ${r.connections.closeSamples.join('; ')}`,
-      );
+    problems.push(...wireProblems(r, true));
     const deliveries = sum(viewsAfter.map((v) => v.deliveries)) - sum(viewsBefore.map((v) => v.deliveries));
     if (deliveries !== totalExpected) problems.push(`/stats deliveries grew by ${deliveries}, expected ${totalExpected}`);
-    viewsAfter.forEach((v, i) => {
-      const trouble = countsDelta(viewsBefore[i]!.trouble, v.trouble);
-      if (Object.keys(trouble).length > 0)
-        problems.push(
-          `server-side: ${Object.entries(trouble)
-            .map(([k, n]) => `${k} +${n}`)
-            .join(', ')}`,
-        );
-    });
-    warnings.push(...r.loadgen.warnings, ...run.stderr.filter((l) => !/^(warning: |PASS$)/.test(l)));
+    viewsAfter.forEach((v, i) => problems.push(...serverSideProblems(countsDelta(viewsBefore[i]!.trouble, v.trouble))));
+    warnings.push(...loadgenWarnings(run));
 
     return {
       mode: this.mode,
@@ -311,26 +241,12 @@ export class BusSetup {
       msgsPerSecond: opts.msgsPerSecond,
       durationS: stepS,
       deliveredPerSecond: deliveredBetween(r, warmS, warmS + stepS) / stepS,
-      latencyP50Ms: step.latencyMs.p50 ?? NaN,
-      latencyP99Ms: step.latencyMs.p99 ?? NaN,
-      latencyP999Ms: step.latencyMs.p999 ?? NaN,
-      latencyMaxMs: step.latencyMs.max ?? NaN,
+      ...deliveryFigures(r, fanout),
       latencySamples: step.latencyMs.count,
-      windowCompleteness: step.latencyMs.count / Math.max(1, step.sent * fanout),
-      totalDelivered: r.messages.delivered,
-      totalExpected,
-      sent,
-      acked,
-      lost: r.messages.lost,
-      duplicates: r.messages.duplicates,
-      errors: r.errors.total,
-      failedConnections: r.connections.failed,
-      disconnects: r.connections.closedEarly,
-      senderMaxLagMs: r.loadgen.maxSendLagMs,
       serverCpuPercent: ((serversS + redisS) / sampledS) * 100,
       redisCpuPercent: (redisS / sampledS) * 100,
       loadgenCpuPercent: (loadgenS / sampledS) * 100,
-      otherLoadPercent,
+      otherLoadPercent: cpu.otherLoadPercent,
       connectionsPerProcess: viewsJoined.flatMap((v) => v.workers.map((w) => w.connections)),
       ...(this.#redis === undefined ? {} : { redisVersion: this.#redis.version }),
       resultPath: run.resultPath,

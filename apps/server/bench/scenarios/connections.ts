@@ -19,27 +19,18 @@
  *    connect latency, and whether any held connection was closed along the way.
  */
 import { pathToFileURL } from 'node:url';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { kill } from '../lib/children.js';
-import { nowUs, sleep } from '../lib/clock.js';
-import { letGo } from '../lib/loadgen.js';
+import { sleep } from '../lib/clock.js';
+import { IDLE_CONNECT_TIMEOUT_S, LOADGEN_PER_PROCESS, idleLoadgenArgs } from '../lib/idle-load.js';
+import { cpuSnapshot, cpuWindow, otherLoadWarnings, sum, treeCpu, treeCpuByPid } from '../lib/cpu-window.js';
+import { letGo, resultFile } from '../lib/loadgen.js';
+import type { RunFindings } from '../lib/loadgen-checks.js';
 import { startWindowedLoadgen, type WindowedLoadgen } from '../lib/loadgen-window.js';
-import { loadgenTargetArgs } from '../lib/loadgen-target.js';
 import { BENCH_LOOPCHAT_ARGS } from '../lib/loopchat-args.js';
 import { fetchView, type ServerView } from '../lib/loopchat-view.js';
-import { LOOPCHAT_OPEN_FILE_LIMIT, TMP_DIR } from '../lib/paths.js';
-import {
-  allProcessCpu,
-  machineCpu,
-  processTree,
-  rssKiB,
-  treeCpuSeconds,
-  treeOpenFds,
-  treeRssKiB,
-  type ProcessCpu,
-} from '../lib/proc.js';
-import { QUIET_PERCENT, notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
+import { LOOPCHAT_OPEN_FILE_LIMIT } from '../lib/paths.js';
+import { processTree, rssKiB, treeOpenFds, treeRssKiB } from '../lib/proc.js';
+import { notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
 import { SERVER_KINDS, forceGc, startServer, type GcReport, type RunningServer } from '../lib/servers.js';
 import { FanoutSeries, type FanoutResult } from './fanout.js';
 
@@ -79,7 +70,7 @@ export interface ConnectionsProcess {
   rssKiB: number;
 }
 
-export interface ConnectionsResult {
+export interface ConnectionsResult extends RunFindings {
   connections: number;
   workers: number;
   connectRate: number;
@@ -119,46 +110,18 @@ export interface ConnectionsResult {
   /** The server's command line after `node apps/server/dist/main.js`, and the loadgen's run arguments. */
   serverArgs: string[];
   loadgenArgs: string[];
-  resultPath: string;
   /** The fan-out phase while the connections were held; absent when it failed (see problems). */
   broadcast?: FanoutResult;
-  problems: string[];
-  warnings: string[];
-  notes: string[];
 }
 
 /** Where the broadcast members connect from: not the held run's addresses (see above). */
 export const BROADCAST_SOURCE_IPS = '127.0.0.10-127.0.0.11';
-const HELD_SOURCE_IPS = '127.0.0.2-127.0.0.9';
-const CONNECT_TIMEOUT_S = 30;
 const BEFORE_SETTLE_MS = 1_000;
-/** Descriptors a loadgen process may use for sockets (`--procs`: each ≤ 19,000, the loadgen's own cap). */
-const LOADGEN_PER_PROCESS = 19_000;
-
-let serial = 0;
 
 /** loopchat's flags here, after `--tcp-port 0 --http-port 0 --rate 0`. */
 export function connectionsServerArgs(o: Pick<ConnectionsOptions, 'workers' | 'loopchatArgs'>): string[] {
   // A backlog of 4,096: the ramp's SYNs wait there while every worker is busy accepting.
   return ['--workers', String(o.workers), '--listen-backlog', '4096', ...BENCH_LOOPCHAT_ARGS, ...o.loopchatArgs];
-}
-
-function heldLoadgenArgs(server: RunningServer, o: ConnectionsOptions, holdS: number): string[] {
-  return [
-    ...loadgenTargetArgs(server),
-    ['--connections', String(o.connections)],
-    ['--rooms', String(o.rooms)],
-    ['--senders', '0'],
-    ['--rate', '0'],
-    ['--warmup', '0'],
-    // Held until the bench says stop; this is only the bound if it never does.
-    ['--duration', `${holdS}s`],
-    ['--connect-rate', String(o.connectRate)],
-    ['--connect-timeout', `${CONNECT_TIMEOUT_S}s`],
-    ['--drain', '1s'],
-    ['--procs', String(o.procs)],
-    ['--source-ips', HELD_SOURCE_IPS],
-  ].flat();
 }
 
 /**
@@ -198,27 +161,26 @@ export async function runConnections(o: ConnectionsOptions): Promise<Connections
     const gcBefore = await gcAll(server);
     const rssBeforeKiB = treeRssKiB(server.pid);
     const fdsBefore = treeOpenFds(server.pid);
-    const cpuBefore = treeCpuSeconds(server.pid);
-    const machineBefore = machineCpu().busy;
-    const runnerBefore = runnerCpuS();
-    const t0 = nowUs();
+    const a = cpuSnapshot();
 
-    mkdirSync(TMP_DIR, { recursive: true });
-    const out = join(TMP_DIR, `connections-${String(++serial).padStart(3, '0')}-${o.connections}.json`);
-    const broadcastS = o.members / o.connectRate + CONNECT_TIMEOUT_S + o.warmupS + o.durationS + 5 + 2 * o.quietWaitS;
+    const out = resultFile('connections', String(o.connections));
+    const broadcastS = o.members / o.connectRate + IDLE_CONNECT_TIMEOUT_S + o.warmupS + o.durationS + 5 + 2 * o.quietWaitS;
     const holdS = Math.ceil(o.settleMs / 1000 + 10 + broadcastS + 120);
-    const loadgenArgs = heldLoadgenArgs(server, o, holdS);
-    held = startWindowedLoadgen(loadgenArgs, out, (o.connections / o.connectRate + CONNECT_TIMEOUT_S + holdS + 60) * 1000);
+    // Held until the bench says stop; holdS is only the bound if it never does.
+    const loadgenArgs = idleLoadgenArgs(server, { ...o, holdS });
+    const timeoutMs = (o.connections / o.connectRate + IDLE_CONNECT_TIMEOUT_S + holdS + 60) * 1000;
+    held = startWindowedLoadgen(loadgenArgs, out, timeoutMs);
     const joined = await held.joined;
-    const rampS = (nowUs() - t0) / 1e6;
-    const all = allProcessCpu();
-    const rampServerCpuS = sumCpu(processTree(server.pid, all), all) - cpuBefore;
-    // The loadgen was not running before t0: its processes' whole CPU is the ramp's.
-    const rampLoadgenCpuS = processTree(held.pid, all).map((pid) => all.get(pid)?.cpu ?? 0);
-    const oursS = rampServerCpuS + rampLoadgenCpuS.reduce((a, b) => a + b, 0) + runnerCpuS() - runnerBefore;
-    const otherLoadPercent = Math.max(0, ((machineCpu().busy - machineBefore - oursS) / rampS) * 100);
-    if (otherLoadPercent > QUIET_PERCENT)
-      warnings.push(`other processes used ${otherLoadPercent.toFixed(0)} % of a core during the ramp`);
+    const b = cpuSnapshot();
+    const rampServerCpuS = treeCpu(b, server.pid) - treeCpu(a, server.pid);
+    // The loadgen was not running at the first snapshot: its processes' whole CPU is the ramp's.
+    const rampLoadgenCpuS = [...treeCpuByPid(b, held.pid).values()];
+    const { seconds: rampS, otherLoadPercent } = cpuWindow(
+      a,
+      b,
+      rampServerCpuS + sum(rampLoadgenCpuS) + b.runner - a.runner,
+    );
+    warnings.push(...otherLoadWarnings(otherLoadPercent, 'during the ramp'));
     const view = await fetchView(server);
 
     await sleep(o.settleMs);
@@ -310,15 +272,6 @@ export async function runConnections(o: ConnectionsOptions): Promise<Connections
     await letGo(held);
     await kill(server?.child);
   }
-}
-
-function sumCpu(pids: number[], all: Map<number, ProcessCpu>): number {
-  return pids.reduce((n, pid) => n + (all.get(pid)?.cpu ?? 0), 0);
-}
-
-function runnerCpuS(): number {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1e6;
 }
 
 /** forceGc, and how many of the tree's processes answered it (all of them when the hook reached the workers). */

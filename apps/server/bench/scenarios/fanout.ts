@@ -11,25 +11,24 @@
  * saturation steps); each phase brings fresh connections and a fresh room (the loadgen names
  * its rooms per run), so a phase that left the server behind cannot leak into the next.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { kill } from '../lib/children.js';
-import { nowUs, sleepUntil } from '../lib/clock.js';
-import type { LoadgenResult } from '../lib/loadgen.js';
-import { loadgenTargetArgs } from '../lib/loadgen-target.js';
-import { deliveredBetween, startWindowedLoadgen, type WindowedLoadgen } from '../lib/loadgen-window.js';
-import { TMP_DIR } from '../lib/paths.js';
+import { isAlive, kill } from '../lib/children.js';
+import { nowUs } from '../lib/clock.js';
 import {
-  allProcessCpu,
-  machineCpu,
-  processTree,
-  topOthers,
-  treeCpuSeconds,
-  treeRssKiB,
-  type MachineCpu,
-  type ProcessCpu,
-} from '../lib/proc.js';
-import { QUIET_PERCENT, notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
+  cpuSnapshot,
+  cpuUsed,
+  cpuWindow,
+  otherLoadWarnings,
+  sum,
+  treeCpu,
+  treeCpuByPid,
+  type CpuSnapshot,
+} from '../lib/cpu-window.js';
+import { resultFile, type LoadgenResult } from '../lib/loadgen.js';
+import { serverSideProblems, wireProblems, type RunFindings } from '../lib/loadgen-checks.js';
+import { loadgenTargetArgs } from '../lib/loadgen-target.js';
+import { deliveredBetween, sampleWindow, startWindowedLoadgen, type WindowedLoadgen } from '../lib/loadgen-window.js';
+import { processTree, topOthers, treeCpuSeconds, treeRssKiB } from '../lib/proc.js';
+import { notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
 import { fetchStats, startServer, type LoopchatStats, type RunningServer, type ServerKind } from '../lib/servers.js';
 
 export interface FanoutOptions {
@@ -54,7 +53,7 @@ export interface FanoutOptions {
   sourceIps?: string;
 }
 
-export interface FanoutResult {
+export interface FanoutResult extends RunFindings {
   server: string;
   label: string;
   /** Members that joined, the sender included. */
@@ -102,39 +101,19 @@ export interface FanoutResult {
   quietWaitedS: number;
   /** loopchat only: the /stats counters that moved during the phase. */
   loopchatDelta?: Record<string, number>;
-  /** The loadgen's `run` arguments and its result JSON. */
+  /** The loadgen's `run` arguments. */
   loadgenArgs: string[];
-  resultPath: string;
-  /** Failed checks: the figures are wrong or incomplete. */
-  problems: string[];
-  /** Conditions that may skew the figures (a busy machine). */
-  warnings: string[];
-  notes: string[];
 }
 
 /** Bytes of each message text (`--size`): ASCII, nothing to escape in JSON, the same on every server. */
 export const MESSAGE_BYTES = 100;
 const CONNECT_TIMEOUT_S = 30;
 
-let serial = 0;
-
-interface CpuSample {
-  atUs: number;
-  server: number;
-  /** CPU seconds of each loadgen process (the coordinator first). */
-  clients: Map<number, number>;
-  runner: number;
-  /** CPU seconds of the companion process trees (FanoutSeries.attach): the bench's own load, not others'. */
-  companions: number;
-  machine: MachineCpu;
-  all: Map<number, ProcessCpu>;
-}
-
 /** What the bench reads from /proc during one loadgen run. */
 interface PhaseSamples {
   /** At the start and at the end of the measured window. */
-  a: CpuSample;
-  b: CpuSample;
+  a: CpuSnapshot;
+  b: CpuSnapshot;
   serverRssKiB: number;
   /** The connect phase: spawn to every member joined, and the server CPU over it. */
   setupS: number;
@@ -198,28 +177,9 @@ export class FanoutSeries {
     ].flat();
   }
 
-  #sampleCpu(loadgenPid: number): CpuSample {
-    const runner = process.cpuUsage();
-    const all = allProcessCpu();
-    const clients = new Map<number, number>();
-    for (const pid of processTree(loadgenPid, all)) clients.set(pid, all.get(pid)?.cpu ?? 0);
-    let server = 0;
-    for (const pid of processTree(this.#server.pid, all)) server += all.get(pid)?.cpu ?? 0;
-    let companions = 0;
-    for (const pid of this.#companionPids(all)) companions += all.get(pid)?.cpu ?? 0;
-    return {
-      atUs: nowUs(),
-      server,
-      clients,
-      runner: (runner.user + runner.system) / 1e6,
-      companions,
-      machine: machineCpu(),
-      all,
-    };
-  }
-
-  #companionPids(all: Map<number, ProcessCpu>): number[] {
-    return this.#companions.flatMap((pid) => processTree(pid, all));
+  /** CPU seconds of the companion process trees (attach): the bench's own load, not others'. */
+  #companionsCpu(s: CpuSnapshot): number {
+    return sum(this.#companions.map((pid) => treeCpu(s, pid)));
   }
 
   /**
@@ -231,11 +191,7 @@ export class FanoutSeries {
     await lg.joined;
     const setupS = (nowUs() - startUs) / 1e6;
     const setupServerCpuS = treeCpuSeconds(this.#server.pid) - cpuStart;
-    const w = await lg.window;
-    await sleepUntil(w.startUs);
-    const a = this.#sampleCpu(lg.pid);
-    await sleepUntil(w.endUs);
-    const b = this.#sampleCpu(lg.pid);
+    const { a, b } = await sampleWindow(await lg.window, cpuSnapshot);
     return { a, b, serverRssKiB: treeRssKiB(this.#server.pid), setupS, setupServerCpuS };
   }
 
@@ -244,8 +200,7 @@ export class FanoutSeries {
     const server = this.#server;
     const o = this.opts;
     const warnings: string[] = [];
-    if (server.child.exitCode !== null || server.child.signalCode !== null)
-      throw new Error(`${this.kind.id} is no longer running`);
+    if (!isAlive(server.child)) throw new Error(`${this.kind.id} is no longer running`);
 
     const quiet = await waitForQuiet(o.quietWaitS);
     warnings.push(...notQuietWarnings(quiet));
@@ -254,8 +209,7 @@ export class FanoutSeries {
     // loopchat and both naive servers skip the sender: a message makes M − 1 deliveries.
     const receivers = o.members - 1;
     const msgsPerSecond = deliveriesPerSecond / receivers;
-    mkdirSync(TMP_DIR, { recursive: true });
-    const out = join(TMP_DIR, `fanout-${String(++serial).padStart(3, '0')}-${this.kind.id}-${deliveriesPerSecond}.json`);
+    const out = resultFile('fanout', `${this.kind.id}-${deliveriesPerSecond}`);
     const timeoutMs =
       (o.members / o.connectRate + CONNECT_TIMEOUT_S + warmupS + durationS + o.drainTimeoutMs / 1000 + 60) * 1000;
     const startUs = nowUs();
@@ -271,27 +225,30 @@ export class FanoutSeries {
     const step = r.steps[0]!;
 
     // CPU per second of sampled wall time, scaled to the window (timers fire a little late).
-    const sampledS = (b.atUs - a.atUs) / 1e6;
-    const serverCpuS = b.server - a.server;
-    const clientCpu = [...b.clients].map(([pid, cpu]) => cpu - (a.clients.get(pid) ?? cpu));
+    const serverCpuS = treeCpu(b, server.pid) - treeCpu(a, server.pid);
+    const clients = cpuUsed(treeCpuByPid(a, lg.pid), treeCpuByPid(b, lg.pid));
+    const clientCpu = [...clients.values()];
     // With --procs > 1 the first process only coordinates: per process, the ones holding sockets.
     const perProc = clientCpu.length > 1 ? clientCpu.slice(1) : clientCpu;
     const clientCpuS = sum(clientCpu);
     const inWindow = Math.round(deliveredBetween(r, warmupS, warmupS + durationS));
     const totalExpected = r.messages.sent * receivers;
-    const oursS = serverCpuS + clientCpuS + (b.runner - a.runner) + (b.companions - a.companions);
-    const otherLoadPercent = Math.max(0, ((b.machine.busy - a.machine.busy - oursS) / sampledS) * 100);
-    if (otherLoadPercent > QUIET_PERCENT) {
-      const ours = new Set([
+    const companionsS = this.#companionsCpu(b) - this.#companionsCpu(a);
+    const cpu = cpuWindow(a, b, serverCpuS + clientCpuS + (b.runner - a.runner) + companionsS);
+    const sampledS = cpu.seconds;
+    const ours = (): Set<number> =>
+      new Set([
         process.pid,
-        ...processTree(server.pid, b.all),
-        ...b.clients.keys(),
-        ...this.#companionPids(b.all),
+        ...[server.pid, ...this.#companions].flatMap((pid) => processTree(pid, b.all)),
+        ...clients.keys(),
       ]);
-      warnings.push(
-        `other processes used ${otherLoadPercent.toFixed(0)} % of a core during the window (top still running: ${topOthers(a.all, b.all, ours, sampledS)})`,
-      );
-    }
+    warnings.push(
+      ...otherLoadWarnings(
+        cpu.otherLoadPercent,
+        'during the window',
+        () => `(top still running: ${topOthers(a.all, b.all, ours(), sampledS)})`,
+      ),
+    );
     warnings.push(...r.loadgen.warnings);
 
     const problems = fanoutProblems(r, receivers, o.members);
@@ -304,7 +261,7 @@ export class FanoutSeries {
       if (!statsPids.every((pid) => tree.includes(pid)))
         problems.push(`/stats pids ${statsPids.join(', ')} are not all in the measured tree of pid ${server.pid}`);
       const bad = Object.entries(loopchatDelta).filter(([k]) => k.startsWith('drops.') || k.startsWith('disconnects.'));
-      if (bad.length > 0) problems.push(`server-side: ${bad.map(([k, v]) => `${k} +${v}`).join(', ')}`);
+      problems.push(...serverSideProblems(Object.fromEntries(bad)));
       if ((loopchatDelta.deliveries ?? 0) !== totalExpected)
         problems.push(`/stats deliveries grew by ${loopchatDelta.deliveries ?? 0}, expected ${totalExpected}`);
     }
@@ -336,10 +293,10 @@ export class FanoutSeries {
       serverRssKiB,
       setupS,
       setupServerCpuS,
-      otherLoadPercent,
-      irqPercent: ((b.machine.irq - a.machine.irq) / sampledS) * 100,
-      stealPercent: ((b.machine.steal - a.machine.steal) / sampledS) * 100,
-      machineBusyPercent: ((b.machine.busy - a.machine.busy + b.machine.irq - a.machine.irq) / sampledS) * 100,
+      otherLoadPercent: cpu.otherLoadPercent,
+      irqPercent: cpu.irqPercent,
+      stealPercent: cpu.stealPercent,
+      machineBusyPercent: cpu.machineBusyPercent,
       busyBeforePercent: quiet.busyPercent,
       quietWaitedS: quiet.waitedS,
       ...(loopchatDelta === undefined ? {} : { loopchatDelta }),
@@ -363,16 +320,9 @@ function fanoutProblems(r: LoadgenResult, receivers: number, members: number): s
       `members received ${m.delivered} msgs, expected ${m.sent * receivers} (${m.sent} sent × ${receivers} receivers; the loadgen counted ${m.lost} lost)`,
     );
   if (m.acked !== null && m.acked !== m.sent) problems.push(`sender got ${m.acked} acks for ${m.sent} msgs`);
-  if (m.duplicates > 0) problems.push(`${m.duplicates} duplicate deliveries`);
-  if (r.errors.total > 0)
-    problems.push(`${r.errors.total} error frames ${JSON.stringify(r.errors.byCode)}: ${r.errors.samples.join(' | ')}`);
-  if (r.connections.closedEarly > 0)
-    problems.push(`${r.connections.closedEarly} connections closed by the server: ${r.connections.closeSamples.join('; ')}`);
+  // Seq order is judged by the scaling and bus parts, not here (it never was).
+  problems.push(...wireProblems(r, false));
   return problems;
-}
-
-function sum(values: number[]): number {
-  return values.reduce((a, b) => a + b, 0);
 }
 
 /** The loopchat /stats counters that changed between two snapshots, flattened. */

@@ -10,11 +10,10 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { track } from '../lib/children.js';
+import { cpuSnapshot, cpuWindow, otherLoadWarnings } from '../lib/cpu-window.js';
 import type { FilterCost } from '../lib/filter-cost.js';
-import { machineCpu } from '../lib/proc.js';
-import { nowUs } from '../lib/clock.js';
 import { WORKERS_DIR } from '../lib/paths.js';
-import { QUIET_PERCENT, waitForQuiet } from '../lib/quiet.js';
+import { notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
 
 export type FilterLevel = 'basic' | 'strict';
 
@@ -52,14 +51,8 @@ interface Line {
 export async function runFilter(opts: FilterOptions): Promise<FilterResult> {
   const warnings: string[] = [];
   const problems: string[] = [];
-  const quiet = await waitForQuiet(opts.quietWaitS);
-  if (quiet.busyPercent > QUIET_PERCENT)
-    warnings.push(
-      `machine still ${quiet.busyPercent.toFixed(0)} % busy after waiting ${quiet.waitedS.toFixed(0)} s for quiet`,
-    );
-  const machine0 = machineCpu();
-  const runner0 = process.cpuUsage();
-  const t0 = nowUs();
+  warnings.push(...notQuietWarnings(await waitForQuiet(opts.quietWaitS)));
+  const a = cpuSnapshot();
   const child = track(
     spawn(
       process.execPath,
@@ -82,11 +75,9 @@ export async function runFilter(opts: FilterOptions): Promise<FilterResult> {
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
     child.once('close', (c, s) => resolve([c, s])),
   );
-  const wallS = (nowUs() - t0) / 1e6;
-  const busyS = machineCpu().busy - machine0.busy;
-  const runnerS = process.cpuUsage(runner0);
-  const oursS = (Number.isFinite(childCpuS) ? childCpuS : wallS) + (runnerS.user + runnerS.system) / 1e6;
-  const otherLoadPercent = Math.max(0, ((busyS - oursS) / wallS) * 100);
+  const b = cpuSnapshot();
+  const wallS = (b.atUs - a.atUs) / 1e6;
+  const { otherLoadPercent } = cpuWindow(a, b, (Number.isFinite(childCpuS) ? childCpuS : wallS) + (b.runner - a.runner));
   if (code !== 0) problems.push(`filter-cost worker exited with ${signal ?? code}: ${stderr.trim().slice(0, 500)}`);
   if (runs.length !== opts.levels.length * opts.runs)
     problems.push(`expected ${opts.levels.length * opts.runs} runs, got ${runs.length}`);
@@ -96,8 +87,7 @@ export async function runFilter(opts: FilterOptions): Promise<FilterResult> {
     if (r.cpuShare < 0.9)
       warnings.push(`${r.level} run ${r.run}: the measuring process had ${(r.cpuShare * 100).toFixed(0)} % of a core`);
   }
-  if (otherLoadPercent > QUIET_PERCENT)
-    warnings.push(`other processes used ${otherLoadPercent.toFixed(0)} % of a core during the filter measurement`);
+  warnings.push(...otherLoadWarnings(otherLoadPercent, 'during the filter measurement'));
   return { messages: opts.messages, runs, otherLoadPercent, problems, warnings };
 }
 

@@ -20,7 +20,7 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nowUs } from '../lib/clock.js';
+import { nowUs, sleep } from '../lib/clock.js';
 import { treeCpuSeconds } from '../lib/proc.js';
 import { kill } from '../lib/children.js';
 import { SERVER_KINDS, fetchStats, startServer } from '../lib/servers.js';
@@ -61,7 +61,16 @@ const ERROR = '{"type":"error"';
 export async function runHistory(mode: HistoryMode, o: HistoryOptions): Promise<HistoryResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'loopchat-bench-history-'));
   // Moderation off: its flood rule would refuse a closed loop's senders (the filter's cost is the filter part's).
-  const args = ['--history', mode === 'memory' ? 'memory' : 'sqlite', '--data-dir', dataDir, '--rate', '0', '--filter', 'off'];
+  const args = [
+    '--history',
+    mode === 'memory' ? 'memory' : 'sqlite',
+    '--data-dir',
+    dataDir,
+    '--rate',
+    '0',
+    '--filter',
+    'off',
+  ];
   if (mode === 'sqlite-full') args.push('--history-sync', 'full');
   const server = await startServer(SERVER_KINDS['loopchat-tcp'], { args, tag: `history-${mode}` });
   const senders: Sender[] = [];
@@ -111,7 +120,8 @@ export async function runHistory(mode: HistoryMode, o: HistoryOptions): Promise<
     const cpu = treeCpuSeconds(server.pid) - cpu0;
     const after = await fetchStats(server);
     latenciesUs.sort((a, b) => a - b);
-    const pct = (q: number): number => (latenciesUs[Math.min(latenciesUs.length - 1, Math.floor(q * latenciesUs.length))] ?? 0) / 1000;
+    const pct = (q: number): number =>
+      (latenciesUs[Math.min(latenciesUs.length - 1, Math.floor(q * latenciesUs.length))] ?? 0) / 1000;
     const h0 = historyOf(before);
     const h1 = historyOf(after);
     const commits = h1.commits === undefined || h0.commits === undefined ? null : h1.commits - h0.commits;
@@ -163,8 +173,4 @@ async function joined(port: number, nick: string, room: string): Promise<Sender>
   socket.write(`{"type":"hello","nick":"${nick}"}\n{"type":"join","room":"${room}","id":"j"}\n`);
   await answered;
   return s;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

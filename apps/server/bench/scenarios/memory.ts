@@ -11,15 +11,15 @@
  * for both is read after a full GC, so startup garbage (loopchat builds its moderation
  * tables at startup) cannot be collected mid-run and pass for a smaller per-connection cost.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { kill } from '../lib/children.js';
-import { nowUs, sleep } from '../lib/clock.js';
-import { letGo, startLoadgen, type LoadgenEvent, type LoadgenRun, type RunningLoadgen } from '../lib/loadgen.js';
-import { loadgenTargetArgs } from '../lib/loadgen-target.js';
-import { TMP_DIR } from '../lib/paths.js';
-import { machineCpu, processTree, treeCpuSeconds, treeOpenFds, treeRssKiB } from '../lib/proc.js';
-import { QUIET_PERCENT, notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
+import { sleep } from '../lib/clock.js';
+import { cpuSnapshot, cpuWindow, otherLoadWarnings, treeCpu } from '../lib/cpu-window.js';
+import { IDLE_CONNECT_TIMEOUT_S, LOADGEN_PER_PROCESS, idleLoadgenArgs } from '../lib/idle-load.js';
+import { letGo, resultFile } from '../lib/loadgen.js';
+import type { RunFindings } from '../lib/loadgen-checks.js';
+import { startWindowedLoadgen, type WindowedLoadgen } from '../lib/loadgen-window.js';
+import { processTree, treeCpuSeconds, treeOpenFds, treeRssKiB } from '../lib/proc.js';
+import { notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
 import {
   fetchStats,
   forceGc,
@@ -39,7 +39,7 @@ export interface MemoryOptions {
   loopchatArgs: string[];
 }
 
-export interface MemoryResult {
+export interface MemoryResult extends RunFindings {
   server: string;
   label: string;
   connections: number;
@@ -74,53 +74,29 @@ export interface MemoryResult {
   busyBeforePercent: number;
   quietWaitedS: number;
   loopchatStats?: LoopchatStats;
-  /** The loadgen's `run` arguments and its result JSON. */
+  /** The loadgen's `run` arguments. */
   loadgenArgs: string[];
-  resultPath: string;
-  problems: string[];
-  warnings: string[];
-  notes: string[];
 }
 
-/** Each loadgen process holds at most this many sockets (20,000 open files per process here). */
-const PER_PROCESS = 19_000;
 const BEFORE_SETTLE_MS = 1_000;
 /** How long the loadgen would hold the connections if never told to stop: far past the reads. */
 const HOLD_MARGIN_S = 120;
-const CONNECT_TIMEOUT_S = 30;
-
-let serial = 0;
-
-function runnerCpuS(): number {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1e6;
-}
 
 /** `loadgen run` arguments: N idle connections over R rooms, nothing sent, held for a long time. */
 function memoryLoadgenArgs(server: RunningServer, opts: MemoryOptions): string[] {
-  const chat = server.kind.handshake === 'chat';
-  return [
-    ...loadgenTargetArgs(server),
-    ['--connections', String(opts.connections)],
+  return idleLoadgenArgs(server, {
+    connections: opts.connections,
     // The bare floor joins nothing: one "room", so the plan never asks for more rooms than sockets.
-    ['--rooms', String(chat ? opts.rooms : 1)],
-    ['--senders', '0'],
-    ['--rate', '0'],
-    ['--warmup', '0'],
-    ['--duration', `${Math.ceil(opts.settleMs / 1000) + HOLD_MARGIN_S}s`],
-    ['--connect-rate', String(opts.connectRate)],
-    ['--connect-timeout', `${CONNECT_TIMEOUT_S}s`],
-    ['--drain', '1s'],
-    ['--procs', String(Math.ceil(opts.connections / PER_PROCESS))],
-    ['--source-ips', '127.0.0.2-127.0.0.9'],
-  ].flat();
+    rooms: server.kind.handshake === 'chat' ? opts.rooms : 1,
+    holdS: Math.ceil(opts.settleMs / 1000) + HOLD_MARGIN_S,
+    connectRate: opts.connectRate,
+    procs: Math.ceil(opts.connections / LOADGEN_PER_PROCESS),
+  });
 }
-
-type Connected = Extract<LoadgenEvent, { loadgen: 'connected' }>;
 
 export async function runMemory(kind: ServerKind, opts: MemoryOptions): Promise<MemoryResult> {
   let server: RunningServer | undefined;
-  let loadgen: RunningLoadgen | undefined;
+  let loadgen: WindowedLoadgen | undefined;
   const warnings: string[] = [];
   const quiet = await waitForQuiet(opts.quietWaitS);
   warnings.push(...notQuietWarnings(quiet));
@@ -130,22 +106,15 @@ export async function runMemory(kind: ServerKind, opts: MemoryOptions): Promise<
     const gcBefore = await forceGc(server);
     const rssBeforeKiB = treeRssKiB(server.pid);
     const fdsBefore = treeOpenFds(server.pid);
-    const cpuBefore = treeCpuSeconds(server.pid);
-    const machineBefore = machineCpu();
-    const runnerBefore = runnerCpuS();
-    const t0 = nowUs();
+    const a = cpuSnapshot();
+    const cpuBefore = treeCpu(a, server.pid);
 
-    mkdirSync(TMP_DIR, { recursive: true });
-    const out = join(TMP_DIR, `memory-${String(++serial).padStart(3, '0')}-${kind.id}.json`);
+    const out = resultFile('memory', kind.id);
     const timeoutMs =
-      (opts.connections / opts.connectRate + CONNECT_TIMEOUT_S + opts.settleMs / 1000 + HOLD_MARGIN_S + 30) * 1000;
-    let onConnected: (e: Connected) => void = () => {};
-    const connected = new Promise<Connected>((resolve) => (onConnected = resolve));
+      (opts.connections / opts.connectRate + IDLE_CONNECT_TIMEOUT_S + opts.settleMs / 1000 + HOLD_MARGIN_S + 30) * 1000;
     const loadgenArgs = memoryLoadgenArgs(server, opts);
-    loadgen = startLoadgen(loadgenArgs, out, timeoutMs, (e) => {
-      if (e.loadgen === 'connected') onConnected(e);
-    });
-    const ready = await untilConnected(connected, loadgen.done);
+    loadgen = startWindowedLoadgen(loadgenArgs, out, timeoutMs);
+    const ready = await loadgen.joined;
     const cpuConnect = treeCpuSeconds(server.pid) - cpuBefore;
     await sleep(opts.settleMs);
     const rssSettledKiB = treeRssKiB(server.pid);
@@ -153,11 +122,11 @@ export async function runMemory(kind: ServerKind, opts: MemoryOptions): Promise<
     const rssAfterKiB = treeRssKiB(server.pid);
     const fdDelta = treeOpenFds(server.pid) - fdsBefore;
     const loopchatStats = kind.isLoopchat ? await fetchStats(server) : undefined;
-    // The loadgen was not running before t0: its whole tree's CPU is its share of the window.
-    const oursS = treeCpuSeconds(server.pid) - cpuBefore + treeCpuSeconds(loadgen.pid) + runnerCpuS() - runnerBefore;
-    const otherLoadPercent = Math.max(0, ((machineCpu().busy - machineBefore.busy - oursS) / ((nowUs() - t0) / 1e6)) * 100);
-    if (otherLoadPercent > QUIET_PERCENT)
-      warnings.push(`other processes used ${otherLoadPercent.toFixed(0)} % of a core while connecting and settling`);
+    // The loadgen was not running at the first snapshot: its whole tree's CPU is its share of the window.
+    const b = cpuSnapshot();
+    const oursS = treeCpu(b, server.pid) - cpuBefore + treeCpu(b, loadgen.pid) + b.runner - a.runner;
+    const { otherLoadPercent } = cpuWindow(a, b, oursS);
+    warnings.push(...otherLoadWarnings(otherLoadPercent, 'while connecting and settling'));
     loadgen.stop();
     const run = await loadgen.done;
     loadgen = undefined;
@@ -218,12 +187,4 @@ export async function runMemory(kind: ServerKind, opts: MemoryOptions): Promise<
     await letGo(loadgen);
     await kill(server?.child);
   }
-}
-
-/** The 'connected' event, or a rejection when the loadgen exits (or fails) before sending it. */
-function untilConnected(connected: Promise<Connected>, done: Promise<LoadgenRun>): Promise<Connected> {
-  return new Promise((resolve, reject) => {
-    void connected.then(resolve);
-    done.then(() => reject(new Error('the loadgen ended before reporting its connections')), reject);
-  });
 }

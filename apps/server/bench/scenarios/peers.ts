@@ -11,14 +11,11 @@
  * are joined and again after the drain, so it covers exactly the warm-up, the step and the
  * drain, whose deliveries it is divided by. One unjudged run first warms each server's JIT.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { kill } from '../lib/children.js';
-import { nowUs } from '../lib/clock.js';
-import { runLoadgen, type LoadgenRun } from '../lib/loadgen.js';
-import { TMP_DIR } from '../lib/paths.js';
-import { allProcessCpu, machineCpu, processTree, reapedChildrenCpuSeconds, topOthers, treeCpuSeconds } from '../lib/proc.js';
-import { QUIET_PERCENT, waitForQuiet } from '../lib/quiet.js';
+import { isAlive, kill } from '../lib/children.js';
+import { cpuSnapshot, cpuWindow, otherLoadWarnings, treeCpu } from '../lib/cpu-window.js';
+import { loadgenWarnings, resultFile, runLoadgen, type LoadgenRun } from '../lib/loadgen.js';
+import { processTree, reapedChildrenCpuSeconds, topOthers } from '../lib/proc.js';
+import { notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
 import { SERVER_KINDS, startServer, type RunningServer, type ServerId } from '../lib/servers.js';
 
 export type PeerServerId = Extract<ServerId, 'loopchat-tcp' | 'loopchat-ws' | 'naive-ws' | 'socketio' | 'write-floor-net'>;
@@ -128,8 +125,6 @@ export interface PeerSeriesResult {
   notes: string[];
 }
 
-let serial = 0;
-
 export class PeerSeries {
   readonly id: PeerServerId;
   readonly opts: PeersOptions;
@@ -207,9 +202,8 @@ export class PeerSeries {
 
   async #loadgen(msgsPerSecond: number, warmupS: number, durationS: number, what: string): Promise<LoadgenRun> {
     const s = this.#server;
-    if (s.child.exitCode !== null || s.child.signalCode !== null) throw new Error(`${this.id} is no longer running`);
-    mkdirSync(TMP_DIR, { recursive: true });
-    const out = join(TMP_DIR, `peers-${String(++serial).padStart(3, '0')}-${this.tag}-${what}.json`);
+    if (!isAlive(s.child)) throw new Error(`${this.id} is no longer running`);
+    const out = resultFile('peers', `${this.tag}-${what}`);
     const o = this.opts;
     const timeoutMs = (warmupS + durationS + o.drainS + (o.rooms * o.members) / o.connectRate + 20 + 30) * 1000;
     return runLoadgen(this.#args(msgsPerSecond, warmupS, durationS), out, timeoutMs);
@@ -220,28 +214,20 @@ export class PeerSeries {
     const o = this.opts;
     const quiet = await waitForQuiet(o.quietWaitS);
     const pid = this.#server.pid;
-    const procsBefore = allProcessCpu();
-    const before = {
-      at: nowUs(),
-      machine: machineCpu(),
-      server: treeCpuSeconds(pid),
-      children: reapedChildrenCpuSeconds(),
-      self: process.cpuUsage(),
-    };
+    const a = cpuSnapshot();
+    // The loadgen has exited by the second snapshot: its CPU is in what this process reaped.
+    const reapedBefore = reapedChildrenCpuSeconds();
     const run = await this.#loadgen(msgsPerSecond, o.warmupS, o.durationS, String(msgsPerSecond));
-    const self = process.cpuUsage(before.self);
-    const wallS = (nowUs() - before.at) / 1e6;
-    const machine = machineCpu();
-    const procsAfter = allProcessCpu();
-    const oursS =
-      treeCpuSeconds(pid) - before.server + (reapedChildrenCpuSeconds() - before.children) + (self.user + self.system) / 1e6;
+    const b = cpuSnapshot();
+    const reapedS = reapedChildrenCpuSeconds() - reapedBefore;
+    const cpu = cpuWindow(a, b, treeCpu(b, pid) - treeCpu(a, pid) + reapedS + b.runner - a.runner);
     const r = run.result;
     const { echoes } = PEER_DRIVERS[this.id];
     const perMessage = echoes ? o.members : o.members - 1;
     const step = r.steps[0]!;
     const cpuS = r.server?.cpuSeconds ?? NaN;
     const problems: string[] = [];
-    const warnings: string[] = [...r.loadgen.warnings, ...run.stderr.filter((l) => !/^(warning: |PASS$)/.test(l))];
+    const warnings = loadgenWarnings(run);
     if (r.connections.failed > 0)
       problems.push(`${r.connections.failed} connections failed: ${r.connections.failureSamples.join('; ')}`);
     if (r.connections.closedEarly > 0)
@@ -258,15 +244,15 @@ export class PeerSeries {
       if (statsDeliveries !== r.messages.delivered)
         warnings.push(`GET /stats deliveries grew by ${statsDeliveries}, the loadgen counted ${r.messages.delivered}`);
     } else if (SERVER_KINDS[this.id].isLoopchat) warnings.push('no /stats deliveries from the loadgen (--http)');
-    const otherLoadPercent = Math.max(0, ((machine.busy - before.machine.busy - oursS) / wallS) * 100);
-    if (otherLoadPercent > QUIET_PERCENT)
-      warnings.push(
-        `other processes used ${otherLoadPercent.toFixed(0)} % of a core during the run (top: ${topOthers(procsBefore, procsAfter, new Set([process.pid, ...processTree(pid, procsAfter)]), wallS)})`,
-      );
-    if (quiet.busyPercent > QUIET_PERCENT)
-      warnings.push(
-        `machine still ${quiet.busyPercent.toFixed(0)} % busy after waiting ${quiet.waitedS.toFixed(0)} s for quiet`,
-      );
+    const ours = (): Set<number> => new Set([process.pid, ...processTree(pid, b.all)]);
+    warnings.push(
+      ...otherLoadWarnings(
+        cpu.otherLoadPercent,
+        'during the run',
+        () => `(top: ${topOthers(a.all, b.all, ours(), cpu.seconds)})`,
+      ),
+      ...notQuietWarnings(quiet),
+    );
     const x: PeerStep = {
       server: this.id,
       offeredMsgsPerSecond: msgsPerSecond,
@@ -290,8 +276,8 @@ export class PeerSeries {
       serverCpuUsPerDelivery: (cpuS * 1e6) / Math.max(1, r.messages.delivered),
       loadgenCpuPercent: r.loadgen.maxCpuPercent,
       loadgenMaxSendLagMs: r.loadgen.maxSendLagMs,
-      irqPercent: ((machine.irq - before.machine.irq) / wallS) * 100,
-      otherLoadPercent,
+      irqPercent: cpu.irqPercent,
+      otherLoadPercent: cpu.otherLoadPercent,
       busyBeforePercent: quiet.busyPercent,
       errors: r.errors.total,
       errorCodes: r.errors.byCode,

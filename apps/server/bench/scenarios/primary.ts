@@ -14,10 +14,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { kill, track } from '../lib/children.js';
-import { nowUs, sleep } from '../lib/clock.js';
+import { sleep } from '../lib/clock.js';
+import { cpuSnapshot, cpuWindow, otherLoadWarnings, sum, type CpuSnapshot } from '../lib/cpu-window.js';
 import { WORKERS_DIR } from '../lib/paths.js';
-import { allProcessCpu, machineCpu, mainThreadCpuSeconds, type MachineCpu } from '../lib/proc.js';
-import { QUIET_PERCENT, waitForQuiet } from '../lib/quiet.js';
+import { mainThreadCpuSeconds } from '../lib/proc.js';
+import { notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
 import type { FromHost, ToHost, WorkerCounts } from '../workers/primary-ipc.js';
 
 export interface PrimaryOptions {
@@ -79,14 +80,10 @@ export interface PrimaryResult {
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 
-interface Sample {
-  atUs: number;
+interface Sample extends CpuSnapshot {
   messages: number;
-  cpu: Map<number, number>;
   /** CPU seconds of the primary's main thread. */
   loop: number;
-  runner: number;
-  machine: MachineCpu;
 }
 
 /** Replies from the host, one awaited at a time. */
@@ -135,26 +132,13 @@ class HostChannel {
 async function sample(host: HostChannel, pids: number[]): Promise<Sample> {
   host.send({ t: 'count' });
   const { messages } = await host.next('count', 5_000);
-  const all = allProcessCpu();
-  const runner = process.cpuUsage();
-  return {
-    atUs: nowUs(),
-    messages,
-    cpu: new Map(pids.map((pid) => [pid, all.get(pid)?.cpu ?? NaN])),
-    loop: mainThreadCpuSeconds(pids[0]!),
-    runner: (runner.user + runner.system) / 1e6,
-    machine: machineCpu(),
-  };
+  return { ...cpuSnapshot(), messages, loop: mainThreadCpuSeconds(pids[0]!) };
 }
 
 export async function runPrimary(o: PrimaryOptions): Promise<PrimaryResult> {
   const problems: string[] = [];
   const warnings: string[] = [];
-  const quiet = await waitForQuiet(o.quietWaitS);
-  if (quiet.busyPercent > QUIET_PERCENT)
-    warnings.push(
-      `machine still ${quiet.busyPercent.toFixed(0)} % busy after waiting ${quiet.waitedS.toFixed(0)} s for quiet`,
-    );
+  warnings.push(...notQuietWarnings(await waitForQuiet(o.quietWaitS)));
   const args = [o.workers, o.flushMs, o.rooms, o.members, o.outstanding, o.bodyBytes, o.history].map(String);
   const child = track(
     spawn(process.execPath, [join(WORKERS_DIR, 'primary-host.js'), ...args], {
@@ -173,14 +157,14 @@ export async function runPrimary(o: PrimaryOptions): Promise<PrimaryResult> {
     host.send({ t: 'stop' });
     const stopped = await host.next('stopped', STOP_TIMEOUT_MS);
 
-    const seconds = (b.atUs - a.atUs) / 1e6;
-    const used = pids.map((pid) => (b.cpu.get(pid)! - a.cpu.get(pid)!) / seconds);
+    // A process missing from a snapshot counts NaN, not 0: no figure is guessed.
+    const usedS = pids.map((pid) => (b.all.get(pid)?.cpu ?? NaN) - (a.all.get(pid)?.cpu ?? NaN));
+    const cpu = cpuWindow(a, b, sum(usedS) + (b.runner - a.runner));
+    const seconds = cpu.seconds;
+    const used = usedS.map((s) => s / seconds);
     const messages = b.messages - a.messages;
     const perMsg = (cpuShare: number): number => (cpuShare * 1e6) / Math.max(1, messages / seconds);
-    const oursS = used.reduce((n, v) => n + v, 0) * seconds + (b.runner - a.runner);
-    const otherLoadPercent = Math.max(0, ((b.machine.busy - a.machine.busy - oursS) / seconds) * 100);
-    if (otherLoadPercent > QUIET_PERCENT)
-      warnings.push(`other processes used ${otherLoadPercent.toFixed(0)} % of a core during the window`);
+    warnings.push(...otherLoadWarnings(cpu.otherLoadPercent, 'during the window'));
     problems.push(...host.failures, ...checkCounts(o, ready.members, stopped.messages, stopped.workers));
     return {
       history: o.history,
@@ -199,10 +183,10 @@ export async function runPrimary(o: PrimaryOptions): Promise<PrimaryResult> {
       primaryLoopCpuPercent: ((b.loop - a.loop) / seconds) * 100,
       primaryLoopUsPerMsg: perMsg((b.loop - a.loop) / seconds),
       workerCpuPercent: used.slice(1).map((v) => v * 100),
-      workersUsPerMsg: perMsg(used.slice(1).reduce((n, v) => n + v, 0)),
-      irqPercent: ((b.machine.irq - a.machine.irq) / seconds) * 100,
-      otherLoadPercent,
-      machineBusyPercent: ((b.machine.busy - a.machine.busy + b.machine.irq - a.machine.irq) / seconds) * 100,
+      workersUsPerMsg: perMsg(sum(used.slice(1))),
+      irqPercent: cpu.irqPercent,
+      otherLoadPercent: cpu.otherLoadPercent,
+      machineBusyPercent: cpu.machineBusyPercent,
       membersPerWorker: ready.members,
       recordsPerMsg: stopped.workers.reduce((n, w) => n + w.msgRecords, 0) / Math.max(1, stopped.messages),
       problems,

@@ -22,11 +22,23 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, kill } from '../lib/children.js';
 import { nowUs, sleepUntil } from '../lib/clock.js';
-import { deliveredBetween, startWindowedLoadgen, type LoadgenWindow } from '../lib/loadgen-window.js';
+import {
+  cpuSnapshot,
+  cpuUsed,
+  cpuWindow,
+  otherLoadWarnings,
+  sum,
+  treeCpuByPid,
+  type CpuSnapshot,
+} from '../lib/cpu-window.js';
+import { deliveryFigures, type DeliveryFigures } from '../lib/delivery-figures.js';
+import { loadgenWarnings, resultFile } from '../lib/loadgen.js';
+import { serverSideProblems, wireProblems, type RunFindings } from '../lib/loadgen-checks.js';
+import { deliveredBetween, sampleWindow, startWindowedLoadgen, type LoadgenWindow } from '../lib/loadgen-window.js';
 import { countsDelta, fetchVerdicts, fetchView, type ServerView } from '../lib/loopchat-view.js';
 import { TMP_DIR } from '../lib/paths.js';
-import { allProcessCpu, machineCpu, processTree, topOthers, type MachineCpu, type ProcessCpu } from '../lib/proc.js';
-import { QUIET_PERCENT, waitForQuiet } from '../lib/quiet.js';
+import { topOthers } from '../lib/proc.js';
+import { notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
 import { SERVER_KINDS, startServer, type RunningServer } from '../lib/servers.js';
 import { buildTexts } from '../lib/texts.js';
 
@@ -70,7 +82,7 @@ export interface LoopSample {
   workersAnswering: number;
 }
 
-export interface ScalingResult {
+export interface ScalingResult extends DeliveryFigures, RunFindings {
   /** Series label, e.g. "basic, 100–200 B". */
   series: string;
   workers: number;
@@ -87,28 +99,6 @@ export interface ScalingResult {
   deliveredPerSecond: number;
   /** deliveredPerSecond ÷ (members − 1): messages the server got through, per second. */
   msgsPerSecond: number;
-  /** Latency of the messages scheduled in the window, from their scheduled send time. */
-  latencyP50Ms: number;
-  latencyP99Ms: number;
-  latencyP999Ms: number;
-  latencyMaxMs: number;
-  /** Deliveries timed (messages of the window) ÷ what those messages should make. */
-  windowCompleteness: number;
-  totalDelivered: number;
-  /** Messages sent over the whole run (warm-up included) × (members − 1). */
-  totalExpected: number;
-  sent: number;
-  acked: number;
-  /** Deliveries the loadgen's seq accounting found missing after the drain. */
-  lost: number;
-  duplicates: number;
-  reordered: number;
-  errors: number;
-  errorCodes: Record<string, number>;
-  failedConnections: number;
-  /** Connections the server closed during the run. */
-  disconnects: number;
-  senderMaxLagMs: number;
   /** The server's process tree (primary + workers), % of one core. */
   serverCpuPercent: number;
   serverCpuPerProc: ServerProcCpu[];
@@ -132,11 +122,6 @@ export interface ScalingResult {
   busyBeforePercent: number;
   quietWaitedS: number;
   setupS: number;
-  /** The loadgen's result JSON (histograms, timeline). */
-  resultPath: string;
-  problems: string[];
-  warnings: string[];
-  notes: string[];
 }
 
 /** Texts the senders share: sender k sends line k mod 256 (the loadgen's `--texts`). */
@@ -147,8 +132,6 @@ const CONNECT_TIMEOUT_S = 20;
 export const SCALING_DRAIN_S = 10;
 /** loopchat's event-loop window (http/loop-delay.ts). */
 const LOOP_WINDOW_US = 5e6;
-
-let serial = 0;
 
 /** The loopchat flags of a scaling series (besides ports and `--rate 0`). */
 export function scalingArgs(workers: number, filter: string, classifierUs = 0): string[] {
@@ -184,38 +167,9 @@ export function scalingLoadgenArgs(
   ].flat();
 }
 
-interface CpuSample {
-  atUs: number;
-  /** CPU seconds per pid of the server's and of the loadgen's process trees. */
-  server: Map<number, number>;
-  loadgen: Map<number, number>;
-  runner: number;
-  machine: MachineCpu;
-  all: Map<number, ProcessCpu>;
-}
-
-function sampleCpu(serverPid: number, loadgenPid: number): CpuSample {
-  const all = allProcessCpu();
-  const tree = (pid: number): Map<number, number> => new Map(processTree(pid, all).map((p) => [p, all.get(p)?.cpu ?? 0]));
-  const runner = process.cpuUsage();
-  return {
-    atUs: nowUs(),
-    server: tree(serverPid),
-    loadgen: tree(loadgenPid),
-    runner: (runner.user + runner.system) / 1e6,
-    machine: machineCpu(),
-    all,
-  };
-}
-
-/** CPU seconds each process of `after` used since `before` (a process new in `after` counts 0). */
-function used(before: Map<number, number>, after: Map<number, number>): Map<number, number> {
-  return new Map([...after].map(([pid, cpu]) => [pid, cpu - (before.get(pid) ?? cpu)]));
-}
-
 interface WindowSamples {
-  a: CpuSample;
-  b: CpuSample;
+  a: CpuSnapshot;
+  b: CpuSnapshot;
   loopSamples: LoopSample[];
   statsErrors: string[];
 }
@@ -303,13 +257,9 @@ export class ScalingSeries {
     return { loopSamples, statsErrors };
   }
 
-  async #sampleWindow(w: LoadgenWindow, loadgenPid: number): Promise<WindowSamples> {
+  async #sampleWindow(w: LoadgenWindow): Promise<WindowSamples> {
     const loop = this.#sampleLoop(w);
-    await sleepUntil(w.startUs);
-    const a = sampleCpu(this.#server.pid, loadgenPid);
-    await sleepUntil(w.endUs);
-    const b = sampleCpu(this.#server.pid, loadgenPid);
-    return { a, b, ...(await loop) };
+    return { ...(await sampleWindow(w, cpuSnapshot)), ...(await loop) };
   }
 
   /** One step: a loadgen run at `msgsPerSecond` messages a second over all members. */
@@ -321,25 +271,18 @@ export class ScalingSeries {
     if (!isAlive(server.child)) throw new Error('the server is no longer running');
 
     const quiet = await waitForQuiet(opts.quietWaitS);
-    if (quiet.busyPercent > QUIET_PERCENT)
-      warnings.push(
-        `machine still ${quiet.busyPercent.toFixed(0)} % busy after waiting ${quiet.waitedS.toFixed(0)} s for quiet`,
-      );
+    warnings.push(...notQuietWarnings(quiet));
     const viewBefore = await fetchView(server);
     const verdictsBefore = await fetchVerdicts(server);
 
     const total = opts.rooms * opts.members;
-    mkdirSync(TMP_DIR, { recursive: true });
-    const out = join(
-      TMP_DIR,
-      `scaling-${String(++serial).padStart(3, '0')}-w${this.workers}-${opts.filter}-${opts.maxBytes}B-${msgsPerSecond}.json`,
-    );
+    const out = resultFile('scaling', `w${this.workers}-${opts.filter}-${opts.maxBytes}B-${msgsPerSecond}`);
     const args = scalingLoadgenArgs(opts, `127.0.0.1:${server.tcpPort}`, this.#textsPath, String(msgsPerSecond), durationS);
     const timeoutMs = (total / CONNECT_RATE + CONNECT_TIMEOUT_S + opts.warmupS + durationS + SCALING_DRAIN_S + 30) * 1000;
     const lg = startWindowedLoadgen(args, out, timeoutMs);
     // With every member joined, before the first send: what the server holds, per worker.
     const joinedView = lg.joined.then(() => fetchView(server));
-    const windowed = lg.window.then(async (w) => ({ w, ...(await this.#sampleWindow(w, lg.pid)) }));
+    const windowed = lg.window.then(async (w) => ({ w, ...(await this.#sampleWindow(w)) }));
     const [run, viewJoined, { w, a, b, loopSamples, statsErrors }] = await Promise.all([lg.done, joinedView, windowed]);
     const viewAfter = await fetchView(server);
     const verdicts = countsDelta(verdictsBefore, await fetchVerdicts(server));
@@ -354,22 +297,25 @@ export class ScalingSeries {
     const totalExpected = sent * fanout;
     const inWindow = deliveredBetween(r, warmS, warmS + stepS);
 
-    const sampledS = (b.atUs - a.atUs) / 1e6;
-    const serverCpuPerProc: ServerProcCpu[] = [...used(a.server, b.server)].map(([pid, s]) => ({
+    const serverUsed = cpuUsed(treeCpuByPid(a, server.pid), treeCpuByPid(b, server.pid));
+    const loadgenUsed = cpuUsed(treeCpuByPid(a, lg.pid), treeCpuByPid(b, lg.pid));
+    const serverCpuS = sum([...serverUsed.values()]);
+    const loadgenCpu = [...loadgenUsed.values()];
+    const cpu = cpuWindow(a, b, serverCpuS + sum(loadgenCpu) + (b.runner - a.runner));
+    const sampledS = cpu.seconds;
+    const serverCpuPerProc: ServerProcCpu[] = [...serverUsed].map(([pid, s]) => ({
       role: pid !== server.pid ? 'worker' : this.workers > 1 ? 'primary' : 'single',
       pid,
       percent: (s / sampledS) * 100,
     }));
-    const serverCpuS = sum(serverCpuPerProc.map((p) => (p.percent / 100) * sampledS));
-    const loadgenCpu = [...used(a.loadgen, b.loadgen).values()];
-    const oursS = serverCpuS + sum(loadgenCpu) + (b.runner - a.runner);
-    const otherLoadPercent = Math.max(0, ((b.machine.busy - a.machine.busy - oursS) / sampledS) * 100);
-    if (otherLoadPercent > QUIET_PERCENT) {
-      const ours = new Set([process.pid, ...b.server.keys(), ...b.loadgen.keys()]);
-      warnings.push(
-        `other processes used ${otherLoadPercent.toFixed(0)} % of a core during the window (top: ${topOthers(a.all, b.all, ours, sampledS)})`,
-      );
-    }
+    const ours = new Set([process.pid, ...serverUsed.keys(), ...loadgenUsed.keys()]);
+    warnings.push(
+      ...otherLoadWarnings(
+        cpu.otherLoadPercent,
+        'during the window',
+        () => `(top: ${topOthers(a.all, b.all, ours, sampledS)})`,
+      ),
+    );
 
     if (r.config.texts?.count !== TEXTS)
       problems.push(`the loadgen read ${r.config.texts?.count ?? 'no'} texts from ${this.#textsPath}, expected ${TEXTS}`);
@@ -386,14 +332,7 @@ export class ScalingSeries {
         `members received ${r.messages.delivered} msgs, expected ${totalExpected} (${sent} sent × ${fanout} other members; the loadgen counts ${r.messages.lost} lost)`,
       );
     if (acked !== sent) problems.push(`senders got ${acked} acks for ${sent} msgs`);
-    if (r.messages.duplicates > 0) problems.push(`${r.messages.duplicates} duplicate deliveries`);
-    if (r.messages.reordered > 0) problems.push(`${r.messages.reordered} deliveries out of seq order`);
-    if (r.errors.total > 0)
-      problems.push(`${r.errors.total} error frames ${JSON.stringify(r.errors.byCode)}: ${r.errors.samples.join(' | ')}`);
-    if (r.connections.closedEarly > 0)
-      problems.push(
-        `${r.connections.closedEarly} connections closed by the server: ${r.connections.closeSamples.join('; ')}`,
-      );
+    problems.push(...wireProblems(r, true));
     const deliveriesDelta = viewAfter.deliveries - viewBefore.deliveries;
     if (deliveriesDelta !== totalExpected)
       problems.push(`/stats deliveries grew by ${deliveriesDelta}, expected ${totalExpected}`);
@@ -401,13 +340,7 @@ export class ScalingSeries {
       const sequenced = (viewAfter.primaryMessages ?? NaN) - (viewBefore.primaryMessages ?? NaN);
       if (sequenced !== sent) problems.push(`/stats primary.messages grew by ${sequenced}, ${sent} msgs were sent`);
     }
-    const trouble = countsDelta(viewBefore.trouble, viewAfter.trouble);
-    if (Object.keys(trouble).length > 0)
-      problems.push(
-        `server-side: ${Object.entries(trouble)
-          .map(([k, v]) => `${k} +${v}`)
-          .join(', ')}`,
-      );
+    problems.push(...serverSideProblems(countsDelta(viewBefore.trouble, viewAfter.trouble)));
     const verdictTotal = sum(Object.values(verdicts));
     if (verdictTotal !== sent)
       problems.push(`the filter judged ${verdictTotal} messages (/metrics), ${sent} were sent: ${JSON.stringify(verdicts)}`);
@@ -416,7 +349,7 @@ export class ScalingSeries {
     if (viewAfter.workers.length !== this.workers)
       problems.push(`/stats after the step answered for ${viewAfter.workers.length} of ${this.workers} workers`);
 
-    warnings.push(...r.loadgen.warnings, ...run.stderr.filter((l) => !/^(warning: |PASS$)/.test(l)));
+    warnings.push(...loadgenWarnings(run));
     if (statsErrors.length > 0) warnings.push(`${statsErrors.length} /stats samples failed: ${statsErrors[0]}`);
     const loop = loadWindows(loopSamples, w.firstSendUs);
     const slowest = maxOf(loopSamples.map((l) => l.waitMs));
@@ -452,31 +385,15 @@ export class ScalingSeries {
       sentPerSecond: step.sent / stepS,
       deliveredPerSecond: inWindow / stepS,
       msgsPerSecond: inWindow / stepS / fanout,
-      latencyP50Ms: step.latencyMs.p50 ?? NaN,
-      latencyP99Ms: step.latencyMs.p99 ?? NaN,
-      latencyP999Ms: step.latencyMs.p999 ?? NaN,
-      latencyMaxMs: step.latencyMs.max ?? NaN,
-      windowCompleteness: step.latencyMs.count / Math.max(1, step.sent * fanout),
-      totalDelivered: r.messages.delivered,
-      totalExpected,
-      sent,
-      acked,
-      lost: r.messages.lost,
-      duplicates: r.messages.duplicates,
-      reordered: r.messages.reordered,
-      errors: r.errors.total,
-      errorCodes: r.errors.byCode,
-      failedConnections: r.connections.failed,
-      disconnects: r.connections.closedEarly,
-      senderMaxLagMs: r.loadgen.maxSendLagMs,
+      ...deliveryFigures(r, fanout),
       serverCpuPercent: (serverCpuS / sampledS) * 100,
       serverCpuPerProc,
       serverCpuUsPerMsg: (serverCpuS * 1e6) / Math.max(1, (inWindow / fanout) * (sampledS / stepS)),
       loadgenCpuPercent: (sum(loadgenCpu) / sampledS) * 100,
       loadgenCpuPercentPerProc: loadgenCpu.map((s) => (s / sampledS) * 100),
-      irqPercent: ((b.machine.irq - a.machine.irq) / sampledS) * 100,
-      otherLoadPercent,
-      machineBusyPercent: ((b.machine.busy - a.machine.busy + b.machine.irq - a.machine.irq) / sampledS) * 100,
+      irqPercent: cpu.irqPercent,
+      otherLoadPercent: cpu.otherLoadPercent,
+      machineBusyPercent: cpu.machineBusyPercent,
       loopP99Ms: loop.p99Ms,
       loopMaxMs: loop.maxMs,
       loopClean: loop.clean,
@@ -492,10 +409,6 @@ export class ScalingSeries {
       notes: server.notes.slice(),
     };
   }
-}
-
-function sum(values: number[]): number {
-  return values.reduce((n, v) => n + v, 0);
 }
 
 /**

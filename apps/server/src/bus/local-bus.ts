@@ -7,9 +7,10 @@
  * With a durable store (SQLite) a message is acknowledged only once stored: the messages of a
  * turn are committed together at its end (setImmediate: after every socket read of this
  * turn's poll phase), and only then delivered to members and acknowledged. Events of that turn
- * (presence, DMs) wait with them, so members see them in the order they were decided. If the
- * commit fails, the turn's messages are neither delivered nor acknowledged: their senders get
- * `unavailable` and the seqs are given again.
+ * (presence, DMs, topics) wait with them, so members see them in the order they were decided;
+ * the sender, whose own message comes back as its answer (an echo or an ack), too: see
+ * #release. If the commit fails, the turn's messages are neither delivered nor acknowledged:
+ * their senders get `unavailable` and the seqs are given again.
  */
 import type { DmFrame, Id } from '@loopchat/protocol';
 import {
@@ -46,6 +47,8 @@ export class LocalBus implements Bus {
   #held: BusEvent[] = [];
   #waiters: Waiter[] = [];
   #commitScheduled = false;
+  /** A commit's events are going out (#release): events decided meanwhile queue behind them. */
+  #releasing = false;
   /**
    * Called once a commit's deliveries and answers are queued (server.ts: the sessions'
    * flush). They were queued in the check phase, where a flush scheduled now would wait a
@@ -177,17 +180,47 @@ export class LocalBus implements Bus {
     const waiters = this.#waiters;
     this.#held = [];
     this.#waiters = [];
-    for (const event of held) if (failure === undefined || event.t !== 'msg') this.#deliver(event);
-    for (const waiter of waiters) {
-      if (failure === undefined) waiter.resolve(sequenced(waiter.msg));
-      else waiter.reject(new BusUnavailableError(failure.message));
+    this.#releasing = true;
+    this.#release(held, 0, waiters, 0, failure);
+  }
+
+  /**
+   * Delivers a commit's events from `from` on, in the order they were decided, settling each
+   * message's waiter where its event stands. A sender hears of its own message through the
+   * reaction to its publish promise (the answer queue's `then`, one microtask after the
+   * settle), not through delivery; so an event that follows answered messages goes out in a
+   * later microtask, after those answers. Without that, a text-mode sender saw its `/topic`
+   * before the echoes of the lines it had written before it.
+   */
+  #release(held: BusEvent[], from: number, waiters: Waiter[], next: number, failure: Error | undefined): void {
+    const settledBefore = next;
+    for (let i = from; i < held.length; i++) {
+      const event = held[i]!;
+      if (event.t === 'msg') {
+        if (failure === undefined) this.#deliver(event);
+        next = settleUpTo(waiters, next, event.msg, failure);
+      } else if (next > settledBefore) {
+        const settled = next;
+        queueMicrotask(() => this.#release(held, i, waiters, settled, failure));
+        return;
+      } else {
+        this.#deliver(event);
+      }
+    }
+    settleUpTo(waiters, next, undefined, failure);
+    this.#releasing = false;
+    // Decided while this commit's events went out, with no message of their own to wait for.
+    if (!this.#commitScheduled && this.#held.length > 0) {
+      const later = this.#held;
+      this.#held = [];
+      for (const event of later) this.#deliver(event);
     }
     // After the answers' promise reactions (queued above, so they run first).
     if (this.afterCommit !== undefined) queueMicrotask(this.afterCommit);
   }
 
   #route(event: BusEvent): void {
-    if (this.#commitScheduled) this.#held.push(event);
+    if (this.#commitScheduled || this.#releasing) this.#held.push(event);
     else this.#deliver(event);
   }
 
@@ -199,6 +232,26 @@ export class LocalBus implements Bus {
     else if (event.t === 'dm') sink.onDm(event.dm);
     else sink.onRoomEvent(event.e);
   }
+}
+
+/**
+ * Settles `waiters` from `next` up to the one of `msg` (every one left when undefined, none
+ * when `msg` has no waiter); returns the index of the first one left.
+ */
+function settleUpTo(waiters: Waiter[], next: number, msg: StoredMessage | undefined, failure: Error | undefined): number {
+  let last = waiters.length - 1;
+  if (msg !== undefined) {
+    // Waiters are in the order of their messages: this is nearly always `next` itself.
+    last = next;
+    while (last < waiters.length && waiters[last]!.msg !== msg) last++;
+    if (last === waiters.length) return next;
+  }
+  for (let k = next; k <= last; k++) {
+    const waiter = waiters[k]!;
+    if (failure === undefined) waiter.resolve(sequenced(waiter.msg));
+    else waiter.reject(new BusUnavailableError(failure.message));
+  }
+  return Math.max(next, last + 1);
 }
 
 function sequenced(stored: StoredMessage): SequencedMessage {

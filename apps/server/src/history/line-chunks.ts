@@ -1,9 +1,10 @@
 /**
- * The SQLite store keeps a room's messages in chunks: the lines of consecutive seqs that one
- * commit wrote for that room, concatenated as they were delivered (each line ends in its
- * newline, and a canonical line has no other: JSON escapes it). One row per room per commit
- * instead of one per message: under load a turn holds several messages per busy room, and a
- * row, its index entry and its share of the sweep cost the store far more than its bytes.
+ * The SQLite store keeps a room's messages in chunks: the lines of consecutive seqs of that
+ * room, concatenated as they were delivered (each line ends in its newline, and a canonical
+ * line has no other: JSON escapes it). A commit writes a turn's lines as one row of the log
+ * (commit-log.ts); folding moves each room's lines of many commits into one chunk. One row
+ * per room per fold instead of one per message: a row, its index entry and its share of the
+ * sweep cost the store far more than its bytes.
  *
  *   row:  room │ first_seq │ last_seq │ first_ts │ last_ts │ lines = line(first_seq) … line(last_seq)
  *
@@ -15,7 +16,7 @@ import type { LineRef } from '../core/line-slab.js';
 /** Most lines in one chunk: bounds what a read or a replace must load to reach one line. */
 export const MAX_CHUNK_LINES = 256;
 
-/** The lines of one room, consecutive seqs, waiting for the commit. */
+/** The lines of one room of this turn, consecutive seqs, waiting for the commit. */
 export interface PendingChunk {
   readonly room: string;
   readonly firstSeq: number;
@@ -26,22 +27,14 @@ export interface PendingChunk {
 }
 
 /**
- * The chunk's lines as one Buffer, for the insert (SQLite copies what it binds). A room's
- * lines of one turn usually sit end to end in its slab (line-slab.ts): then a view, no copy;
- * otherwise one copy per run of adjacent lines.
+ * Copies the chunk's lines end to end into `out` at `at` and returns where they end. A
+ * room's lines of one turn usually sit end to end in its slab (line-slab.ts): one copy per
+ * run of adjacent lines, not one per line.
  */
-export function chunkBytes(chunk: PendingChunk): Buffer {
+export function copyChunk(chunk: PendingChunk, out: Buffer, at: number): number {
   const lines = chunk.lines;
-  const first = lines[0]!;
-  let contiguous = true;
-  for (let i = 1; i < lines.length && contiguous; i++) {
-    contiguous = lines[i]!.buf === first.buf && lines[i]!.start === lines[i - 1]!.end;
-  }
-  if (contiguous) return first.buf.subarray(first.start, first.start + chunk.bytes);
-  const out = Buffer.allocUnsafe(chunk.bytes);
-  let at = 0;
-  let runStart = first;
-  let runEnd = first.end;
+  let runStart = lines[0]!;
+  let runEnd = runStart.end;
   for (let i = 1; i <= lines.length; i++) {
     const line = lines[i];
     if (line !== undefined && line.buf === runStart.buf && line.start === runEnd) {
@@ -54,7 +47,7 @@ export function chunkBytes(chunk: PendingChunk): Buffer {
       runEnd = line.end;
     }
   }
-  return out;
+  return at;
 }
 
 /** Views of each line of a stored chunk, newline included, oldest first. */

@@ -12,11 +12,12 @@
  * - Exclusive locking mode: the first write takes the file's lock and keeps it until close,
  *   so a second server started on the same file fails at once with a clear error instead of
  *   two processes handing out the same seqs.
- * - Appends are buffered and written in one transaction by commit() (group commit: the bus
- *   calls it once per event-loop turn), so a turn's hundred messages cost one commit, and a
- *   room's messages of that turn one row (line-chunks.ts): per message, a row of its own
- *   (with its index entry, and its deletion later) cost more than all the rest of a message's
- *   way through the server.
+ * - Appends are buffered and written by commit() (group commit: the bus calls it once per
+ *   event-loop turn) as ONE row of the log whatever the rooms (commit-log.ts); a room's lines
+ *   are folded in the background into chunks of that room (line-chunks.ts) once it has a
+ *   full chunk's worth or its oldest has waited FOLD_AFTER_MS: per message, a row of its own
+ *   (with its index entry, and its deletion later) cost more than all the rest of a
+ *   message's way through the server.
  */
 import { accessSync, constants, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -26,7 +27,9 @@ import type { LineRef } from '../core/line-slab.js';
 import { CommitTimes, type CommitStats } from './commit-times.js';
 import { HistoryStoreError } from './errors.js';
 import type { HistoryQuery, HistoryStore } from './history-store.js';
-import { MAX_CHUNK_LINES, chunkBytes, splitLines, type PendingChunk } from './line-chunks.js';
+import { CommitLog, runLines, type Segment } from './commit-log.js';
+import { SqliteReadMarkers } from './sqlite-read-markers.js';
+import { MAX_CHUNK_LINES, copyChunk, splitLines, type PendingChunk } from './line-chunks.js';
 import { APPLICATION_ID, MIGRATE_V1, SCHEMA, SCHEMA_VERSION, SQL } from './sqlite-schema.js';
 
 export const HISTORY_FILE = 'loopchat.db';
@@ -37,10 +40,33 @@ const SWEEP_STEP_ROWS = 200;
  * statement per room per commit cost as much as the inserts). Reads never show them anyway.
  */
 const TRIM_SLACK = 128;
+/** Lines one fold step moves from the log into chunks, about (whole rooms): a few ms. */
+const FOLD_STEP = 8192;
+/** A room's unfolded lines wait this long at most (give or take the sweep's second). */
+const FOLD_AFTER_MS = 1_000;
+/**
+ * A chunk spans this much time at most: age retention deletes whole chunks, so this is how
+ * long a line may outlive --history-max-age (a fold gathers up to ~2 s of a room anyway).
+ */
+const MAX_CHUNK_SPAN_MS = 5_000;
+/** Unfolded messages past which a commit folds a step itself (a sweep that cannot keep up). */
+const MAX_UNFOLDED = 8 * FOLD_STEP;
 
 interface ChunkRow {
   first_seq: number;
   lines: Buffer;
+}
+
+interface LogRow {
+  id: number;
+  segments: string;
+  lines: Buffer;
+}
+
+/** Lines of consecutive seqs from `firstSeq`: a stored chunk or an unfolded run. */
+interface Piece {
+  readonly firstSeq: number;
+  readonly lines: Buffer;
 }
 
 const NEWLINE = Buffer.from('\n');
@@ -59,6 +85,7 @@ type Statements = { [K in keyof typeof SQL]: Database.Statement };
 export class SqliteStore implements HistoryStore {
   readonly kind = 'sqlite';
   readonly durable = true;
+  readonly readMarkers: SqliteReadMarkers;
   readonly epoch: string;
   /** The file, as an absolute path (errors and logs name it). */
   readonly path: string;
@@ -73,6 +100,8 @@ export class SqliteStore implements HistoryStore {
   /** room → its newest seq in the batch */
   readonly #batchLast = new Map<string, number>();
   #batchMessages = 0;
+  /** Committed lines not yet folded into chunks. */
+  readonly #log = new CommitLog();
   /** Rooms with at least TRIM_SLACK seqs past their count. */
   readonly #toTrim = new Set<string>();
   /** room → the seq its count retention last deleted up to (this process) */
@@ -97,15 +126,33 @@ export class SqliteStore implements HistoryStore {
       this.epoch = initialise(db, options.synchronous);
       this.#sql = Object.fromEntries(Object.entries(SQL).map(([k, sql]) => [k, db.prepare(sql)])) as Statements;
       for (const k of ['lastSeq', 'getMeta', 'getRoomMeta'] as const) this.#sql[k].pluck();
+      this.readMarkers = new SqliteReadMarkers(db);
     } catch (err) {
       db.close();
       throw openError(this.path, err);
     }
     this.#db = db;
+    try {
+      // Rows left by the last run; a segment at or below its room's recorded seq was folded.
+      const folded = new Map<string, number>();
+      const isFolded = (room: string, firstSeq: number): boolean => {
+        let last = folded.get(room);
+        if (last === undefined) folded.set(room, (last = (this.#sql.lastSeq.get(room) as number | undefined) ?? 0));
+        return firstSeq <= last;
+      };
+      const empty: number[] = [];
+      for (const row of this.#sql.readLog.iterate() as Iterable<LogRow>) {
+        if (!this.#log.add(row.id, JSON.parse(row.segments) as Segment[], row.lines, isFolded)) empty.push(row.id);
+      }
+      for (const id of empty) this.#sql.dropLog.run(id);
+    } catch (err) {
+      db.close();
+      throw openError(this.path, err);
+    }
   }
 
   lastSeq(room: string): number {
-    const pending = this.#batchLast.get(room);
+    const pending = this.#batchLast.get(room) ?? this.#log.lastSeq(room);
     if (pending !== undefined) return pending;
     try {
       return (this.#sql.lastSeq.get(room) as number | undefined) ?? 0;
@@ -131,19 +178,73 @@ export class SqliteStore implements HistoryStore {
   commit(): void {
     const chunks = this.#chunks;
     if (chunks.length === 0) return;
-    const sql = this.#sql;
     const started = performance.now();
     try {
-      sql.begin.run();
+      let bytes = 0;
+      for (const c of chunks) bytes += c.bytes;
+      const lines = Buffer.allocUnsafe(bytes);
+      const segments: Segment[] = [];
+      let at = 0;
       for (const c of chunks) {
-        sql.insert.run(c.room, c.firstSeq, c.firstSeq + c.lines.length - 1, c.firstTs, c.lastTs, chunkBytes(c));
+        at = copyChunk(c, lines, at);
+        segments.push([c.room, c.firstSeq, c.lines.length, c.firstTs, c.lastTs, c.bytes]);
       }
-      for (const [room, seq] of this.#batchLast) {
+      // One statement, so one transaction of its own: no BEGIN/COMMIT round of calls.
+      const id = Number(this.#sql.appendLog.run(JSON.stringify(segments), lines).lastInsertRowid);
+      this.#log.add(id, segments, lines);
+      this.#times.record(performance.now() - started, this.#batchMessages);
+    } catch (err) {
+      throw new HistoryStoreError('HISTORY_WRITE_FAILED', `${this.path}: ${describe(err)}`, { cause: err });
+    } finally {
+      this.#chunks = [];
+      this.#open.clear();
+      this.#batchLast.clear();
+      this.#batchMessages = 0;
+    }
+    if (this.#log.messages > MAX_UNFOLDED) {
+      try {
+        this.#fold(this.#log.due(Infinity, FOLD_STEP));
+      } catch {
+        // The lines stay in the log (durable) and in memory: the next sweep tries again.
+      }
+    }
+  }
+
+  /**
+   * Folds `rooms`, in one transaction: each room's unfolded lines become chunks of at most
+   * MAX_CHUNK_LINES, its last seq is recorded, and the log rows no other room needs go.
+   * Throws (and the log keeps everything) on failure.
+   */
+  #fold(rooms: readonly string[]): void {
+    if (rooms.length === 0) return;
+    const sql = this.#sql;
+    sql.begin.run();
+    try {
+      for (const room of rooms) {
+        const runs = this.#log.runs(room);
+        for (let i = 0; i < runs.length;) {
+          let j = i + 1;
+          let count = runs[i]!.count;
+          const first = runs[i]!;
+          while (
+            j < runs.length &&
+            count + runs[j]!.count <= MAX_CHUNK_LINES &&
+            runs[j]!.lastTs - first.firstTs <= MAX_CHUNK_SPAN_MS
+          ) {
+            count += runs[j++]!.count;
+          }
+          const last = runs[j - 1]!;
+          const lines = j === i + 1 ? runLines(first) : Buffer.concat(runs.slice(i, j).map(runLines));
+          sql.insert.run(room, first.firstSeq, last.firstSeq + last.count - 1, first.firstTs, last.lastTs, lines);
+          i = j;
+        }
+        const last = runs[runs.length - 1]!;
+        const seq = last.firstSeq + last.count - 1;
         sql.setLastSeq.run(room, seq);
         if (seq - this.#historySize - (this.#trimmedTo.get(room) ?? 0) >= TRIM_SLACK) this.#toTrim.add(room);
       }
+      for (const id of this.#log.rowsEmptiedBy(rooms)) sql.dropLog.run(id);
       sql.commit.run();
-      this.#times.record(performance.now() - started, this.#batchMessages);
     } catch (err) {
       if (this.#db.inTransaction) {
         try {
@@ -152,13 +253,9 @@ export class SqliteStore implements HistoryStore {
           // The transaction is gone with the error (SQLite rolls back on SQLITE_FULL / IOERR).
         }
       }
-      throw new HistoryStoreError('HISTORY_WRITE_FAILED', `${this.path}: ${describe(err)}`, { cause: err });
-    } finally {
-      this.#chunks = [];
-      this.#open.clear();
-      this.#batchLast.clear();
-      this.#batchMessages = 0;
+      throw err;
     }
+    this.#log.folded(rooms);
   }
 
   /**
@@ -203,9 +300,9 @@ export class SqliteStore implements HistoryStore {
   #forward(room: string, after: number, limit: number): Buffer[] {
     const out: Buffer[] = [];
     if (limit <= 0) return out;
-    for (const row of this.#sql.forward.iterate(room, after) as Iterable<ChunkRow>) {
-      const lines = splitLines(row.lines);
-      for (let i = Math.max(0, after + 1 - row.first_seq); i < lines.length; i++) {
+    for (const piece of this.#piecesAfter(room, after)) {
+      const lines = splitLines(piece.lines);
+      for (let i = Math.max(0, after + 1 - piece.firstSeq); i < lines.length; i++) {
         out.push(lines[i]!);
         if (out.length === limit) return out;
       }
@@ -217,12 +314,10 @@ export class SqliteStore implements HistoryStore {
   #backward(room: string, floor: number, before: number, limit: number): Buffer[] {
     const out: Buffer[] = [];
     if (limit <= 0 || before <= floor + 1) return out;
-    // The chunk holding before − 1 ends at most MAX_CHUNK_LINES − 1 seqs after it.
-    const bound = Math.min(Number.MAX_SAFE_INTEGER, before + MAX_CHUNK_LINES);
-    for (const row of this.#sql.backward.iterate(room, bound) as Iterable<ChunkRow>) {
-      const lines = splitLines(row.lines);
+    for (const piece of this.#piecesBefore(room, before)) {
+      const lines = splitLines(piece.lines);
       for (let i = lines.length - 1; i >= 0; i--) {
-        const seq = row.first_seq + i;
+        const seq = piece.firstSeq + i;
         if (seq >= before) continue;
         if (seq <= floor) return out.reverse();
         out.push(lines[i]!);
@@ -232,8 +327,36 @@ export class SqliteStore implements HistoryStore {
     return out.reverse();
   }
 
+  /** Chunks, then unfolded runs, holding seqs > after, oldest first (all folded seqs precede the log's). */
+  *#piecesAfter(room: string, after: number): Iterable<Piece> {
+    const runs = this.#log.runs(room);
+    if (runs.length === 0 || after + 1 < runs[0]!.firstSeq) {
+      for (const row of this.#sql.forward.iterate(room, after) as Iterable<ChunkRow>) {
+        yield { firstSeq: row.first_seq, lines: row.lines };
+      }
+    }
+    for (const run of runs) if (run.firstSeq + run.count - 1 > after) yield { firstSeq: run.firstSeq, lines: runLines(run) };
+  }
+
+  /** Unfolded runs, then chunks, that may hold seqs < before, newest first. */
+  *#piecesBefore(room: string, before: number): Iterable<Piece> {
+    const runs = this.#log.runs(room);
+    for (let r = runs.length - 1; r >= 0; r--) {
+      const run = runs[r]!;
+      if (run.firstSeq < before) yield { firstSeq: run.firstSeq, lines: runLines(run) };
+    }
+    // The chunk holding before − 1 ends at most MAX_CHUNK_LINES − 1 seqs after it.
+    const bound = Math.min(Number.MAX_SAFE_INTEGER, before + MAX_CHUNK_LINES);
+    for (const row of this.#sql.backward.iterate(room, bound) as Iterable<ChunkRow>) {
+      yield { firstSeq: row.first_seq, lines: row.lines };
+    }
+  }
+
   replace(room: string, seq: number, line: Buffer): boolean {
     try {
+      // A line still in the log is folded first: its chunk is the one place to change.
+      const runs = this.#log.runs(room);
+      if (runs.length > 0 && seq >= runs[0]!.firstSeq) this.#fold([room]);
       const row = this.#sql.holding.get(room, seq) as (ChunkRow & { id: number }) | undefined;
       if (row === undefined || row.first_seq > seq) return false;
       const lines = splitLines(row.lines);
@@ -259,12 +382,22 @@ export class SqliteStore implements HistoryStore {
   }
 
   /**
-   * One retention step: at most SWEEP_STEP_ROWS rows deleted, in its own short
-   * transaction. First the rooms over their count (rooms written since they were last
-   * trimmed), then the oldest rows past the age limit.
+   * One step of background work, in its own short transaction: while the log holds lines, a
+   * fold step; then retention, at most SWEEP_STEP_ROWS rows deleted a step: first the rooms
+   * over their count (rooms folded since they were last trimmed), then the oldest rows past
+   * the age limit.
    */
   sweep(now: number): boolean {
     try {
+      if (this.readMarkers.dirty) {
+        this.readMarkers.flush(now);
+        return true;
+      }
+      const due = this.#log.due(now - FOLD_AFTER_MS, FOLD_STEP);
+      if (due.length > 0) {
+        this.#fold(due);
+        return true;
+      }
       for (const room of this.#toTrim) {
         const keepAbove = this.lastSeq(room) - this.#historySize;
         const deleted = keepAbove > 0 ? this.#sql.trimRoom.run(room, keepAbove, SWEEP_STEP_ROWS).changes : 0;
@@ -284,7 +417,13 @@ export class SqliteStore implements HistoryStore {
   }
 
   close(): void {
-    if (this.#db.open) this.#db.close();
+    if (!this.#db.open) return;
+    try {
+      this.readMarkers.flush();
+    } catch {
+      // Closing on a full disk: the markers of the last second go, the messages are stored.
+    }
+    this.#db.close();
   }
 }
 

@@ -29,4 +29,17 @@ describe('the bench parts registry', () => {
     expect(quick).toMatchObject({ connections: 1000, members: 200, durationS: 3, scalingExtra: [], busRuns: 1 });
     expect(Object.values(quick)).not.toContain(undefined);
   });
+
+  it('takes a given flag over its default, whatever the run size', () => {
+    const program = new Command();
+    for (const part of BENCH_PARTS) part.addFlags(program);
+    program.parse(['--bus-warmup', '7', '--rooms', '3', '--saturation', 'none'], { from: 'user' });
+    for (const quick of [true, false]) {
+      const o = Object.assign({}, ...BENCH_PARTS.map((part) => part.options(program.opts(), quick))) as Record<
+        string,
+        unknown
+      >;
+      expect(o).toMatchObject({ busWarmupS: 7, rooms: 3, saturationRates: [] });
+    }
+  });
 });

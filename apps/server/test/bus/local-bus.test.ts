@@ -74,4 +74,22 @@ describe('LocalBus on a durable store', () => {
     expect(next.seq).toBe(1);
     expect(s.events).toEqual(['join bob', 'msg 1']);
   });
+
+  it('answers a turn’s messages before an event decided after them, and after one decided before them', async () => {
+    const b = bus(new FlakyStore(100));
+    const s = sink();
+    b.attach(s);
+    await b.join('r', 'ann');
+    // A sender hears of its message through the publish promise's reaction (the answer
+    // queue's `then`), so the answers are recorded in one, beside the deliveries.
+    const answer = (p: Promise<SequencedMessage>): Promise<number> => p.then((m) => s.events.push(`answer ${m.seq}`));
+    const answers = [answer(b.publish('r', 'ann', encodeMsgBody('r', 'ann', 'one')))];
+    await b.join('r', 'bob');
+    answers.push(answer(b.publish('r', 'ann', encodeMsgBody('r', 'ann', 'two'))));
+    answers.push(answer(b.publish('r', 'ann', encodeMsgBody('r', 'ann', 'three'))));
+    await b.join('r', 'cid');
+    await Promise.all(answers);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(s.events).toEqual(['msg 1', 'answer 1', 'join bob', 'msg 2', 'msg 3', 'answer 2', 'answer 3', 'join cid']);
+  });
 });

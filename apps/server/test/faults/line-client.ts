@@ -5,7 +5,9 @@
  */
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
-import type { ServerFrame } from '@loopchat/protocol';
+import { decodeServerFrame, encodeClientFrame } from '@loopchat/client';
+import type { ClientFrame, ServerFrame } from '@loopchat/protocol';
+import { readLines } from '../helpers/read-lines.js';
 
 interface Pending {
   resolve: (frame: ServerFrame) => void;
@@ -18,14 +20,11 @@ export class LineClient {
   /** Resolves when the socket has closed (for any reason). */
   readonly closed: Promise<void>;
   onFrame: (frame: ServerFrame) => void = () => {};
-  #buffer = '';
   #pending = new Map<string, Pending>();
 
   private constructor(socket: Socket) {
     this.socket = socket;
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => this.#onData(chunk));
-    socket.on('error', () => {});
+    readLines(socket, (line) => this.#onLine(line));
     // Not events.once: it rejects on 'error', and a reset (a killed worker) emits one first.
     this.closed = new Promise<void>((resolve) => socket.once('close', () => resolve())).then(() => {
       for (const [id, p] of this.#pending) {
@@ -47,7 +46,7 @@ export class LineClient {
   }
 
   send(frame: Record<string, unknown>): void {
-    if (!this.socket.destroyed) this.socket.write(`${JSON.stringify(frame)}\n`);
+    if (!this.socket.destroyed) this.socket.write(`${encodeClientFrame(frame as unknown as ClientFrame)}\n`);
   }
 
   /**
@@ -73,21 +72,9 @@ export class LineClient {
     this.socket.destroy();
   }
 
-  #onData(chunk: string): void {
-    const text = this.#buffer + chunk;
-    let start = 0;
-    let nl: number;
-    // One slice per line, the remainder kept once: no quadratic copying of a large read.
-    while ((nl = text.indexOf('\n', start)) !== -1) {
-      const line = text.slice(start, nl);
-      start = nl + 1;
-      if (line !== '') this.#onLine(line);
-    }
-    this.#buffer = text.slice(start);
-  }
-
   #onLine(line: string): void {
-    const frame = JSON.parse(line) as ServerFrame;
+    const frame = decodeServerFrame(line);
+    if (frame === undefined) return; // not a frame (a text-mode greeting): nothing to account
     const id = (frame as { id?: unknown }).id;
     if (typeof id === 'string' && frame.type !== 'msg' && frame.type !== 'dm') {
       const waiter = this.#pending.get(id);

@@ -42,8 +42,7 @@ function deployment(ports: number[], close: () => Promise<void>): ChatDeployment
     async connect(nick, token) {
       const client = await TcpJsonClient.connect(ports[turn++ % ports.length]!);
       clients.push(client);
-      client.send(token === undefined ? { type: 'hello', nick, id: 'hello' } : { type: 'hello', nick, token, id: 'hello' });
-      await client.waitFor({ type: 'welcome' });
+      await client.hello(nick, token);
       return client;
     },
     async close() {

@@ -1,134 +1,93 @@
 /**
- * Real-socket test clients: a TCP line client (JSON or text mode) and a WebSocket client,
- * both collecting what they receive and able to wait for a matching frame or line.
+ * Real-socket test clients that speak the wire by hand, for tests about the wire itself:
+ * frames the server must refuse (`send` takes any object), raw bytes (`writeRaw`, `socket`,
+ * `ws`), every frame in order (`inbox`). A test that only acts as a user (hello, join, send,
+ * history) takes `connectClient` (chat-client.ts): a real `@loopchat/client` ChatClient.
+ *
+ * Frames are written with the client's encoder and read with its decoder; TCP lines are cut
+ * by the protocol's bounded LineDecoder (read-lines.ts).
  */
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { request } from 'node:http';
 import WebSocket from 'ws';
-import type { ServerFrame } from '@loopchat/protocol';
-
-type Predicate<T> = (item: T) => boolean;
+import { decodeServerFrame, encodeClientFrame } from '@loopchat/client';
+import type { ClientFrame, ServerFrame } from '@loopchat/protocol';
+import { Inbox, matches, type Shape } from './inbox.js';
+import { readLines } from './read-lines.js';
 
 let syncCounter = 0;
 
-interface Waiter<T> {
-  predicate: Predicate<T>;
-  from: number;
-  resolve: (item: T) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
-export class Inbox<T> {
-  readonly items: T[] = [];
-  #waiters: Waiter<T>[] = [];
-  /** Waiters from `until`: they look at every item and never move the cursor. */
-  #peekers: { predicate: Predicate<T>; resolve: (item: T) => void; timer: NodeJS.Timeout }[] = [];
-  #cursor = 0;
-
-  push(item: T): void {
-    this.items.push(item);
-    if (this.#peekers.length > 0) this.#notifyPeekers(item);
-    for (const waiter of [...this.#waiters]) {
-      const index = this.items.findIndex((it, i) => i >= waiter.from && waiter.predicate(it));
-      if (index !== -1) this.#settle(waiter, index);
-    }
-  }
-
-  /** Resolves with the first item after the cursor matching `predicate` (and moves the cursor past it). */
-  waitFor(predicate: Predicate<T>, timeoutMs = 5000, what = 'item'): Promise<T> {
-    const index = this.items.findIndex((it, i) => i >= this.#cursor && predicate(it));
-    if (index !== -1) {
-      this.#cursor = index + 1;
-      return Promise.resolve(this.items[index]!);
-    }
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w.timer !== timer);
-        reject(
-          new Error(
-            `timed out after ${timeoutMs} ms waiting for ${what}; received: ${JSON.stringify(this.items.slice(-10))}`,
-          ),
-        );
-      }, timeoutMs);
-      this.#waiters.push({ predicate, from: this.#cursor, resolve, reject, timer });
-    });
-  }
-
-  /**
-   * Resolves with the first item received so far or later (anywhere in the inbox) matching
-   * `predicate`, without moving the cursor: for sync points that must not hide earlier frames.
-   */
-  until(predicate: Predicate<T>, timeoutMs = 5000, what = 'item'): Promise<T> {
-    const found = this.items.find(predicate);
-    if (found !== undefined) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#peekers = this.#peekers.filter((p) => p.timer !== timer);
-        reject(
-          new Error(
-            `timed out after ${timeoutMs} ms waiting for ${what}; received: ${JSON.stringify(this.items.slice(-10))}`,
-          ),
-        );
-      }, timeoutMs);
-      this.#peekers.push({ predicate, resolve, timer });
-    });
-  }
-
-  #notifyPeekers(item: T): void {
-    for (const peeker of [...this.#peekers]) {
-      if (!peeker.predicate(item)) continue;
-      clearTimeout(peeker.timer);
-      this.#peekers = this.#peekers.filter((p) => p !== peeker);
-      peeker.resolve(item);
-    }
-  }
-
-  #settle(waiter: Waiter<T>, index: number): void {
-    clearTimeout(waiter.timer);
-    this.#waiters = this.#waiters.filter((w) => w !== waiter);
-    this.#cursor = Math.max(this.#cursor, index + 1);
-    waiter.resolve(this.items[index]!);
-  }
-}
-
-export function matches(frame: ServerFrame, shape: Partial<Record<string, unknown>>): boolean {
-  const record = frame as unknown as Record<string, unknown>;
-  return Object.entries(shape).every(([k, v]) => record[k] === v);
+function socketClosed(socket: Socket): Promise<void> {
+  if (socket.destroyed || socket.readyState === 'closed') return Promise.resolve();
+  return once(socket, 'close').then(() => undefined);
 }
 
 /**
- * A line that is not JSON (the server answered in text mode) is kept as `{type: 'unparsed', line}`
- * instead of throwing in the socket's data handler, so a test can assert on it.
+ * What is not a JSON object (the server answered in text mode) is kept as `{type: 'unparsed',
+ * line}`, so a test can assert on it.
  */
-function parseLine(line: string): ServerFrame {
-  try {
-    return JSON.parse(line) as ServerFrame;
-  } catch {
-    return { type: 'unparsed', line } as unknown as ServerFrame;
+function decodeOrKeep(text: string): ServerFrame {
+  return decodeServerFrame(text) ?? ({ type: 'unparsed', line: text } as unknown as ServerFrame);
+}
+
+/** What the JSON clients share, whatever carries their frames. */
+abstract class FrameClient {
+  readonly inbox = new Inbox<ServerFrame>();
+
+  /** Writes one frame's text. */
+  protected abstract write(text: string): void;
+
+  /** Sends `frame` through the client's encoder; any object, so a test can send frames the server must refuse. */
+  send(frame: Record<string, unknown>): void {
+    this.write(encodeClientFrame(frame as unknown as ClientFrame));
+  }
+
+  /** Every frame received so far matching `shape` (the cursor does not move). */
+  all(shape: Shape): ServerFrame[] {
+    return this.inbox.items.filter((f) => matches(f, shape));
+  }
+
+  /** A ping round trip: every frame the server sent before the pong has arrived (the cursor does not move). */
+  async sync(timeoutMs?: number): Promise<void> {
+    const id = `sync-${++syncCounter}`;
+    this.send({ type: 'ping', id });
+    await this.inbox.until((f) => matches(f, { type: 'pong', id }), timeoutMs, `pong ${id}`);
+  }
+
+  waitFor(shape: Shape, timeoutMs?: number): Promise<ServerFrame> {
+    return this.inbox.waitFor((f) => matches(f, shape), timeoutMs, JSON.stringify(shape));
+  }
+
+  /** The first frame (after the cursor) matching any of `shapes`: race an answer against an error. */
+  waitForAny(shapes: Shape[], timeoutMs?: number): Promise<ServerFrame> {
+    return this.inbox.waitFor((f) => shapes.some((shape) => matches(f, shape)), timeoutMs, JSON.stringify(shapes));
+  }
+
+  /** hello (with a JWT when the server requires one) + wait for welcome. */
+  async hello(nick: string, token?: string): Promise<void> {
+    const id = `hello-${nick}`;
+    this.send(token === undefined ? { type: 'hello', nick, id } : { type: 'hello', nick, token, id });
+    await this.waitFor({ type: 'welcome' });
+  }
+
+  async join(room: string): Promise<void> {
+    const id = `join-${room}-${Math.random()}`;
+    this.send({ type: 'join', room, id });
+    await this.waitFor({ type: 'ack', id });
   }
 }
 
 /** TCP client in JSON-lines mode. */
-export class TcpJsonClient {
+export class TcpJsonClient extends FrameClient {
   readonly socket: Socket;
-  readonly inbox = new Inbox<ServerFrame>();
-  #buffer = '';
 
   private constructor(socket: Socket) {
+    super();
     this.socket = socket;
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.#buffer += chunk;
-      let nl: number;
-      while ((nl = this.#buffer.indexOf('\n')) !== -1) {
-        const line = this.#buffer.slice(0, nl);
-        this.#buffer = this.#buffer.slice(nl + 1);
-        if (line !== '') this.inbox.push(parseLine(line));
-      }
+    readLines(socket, (line) => {
+      if (line !== '') this.inbox.push(decodeOrKeep(line));
     });
-    socket.on('error', () => {});
   }
 
   static async connect(
@@ -141,50 +100,17 @@ export class TcpJsonClient {
     return new TcpJsonClient(socket);
   }
 
-  /** Every frame received so far matching `shape` (the cursor does not move). */
-  all(shape: Partial<Record<string, unknown>>): ServerFrame[] {
-    return this.inbox.items.filter((f) => matches(f, shape));
+  protected write(text: string): void {
+    this.socket.write(`${text}\n`);
   }
 
-  /** A ping round trip: every frame the server sent before the pong has arrived (the cursor does not move). */
-  async sync(timeoutMs?: number): Promise<void> {
-    const id = `sync-${++syncCounter}`;
-    this.send({ type: 'ping', id });
-    await this.inbox.until((f) => matches(f, { type: 'pong', id }), timeoutMs, `pong ${id}`);
-  }
-
-  send(frame: Record<string, unknown>): void {
-    this.socket.write(`${JSON.stringify(frame)}\n`);
-  }
-
+  /** Bytes as they are: half a frame, invalid UTF-8, a line over the limit. */
   writeRaw(data: string | Buffer): void {
     this.socket.write(data);
   }
 
-  waitFor(shape: Partial<Record<string, unknown>>, timeoutMs?: number): Promise<ServerFrame> {
-    return this.inbox.waitFor((f) => matches(f, shape), timeoutMs, JSON.stringify(shape));
-  }
-
-  /** The first frame (after the cursor) matching any of `shapes`: race an answer against an error. */
-  waitForAny(shapes: Partial<Record<string, unknown>>[], timeoutMs?: number): Promise<ServerFrame> {
-    return this.inbox.waitFor((f) => shapes.some((shape) => matches(f, shape)), timeoutMs, JSON.stringify(shapes));
-  }
-
-  /** hello + wait for welcome. */
-  async hello(nick: string): Promise<void> {
-    this.send({ type: 'hello', nick, id: `hello-${nick}` });
-    await this.waitFor({ type: 'welcome' });
-  }
-
-  async join(room: string): Promise<void> {
-    const id = `join-${room}-${Math.random()}`;
-    this.send({ type: 'join', room, id });
-    await this.waitFor({ type: 'ack', id });
-  }
-
   closed(): Promise<void> {
-    if (this.socket.destroyed || this.socket.readyState === 'closed') return Promise.resolve();
-    return once(this.socket, 'close').then(() => undefined);
+    return socketClosed(this.socket);
   }
 
   close(): void {
@@ -196,20 +122,10 @@ export class TcpJsonClient {
 export class TcpTextClient {
   readonly socket: Socket;
   readonly inbox = new Inbox<string>();
-  #buffer = '';
 
   private constructor(socket: Socket) {
     this.socket = socket;
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.#buffer += chunk;
-      let nl: number;
-      while ((nl = this.#buffer.indexOf('\n')) !== -1) {
-        this.inbox.push(this.#buffer.slice(0, nl));
-        this.#buffer = this.#buffer.slice(nl + 1);
-      }
-    });
-    socket.on('error', () => {});
+    readLines(socket, (line) => this.inbox.push(line));
   }
 
   static async connect(port: number, host = '127.0.0.1'): Promise<TcpTextClient> {
@@ -228,8 +144,7 @@ export class TcpTextClient {
   }
 
   closed(): Promise<void> {
-    if (this.socket.destroyed || this.socket.readyState === 'closed') return Promise.resolve();
-    return once(this.socket, 'close').then(() => undefined);
+    return socketClosed(this.socket);
   }
 
   close(): void {
@@ -238,15 +153,15 @@ export class TcpTextClient {
 }
 
 /** WebSocket client speaking JSON frames. */
-export class WsClient {
+export class WsClient extends FrameClient {
   readonly ws: WebSocket;
-  readonly inbox = new Inbox<ServerFrame>();
   closeCode: number | undefined;
 
   private constructor(ws: WebSocket) {
+    super();
     this.ws = ws;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (!isBinary) this.inbox.push(JSON.parse(data.toString('utf8')) as ServerFrame);
+      if (!isBinary) this.inbox.push(decodeOrKeep(data.toString('utf8')));
     });
     ws.on('close', (code: number) => {
       this.closeCode = code;
@@ -261,40 +176,8 @@ export class WsClient {
     return client;
   }
 
-  send(frame: Record<string, unknown>): void {
-    this.ws.send(JSON.stringify(frame));
-  }
-
-  /** Every frame received so far matching `shape` (the cursor does not move). */
-  all(shape: Partial<Record<string, unknown>>): ServerFrame[] {
-    return this.inbox.items.filter((f) => matches(f, shape));
-  }
-
-  /** A ping round trip: every frame the server sent before the pong has arrived (the cursor does not move). */
-  async sync(timeoutMs?: number): Promise<void> {
-    const id = `sync-${++syncCounter}`;
-    this.send({ type: 'ping', id });
-    await this.inbox.until((f) => matches(f, { type: 'pong', id }), timeoutMs, `pong ${id}`);
-  }
-
-  waitFor(shape: Partial<Record<string, unknown>>, timeoutMs?: number): Promise<ServerFrame> {
-    return this.inbox.waitFor((f) => matches(f, shape), timeoutMs, JSON.stringify(shape));
-  }
-
-  /** The first frame (after the cursor) matching any of `shapes`: race an answer against an error. */
-  waitForAny(shapes: Partial<Record<string, unknown>>[], timeoutMs?: number): Promise<ServerFrame> {
-    return this.inbox.waitFor((f) => shapes.some((shape) => matches(f, shape)), timeoutMs, JSON.stringify(shapes));
-  }
-
-  async hello(nick: string): Promise<void> {
-    this.send({ type: 'hello', nick, id: `hello-${nick}` });
-    await this.waitFor({ type: 'welcome' });
-  }
-
-  async join(room: string): Promise<void> {
-    const id = `join-${room}-${Math.random()}`;
-    this.send({ type: 'join', room, id });
-    await this.waitFor({ type: 'ack', id });
+  protected write(text: string): void {
+    this.ws.send(text);
   }
 
   closed(): Promise<number> {

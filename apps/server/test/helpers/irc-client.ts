@@ -6,7 +6,7 @@
 import IRC from 'irc-framework';
 import WebSocketTransport from 'irc-framework/src/transports/websocket.js';
 import WebSocket from 'ws';
-import { Inbox } from './clients.js';
+import { Inbox } from './inbox.js';
 
 /** Events the tests wait for (irc-framework's names). */
 const EVENTS = [

@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TcpJsonClient, sleep, waitUntil } from '../helpers/clients.js';
 import { childPids, isAlive, startCluster, type RunningCluster } from '../helpers/cluster.js';
+import { fullHistory } from '../helpers/full-history.js';
 import { SqliteStore } from '../../src/history/sqlite-store.js';
 
 const ROOMS = ['north', 'south'];
@@ -110,19 +111,6 @@ async function underLoad(port: number, until: Promise<unknown>): Promise<Map<str
   return seen;
 }
 
-/** Every message in the room's history, paging forward from 0. */
-async function fullHistory(c: TcpJsonClient, room: string): Promise<Map<number, { ts: number; text: string }>> {
-  const all = new Map<number, { ts: number; text: string }>();
-  let since = 0;
-  for (let page = 0; ; page++) {
-    c.send({ type: 'history', room, since, limit: 1000, id: `h${page}` });
-    const frame = (await c.waitFor({ type: 'history', id: `h${page}` })) as Extract<ServerFrame, { type: 'history' }>;
-    for (const m of frame.messages) all.set(m.seq, { ts: m.ts, text: m.text });
-    if (frame.messages.length === 0) return all;
-    since = frame.messages.at(-1)!.seq;
-  }
-}
-
 /** The checks after a restart, for every room. */
 async function expectAllKept(port: number, seen: Map<string, Seen[]>): Promise<void> {
   for (const room of ROOMS) {
@@ -177,6 +165,49 @@ describe('a restart under load keeps every acknowledged message', () => {
     await waitUntil(() => workers.every((pid) => !isAlive(pid)), 15_000, 'the orphaned workers to exit');
     const second = await serve(dir, 2);
     await expectAllKept(second.tcpPort, seen);
+  });
+});
+
+describe('read markers', () => {
+  /** `nick` joins `room` and gets its stored read marker from the join ack. */
+  async function markerAfterJoin(port: number, nick: string, room: string): Promise<number | undefined> {
+    const c = await TcpJsonClient.connect(port);
+    clients.push(c);
+    await c.hello(nick);
+    c.send({ type: 'join', room, id: 'j' });
+    const ack = (await c.waitFor({ type: 'ack', id: 'j' })) as { read?: number };
+    c.close();
+    return ack.read;
+  }
+
+  async function markRead(c: TcpJsonClient, room: string, seq: number): Promise<void> {
+    c.send({ type: 'read', room, seq, id: `r${seq}` });
+    await c.waitFor({ type: 'ack', id: `r${seq}` });
+  }
+
+  it('are kept in the file: after a SIGTERM, and after a SIGKILL a second after they were written', async () => {
+    const dir = tempDir();
+    const first = await serve(dir);
+    const ann = await client(first.tcpPort, 'ann', 'north');
+    for (let i = 1; i <= 5; i++) ann.send({ type: 'msg', room: 'north', text: `m${i}`, id: `m${i}` });
+    await ann.waitFor({ type: 'ack', id: 'm5' });
+    await markRead(ann, 'north', 3);
+    first.child.kill('SIGTERM');
+    await first.exited;
+    running.splice(running.indexOf(first), 1);
+
+    const second = await serve(dir);
+    expect(await markerAfterJoin(second.tcpPort, 'ANN', 'north')).toBe(3);
+    expect(await markerAfterJoin(second.tcpPort, 'bob', 'north')).toBeUndefined();
+    const again = await client(second.tcpPort, 'ann', 'north');
+    await markRead(again, 'north', 5);
+    await sleep(2_500); // the store writes markers on its background step, about every second
+    second.child.kill('SIGKILL');
+    await second.exited;
+    running.splice(running.indexOf(second), 1);
+
+    const third = await serve(dir);
+    expect(await markerAfterJoin(third.tcpPort, 'ann', 'north')).toBe(5);
   });
 });
 

@@ -84,12 +84,12 @@ describe('SqliteStore', () => {
     expect(store().epoch).not.toBe(epoch);
   });
 
-  it('answers as if count retention were done, and the sweep deletes whole chunks in bounded steps', () => {
+  it('answers as if count retention were done, and the sweep folds, then deletes whole chunks in bounded steps', () => {
     const s = store({ historySize: 3 });
-    append(s, 'r', 1, 1200); // one commit: chunks of 256 lines (1–256, …, 1025–1200)
+    append(s, 'r', 1, 1200); // one commit: one log row, runs of 256 lines (1–256, …, 1025–1200)
     s.commit();
     for (let seq = 1201; seq <= 1700; seq++) {
-      append(s, 'r', seq, seq); // one chunk per commit
+      append(s, 'r', seq, seq, seq * 10_000); // each a chunk of its own once folded (chunks span ≤ 5 s)
       s.commit();
     }
     expect(seqs(s.read('r', { since: 0, limit: 100 }))).toEqual([1698, 1699, 1700]);
@@ -97,11 +97,58 @@ describe('SqliteStore', () => {
     expect(seqs(s.read('r', { latest: 2 }))).toEqual([1699, 1700]);
     let steps = 0;
     while (s.sweep(Date.now())) steps++;
-    expect(steps).toBe(3); // 502 chunks wholly at or below seq 1697, at most 200 per step
+    // One fold (505 chunks: 4 of 256 lines, 1025–1200, then one per message), then 502
+    // chunks wholly at or below seq 1697 deleted at most 200 per step.
+    expect(steps).toBe(4);
+    expect(seqs(s.read('r', { since: 0, limit: 100 }))).toEqual([1698, 1699, 1700]);
     s.close();
     const wider = store({ historySize: 10_000 });
     expect(seqs(wider.read('r', { since: 0, limit: 10_000 }))).toEqual([1698, 1699, 1700]);
     expect(wider.lastSeq('r')).toBe(1700);
+  });
+
+  it('commits a turn as one log row and folds a room once it has a full chunk or its oldest line waited', () => {
+    const now = Date.now();
+    const s = store();
+    append(s, 'busy', 1, 300, now);
+    append(s, 'quiet', 1, 2, now);
+    s.commit();
+    expect(s.sweep(now)).toBe(true); // folds 'busy' (a full chunk's worth); 'quiet' waits
+    expect(s.sweep(now)).toBe(false);
+    s.close();
+    const look = (): { log: number; chunks: Record<string, number>; last: Record<string, number> } => {
+      const db = new Database(join(dir, HISTORY_FILE), { readonly: true });
+      const count = (room: string): number =>
+        db.prepare('SELECT count(*) FROM chunks WHERE room = ?').pluck().get(room) as number;
+      const last = (room: string): number =>
+        (db.prepare('SELECT last_seq FROM rooms WHERE room = ?').pluck().get(room) as number | undefined) ?? 0;
+      const seen = {
+        log: db.prepare('SELECT count(*) FROM log').pluck().get() as number,
+        chunks: { busy: count('busy'), quiet: count('quiet') },
+        last: { busy: last('busy'), quiet: last('quiet') },
+      };
+      db.close();
+      return seen;
+    };
+    // The row stays for 'quiet'; 'busy' is in its chunks (256 + 44) and its seq recorded.
+    expect(look()).toEqual({ log: 1, chunks: { busy: 2, quiet: 0 }, last: { busy: 300, quiet: 0 } });
+    // Reopened: the row's 'busy' segment is not read back a second time.
+    const again = store();
+    expect(seqs(again.read('busy', { since: 0, limit: 1000 }))).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    expect(again.read('quiet', { since: 0, limit: 10 })).toEqual([line('quiet', 1, now), line('quiet', 2, now)]);
+    expect(again.lastSeq('quiet')).toBe(2);
+    expect(again.sweep(now + 2_000)).toBe(true); // 'quiet' waited past FOLD_AFTER_MS
+    again.close();
+    expect(look()).toEqual({ log: 0, chunks: { busy: 2, quiet: 1 }, last: { busy: 300, quiet: 2 } });
+  });
+
+  it('replaces a line not yet folded (its room is folded first)', () => {
+    const s = store();
+    append(s, 'r', 1, 3);
+    s.commit();
+    const tombstone = Buffer.from('{"type":"msg","room":"r","from":"ann","text":"","deleted":true,"seq":2,"ts":1002}\n');
+    expect(s.replace('r', 2, tombstone)).toBe(true);
+    expect(s.read('r', { latest: 3 })).toEqual([line('r', 1), tombstone, line('r', 3)]);
   });
 
   it('pages across chunk boundaries both ways', () => {
@@ -119,7 +166,7 @@ describe('SqliteStore', () => {
 
   it('deletes messages older than maxAgeMs and never gives their seqs again', () => {
     const s = store({ maxAgeMs: 1000 });
-    append(s, 'r', 1, 4, Date.now() - 5000);
+    append(s, 'r', 1, 4, Date.now() - 10_000);
     s.commit();
     append(s, 'r', 5, 5, Date.now());
     s.commit();

@@ -5,7 +5,8 @@
 import type { ServerFrame } from '@loopchat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoopchatServer } from '../../src/server.js';
-import { TcpJsonClient, TcpTextClient, WsClient } from '../helpers/clients.js';
+import { connectClient } from '../helpers/chat-client.js';
+import { TcpJsonClient, TcpTextClient } from '../helpers/clients.js';
 import { startTestServer } from '../helpers/server.js';
 
 describe('/me actions', () => {
@@ -16,12 +17,10 @@ describe('/me actions', () => {
   afterAll(async () => server.close());
 
   it('reaches JSON, WebSocket and text members as an action, and history keeps the flag', async () => {
-    const ann = await TcpJsonClient.connect(server.tcpPort);
-    const web = await WsClient.connect(server.httpPort);
+    const ann = await connectClient(server, 'ann');
+    const web = await connectClient(server, 'web', { via: 'ws' });
     const tom = await TcpTextClient.connect(server.tcpPort);
     try {
-      await ann.hello('ann');
-      await web.hello('web');
       await ann.join('acts');
       await web.join('acts');
       tom.line('/nick tom');
@@ -30,16 +29,15 @@ describe('/me actions', () => {
       tom.line('/me waves at everyone');
       // The sender's own echo, and everyone else's copy.
       await tom.waitFor('[acts] * tom waves at everyone');
-      const json = await ann.waitFor({ type: 'msg', from: 'tom' });
-      const ws = await web.waitFor({ type: 'msg', from: 'tom' });
+      const json = await ann.next('message', { from: 'tom' });
+      const ws = await web.next('message', { from: 'tom' });
       expect(json).toMatchObject({ text: 'waves at everyone', action: true, seq: 1 });
       expect(ws).toEqual(json);
-      ann.send({ type: 'msg', room: 'acts', text: 'nods', action: true, id: 'a' });
-      await ann.waitFor({ type: 'ack', id: 'a' });
+      await ann.send('acts', 'nods', { action: true });
       await tom.waitFor('[acts] * ann nods');
-      ann.send({ type: 'history', room: 'acts', id: 'h' });
-      const history = (await ann.waitFor({ type: 'history', id: 'h' })) as Extract<ServerFrame, { type: 'history' }>;
-      expect(history.messages.map((m) => [m.from, m.text, m.action])).toEqual([
+      expect((await web.next('message', { from: 'ann' })).action).toBe(true);
+      const history = await ann.history('acts');
+      expect(history.map((m) => [m.from, m.text, m.action])).toEqual([
         ['tom', 'waves at everyone', true],
         ['ann', 'nods', true],
       ]);

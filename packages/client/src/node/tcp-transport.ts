@@ -1,10 +1,12 @@
 /**
  * Transport over raw TCP in JSON-lines mode (Node only: node:net). One frame per line;
- * the first frame the client sends puts the connection in JSON mode.
+ * the first frame the client sends puts the connection in JSON mode. Lines are cut by the
+ * protocol's bounded LineDecoder, the one the server reads with (a split UTF-8 character
+ * stays whole; `\r\n` works).
  */
 import { connect, type Socket } from 'node:net';
+import { LineDecoder, type LineSink } from '@loopchat/protocol';
 import type { Connection, ConnectionHandlers, Transport } from '../transport.js';
-import { LineSplitter } from './line-splitter.js';
 
 const CLOSE_GRACE_MS = 2000;
 
@@ -15,25 +17,36 @@ export interface TcpTransportOptions {
   /** Local address to connect from (a load test spreads connections over 127.0.0.x). */
   localAddress?: string;
   /**
-   * Longest line (characters) accepted from the server; a longer one closes the connection (the server's
-   * own limit bounds what it sends, so this only guards against a wrong peer). @default 1048576
+   * Longest line (bytes) accepted from the server; a longer one closes the connection (the
+   * server bounds what it sends, a history page by its outbound budget, 1 MiB by default,
+   * so this only guards against a wrong peer). @default 4194304
    */
-  maxLineLength?: number;
+  maxLineBytes?: number;
 }
 
 /** A transport to a loopchat TCP port. */
 export function tcpTransport(options: TcpTransportOptions): Transport {
-  const { host = '127.0.0.1', port, localAddress, maxLineLength = 1024 * 1024 } = options;
-  return (handlers) => open(connect({ host, port, localAddress }), handlers, maxLineLength);
+  const { host = '127.0.0.1', port, localAddress, maxLineBytes = 4 * 1024 * 1024 } = options;
+  return (handlers) => open(connect({ host, port, localAddress }), handlers, maxLineBytes);
 }
 
-function open(socket: Socket, handlers: ConnectionHandlers, maxLineLength: number): Promise<Connection> {
+function open(socket: Socket, handlers: ConnectionHandlers, maxLineBytes: number): Promise<Connection> {
   return new Promise((resolve, reject) => {
     let opened = false;
     let lastError = '';
-    const splitter = new LineSplitter(maxLineLength);
+    const decoder = new LineDecoder(maxLineBytes);
+    const sink: LineSink = {
+      // The server may greet a connection that has not spoken yet in text (`* ...` lines,
+      // README "Greeting on TCP"): every JSON frame starts with `{`, so skip anything else.
+      onLine: (line) => {
+        if (line.startsWith('{')) handlers.onFrame(line);
+      },
+      onLineTooLong: () => {
+        decoder.close();
+        socket.destroy(new Error('line from the server over maxLineBytes'));
+      },
+    };
     socket.setNoDelay(true);
-    socket.setEncoding('utf8');
     socket.once('connect', () => {
       opened = true;
       resolve({
@@ -44,13 +57,7 @@ function open(socket: Socket, handlers: ConnectionHandlers, maxLineLength: numbe
         },
       });
     });
-    socket.on('data', (chunk: string) => {
-      const lines = splitter.push(chunk);
-      if (lines === undefined) return void socket.destroy(new Error('line from the server over maxLineLength'));
-      // The server may greet a connection that has not spoken yet in text (`* ...` lines,
-      // README "Greeting on TCP"): every JSON frame starts with `{`, so skip anything else.
-      for (const line of lines) if (line.startsWith('{')) handlers.onFrame(line);
-    });
+    socket.on('data', (chunk: Buffer) => decoder.push(chunk, sink));
     socket.on('error', (err) => {
       lastError = err.message;
     });

@@ -1,0 +1,159 @@
+/**
+ * The SQLite store's write-ahead of its own: a commit is ONE row of the `log` table holding
+ * every line of the turn, whatever rooms they are in, and each room's lines are moved into
+ * chunks of that room later, in the background ("folding", sqlite-store.ts).
+ *
+ * Why: writing each room's lines of a turn as a row of `chunks` at once cost a row, an index
+ * entry and a `rooms` update per room per turn; in a workload of many rooms (500 rooms, ~1
+ * message per room per turn) that is a row per message, with its index entries landing on
+ * pages all over the file, each dirty page another 4 KiB in the WAL: 14 µs of CPU per
+ * message, half of it in the kernel. One log row per turn is a sequential append whatever
+ * the rooms; a room is folded once it has a full chunk's worth of lines or its oldest
+ * unfolded line has waited a while, so a busy room's chunks are full and a quiet room's
+ * hold what it said in that while.
+ *
+ *   log row:  id │ segments (JSON: [[room, first_seq, count, first_ts, last_ts, bytes], …])
+ *                │ lines    (the segments' lines end to end, each as delivered)
+ *
+ * A log row goes once every room in it is folded. Until its room is folded a line is read
+ * from here (memory), so history answers see every committed line; at open, the rows left in
+ * `log` are read back into here, less the segments already folded (seq at or below the
+ * room's recorded last seq).
+ */
+import { MAX_CHUNK_LINES } from './line-chunks.js';
+
+/** Consecutive seqs of one room from one commit: a range of that commit's bytes. */
+export interface Run {
+  readonly rowId: number;
+  readonly firstSeq: number;
+  readonly count: number;
+  readonly firstTs: number;
+  readonly lastTs: number;
+  /**
+   * The lines, end to end, each with its newline: `row[start, end)`, the commit's bytes. A
+   * range, not a view: a view is a typed array the garbage collector visits for as long as
+   * it lives, and a busy second holds tens of thousands of runs (see line-slab.ts).
+   */
+  readonly row: Buffer;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** A run's lines as a Buffer (a view: no copy). */
+export function runLines(run: Run): Buffer {
+  return run.row.subarray(run.start, run.end);
+}
+
+export type Segment = [room: string, firstSeq: number, count: number, firstTs: number, lastTs: number, bytes: number];
+
+interface RoomRuns {
+  readonly runs: Run[];
+  messages: number;
+}
+
+export class CommitLog {
+  /** room → its unfolded runs, oldest first; in the order rooms got their oldest run. */
+  readonly #byRoom = new Map<string, RoomRuns>();
+  /** Rooms with a full chunk's worth of lines unfolded. */
+  readonly #full = new Set<string>();
+  /** log row id → its runs not yet folded */
+  readonly #unfoldedRuns = new Map<number, number>();
+  #messages = 0;
+
+  /** Lines committed but not yet folded. */
+  get messages(): number {
+    return this.#messages;
+  }
+
+  /**
+   * Takes in a committed row (`lines` is kept: views of it are what reads return). Segments
+   * for which `skip` says true (already folded) are left out; false when none is left.
+   */
+  add(
+    rowId: number,
+    segments: readonly Segment[],
+    lines: Buffer,
+    skip?: (room: string, firstSeq: number) => boolean,
+  ): boolean {
+    let at = 0;
+    let runs = 0;
+    for (const [room, firstSeq, count, firstTs, lastTs, bytes] of segments) {
+      const run: Run = { rowId, firstSeq, count, firstTs, lastTs, row: lines, start: at, end: at + bytes };
+      at += bytes;
+      if (skip?.(room, firstSeq) === true) continue;
+      runs++;
+      this.#messages += count;
+      let entry = this.#byRoom.get(room);
+      if (entry === undefined) this.#byRoom.set(room, (entry = { runs: [], messages: 0 }));
+      entry.runs.push(run);
+      entry.messages += count;
+      if (entry.messages >= MAX_CHUNK_LINES) this.#full.add(room);
+    }
+    if (runs > 0) this.#unfoldedRuns.set(rowId, runs);
+    return runs > 0;
+  }
+
+  runs(room: string): readonly Run[] {
+    return this.#byRoom.get(room)?.runs ?? NO_RUNS;
+  }
+
+  /** The newest unfolded seq of `room`, if it has any. */
+  lastSeq(room: string): number | undefined {
+    const runs = this.#byRoom.get(room)?.runs;
+    if (runs === undefined) return undefined;
+    const last = runs[runs.length - 1]!;
+    return last.firstSeq + last.count - 1;
+  }
+
+  /**
+   * Rooms to fold now, about `maxMessages` lines' worth: those with a full chunk, then those
+   * whose oldest unfolded line is from before `olderThan` (a timestamp; Infinity: any), oldest
+   * first.
+   */
+  due(olderThan: number, maxMessages: number): string[] {
+    const out: string[] = [];
+    let messages = 0;
+    for (const room of this.#full) {
+      out.push(room);
+      messages += this.#byRoom.get(room)!.messages;
+      if (messages >= maxMessages) return out;
+    }
+    for (const [room, { runs, messages: n }] of this.#byRoom) {
+      if (runs[0]!.firstTs >= olderThan) break; // rooms are in the order of their oldest run
+      if (this.#full.has(room)) continue;
+      out.push(room);
+      messages += n;
+      if (messages >= maxMessages) break;
+    }
+    return out;
+  }
+
+  /** The log rows that folding `rooms` would empty (each room is folded whole). */
+  rowsEmptiedBy(rooms: readonly string[]): number[] {
+    const folded = new Map<number, number>();
+    for (const room of rooms) {
+      for (const run of this.runs(room)) folded.set(run.rowId, (folded.get(run.rowId) ?? 0) + 1);
+    }
+    const emptied: number[] = [];
+    for (const [rowId, n] of folded) if (this.#unfoldedRuns.get(rowId) === n) emptied.push(rowId);
+    return emptied;
+  }
+
+  /** `rooms` were folded (whole): forgets their runs. */
+  folded(rooms: readonly string[]): void {
+    for (const room of rooms) {
+      const entry = this.#byRoom.get(room);
+      if (entry === undefined) continue;
+      for (const run of entry.runs) {
+        const left = this.#unfoldedRuns.get(run.rowId)! - 1;
+        if (left === 0) this.#unfoldedRuns.delete(run.rowId);
+        else this.#unfoldedRuns.set(run.rowId, left);
+      }
+      this.#messages -= entry.messages;
+      this.#byRoom.delete(room);
+      this.#full.delete(room);
+    }
+  }
+}
+
+const NO_RUNS: readonly Run[] = [];

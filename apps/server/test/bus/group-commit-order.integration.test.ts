@@ -1,0 +1,142 @@
+/**
+ * With group commit (the SQLite store) the messages of a turn are delivered and acked at the
+ * turn's end, and the turn's other events (a topic) wait with them. A sender's own echo (text
+ * mode, IRC echo-message) or ack (JSON lines) answers its message; it must still come before
+ * an event decided after that message, as it does for every other member.
+ */
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LoopchatServer } from '../../src/server.js';
+import { waitUntil } from '../helpers/clients.js';
+import { startTestServer } from '../helpers/server.js';
+
+class RawClient {
+  readonly socket: Socket;
+  out = '';
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (this.out += chunk));
+  }
+
+  static async connect(port: number): Promise<RawClient> {
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    return new RawClient(socket);
+  }
+
+  get lines(): string[] {
+    return this.out.split('\n').filter((l) => l !== '');
+  }
+
+  /** Writes `lines` in one write and waits until `until` is among the lines read. */
+  async send(lines: string[], until: (line: string) => boolean): Promise<void> {
+    this.socket.write(lines.map((l) => `${l}\n`).join(''));
+    await waitUntil(() => this.lines.some(until), 5000, 'the answer');
+  }
+}
+
+describe('group commit keeps the order events were decided in, for their sender too', () => {
+  let server: LoopchatServer;
+  const clients: RawClient[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer({ history: 'sqlite', ratePerSecond: 0 });
+  });
+
+  afterAll(async () => {
+    for (const c of clients) c.socket.destroy();
+    await server.close();
+  });
+
+  it('a text-mode sender sees its echoes before the topic it set after them', async () => {
+    const op = await RawClient.connect(server.tcpPort);
+    const other = await RawClient.connect(server.tcpPort);
+    clients.push(op, other);
+    await op.send(['/nick tina', '/join lounge'], (l) => l.startsWith('* lounge'));
+    await other.send(['/nick otto', '/join lounge'], (l) => l.startsWith('* lounge'));
+    await op.send(['hello'], (l) => l.endsWith('tina: hello'));
+    const from = op.lines.length;
+    const fromOther = other.lines.length;
+    await op.send(['one', 'two', 'three', '/topic fresh paint'], (l) => l.includes('fresh paint'));
+    await waitUntil(() => other.lines.some((l) => l.includes('fresh paint')), 5000, 'the topic at otto');
+    const seenBy = (c: RawClient, start: number): string[] =>
+      c.lines.slice(start).filter((l) => /tina: (one|two|three)$/.test(l) || l.includes('fresh paint'));
+    expect(seenBy(other, fromOther)).toEqual([
+      '[lounge] tina: one',
+      '[lounge] tina: two',
+      '[lounge] tina: three',
+      expect.stringContaining('fresh paint'),
+    ]);
+    expect(seenBy(op, from)).toEqual(seenBy(other, fromOther));
+
+    // And a topic decided before a message stays before it.
+    const next = op.lines.length;
+    await op.send(['/topic wet paint', 'four'], (l) => l.endsWith('tina: four'));
+    expect(op.lines.slice(next).filter((l) => l.includes('wet paint') || l.endsWith('tina: four'))).toEqual([
+      expect.stringContaining('wet paint'),
+      '[lounge] tina: four',
+    ]);
+  });
+
+  it('a JSON-lines sender gets its acks before the topic it set after them', async () => {
+    const op = await RawClient.connect(server.tcpPort);
+    const other = await RawClient.connect(server.tcpPort);
+    clients.push(op, other);
+    const json = (frames: object[]): string[] => frames.map((f) => JSON.stringify(f));
+    await op.send(
+      json([
+        { type: 'hello', nick: 'jo' },
+        { type: 'join', room: 'den', id: 'j' },
+      ]),
+      (l) => l.includes('"id":"j"'),
+    );
+    await other.send(
+      json([
+        { type: 'hello', nick: 'ola' },
+        { type: 'join', room: 'den', id: 'j' },
+      ]),
+      (l) => l.includes('"id":"j"'),
+    );
+    const from = op.lines.length;
+    await op.send(
+      json([
+        { type: 'msg', room: 'den', text: 'one', id: 'm1' },
+        { type: 'msg', room: 'den', text: 'two', id: 'm2' },
+        { type: 'topic', room: 'den', text: 'fresh paint', id: 't' },
+      ]),
+      (l) => l.includes('"id":"t"'),
+    );
+    await waitUntil(() => op.lines.some((l) => l.includes('"type":"topic"')), 5000, 'the topic');
+    const order = op.lines
+      .slice(from)
+      .map((l) => JSON.parse(l) as { type: string; id?: string })
+      .filter((f) => f.id === 'm1' || f.id === 'm2' || f.type === 'topic')
+      .map((f) => (f.type === 'topic' ? 'topic' : f.id));
+    expect(order).toEqual(['m1', 'm2', 'topic']);
+  });
+
+  it('an IRC sender with echo-message sees its echoes before the topic it set after them', async () => {
+    const op = await RawClient.connect(server.tcpPort);
+    clients.push(op);
+    const irc = (lines: string[]): string[] => lines.map((l) => `${l}\r`);
+    await op.send(irc(['CAP LS 302', 'NICK ivy', 'USER ivy 0 * :Ivy', 'CAP REQ :echo-message', 'CAP END']), (l) =>
+      l.includes(' 001 '),
+    );
+    await op.send(irc(['JOIN #patio']), (l) => l.includes(' 366 '));
+    await op.send(irc(['PRIVMSG #patio :hello']), (l) => l.endsWith('PRIVMSG #patio hello\r'));
+    const from = op.lines.length;
+    await op.send(irc(['PRIVMSG #patio :one', 'PRIVMSG #patio :two', 'TOPIC #patio :fresh paint']), (l) =>
+      l.includes('TOPIC #patio'),
+    );
+    await waitUntil(() => op.lines.filter((l) => / PRIVMSG #patio (one|two)\r$/.test(l)).length === 2, 5000, 'both echoes');
+    expect(
+      op.lines
+        .slice(from)
+        .filter((l) => / (PRIVMSG|TOPIC) #patio /.test(l))
+        .map((l) => l.slice(l.indexOf(' ') + 1).trimEnd()),
+    ).toEqual(['PRIVMSG #patio one', 'PRIVMSG #patio two', 'TOPIC #patio :fresh paint']);
+  });
+});
