@@ -18,7 +18,7 @@ import { LineSlab, type LineRef } from '../core/line-slab.js';
 import { HistoryStoreError } from '../history/errors.js';
 import type { HistoryQuery, HistoryStore } from '../history/history-store.js';
 import type { RoomSummary } from './bus.js';
-import { MemoryReadMarkers, type ReadMarkerStore } from './read-markers.js';
+import { MemoryReadMarkers, type ReadMarkerStore } from '../history/read-markers.js';
 import type { RoomCommand, RoomCommandOutcome, RoomEvent, RoomRefusal } from './room-commands.js';
 import { runRoomCommand } from './room-command-runner.js';
 import { RoomRules } from './room-rules.js';
@@ -92,12 +92,12 @@ export class ChatState {
   readonly #nicks = new Map<string, { nick: string; owner: string }>();
   readonly #markers: ReadMarkerStore;
 
-  /** `markers`: where read markers live (a durable store may keep them across restarts). */
+  /** `markers`: where read markers live (the SQLite store keeps them across restarts). */
   constructor(
     limits: ChatStateLimits,
     route: EventRouter,
     store: HistoryStore,
-    markers: ReadMarkerStore = new MemoryReadMarkers(),
+    markers: ReadMarkerStore = store.readMarkers ?? new MemoryReadMarkers(),
   ) {
     this.#limits = limits;
     this.#route = route;

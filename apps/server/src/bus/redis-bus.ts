@@ -29,7 +29,7 @@ import { finishMsgLine, readMsgLine, type DmFrame, type Id, type PresenceFrame, 
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { HistoryQuery } from '../history/history-store.js';
-import { MAX_READ_MARKERS_PER_ROOM } from './read-markers.js';
+import { MAX_READ_MARKERS_PER_ROOM } from '../history/read-markers.js';
 import { RoomCatchUp } from './room-catch-up.js';
 import { RoomRefusedError, type RoomCommand, type RoomCommandOutcome, type RoomEvent } from './room-commands.js';
 import { PUBLISH_GUARD_LUA, ROOM_EVENT_TYPE, RedisRoomState } from './redis-room-state.js';

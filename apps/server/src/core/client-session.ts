@@ -13,6 +13,9 @@
  * Memory matters here (10,000+ of these per process): state is flat fields, methods live on
  * the prototype, the answer and outbound queues exist only while they hold something, and
  * the transports attach named module-level handlers rather than closures per connection.
+ * Timestamps are compact (compact-time.ts): small integers, not a heap number each. Helper
+ * methods are TypeScript-`private`, not `#`: a class with `#` methods gives every instance a
+ * brand field (8 bytes), which `private` does not need.
  */
 import { ErrorCodes, TEXT_GREETING, type ClientFrame, type ErrorCode, type Id, type ServerFrame } from '@loopchat/protocol';
 import { AnswerQueue, type AnswerOwner } from './answer-queue.js';
@@ -21,6 +24,7 @@ import type { Connection, ConnectionEvents, EndReason } from './connection.js';
 import type { ServerContext } from './context.js';
 import type { Dialect, DialectChoice } from './dialect.js';
 import { jsonLines } from './dialects/index.js';
+import { compactNow, toCompact, toEpochMs } from './compact-time.js';
 import { EncodedFrame, JSON_LINES, type FrameRenderer } from './encoded-frame.js';
 import type { Greetable } from './greeter.js';
 import { dispatch } from './handlers.js';
@@ -44,8 +48,10 @@ let nextSessionId = 1;
 
 export class ClientSession implements Session, ConnectionEvents, GateHost, AnswerOwner, OutboundOwner, Greetable {
   readonly id = nextSessionId++;
-  /** ms since the epoch, when the connection was accepted. */
-  readonly connectedAt: number;
+  /** Compact timestamps (compact-time.ts): accepted, last heard from, last probed. */
+  readonly #connectedAt: number;
+  #inboundAt: number;
+  #probedAt: number;
   readonly ctx: ServerContext;
   readonly connection: Connection;
   nick: string | null = null;
@@ -54,9 +60,9 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
   grant: Grant | null = null;
   /** Text mode: where plain lines go (the room joined last). */
   currentRoom: string | null = null;
-  lastInboundAt: number;
-  lastProbeAt = 0;
-  #tokens: number;
+  /** The rate limit's token bucket, in thousandths of a token: integers, so no heap number. */
+  #milliTokens: number;
+  /** Compact timestamp of the bucket's last refill. */
   #refilledAt: number;
   readonly #gate: InboundGate;
   /** Only while answers are pending. */
@@ -75,8 +81,24 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
     const chosen = dialect?.open(this) ?? (connection.renderer === undefined ? null : jsonLines);
     this.#gate = new InboundGate(this, chosen);
     if (chosen !== null) this.onDialect(chosen);
-    this.connectedAt = this.lastInboundAt = this.#refilledAt = Date.now();
-    this.#tokens = ctx.config.rateBurst;
+    // Never probed counts as probed at connect: a probe needs heartbeatMs of silence anyway.
+    this.#connectedAt = this.#inboundAt = this.#probedAt = this.#refilledAt = compactNow();
+    this.#milliTokens = ctx.config.rateBurst * 1000;
+  }
+
+  /** ms since the epoch, when the connection was accepted. */
+  get connectedAt(): number {
+    return toEpochMs(this.#connectedAt);
+  }
+
+  /** ms since the epoch, when the client last sent anything. */
+  get lastInboundAt(): number {
+    return toEpochMs(this.#inboundAt);
+  }
+
+  /** ms since the epoch, of the last heartbeat probe (the connect time before the first). */
+  get lastProbeAt(): number {
+    return toEpochMs(this.#probedAt);
   }
 
   get transport(): TransportName {
@@ -122,14 +144,14 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
   }
 
   /** The dialect spoken here: the first line's choice on a byte stream; JSON until then. */
-  get #dialect(): Dialect {
+  private get dialect(): Dialect {
     return this.#gate.dialect ?? jsonLines;
   }
 
   /** The bytes of `encoded` here: the transport's framing (WebSocket), else the dialect's. */
-  #bytesOf(encoded: EncodedFrame): Buffer {
+  private bytesOf(encoded: EncodedFrame): Buffer {
     const renderer = this.#renderer;
-    return renderer !== null ? encoded.bytes(renderer) : this.#dialect.bytesOf(encoded);
+    return renderer !== null ? encoded.bytes(renderer) : this.dialect.bytesOf(encoded);
   }
 
   /** GateHost: the transport's framing wins (WebSocket), else the dialect's shared renderer. */
@@ -140,17 +162,17 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
   // ── inbound (ConnectionEvents, GateHost) ─────────────────────────────────────────
 
   onBytes(chunk: Buffer): void {
-    this.lastInboundAt = Date.now();
+    this.#inboundAt = compactNow();
     this.#gate.onBytes(chunk);
   }
 
   onMessage(text: string | null): void {
-    this.lastInboundAt = Date.now();
+    this.#inboundAt = compactNow();
     this.#gate.onMessage(text);
   }
 
   onAlive(): void {
-    this.lastInboundAt = Date.now();
+    this.#inboundAt = compactNow();
   }
 
   onLineTooLong(maxLineBytes: number): void {
@@ -164,14 +186,14 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
   /** A client frame from any dialect: rate limit, then its handler. */
   handle(frame: ClientFrame): void {
     if (frame.type === 'pong') return;
-    if (!this.#takeToken()) {
+    if (!this.takeToken()) {
       bump(this.ctx.stats.drops, 'rate_limited');
       return this.sendError('rate_limited', ErrorCodes.rate_limited, 'id' in frame ? frame.id : undefined);
     }
-    this.#dispatch(frame);
+    this.dispatchFrame(frame);
   }
 
-  #dispatch(frame: ClientFrame): void {
+  private dispatchFrame(frame: ClientFrame): void {
     try {
       dispatch(this, frame);
     } catch (err) {
@@ -183,12 +205,7 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
   /** A frame a dialect made from its own syntax; `charged` false: its line paid the rate limit already. */
   submit(frame: ClientFrame, charged: boolean): void {
     if (charged) this.handle(frame);
-    else this.#dispatch(frame);
-  }
-
-  /** One token of the rate limit for input a dialect answers itself; false when none is left. */
-  takeToken(): boolean {
-    return this.#takeToken();
+    else this.dispatchFrame(frame);
   }
 
   /** Holds later input until releaseFrames (hello: everything after it needs the nick). */
@@ -208,18 +225,22 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
     if (this.#life !== Life.Open) return;
     this.#life = Life.Quitting;
     this.#gate.close();
-    if (this.#answers === null) this.#sayFarewell();
+    if (this.#answers === null) this.sayFarewell();
   }
 
-  /** Token bucket: `ratePerSecond` refill, `rateBurst` capacity. */
-  #takeToken(): boolean {
+  /**
+   * One token of the rate limit (also for input a dialect answers itself); false when none
+   * is left. Token bucket: `ratePerSecond` refill, `rateBurst` capacity.
+   */
+  takeToken(): boolean {
     const { ratePerSecond, rateBurst } = this.ctx.config;
     if (ratePerSecond === 0) return true;
-    const now = Date.now();
-    this.#tokens = Math.min(rateBurst, this.#tokens + ((now - this.#refilledAt) * ratePerSecond) / 1000);
+    const now = compactNow();
+    // ms × tokens/s = thousandths of a token: whole numbers for a whole rate.
+    this.#milliTokens = Math.min(rateBurst * 1000, this.#milliTokens + (now - this.#refilledAt) * ratePerSecond);
     this.#refilledAt = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
+    if (this.#milliTokens < 1000) return false;
+    this.#milliTokens -= 1000;
     return true;
   }
 
@@ -229,7 +250,7 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
    */
   greet(): void {
     if (this.#gate.state !== GateState.Undecided || this.isClosing) return;
-    this.#enqueue(GREETING_BYTES);
+    this.enqueue(GREETING_BYTES);
   }
 
   // ── answers (AnswerQueue) ─────────────────────────────────────────────────────────
@@ -241,11 +262,11 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
 
   onAnswersDone(): void {
     this.#answers = null;
-    if (this.#life === Life.Quitting) this.#sayFarewell();
+    if (this.#life === Life.Quitting) this.sayFarewell();
   }
 
-  #sayFarewell(): void {
-    this.#enqueue(this.#dialect.farewell());
+  private sayFarewell(): void {
+    this.enqueue(this.dialect.farewell());
     this.close();
   }
 
@@ -253,7 +274,7 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
 
   /** Queues a frame encoded once for many sessions (room messages, presence). */
   deliver(encoded: EncodedFrame): void {
-    this.#enqueue(this.#bytesOf(encoded));
+    this.enqueue(this.bytesOf(encoded));
   }
 
   /** Queues a frame for this session alone. */
@@ -265,13 +286,13 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
   sendEncoded(encoded: EncodedFrame): void {
     // An answer may not overtake an earlier one still waiting for the bus.
     if (this.#answers?.defer(() => this.sendEncoded(encoded)) === true) return;
-    this.#enqueue(this.#bytesOf(encoded));
+    this.enqueue(this.bytesOf(encoded));
   }
 
   /** Bytes already in this connection's form (help text, IRC replies), in answer order. */
   sendBytes(bytes: Buffer): void {
     if (this.#answers?.defer(() => this.sendBytes(bytes)) === true) return;
-    this.#enqueue(bytes);
+    this.enqueue(bytes);
   }
 
   /**
@@ -280,7 +301,7 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
    * joined…) if any; IRC clients the reply their command calls for.
    */
   answer(id: Id | undefined, seq: number | undefined, echo?: ServerFrame | EncodedFrame): void {
-    this.#dialect.answer(this, id, seq, echo);
+    this.dialect.answer(this, id, seq, echo);
   }
 
   sendError(code: ErrorCode, message: string = ErrorCodes[code], id?: Id): void {
@@ -288,7 +309,7 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
     this.send(id === undefined ? { type: 'error', code, message } : { type: 'error', code, message, id });
   }
 
-  #enqueue(bytes: Buffer): void {
+  private enqueue(bytes: Buffer): void {
     if (this.#life >= Life.Closing || bytes.length === 0) return;
     (this.#outbound ??= new OutboundQueue(this.connection, this, this.ctx)).enqueue(bytes);
   }
@@ -318,7 +339,7 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
 
   /** Called by housekeeping when the connection has been quiet for heartbeatMs. */
   probe(now: number): void {
-    this.lastProbeAt = now;
+    this.#probedAt = toCompact(now);
     if (this.connection.probe()) return;
     this.#gate.dialect?.probe(this);
   }
@@ -332,19 +353,19 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
     bump(this.ctx.stats.disconnects, code);
     bump(this.ctx.stats.errors, code);
     const frame = new EncodedFrame({ type: 'error', code, message }, this.nick ?? undefined);
-    this.#startClosing();
-    if (!this.isClosed) this.connection.write(this.#bytesOf(frame));
-    this.#end(code);
+    this.startClosing();
+    if (!this.isClosed) this.connection.write(this.bytesOf(frame));
+    this.end(code);
   }
 
   /** Closes after flushing what is queued (text-mode /quit). */
   close(): void {
     if (this.isClosing) return;
-    this.#startClosing();
-    this.#end('bye');
+    this.startClosing();
+    this.end('bye');
   }
 
-  #startClosing(): void {
+  private startClosing(): void {
     this.#life = Life.Closing;
     this.#gate.close();
     const outbound = this.#outbound;
@@ -352,7 +373,7 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
     outbound?.flush();
   }
 
-  #end(reason: EndReason): void {
+  private end(reason: EndReason): void {
     // Leave rooms and free the nick now, not when the peer finishes closing: a client that
     // reconnects at once must find its nick free and its old self gone from the member lists.
     this.ctx.hub.remove(this);

@@ -16,6 +16,7 @@
  */
 import type { LineRef } from '../core/line-slab.js';
 import type { CommitStats } from './commit-times.js';
+import type { ReadMarkerStore } from './read-markers.js';
 
 /** Which messages a history read returns (the newest, after a seq, or before a seq). */
 export type HistoryQuery =
@@ -62,6 +63,8 @@ export interface HistoryStore {
    * `backups/` beside it; resolves with the file written. Durable stores only.
    */
   backup?(): Promise<string>;
+  /** Where read markers live when the store keeps them (else ChatState keeps them in memory). */
+  readonly readMarkers?: ReadMarkerStore;
   /** Commit counts and durations (durable stores only). */
   commitStats?(): CommitStats;
 

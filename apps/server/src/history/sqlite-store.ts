@@ -28,6 +28,7 @@ import { CommitTimes, type CommitStats } from './commit-times.js';
 import { HistoryStoreError } from './errors.js';
 import type { HistoryQuery, HistoryStore } from './history-store.js';
 import { CommitLog, runLines, type Segment } from './commit-log.js';
+import { SqliteReadMarkers } from './sqlite-read-markers.js';
 import { MAX_CHUNK_LINES, copyChunk, splitLines, type PendingChunk } from './line-chunks.js';
 import { APPLICATION_ID, MIGRATE_V1, SCHEMA, SCHEMA_VERSION, SQL } from './sqlite-schema.js';
 
@@ -84,6 +85,7 @@ type Statements = { [K in keyof typeof SQL]: Database.Statement };
 export class SqliteStore implements HistoryStore {
   readonly kind = 'sqlite';
   readonly durable = true;
+  readonly readMarkers: SqliteReadMarkers;
   readonly epoch: string;
   /** The file, as an absolute path (errors and logs name it). */
   readonly path: string;
@@ -124,6 +126,7 @@ export class SqliteStore implements HistoryStore {
       this.epoch = initialise(db, options.synchronous);
       this.#sql = Object.fromEntries(Object.entries(SQL).map(([k, sql]) => [k, db.prepare(sql)])) as Statements;
       for (const k of ['lastSeq', 'getMeta', 'getRoomMeta'] as const) this.#sql[k].pluck();
+      this.readMarkers = new SqliteReadMarkers(db);
     } catch (err) {
       db.close();
       throw openError(this.path, err);
@@ -386,6 +389,10 @@ export class SqliteStore implements HistoryStore {
    */
   sweep(now: number): boolean {
     try {
+      if (this.readMarkers.dirty) {
+        this.readMarkers.flush(now);
+        return true;
+      }
       const due = this.#log.due(now - FOLD_AFTER_MS, FOLD_STEP);
       if (due.length > 0) {
         this.#fold(due);
@@ -410,7 +417,13 @@ export class SqliteStore implements HistoryStore {
   }
 
   close(): void {
-    if (this.#db.open) this.#db.close();
+    if (!this.#db.open) return;
+    try {
+      this.readMarkers.flush();
+    } catch {
+      // Closing on a full disk: the markers of the last second go, the messages are stored.
+    }
+    this.#db.close();
   }
 }
 
@@ -431,6 +444,10 @@ function prepareDir(dir: string): void {
 /** Sets the file up (pragmas, lock, schema) and returns its epoch. */
 function initialise(db: Database.Database, synchronous: 'normal' | 'full'): string {
   db.pragma('locking_mode = EXCLUSIVE');
+  // 16 KiB pages for a new file (an existing one keeps its own): a turn's log row and a
+  // room's chunk are tens of KiB, so a quarter of the pages, WAL frames and write calls of
+  // 4 KiB pages (store alone, 100 rooms: 4.0 -> 3.4 us CPU per message).
+  db.pragma('page_size = 16384');
   if (db.pragma('journal_mode = WAL', { simple: true }) !== 'wal') throw new Error('the file refused WAL mode');
   db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
   // Keep the log from growing without end between checkpoints.

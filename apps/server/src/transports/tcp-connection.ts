@@ -2,21 +2,21 @@
  * A raw TCP socket as the core's Connection port: bytes out as they are (the dialect frames
  * its own lines), bytes in to the session as they arrive.
  *
- * The socket's handlers are module-level (static) functions reaching the connection through
+ * The socket's handlers are module-level (static) functions reaching the session through
  * one symbol-keyed property, not closures: a closure per connection per event costs about
- * a kilobyte each at 10k connections (DESIGN.md, performance notes).
+ * a kilobyte each at 10k connections (DESIGN.md, performance notes). The connection keeps
+ * no reference to its session: the socket's is enough.
  */
 import type { Socket } from 'node:net';
 import type { Connection, EndReason } from '../core/connection.js';
 import type { ClientSession } from '../core/client-session.js';
 
-const kConnection = Symbol('loopchat.tcpConnection');
-type ConnectedSocket = Socket & { [kConnection]?: TcpConnection };
+const kSession = Symbol('loopchat.session');
+type ConnectedSocket = Socket & { [kSession]?: ClientSession };
 
 export class TcpConnection implements Connection {
   readonly remoteAddress: string;
   readonly #socket: ConnectedSocket;
-  #session: ClientSession | undefined;
 
   constructor(socket: Socket, remoteAddress: string) {
     this.#socket = socket;
@@ -41,9 +41,8 @@ export class TcpConnection implements Connection {
 
   /** Starts handing the socket's input and close to `session`. */
   open(session: ClientSession): void {
-    this.#session = session;
     const socket = this.#socket;
-    socket[kConnection] = this;
+    socket[kSession] = session;
     socket.on('data', TcpConnection.#onData);
     socket.on('error', TcpConnection.#onError);
     socket.on('close', TcpConnection.#onClose);
@@ -75,23 +74,22 @@ export class TcpConnection implements Connection {
   }
 
   static #onData(this: ConnectedSocket, chunk: Buffer): void {
-    this[kConnection]!.#session!.onBytes(chunk);
+    this[kSession]!.onBytes(chunk);
   }
 
   static #onError(this: ConnectedSocket, err: Error): void {
     // ECONNRESET and friends: 'close' follows and cleans up.
-    this[kConnection]!.#session!.ctx.log.debug({ err: err.message, ip: this.remoteAddress }, 'tcp socket error');
+    this[kSession]!.ctx.log.debug({ err: err.message, ip: this.remoteAddress }, 'tcp socket error');
   }
 
   static #onClose(this: ConnectedSocket): void {
-    const connection = this[kConnection]!;
-    const session = connection.#session!;
+    const session = this[kSession]!;
     this.removeListener('data', TcpConnection.#onData);
     this.removeListener('close', TcpConnection.#onClose);
     // Errors after close (a write racing the teardown) have nowhere to go.
     this.removeListener('error', TcpConnection.#onError);
     this.on('error', ignore);
-    session.ctx.limiter.release(connection.remoteAddress);
+    session.ctx.limiter.release(session.ip);
     session.onClosed();
   }
 }

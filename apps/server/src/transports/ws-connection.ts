@@ -4,8 +4,9 @@
  * message by WS_JSON and written straight to the upgraded socket, so a broadcast shares
  * one Buffer across every member and goes through the session's batched write path.
  *
- * Handlers are static functions reaching the connection through one symbol-keyed property
- * on the ws object, not closures per connection (tcp-connection.ts says why).
+ * Handlers are static functions reaching the session through one symbol-keyed property on
+ * the ws object, not closures per connection (tcp-connection.ts says why); the connection
+ * keeps no reference to its session.
  */
 import type { Socket } from 'node:net';
 import type { ErrorCode } from '@loopchat/protocol';
@@ -29,8 +30,8 @@ const POLICY_VIOLATION = 1008;
 /** One JSON frame per WebSocket text frame, built once per message for every ws member. */
 export const WS_JSON: FrameRenderer = { slot: renderSlot(), render: (encoded) => encodeWsFrame(encoded.json()) };
 
-const kConnection = Symbol('loopchat.wsConnection');
-type ConnectedWebSocket = WebSocket & { [kConnection]?: WsConnection };
+const kSession = Symbol('loopchat.session');
+type ConnectedWebSocket = WebSocket & { [kSession]?: ClientSession };
 
 export class WsConnection implements Connection {
   readonly remoteAddress: string;
@@ -38,7 +39,6 @@ export class WsConnection implements Connection {
   readonly #ws: ConnectedWebSocket;
   /** The upgraded socket, written to directly with pre-built frames. */
   readonly #socket: Socket;
-  #session: ClientSession | undefined;
   /** IRC over WebSocket (subprotocol text.ircv3.net): one IRC line per text frame, no CR LF. */
   readonly #ircLines: boolean;
 
@@ -65,9 +65,8 @@ export class WsConnection implements Connection {
 
   /** Starts handing the WebSocket's messages, pongs and close to `session`. */
   open(session: ClientSession): void {
-    this.#session = session;
     const ws = this.#ws;
-    ws[kConnection] = this;
+    ws[kSession] = session;
     ws.on('message', WsConnection.#onMessage);
     ws.on('pong', WsConnection.#onPong);
     ws.on('error', WsConnection.#onError);
@@ -100,27 +99,26 @@ export class WsConnection implements Connection {
   }
 
   static #onMessage(this: ConnectedWebSocket, data: Buffer, isBinary: boolean): void {
-    this[kConnection]!.#session!.onMessage(isBinary ? null : data.toString('utf8'));
+    this[kSession]!.onMessage(isBinary ? null : data.toString('utf8'));
   }
 
   static #onPong(this: ConnectedWebSocket): void {
-    this[kConnection]!.#session!.onAlive();
+    this[kSession]!.onAlive();
   }
 
   static #onError(this: ConnectedWebSocket, err: Error): void {
     // Protocol errors (bad frame, payload over maxPayload): ws closes with the right code.
-    const session = this[kConnection]!.#session!;
+    const session = this[kSession]!;
     bump(session.ctx.stats.disconnects, (err as Error & { code?: string }).code ?? 'ws_error');
     session.ctx.log.debug({ err: err.message, ip: session.ip }, 'websocket error');
   }
 
   static #onClose(this: ConnectedWebSocket): void {
-    const connection = this[kConnection]!;
-    const session = connection.#session!;
+    const session = this[kSession]!;
     this.removeListener('message', WsConnection.#onMessage);
     this.removeListener('pong', WsConnection.#onPong);
     this.removeListener('close', WsConnection.#onClose);
-    session.ctx.limiter.release(connection.remoteAddress);
+    session.ctx.limiter.release(session.ip);
     session.onClosed();
   }
 }

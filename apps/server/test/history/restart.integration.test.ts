@@ -168,6 +168,49 @@ describe('a restart under load keeps every acknowledged message', () => {
   });
 });
 
+describe('read markers', () => {
+  /** `nick` joins `room` and gets its stored read marker from the join ack. */
+  async function markerAfterJoin(port: number, nick: string, room: string): Promise<number | undefined> {
+    const c = await TcpJsonClient.connect(port);
+    clients.push(c);
+    await c.hello(nick);
+    c.send({ type: 'join', room, id: 'j' });
+    const ack = (await c.waitFor({ type: 'ack', id: 'j' })) as { read?: number };
+    c.close();
+    return ack.read;
+  }
+
+  async function markRead(c: TcpJsonClient, room: string, seq: number): Promise<void> {
+    c.send({ type: 'read', room, seq, id: `r${seq}` });
+    await c.waitFor({ type: 'ack', id: `r${seq}` });
+  }
+
+  it('are kept in the file: after a SIGTERM, and after a SIGKILL a second after they were written', async () => {
+    const dir = tempDir();
+    const first = await serve(dir);
+    const ann = await client(first.tcpPort, 'ann', 'north');
+    for (let i = 1; i <= 5; i++) ann.send({ type: 'msg', room: 'north', text: `m${i}`, id: `m${i}` });
+    await ann.waitFor({ type: 'ack', id: 'm5' });
+    await markRead(ann, 'north', 3);
+    first.child.kill('SIGTERM');
+    await first.exited;
+    running.splice(running.indexOf(first), 1);
+
+    const second = await serve(dir);
+    expect(await markerAfterJoin(second.tcpPort, 'ANN', 'north')).toBe(3);
+    expect(await markerAfterJoin(second.tcpPort, 'bob', 'north')).toBeUndefined();
+    const again = await client(second.tcpPort, 'ann', 'north');
+    await markRead(again, 'north', 5);
+    await sleep(2_500); // the store writes markers on its background step, about every second
+    second.child.kill('SIGKILL');
+    await second.exited;
+    running.splice(running.indexOf(second), 1);
+
+    const third = await serve(dir);
+    expect(await markerAfterJoin(third.tcpPort, 'ann', 'north')).toBe(5);
+  });
+});
+
 describe('a large store', () => {
   it('does not load into memory at startup: RSS stays bounded with a million stored messages', async () => {
     const dir = tempDir();

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { ChatState } from '../../src/bus/chat-state.js';
-import { MemoryReadMarkers, type ReadMarkerStore } from '../../src/bus/read-markers.js';
+import { MemoryReadMarkers, type ReadMarkerStore } from '../../src/history/read-markers.js';
 import { MemoryStore } from '../../src/history/memory-store.js';
+import { SqliteReadMarkers } from '../../src/history/sqlite-read-markers.js';
 
 describe('MemoryReadMarkers', () => {
   it('keeps one marker per nick (ignoring case) and room, the last write winning', () => {
@@ -83,5 +85,39 @@ describe('ChatState read markers', () => {
     state.sweep(Date.now() + limits.emptyRoomTtlMs);
     expect(state.hasRoom('kept')).toBe(false);
     expect(state.readMarker('kept', 'ann')).toBe(3);
+  });
+});
+
+describe('SqliteReadMarkers', () => {
+  it('answers from memory at once and writes to the file on flush, one row per room and nick', () => {
+    const db = new Database(':memory:');
+    const markers = new SqliteReadMarkers(db);
+    markers.set('general', 'Ann', 5);
+    markers.set('general', 'ann', 6);
+    expect(markers.get('general', 'ANN')).toBe(6);
+    expect(markers.dirty).toBe(true);
+    expect(db.prepare('SELECT count(*) FROM read_markers').pluck().get()).toBe(0);
+    markers.flush();
+    expect(markers.dirty).toBe(false);
+    expect(db.prepare('SELECT room, nick, seq FROM read_markers').all()).toEqual([{ room: 'general', nick: 'ann', seq: 6 }]);
+    // Another instance on the same file (a restart) reads it back.
+    expect(new SqliteReadMarkers(db).get('general', 'Ann')).toBe(6);
+  });
+
+  it('keeps at most its cap per room in the file, dropping the least recently written', () => {
+    const db = new Database(':memory:');
+    const markers = new SqliteReadMarkers(db, 3);
+    markers.set('r', 'a', 1);
+    markers.set('r', 'b', 1);
+    markers.flush(1000);
+    markers.set('r', 'c', 1);
+    markers.set('r', 'a', 2); // written again: now among the freshest
+    markers.flush(2000);
+    markers.set('r', 'd', 1);
+    markers.flush(3000);
+    const rows = db.prepare('SELECT nick FROM read_markers WHERE room = ? ORDER BY nick').pluck().all('r');
+    expect(rows).toEqual(['a', 'c', 'd']);
+    markers.dropRoom('r');
+    expect(db.prepare('SELECT count(*) FROM read_markers').pluck().get()).toBe(0);
   });
 });

@@ -1,11 +1,12 @@
 /**
  * Read markers: per member and room, the last seq that member has seen, so unread counts
  * survive reconnects (issue 16). Kept beside the room's seq and history, wherever those
- * live: in the ChatState of a single process or the cluster's primary (this file), or in
- * a Redis hash per room (redis-bus.ts).
+ * live: in the ChatState of a single process or the cluster's primary (in memory here, or
+ * in the history file with the SQLite store: sqlite-read-markers.ts), or in a Redis hash
+ * per room (redis-bus.ts).
  *
- * ChatState reaches markers only through `ReadMarkerStore`, so a durable store (SQLite,
- * issue 14) can keep them across restarts by implementing these three calls. Markers are
+ * ChatState reaches markers only through `ReadMarkerStore`: a history store that keeps
+ * markers offers one (`HistoryStore.readMarkers`). Markers are
  * keyed by the lower-case nick: they belong to the name (with tokens, to the user).
  */
 
