@@ -16,7 +16,7 @@ import { LOOPCHAT_RECORDS } from '../lib/paths.js';
 import { workerOf, type FromWorker, type ToWorker } from './primary-ipc.js';
 
 type Records = typeof import('../../src/cluster/records.js');
-const { MsgFlags, Rec, RecordReader, RecordWriter } = (await import(pathToFileURL(LOOPCHAT_RECORDS).href)) as Records;
+const { Rec, RecordReader, RecordWriter } = (await import(pathToFileURL(LOOPCHAT_RECORDS).href)) as Records;
 
 const DATA_FD = 4;
 const [index, workers, rooms, members, outstandingMax, bodyBytes] = process.argv.slice(2).map(Number) as [
@@ -55,10 +55,10 @@ let next = 0;
 const counts = { published: 0, answered: 0, msgRecords: 0, outstanding: 0 };
 
 const sink = {
-  onRecord(type: number, f: { u8(): number }): void {
+  onRecord(type: number, f: { buf: Buffer; at: number; end: number }): void {
     if (type === Rec.Msg) {
       counts.msgRecords++;
-      if ((f.u8() & MsgFlags.Answers) !== 0) {
+      if (answersOldest(f.buf, f.at + 1, f.end)) {
         counts.answered++;
         counts.outstanding--;
       }
@@ -71,6 +71,16 @@ const sink = {
     fail(`bad record from the primary: ${reason}`);
   },
 };
+
+/**
+ * Whether the line in `buf[start, end)` is the oldest unanswered Pub's message: its body,
+ * then seq and ts (as the real worker does, by room and sender; Pubs go out round the members).
+ */
+function answersOldest(buf: Buffer, start: number, end: number): boolean {
+  if (counts.outstanding === 0) return false;
+  const oldest = mine[(next - counts.outstanding + mine.length * outstandingMax) % mine.length]!.body;
+  return end - start > oldest.length && buf.compare(oldest, 0, oldest.length, start, start + oldest.length) === 0;
+}
 
 function fail(error: string): void {
   send({ t: 'failed', error: `worker ${index}: ${error}` });

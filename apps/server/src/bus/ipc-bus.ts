@@ -6,7 +6,11 @@
  * Answers come back in the order the requests went out (one stream each way, and the
  * primary answers each request as it reads it), so no request carries an id: the oldest
  * request still waiting takes the next answer. A publish is answered by the message itself,
- * flagged, as it arrives for this worker's members: one record, not an event and a reply.
+ * as it arrives for this worker's members: one record, not an event and a reply, and the same
+ * bytes every worker gets (the primary builds it once). It is the answer when the oldest
+ * request waiting is a publish by the same nick in the same room: nicks are unique, and this
+ * worker holds the nick from before that publish until after its answer, so no one else's
+ * message can come from it meanwhile.
  */
 import { readMsgLine, type DmFrame, type PresenceFrame } from '@loopchat/protocol';
 import { FlushPacer } from '../cluster/flush-pacer.js';
@@ -47,6 +51,9 @@ interface Waiter {
   answer: Answer;
   resolve: (value: never) => void;
   reject: (err: Error) => void;
+  /** A publish's room and sender, which its answer names ('' for other requests). */
+  room: string;
+  from: string;
 }
 
 export class IpcBus implements Bus, RecordSink {
@@ -131,7 +138,7 @@ export class IpcBus implements Bus, RecordSink {
 
   publish(room: string, from: string, body: string): Promise<SequencedMessage> {
     this.#writer.begin(Rec.Pub).name(room).name(from).restText(body).end();
-    return this.#wait(Answer.Msg);
+    return this.#wait(Answer.Msg, room, from);
   }
 
   async markRead(room: string, nick: string, seq: number): Promise<void> {
@@ -200,6 +207,8 @@ export class IpcBus implements Bus, RecordSink {
     switch (type) {
       case Rec.Msg:
         return this.#onMsg(f);
+      case Rec.Unstored:
+        return this.#onUnstored(f);
       case Rec.Presence: {
         const room = f.name();
         const nick = f.name();
@@ -250,7 +259,22 @@ export class IpcBus implements Bus, RecordSink {
     if (head === undefined) return this.#break('unreadable message line from the primary');
     const msg: SequencedMessage = { room: head.room, from: head.from, seq: head.seq, line };
     if ((flags & MsgFlags.AnswerOnly) === 0) this.#sink?.onMessage(msg);
-    if ((flags & MsgFlags.Answers) !== 0) this.#next()?.resolve(msg as never);
+    if (this.#answers(head.room, head.from)) this.#next()!.resolve(msg as never);
+  }
+
+  /** A message of the primary's turn that failed to commit: its sender's publish fails. */
+  #onUnstored(f: RecordFields): void {
+    f.u8(); // flags
+    const head = readMsgLine(f.view(f.end - f.at));
+    if (head === undefined) return this.#break('unreadable message line from the primary');
+    if (this.#answers(head.room, head.from))
+      this.#next()!.reject(new BusUnavailableError('the primary could not store the message'));
+  }
+
+  /** Whether a message from `from` in `room` answers the oldest request (see the top of the file). */
+  #answers(room: string, from: string): boolean {
+    const waiter = this.#waiting[this.#waitingHead];
+    return waiter !== undefined && waiter.answer === Answer.Msg && waiter.room === room && waiter.from === from;
   }
 
   #answer(f: RecordFields): void {
@@ -279,14 +303,14 @@ export class IpcBus implements Bus, RecordSink {
     }
   }
 
-  #wait<T>(answer: Answer): Promise<T> {
+  #wait<T>(answer: Answer, room = '', from = ''): Promise<T> {
     if (this.#broken !== undefined) {
       this.#writer.discard(); // the request just written goes nowhere
       return Promise.reject(new BusUnavailableError(`primary unreachable: ${this.#broken}`));
     }
     this.#schedule();
     return new Promise<T>((resolve, reject) => {
-      this.#waiting.push({ answer, resolve: resolve as (value: never) => void, reject });
+      this.#waiting.push({ answer, resolve: resolve as (value: never) => void, reject, room, from });
     });
   }
 

@@ -2,26 +2,30 @@
  * The primary's side of the cluster bus: the one ChatState (room seqs, history, nicks,
  * member lists), served to every worker over its data socket as binary records
  * (records.ts). Per message the primary reads a room name, appends seq and ts to the body
- * the sender's worker encoded (msg-line.ts), keeps the line and copies it into the outbox
- * of each worker with members: no JSON, and a cost that does not grow with the room.
+ * the sender's worker encoded (msg-line.ts), keeps the line, and builds its Msg record once:
+ * no JSON, and a cost that grows with neither the room nor the number of workers.
  *
- *   worker 1 ─┐ Pub {room, from, body}        ┌─▶ worker 1  Msg {line} (+ answers its Pub)
+ *   worker 1 ─┐ Pub {room, from, body}        ┌─▶ worker 1  Msg {line} (its Pub's answer)
  *   worker 2 ─┼──────────────▶ PrimaryBus ────┼─▶ worker 2  Msg {line}
  *   worker N ─┘               ChatState       └─▶ worker N  …
  *
- * Each worker's records of one turn leave in one write. Answers go out in the order the
- * requests came in (every request is answered as it is read), which is how the worker
- * matches them without ids (bus/ipc-bus.ts).
+ * Every record of a turn, for whichever worker, goes into one buffer (the outbox); each
+ * worker's share of it is a list of ranges, and a Msg record is one range shared by every
+ * worker with members. So a message costs one copy however many workers get it (copying the
+ * line into each worker's own outbox was most of what a worker added per message), and each
+ * worker's ranges leave in one writev per turn: usually one range, since its records of a
+ * turn mostly lie side by side. Answers go out in the order the requests came in (every
+ * request is answered as it is read), which is how the worker matches them without ids
+ * (bus/ipc-bus.ts).
  *
- * With a durable store, that write waits for the commit of the turn's messages (group commit,
- * history-store.ts): nothing a worker receives names a message that is not stored. If the
- * commit fails, the Msg records of that turn, already in the outboxes, are rewritten in place
- * before anything is sent: a Fail 'unavailable' for each sender, a Void for each delivery.
+ * With a durable store, those writes wait for the commit of the turn's messages (group
+ * commit, history-store.ts): nothing a worker receives names a message that is not stored.
+ * If the commit fails, the turn's Msg records become Unstored in place before anything is
+ * sent: their senders' publishes fail with 'unavailable', and no one delivers them.
  */
 import type { Logger } from 'pino';
-import { ChatState, type BusEvent, type ChatStateLimits } from '../bus/chat-state.js';
+import { ChatState, type BusEvent, type ChatStateLimits, type StoredMessage } from '../bus/chat-state.js';
 import type { RoomCommand, RoomCommandOutcome } from '../bus/room-commands.js';
-import type { LineRef } from '../core/line-slab.js';
 import { HistoryStoreError } from '../history/errors.js';
 import type { HistoryQuery, HistoryStore } from '../history/history-store.js';
 import { MemoryStore } from '../history/memory-store.js';
@@ -32,6 +36,9 @@ import { MsgFlags, Rec, RecordReader, RecordWriter, type RecordFields, type Reco
 /** The primary's end of a worker's data socket. */
 export interface WorkerSocket {
   write(bytes: Buffer): boolean;
+  /** Between cork and uncork, writes gather into one writev. */
+  cork(): void;
+  uncork(): void;
   readonly writableLength: number;
   on(event: 'data', listener: (chunk: Buffer) => void): this;
   destroy(): void;
@@ -40,10 +47,13 @@ export interface WorkerSocket {
 class WorkerLink implements RecordSink {
   readonly owner: string;
   readonly socket: WorkerSocket;
-  readonly writer = new RecordWriter();
   readonly reader = new RecordReader();
   readonly bus: PrimaryBus;
-  dirty = false;
+  /** This worker's records of the turn: `[start, end)` pairs of the outbox, in order. */
+  ranges: number[] = [];
+  /** Bytes handed to the socket at the last flush (whether older bytes are still held). */
+  wrote = 0;
+  gone = false;
 
   constructor(owner: string, socket: WorkerSocket, bus: PrimaryBus) {
     this.owner = owner;
@@ -65,13 +75,19 @@ export class PrimaryBus {
   readonly #links = new Map<string, WorkerLink>();
   readonly #log: Logger;
   readonly #pacer: FlushPacer;
+  /** Every record of this turn, for every worker (each takes its ranges of it). */
+  readonly #outbox = new RecordWriter();
+  /** Workers with ranges this turn. */
   #dirty: WorkerLink[] = [];
-  /** The link whose Pub is being sequenced, until its own Msg record carries the answer. */
-  #answering: WorkerLink | undefined;
+  /** The worker whose record was begun last, and where: its range is taken once it ends. */
+  #open: WorkerLink | undefined;
+  #openAt = 0;
+  /** The message whose Msg record is `[#sharedAt, #sharedEnd)` of the outbox. */
+  #shared: StoredMessage | undefined;
+  #sharedAt = 0;
+  #sharedEnd = 0;
   /** Room messages sequenced since start (the primary's cost per message is CPU ÷ this). */
   messages = 0;
-  /** Msg records of this turn's uncommitted messages: link, offset in its writer, answers? */
-  #uncommitted: { link: WorkerLink; at: number; answers: boolean }[] = [];
   readonly #retention: RetentionSweep | undefined;
 
   /**
@@ -109,8 +125,8 @@ export class PrimaryBus {
     const link = this.#links.get(owner);
     if (link !== undefined) {
       this.#links.delete(owner);
-      link.dirty = false;
-      link.writer.discard();
+      link.gone = true;
+      link.ranges = [];
     }
     return this.state.dropOwner(owner);
   }
@@ -124,21 +140,22 @@ export class PrimaryBus {
         const room = f.name();
         // The sender's name travels for the workers, which read it from the line itself.
         f.skipName();
-        this.#answering = link;
         const msg = state.publish(room, '', { bytes: f.buf, start: f.at, end: f.end });
-        const unanswered = this.#answering !== undefined;
-        this.#answering = undefined;
         if (typeof msg === 'string') return this.#fail(link, msg);
         this.messages++;
-        // The sender's worker had no member left in the room to carry the answer.
-        if (unanswered) this.#msg(link, MsgFlags.Answers | MsgFlags.AnswerOnly, msg.line);
+        // The sender's worker had no member left in the room, so no share of the record.
+        if (this.#shared !== msg || link.ranges[link.ranges.length - 1] !== this.#sharedEnd) {
+          this.#begin(link, Rec.Msg).u8(MsgFlags.AnswerOnly).bytes(msg.line.buf, msg.line.start, msg.line.end).end();
+        }
         return;
       }
-      case Rec.Claim:
+      case Rec.Claim: {
+        const claimed = state.claimNick(f.name(), owner);
         this.#reply(link)
-          .u8(state.claimNick(f.name(), owner) ? 1 : 0)
+          .u8(claimed ? 1 : 0)
           .end();
         return;
+      }
       case Rec.Release: {
         const nick = f.name();
         const rooms: string[] = [];
@@ -253,9 +270,8 @@ export class PrimaryBus {
     const link = this.#links.get(owner);
     if (link === undefined) return;
     if (event.t === 'msg') {
-      const answers = this.#answering === link;
-      if (answers) this.#answering = undefined;
-      this.#msg(link, answers ? MsgFlags.Answers : 0, event.msg.line);
+      if (event.msg !== this.#shared) this.#share(event.msg);
+      this.#take(link, this.#sharedAt, this.#sharedEnd);
     } else if (event.t === 'presence') {
       const p = event.p;
       const w = this.#begin(link, Rec.Presence)
@@ -273,11 +289,36 @@ export class PrimaryBus {
     }
   }
 
-  #msg(link: WorkerLink, flags: number, line: LineRef): void {
-    if (this.state.uncommitted) {
-      this.#uncommitted.push({ link, at: link.writer.mark, answers: (flags & MsgFlags.Answers) !== 0 });
+  /** Builds `msg`'s Msg record, once, for every worker with members to take a share of. */
+  #share(msg: StoredMessage): void {
+    this.#closeOpen();
+    const line = msg.line;
+    this.#shared = msg;
+    this.#sharedAt = this.#outbox.mark;
+    this.#outbox.begin(Rec.Msg).u8(0).bytes(line.buf, line.start, line.end).end();
+    this.#sharedEnd = this.#outbox.mark;
+  }
+
+  /** Outbox bytes `[start, end)` go to `link`, after what it has already. */
+  #take(link: WorkerLink, start: number, end: number): void {
+    if (link.gone) return;
+    const ranges = link.ranges;
+    if (ranges.length === 0) {
+      if (this.#dirty.length === 0) this.#pacer.request();
+      this.#dirty.push(link);
+    } else if (ranges[ranges.length - 1] === start) {
+      ranges[ranges.length - 1] = end;
+      return;
     }
-    this.#begin(link, Rec.Msg).u8(flags).bytes(line.buf, line.start, line.end).end();
+    ranges.push(start, end);
+  }
+
+  /** The record begun last is complete by now: its worker takes it. */
+  #closeOpen(): void {
+    const link = this.#open;
+    if (link === undefined) return;
+    this.#open = undefined;
+    this.#take(link, this.#openAt, this.#outbox.mark);
   }
 
   /** The store could not serve a request: the worker's client hears `unavailable`. */
@@ -287,18 +328,12 @@ export class PrimaryBus {
     this.#fail(link, 'unavailable');
   }
 
-  /** Commits this turn's messages; if that failed, takes back every Msg record naming one. */
+  /** Commits this turn's messages; if that failed, takes back every Msg record (all are this turn's). */
   #commit(): void {
     const failure = this.state.commit();
-    const records = this.#uncommitted;
-    this.#uncommitted = [];
     if (failure === undefined) return;
-    this.#log.error({ err: failure.message, messages: records.length }, 'history commit failed; publishes refused');
-    for (const { link, at, answers } of records) {
-      // A worker that left meanwhile had its outbox discarded with it.
-      if (this.#links.get(link.owner) !== link) continue;
-      link.writer.rewrite(at, answers ? Rec.Fail : Rec.Void, answers ? 'unavailable' : '');
-    }
+    this.#log.error({ err: failure.message }, 'history commit failed; publishes refused');
+    this.#outbox.retype(Rec.Msg, Rec.Unstored);
   }
 
   #reply(link: WorkerLink): RecordWriter {
@@ -309,25 +344,47 @@ export class PrimaryBus {
     this.#begin(link, Rec.Fail).name(reason).end();
   }
 
+  /** Begins a record for `link` alone (the caller ends it before anything else is written). */
   #begin(link: WorkerLink, type: (typeof Rec)[keyof typeof Rec]): RecordWriter {
-    if (!link.dirty) {
-      link.dirty = true;
-      if (this.#dirty.length === 0) this.#pacer.request();
-      this.#dirty.push(link);
-    }
-    return link.writer.begin(type);
+    this.#closeOpen();
+    this.#open = link;
+    this.#openAt = this.#outbox.mark;
+    this.#pacer.request(); // its range is taken later (#closeOpen), but the flush must come
+    return this.#outbox.begin(type);
   }
 
-  /** @internal One write per worker per turn, whatever the number of records. */
+  /** @internal One writev per worker per turn, whatever the number of records. */
   flush(): void {
+    this.#closeOpen();
     this.#commit();
+    const outbox = this.#outbox;
     const dirty = this.#dirty;
     this.#dirty = [];
     for (const link of dirty) {
-      if (!link.dirty) continue;
-      link.dirty = false;
-      link.writer.writeTo(link.socket);
+      const ranges = link.ranges;
+      if (ranges.length === 0) continue; // gone since
+      link.ranges = [];
+      const socket = link.socket;
+      let wrote = 0;
+      if (ranges.length > 2) socket.cork();
+      for (let i = 0; i < ranges.length; i += 2) {
+        socket.write(outbox.view(ranges[i]!, ranges[i + 1]!));
+        wrote += ranges[i + 1]! - ranges[i]!;
+      }
+      if (ranges.length > 2) socket.uncork();
+      link.wrote = wrote;
     }
+    // Sockets that could not take it all still hold views of the outbox (see RecordWriter.release).
+    let held = false;
+    let olderHeld = false;
+    for (const link of this.#links.values()) {
+      const pending = link.socket.writableLength;
+      if (pending > 0) held = true;
+      if (pending > link.wrote) olderHeld = true;
+      link.wrote = 0;
+    }
+    this.#shared = undefined;
+    outbox.release(held, olderHeld);
   }
 }
 

@@ -13,11 +13,14 @@
  * A room message crosses as its wire bytes: the worker that accepted it sends the body it
  * encoded once (msg-line.ts), the primary appends seq and ts and forwards the finished line
  * to every worker with members, and they write it to their members unchanged. No JSON is
- * parsed or built on that path.
+ * parsed or built on that path. The primary builds that Msg record once, the same bytes for
+ * every worker, so nothing in it is for one worker alone: the sender's worker knows its
+ * answer by its own nick and room (bus/ipc-bus.ts).
  *
  * Each side writes everything it has for a peer in one event-loop turn as one write
- * (RecordWriter.writeTo), and reads records back out of whatever chunks the socket gives
- * (RecordReader), a record split across chunks included.
+ * (RecordWriter.writeTo, or views of one buffer in one writev: primary-bus.ts), and reads
+ * records back out of whatever chunks the socket gives (RecordReader), a record split
+ * across chunks included.
  */
 
 /** Record types. Worker → primary requests first, then primary → worker events and replies. */
@@ -30,7 +33,7 @@ export const Rec = {
   Join: 3,
   /** name room, name nick (no reply) */
   Leave: 4,
-  /** name room, name from, rest body → Msg with ANSWERS | Fail ('no_room', 'muted', 'slow_mode', 'not_in_room') */
+  /** name room, name from, rest body → Msg (from and room as sent: the answer) | Fail ('no_room', 'muted', 'slow_mode', 'not_in_room') */
   Pub: 5,
   /** name from, name to, text text, text id as JSON ('' for none) → Reply text dm JSON ('' if `to` is not connected) */
   Dm: 6,
@@ -65,17 +68,19 @@ export const Rec = {
   Reply: 30,
   /** name reason: the oldest request waiting failed ('too_many_rooms', 'no_room', 'unavailable', or a room refusal) */
   Fail: 31,
-  /** Nothing: a record the primary took back before sending (its message was not stored). */
-  Void: 32,
+  /**
+   * u8 flags, rest line: a Msg the primary took back before sending, because its message was
+   * not stored (the commit failed). No one delivers it; the sender's worker fails its publish
+   * with 'unavailable'.
+   */
+  Unstored: 32,
 } as const;
 export type RecordType = (typeof Rec)[keyof typeof Rec];
 
 /** Bits of a Msg record's flags. */
 export const MsgFlags = {
-  /** This message answers the oldest waiting request (the publish that sent it). */
-  Answers: 1,
   /** Not for local members (the sender's worker has none left in the room): only the answer. */
-  AnswerOnly: 2,
+  AnswerOnly: 1,
 } as const;
 
 /** A record longer than this is a broken peer, not data (a history reply of 1,000 8 KiB lines is ~8 MiB). */
@@ -83,6 +88,8 @@ export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 const HEADER_BYTES = 5;
 const INITIAL_CAPACITY = 16 * 1024;
+/** A fresh buffer starts at the size the writer last needed, up to this (a rare huge reply is not kept). */
+const MAX_KEPT_CAPACITY = 1024 * 1024;
 
 /**
  * Builds the records one peer gets in one turn, in one growing buffer, sent with one write
@@ -171,21 +178,24 @@ export class RecordWriter {
     return this;
   }
 
-  /** Where the next record begins: an offset valid until the next writeTo or discard. */
+  /** Where the next record begins: an offset valid until the next writeTo or release. */
   get mark(): number {
     return this.#at;
   }
 
+  /** Bytes `[start, end)` written since the last write, as a view to hand to a socket. */
+  view(start: number, end: number): Buffer {
+    return this.#buf.subarray(start, end);
+  }
+
   /**
-   * Turns the record begun at `at` (since the last write) into a record of `type` whose one
-   * field is `name`, the rest of its old length left as padding the reader does not look at:
-   * how the primary takes back a message whose commit failed (Void, or Fail for its sender).
+   * Gives every record of type `from` written since the last write the type `to`: how the
+   * primary takes back the messages of a turn whose commit failed (Msg to Unstored).
    */
-  rewrite(at: number, type: RecordType, name = ''): void {
-    if (HEADER_BYTES + 1 + name.length > 4 + this.#buf.readUInt32BE(at)) throw new RangeError('record too short to rewrite');
-    this.#buf[at + 4] = type;
-    this.#buf[at + HEADER_BYTES] = name.length;
-    this.#buf.write(name, at + HEADER_BYTES + 1, 'latin1');
+  retype(from: RecordType, to: RecordType): void {
+    for (let at = 0; at < this.#at; at += 4 + this.#buf.readUInt32BE(at)) {
+      if (this.#buf[at + 4] === from) this.#buf[at + 4] = to;
+    }
   }
 
   /** Writes everything since the last write in one socket write; the writer starts empty. */
@@ -193,16 +203,31 @@ export class RecordWriter {
     const bytes = this.#at;
     if (bytes === 0) return;
     socket.write(this.#buf.subarray(0, bytes));
-    this.#at = 0;
     const pending = socket.writableLength;
-    if (pending === 0) return; // the kernel took it all: fill the same buffer again
-    // The socket holds this buffer until it is written. Two buffers alternate: the one
-    // written before is free again once no more than this write is pending (the socket
-    // writes in order); only when both are held does a new one come (allocating per turn
-    // under backpressure fed the garbage collector more than the primary's work did).
+    this.release(pending > 0, pending > bytes);
+  }
+
+  /**
+   * Starts empty after this turn's bytes went to sockets (writeTo, or the caller's own writes
+   * of views). `held`: a socket still holds some of them; `olderHeld`: a socket still holds
+   * bytes written before this turn.
+   */
+  release(held: boolean, olderHeld: boolean): void {
+    this.#at = 0;
+    this.#recordStart = -1;
+    if (!held) return; // the kernel took it all: fill the same buffer again
+    // A socket holds this buffer until it is written. Two buffers alternate: the one written
+    // before is free again once nothing older than this turn is pending (a socket writes in
+    // order); only when both are held does a new one come (allocating per turn under
+    // backpressure fed the garbage collector more than the primary's work did). A fresh one
+    // starts at the size this one grew to: a batch that took 256 KiB last turn would
+    // otherwise regrow from 16 KiB, copying as it goes, every turn under backpressure.
     const previous = this.#spare;
     this.#spare = this.#buf;
-    this.#buf = previous !== undefined && pending <= bytes ? previous : Buffer.allocUnsafeSlow(INITIAL_CAPACITY);
+    this.#buf =
+      previous !== undefined && !olderHeld
+        ? previous
+        : Buffer.allocUnsafeSlow(Math.min(this.#spare.length, MAX_KEPT_CAPACITY));
   }
 
   /** Drops everything written since the last write (the peer is gone). */

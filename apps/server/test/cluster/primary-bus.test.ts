@@ -11,6 +11,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BusUnavailableError, RoomLimitError, type SequencedMessage } from '../../src/bus/bus.js';
 import { IpcBus } from '../../src/bus/ipc-bus.js';
 import { PrimaryBus } from '../../src/cluster/primary-bus.js';
+import { HistoryStoreError } from '../../src/history/errors.js';
+import { MemoryStore } from '../../src/history/memory-store.js';
 
 const limits = { historySize: 100, maxRooms: 3, emptyRoomTtlMs: 60_000, presenceMaxMembers: 500 };
 const sockets: Socket[] = [];
@@ -29,6 +31,10 @@ async function socketPair(): Promise<[Socket, Socket]> {
   const [serverSide] = (await accepted) as [Socket];
   await once(client, 'connect');
   server.close();
+  // As on the socketpair it stands in for, a write goes at once (Nagle would hold a small
+  // one back for the peer's delayed ACK: 40 ms, longer than these tests wait).
+  client.setNoDelay(true);
+  serverSide.setNoDelay(true);
   sockets.push(client, serverSide);
   return [serverSide, client];
 }
@@ -54,8 +60,19 @@ function recorder() {
   };
 }
 
-async function cluster(workers = 2) {
-  const primary = new PrimaryBus(limits, pino({ level: 'silent' }));
+/** A memory store that says it is durable and fails its next commit on demand. */
+class FlakyStore extends MemoryStore {
+  override readonly durable = true;
+  failNext = false;
+  override commit(): void {
+    if (!this.failNext) return;
+    this.failNext = false;
+    throw new HistoryStoreError('HISTORY_WRITE_FAILED', 'disk full (simulated)');
+  }
+}
+
+async function cluster(workers = 2, store = new MemoryStore(limits.historySize)) {
+  const primary = new PrimaryBus(limits, pino({ level: 'silent' }), 0, store);
   const buses: IpcBus[] = [];
   const sinks: ReturnType<typeof recorder>[] = [];
   for (let w = 0; w < workers; w++) {
@@ -194,6 +211,50 @@ describe('PrimaryBus with IpcBus workers', () => {
     expect(msg.seq).toBe(1);
     expect(sinks[0]!.messages).toEqual([]);
     expect(sinks[1]!.messages.map((m) => m.seq)).toEqual([1]);
+  });
+
+  it('fails every publish of a commit that failed with unavailable, on every worker delivers none, and gives the seqs again', async () => {
+    const store = new FlakyStore(limits.historySize);
+    const { buses, sinks } = await cluster(3, store);
+    const [a, b, c] = buses as [IpcBus, IpcBus, IpcBus];
+    await a.join('r', 'ann');
+    await b.join('r', 'bob');
+    store.failNext = true;
+    // One turn: two members' messages, and one from a worker with no member in the room.
+    const refused = await Promise.allSettled([
+      a.publish('r', 'ann', encodeMsgBody('r', 'ann', 'lost 1')),
+      b.publish('r', 'bob', encodeMsgBody('r', 'bob', 'lost 2')),
+      c.publish('r', 'ghost', encodeMsgBody('r', 'ghost', 'lost 3')),
+    ]);
+    for (const outcome of refused) {
+      expect(outcome.status).toBe('rejected');
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(BusUnavailableError);
+    }
+    const next = await a.publish('r', 'ann', encodeMsgBody('r', 'ann', 'kept'));
+    await settle();
+    expect(next.seq).toBe(1);
+    expect(sinks.map((sink) => sink.messages.map((m) => m.seq))).toEqual([[1], [1], []]);
+    expect(await b.history('r', { since: 0, limit: 10 })).toEqual([next.line]);
+  });
+
+  it('answers each worker’s publishes in order while other workers publish as the same turn goes by', async () => {
+    const { buses, sinks } = await cluster(3);
+    for (const [w, bus] of buses.entries()) await bus.join('r', `n${w}`);
+    const sent = buses.map((bus, w) =>
+      Promise.all(Array.from({ length: 20 }, (_, i) => bus.publish('r', `n${w}`, encodeMsgBody('r', `n${w}`, `${w}:${i}`)))),
+    );
+    const answers = await Promise.all(sent);
+    await settle();
+    for (const [w, mine] of answers.entries()) {
+      // Each answer is the sender's own message, in the order sent.
+      expect(mine.map((m) => (JSON.parse(m.line.toString()) as { text: string }).text)).toEqual(
+        Array.from({ length: 20 }, (_, i) => `${w}:${i}`),
+      );
+    }
+    const seqs = answers.flat().map((m) => m.seq);
+    expect(new Set(seqs).size).toBe(60);
+    // Every worker sees all 60, in one order.
+    for (const sink of sinks) expect(sink.messages.map((m) => m.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
   });
 
   it('rejects with the reason: a room over the cap, a publish to no room', async () => {
