@@ -15,7 +15,7 @@
 import { readMsgLine, type DmFrame, type PresenceFrame } from '@loopchat/protocol';
 import { FlushPacer } from '../cluster/flush-pacer.js';
 import type { HistoryQuery } from '../history/history-store.js';
-import { MsgFlags, Rec, RecordReader, RecordWriter, type RecordFields, type RecordSink } from '../cluster/records.js';
+import { MsgFlags, Rec, RecordFields, RecordReader, RecordWriter, type RecordSink } from '../cluster/records.js';
 import {
   BusUnavailableError,
   RoomLimitError,
@@ -43,6 +43,9 @@ export interface DataSocket {
   readonly destroyed: boolean;
 }
 
+/** Records that deliver an event to members (not the answer to a request of this worker). */
+const EVENT_RECORDS: ReadonlySet<number> = new Set([Rec.Presence, Rec.DmEvent, Rec.RoomEvent, Rec.TypingEvent]);
+
 /** How the answer to each kind of request is read. */
 const Answer = { Bool: 0, Seq: 1, Json: 2, Lines: 3, Msg: 4, Dm: 5 } as const;
 type Answer = (typeof Answer)[keyof typeof Answer];
@@ -69,6 +72,13 @@ export class IpcBus implements Bus, RecordSink {
   readonly #pacer: FlushPacer;
   #broken: string | undefined;
   #sink: BusSink | undefined;
+  /** Records read while a settled request's reactions were pending (see onRecord), in order. */
+  #held: { type: number; event: boolean; bytes: Buffer }[] = [];
+  #heldHead = 0;
+  /** A request was settled and the reactions to it may not have run yet. */
+  #settling = false;
+  /** Requests settled so far (tells #afterReactions whether more came since it was queued). */
+  #settles = 0;
   /** Called once when the data plane fails (the primary is gone or spoke garbage). */
   onBroken: ((reason: string) => void) | undefined;
 
@@ -203,7 +213,60 @@ export class IpcBus implements Bus, RecordSink {
 
   // ── RecordSink: what the primary sends ───────────────────────────────────────────
 
+  /**
+   * A record read after one that answered a request may have to wait its turn: the sender
+   * hears of its answer (its own message's echo, its ack) through the reaction to the
+   * request's promise, which runs only after this read is handled, and an event decided
+   * after that message (a topic) must not reach it first. So an event read while a settled
+   * request's reactions are pending, and every record after it, is held (its bytes copied)
+   * and handled in order in a later microtask, after the reactions; LocalBus does the same
+   * at a group commit. Messages are not held for the reactions alone: each is its own
+   * sender's answer, and no one else's.
+   */
   onRecord(type: number, f: RecordFields): void {
+    const event = EVENT_RECORDS.has(type);
+    if (this.#held.length === 0 && !(event && this.#settling)) return this.#handle(type, f);
+    this.#held.push({ type, event, bytes: Buffer.from(f.buf.subarray(f.at, f.end)) });
+  }
+
+  /** Held records, in order, until an event that must wait for the reactions before it. */
+  #releaseHeld(): void {
+    const fields = new RecordFields();
+    while (this.#heldHead < this.#held.length) {
+      const next = this.#held[this.#heldHead]!;
+      if (next.event && this.#settling) return; // #settled's microtask comes back here
+      this.#held[this.#heldHead++] = undefined as never;
+      fields.buf = next.bytes;
+      fields.at = 0;
+      fields.end = next.bytes.length;
+      this.#handle(next.type, fields);
+    }
+    this.#held = [];
+    this.#heldHead = 0;
+  }
+
+  /** A request was just settled: until its reactions ran, events wait (see onRecord). */
+  #settled(): void {
+    this.#settles++;
+    if (this.#settling) return;
+    this.#settling = true;
+    this.#afterReactions(this.#settles);
+  }
+
+  /**
+   * Releases the held records in a microtask queued after the reactions of the settles so
+   * far: one microtask per read, unless requests were settled after it was queued (their
+   * reactions come after it), then once more.
+   */
+  #afterReactions(settles: number): void {
+    queueMicrotask(() => {
+      if (this.#settles !== settles) return this.#afterReactions(this.#settles);
+      this.#settling = false;
+      this.#releaseHeld();
+    });
+  }
+
+  #handle(type: number, f: RecordFields): void {
     switch (type) {
       case Rec.Msg:
         return this.#onMsg(f);
@@ -242,6 +305,7 @@ export class IpcBus implements Bus, RecordSink {
                 ? new RoomRefusedError(reason as RoomRefusal)
                 : new Error(`primary: ${reason}`),
         );
+        if (waiter !== undefined) this.#settled(); // after the reject: its reactions come first
         return;
       }
     }
@@ -259,7 +323,10 @@ export class IpcBus implements Bus, RecordSink {
     if (head === undefined) return this.#break('unreadable message line from the primary');
     const msg: SequencedMessage = { room: head.room, from: head.from, seq: head.seq, line };
     if ((flags & MsgFlags.AnswerOnly) === 0) this.#sink?.onMessage(msg);
-    if (this.#answers(head.room, head.from)) this.#next()!.resolve(msg as never);
+    if (this.#answers(head.room, head.from)) {
+      this.#next()!.resolve(msg as never);
+      this.#settled();
+    }
   }
 
   /** A message of the primary's turn that failed to commit: its sender's publish fails. */
@@ -267,8 +334,10 @@ export class IpcBus implements Bus, RecordSink {
     f.u8(); // flags
     const head = readMsgLine(f.view(f.end - f.at));
     if (head === undefined) return this.#break('unreadable message line from the primary');
-    if (this.#answers(head.room, head.from))
+    if (this.#answers(head.room, head.from)) {
       this.#next()!.reject(new BusUnavailableError('the primary could not store the message'));
+      this.#settled();
+    }
   }
 
   /** Whether a message from `from` in `room` answers the oldest request (see the top of the file). */
@@ -280,6 +349,11 @@ export class IpcBus implements Bus, RecordSink {
   #answer(f: RecordFields): void {
     const waiter = this.#next();
     if (waiter === undefined) return;
+    this.#settle(waiter, f);
+    this.#settled(); // after the settle: its reactions come first
+  }
+
+  #settle(waiter: Waiter, f: RecordFields): void {
     switch (waiter.answer) {
       case Answer.Bool:
         return waiter.resolve((f.u8() === 1) as never);

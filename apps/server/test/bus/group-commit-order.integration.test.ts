@@ -5,10 +5,13 @@
  * an event decided after that message, as it does for every other member.
  */
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LoopchatServer } from '../../src/server.js';
 import { waitUntil } from '../helpers/clients.js';
+import { startCluster } from '../helpers/cluster.js';
 import { startTestServer } from '../helpers/server.js';
 
 class RawClient {
@@ -38,12 +41,33 @@ class RawClient {
   }
 }
 
-describe('group commit keeps the order events were decided in, for their sender too', () => {
-  let server: LoopchatServer;
+/**
+ * In a cluster the same holds through the worker's bus: the primary writes a turn's records
+ * in one write, so a worker reads a message that answers its sender and the event after it
+ * in one read (IpcBus holds the event until the answer's reactions ran).
+ */
+describe.each([
+  { where: 'one process', workers: 1 },
+  { where: 'a 2-worker cluster', workers: 2 },
+])('group commit keeps the order events were decided in, for their sender too ($where)', ({ workers }) => {
+  let server: { tcpPort: number; close(): Promise<unknown> };
   const clients: RawClient[] = [];
 
   beforeAll(async () => {
-    server = await startTestServer({ history: 'sqlite', ratePerSecond: 0 });
+    if (workers === 1) {
+      server = await startTestServer({ history: 'sqlite', ratePerSecond: 0 });
+      return;
+    }
+    const dataDir = mkdtempSync(join(tmpdir(), 'loopchat-order-'));
+    const cluster = await startCluster(workers, ['--history', 'sqlite', '--data-dir', dataDir, '--rate', '0']);
+    server = {
+      tcpPort: cluster.tcpPort,
+      close: async () => {
+        cluster.child.kill('SIGTERM');
+        await cluster.exited;
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
   });
 
   afterAll(async () => {
