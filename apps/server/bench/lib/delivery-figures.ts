@@ -3,8 +3,14 @@
  * results share (every member of a room but the sender receives each message).
  */
 import type { LoadgenResult } from './loadgen.js';
+import { deliveredBetween } from './loadgen-window.js';
 
 export interface DeliveryFigures {
+  /** The loadgen's warm-up and its measured window, seconds. */
+  warmupS: number;
+  durationS: number;
+  /** Deliveries the loadgen received in the window ÷ its length. */
+  deliveredPerSecond: number;
   /** Latency of the messages scheduled in the window, from their scheduled send time. */
   latencyP50Ms: number;
   latencyP99Ms: number;
@@ -32,7 +38,12 @@ export interface DeliveryFigures {
 /** The figures of `r`, where each message should reach `fanout` members. */
 export function deliveryFigures(r: LoadgenResult, fanout: number): DeliveryFigures {
   const step = r.steps[0]!;
+  const warmupS = r.config.warmupMs / 1000;
+  const durationS = r.config.stepMs / 1000;
   return {
+    warmupS,
+    durationS,
+    deliveredPerSecond: deliveredBetween(r, warmupS, warmupS + durationS) / durationS,
     latencyP50Ms: step.latencyMs.p50 ?? NaN,
     latencyP99Ms: step.latencyMs.p99 ?? NaN,
     latencyP999Ms: step.latencyMs.p999 ?? NaN,

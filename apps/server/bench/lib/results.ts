@@ -7,6 +7,7 @@ import type { ConnectionsResult } from '../scenarios/connections.js';
 import type { FilterResult } from '../scenarios/filter.js';
 import type { PrimaryResult } from '../scenarios/primary.js';
 import type { HistoryResult } from '../scenarios/history.js';
+import type { StoreAloneResult } from '../scenarios/store-alone.js';
 import type { ScalingResult } from '../scenarios/scaling.js';
 import type { PeerSeriesResult } from '../scenarios/peers.js';
 import type { BusPartOptions } from '../parts/bus.js';
@@ -97,6 +98,8 @@ export interface BenchResults {
   scaling: ScalingSeriesResult[];
   /** The history part: one result per mode, in the order run. */
   history?: HistoryResult[];
+  /** The history part's stores alone: one result per (rooms, store), in the order run. */
+  storeAlone?: StoreAloneResult[];
   /** The primary part: one result per (flush ms, synthetic workers), in the order run. */
   primary: PrimaryResult[];
   bus: BusResult[];
@@ -118,6 +121,7 @@ export function emptyResults(options: BenchOptions, machine: MachineInfo, starte
     scaling: [],
     primary: [],
     history: [],
+    storeAlone: [],
     bus: [],
     peers: [],
     failures: [],

@@ -2,7 +2,8 @@
 import { fixed, rate } from '../lib/summary.js';
 import { renderHistory } from '../report/history.js';
 import { HISTORY_MODES, runHistory, type HistoryMode, type HistoryOptions } from '../scenarios/history.js';
-import { oneOf, positiveInt, positiveNumber } from './cli-values.js';
+import { STORE_KINDS, runStoreAlone } from '../scenarios/store-alone.js';
+import { intList, oneOf, positiveInt, positiveNumber } from './cli-values.js';
 import { bySize, declareFlags, flag, flagValues } from './flags.js';
 import { fail, log, type BenchPart } from './part.js';
 
@@ -21,16 +22,39 @@ const HISTORY_FLAGS = {
   durationS: flag('--history-duration <s>', 'measurement window of the history part, seconds', positiveNumber, bySize(3, 5)),
 };
 
+/** The stores alone (scenarios/store-alone.ts): the scaling workload's shape, 150-byte messages. */
+const ALONE_FLAGS = {
+  rooms: flag(
+    '--history-alone-rooms <list>',
+    'room counts of the stores-alone runs (none: skip)',
+    intListOrNone,
+    [100, 500],
+  ),
+  perCommit: flag('--history-alone-per-commit <n>', 'appends per commit in the stores-alone runs', positiveInt, 750),
+  messages: flag('--history-alone-messages <n>', 'messages per stores-alone run', positiveInt, bySize(100_000, 600_000)),
+  rate: flag('--history-alone-rate <n>', 'simulated msgs/s of the stores-alone runs', positiveInt, 25_000),
+};
+
+function intListOrNone(value: string): number[] {
+  return value === 'none' ? [] : intList(value);
+}
+
 export interface HistoryPartOptions {
   historyModes: HistoryMode[];
   history: HistoryOptions;
+  /** Absent in results from before the stores-alone runs. */
+  storeAlone?: { rooms: number[]; perCommit: number; messages: number; rate: number };
 }
 
 export const historyPart: BenchPart<HistoryPartOptions> = {
   id: 'history',
 
-  addFlags: (program) => declareFlags(program, { historyModes: MODES_FLAG, ...HISTORY_FLAGS }),
-  options: (f, q) => ({ ...flagValues({ historyModes: MODES_FLAG }, f, q), history: flagValues(HISTORY_FLAGS, f, q) }),
+  addFlags: (program) => declareFlags(declareFlags(program, { historyModes: MODES_FLAG, ...HISTORY_FLAGS }), ALONE_FLAGS),
+  options: (f, q) => ({
+    ...flagValues({ historyModes: MODES_FLAG }, f, q),
+    history: flagValues(HISTORY_FLAGS, f, q),
+    storeAlone: flagValues(ALONE_FLAGS, f, q),
+  }),
 
   async run(o, results) {
     for (const mode of o.historyModes) {
@@ -43,6 +67,25 @@ export const historyPart: BenchPart<HistoryPartOptions> = {
         );
       } catch (err) {
         fail(results, 'loopchat-tcp', `history ${mode}`, err, `history ${mode}`);
+      }
+    }
+    const alone = o.storeAlone;
+    for (const rooms of alone?.rooms ?? []) {
+      for (const kind of STORE_KINDS) {
+        try {
+          const x = await runStoreAlone(kind, {
+            rooms,
+            perCommit: alone!.perCommit,
+            messages: alone!.messages,
+            rate: alone!.rate,
+          });
+          results.storeAlone!.push(x);
+          log(
+            `store alone, ${kind}, ${rooms} rooms: ${fixed(x.usPerMsg, 2)} µs/msg (user ${fixed(x.userUsPerMsg, 2)}, system ${fixed(x.sysUsPerMsg, 2)}), ${fixed(x.cpuShare * 100, 0)} % of a core`,
+          );
+        } catch (err) {
+          fail(results, 'loopchat-tcp', `store alone ${kind} ${rooms}`, err, `store alone ${kind}`);
+        }
       }
     }
   },

@@ -23,7 +23,7 @@ import { cpuSnapshot, cpuWindow, otherLoadWarnings, sum, treeCpu, type CpuSnapsh
 import { deliveryFigures, type DeliveryFigures } from '../lib/delivery-figures.js';
 import { loadgenWarnings, resultFile } from '../lib/loadgen.js';
 import { serverSideProblems, wireProblems, type RunFindings } from '../lib/loadgen-checks.js';
-import { deliveredBetween, sampleWindow, startWindowedLoadgen } from '../lib/loadgen-window.js';
+import { sampleWindow, startWindowedLoadgen } from '../lib/loadgen-window.js';
 import { BENCH_LOOPCHAT_ARGS } from '../lib/loopchat-args.js';
 import { countsDelta, fetchView, type ServerView } from '../lib/loopchat-view.js';
 import { processTree, topOthers } from '../lib/proc.js';
@@ -55,9 +55,6 @@ export interface BusResult extends DeliveryFigures, RunFindings {
   label: string;
   run: number;
   msgsPerSecond: number;
-  durationS: number;
-  /** Deliveries the loadgen received in the window ÷ its length. */
-  deliveredPerSecond: number;
   /** Deliveries the window's latency figures are from. */
   latencySamples: number;
   /** Every loopchat process (and redis-server), % of one core. */
@@ -186,12 +183,9 @@ export class BusSetup {
 
     const r = run.result;
     const step = r.steps[0]!;
-    const warmS = r.config.warmupMs / 1000;
-    const stepS = r.config.stepMs / 1000;
     const fanout = opts.members - 1;
-    const sent = r.messages.sent;
-    const acked = r.messages.acked ?? 0;
-    const totalExpected = sent * fanout;
+    const figures = deliveryFigures(r, fanout);
+    const { sent, acked, totalExpected } = figures;
 
     const [before, after] = [this.#cpu(a, lg.pid), this.#cpu(b, lg.pid)];
     const serversS = after.servers - before.servers;
@@ -239,9 +233,7 @@ export class BusSetup {
       label: BUS_LABELS[this.mode],
       run: ++this.#runs,
       msgsPerSecond: opts.msgsPerSecond,
-      durationS: stepS,
-      deliveredPerSecond: deliveredBetween(r, warmS, warmS + stepS) / stepS,
-      ...deliveryFigures(r, fanout),
+      ...figures,
       latencySamples: step.latencyMs.count,
       serverCpuPercent: ((serversS + redisS) / sampledS) * 100,
       redisCpuPercent: (redisS / sampledS) * 100,

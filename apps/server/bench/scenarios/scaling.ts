@@ -34,7 +34,7 @@ import {
 import { deliveryFigures, type DeliveryFigures } from '../lib/delivery-figures.js';
 import { loadgenWarnings, resultFile } from '../lib/loadgen.js';
 import { serverSideProblems, wireProblems, type RunFindings } from '../lib/loadgen-checks.js';
-import { deliveredBetween, sampleWindow, startWindowedLoadgen, type LoadgenWindow } from '../lib/loadgen-window.js';
+import { sampleWindow, startWindowedLoadgen, type LoadgenWindow } from '../lib/loadgen-window.js';
 import { countsDelta, fetchVerdicts, fetchView, type ServerView } from '../lib/loopchat-view.js';
 import { TMP_DIR } from '../lib/paths.js';
 import { topOthers } from '../lib/proc.js';
@@ -91,12 +91,8 @@ export interface ScalingResult extends DeliveryFigures, RunFindings {
   members: number;
   filter: string;
   offeredMsgsPerSecond: number;
-  warmupS: number;
-  durationS: number;
   /** Messages the loadgen scheduled in the window ÷ its length. */
   sentPerSecond: number;
-  /** Deliveries the loadgen received in the window ÷ its length. */
-  deliveredPerSecond: number;
   /** deliveredPerSecond ÷ (members − 1): messages the server got through, per second. */
   msgsPerSecond: number;
   /** The server's process tree (primary + workers), % of one core. */
@@ -289,13 +285,9 @@ export class ScalingSeries {
 
     const r = run.result;
     const step = r.steps[0]!;
-    const warmS = r.config.warmupMs / 1000;
-    const stepS = r.config.stepMs / 1000;
     const fanout = opts.members - 1;
-    const sent = r.messages.sent;
-    const acked = r.messages.acked ?? 0;
-    const totalExpected = sent * fanout;
-    const inWindow = deliveredBetween(r, warmS, warmS + stepS);
+    const figures = deliveryFigures(r, fanout);
+    const { sent, acked, totalExpected, durationS: stepS } = figures;
 
     const serverUsed = cpuUsed(treeCpuByPid(a, server.pid), treeCpuByPid(b, server.pid));
     const loadgenUsed = cpuUsed(treeCpuByPid(a, lg.pid), treeCpuByPid(b, lg.pid));
@@ -380,15 +372,12 @@ export class ScalingSeries {
       members: opts.members,
       filter: opts.filter,
       offeredMsgsPerSecond: msgsPerSecond,
-      warmupS: warmS,
-      durationS: stepS,
       sentPerSecond: step.sent / stepS,
-      deliveredPerSecond: inWindow / stepS,
-      msgsPerSecond: inWindow / stepS / fanout,
-      ...deliveryFigures(r, fanout),
+      msgsPerSecond: figures.deliveredPerSecond / fanout,
+      ...figures,
       serverCpuPercent: (serverCpuS / sampledS) * 100,
       serverCpuPerProc,
-      serverCpuUsPerMsg: (serverCpuS * 1e6) / Math.max(1, (inWindow / fanout) * (sampledS / stepS)),
+      serverCpuUsPerMsg: (serverCpuS * 1e6) / Math.max(1, (figures.deliveredPerSecond / fanout) * sampledS),
       loadgenCpuPercent: (sum(loadgenCpu) / sampledS) * 100,
       loadgenCpuPercentPerProc: loadgenCpu.map((s) => (s / sampledS) * 100),
       irqPercent: cpu.irqPercent,

@@ -57,9 +57,11 @@ type Input = string | null;
 
 export class InboundGate implements LineSink, ReadWaiter {
   readonly #host: GateHost;
+  /**
+   * Every state but WAITING_FOR_TURN, which is `#waiting` holding input: this stays the
+   * state to go back to when the turn comes (one field less per connection).
+   */
   #state: GateState;
-  /** The state to go back to when the turn comes (valid while WAITING_FOR_TURN). */
-  #resumeTo: GateState = GateState.Open;
   #dialect: Dialect | null;
   /** Byte streams: made by the first bytes, dropped whenever no line is half read. */
   #decoder: LineDecoder | null = null;
@@ -77,7 +79,7 @@ export class InboundGate implements LineSink, ReadWaiter {
   }
 
   get state(): GateState {
-    return this.#state;
+    return this.#waiting !== null ? GateState.WaitingForTurn : this.#state;
   }
 
   /** null until the first line chose it (byte streams). */
@@ -88,7 +90,7 @@ export class InboundGate implements LineSink, ReadWaiter {
   /** Bytes from a stream transport. */
   onBytes(chunk: Buffer): void {
     if (this.#state === GateState.Closed) return;
-    if (this.#state === GateState.WaitingForTurn || this.#host.ctx.readThrottle.shouldDefer()) return this.wait(chunk);
+    if (this.#waiting !== null || this.#host.ctx.readThrottle.shouldDefer()) return this.wait(chunk);
     this.decode(chunk);
   }
 
@@ -96,7 +98,7 @@ export class InboundGate implements LineSink, ReadWaiter {
   onMessage(text: Input): void {
     if (this.#state === GateState.Closed) return;
     // Behind input already waiting, or past this turn's read budget: wait.
-    if (this.#state === GateState.WaitingForTurn || this.#host.ctx.readThrottle.shouldDefer()) return this.wait(text);
+    if (this.#waiting !== null || this.#host.ctx.readThrottle.shouldDefer()) return this.wait(text);
     this.input(text);
   }
 
@@ -104,17 +106,13 @@ export class InboundGate implements LineSink, ReadWaiter {
   hold(): void {
     if (this.#state === GateState.Closed) return;
     if (this.#state === GateState.Open) this.#state = GateState.Holding;
-    else if (this.#state === GateState.WaitingForTurn && this.#resumeTo === GateState.Open)
-      this.#resumeTo = GateState.Holding;
     this.#held ??= [];
   }
 
   /** The hello was answered: replays held input in order (until another hello holds again). */
   release(): void {
-    if (this.#state === GateState.Holding) this.#state = GateState.Open;
-    else if (this.#state === GateState.WaitingForTurn && this.#resumeTo === GateState.Holding)
-      this.#resumeTo = GateState.Open;
-    else return;
+    if (this.#state !== GateState.Holding) return;
+    this.#state = GateState.Open;
     const held = this.#held;
     this.#held = null;
     if (held !== null) {
@@ -141,10 +139,9 @@ export class InboundGate implements LineSink, ReadWaiter {
 
   /** ReadWaiter: the throttle gives this connection its turn; handle what was kept, read again. */
   resumeReading(): void {
-    if (this.#state !== GateState.WaitingForTurn) return;
-    const input = this.#waiting!;
+    const input = this.#waiting;
+    if (input === null) return;
     this.#waiting = null;
-    this.#state = this.#resumeTo;
     if (Buffer.isBuffer(input)) this.decode(input);
     else for (let i = 0; i < input.length && !this.isClosed(); i++) this.input(input[i]!);
     this.updateReading();
@@ -210,14 +207,11 @@ export class InboundGate implements LineSink, ReadWaiter {
 
   /** Holding, or waiting for the turn with a hello pending. */
   private isHolding(): boolean {
-    const state = this.#state === GateState.WaitingForTurn ? this.#resumeTo : this.#state;
-    return state === GateState.Holding;
+    return this.#state === GateState.Holding;
   }
 
   private wait(input: Buffer | Input): void {
-    if (this.#state !== GateState.WaitingForTurn) {
-      this.#resumeTo = this.#state;
-      this.#state = GateState.WaitingForTurn;
+    if (this.#waiting === null) {
       this.#waiting = Buffer.isBuffer(input) ? input : [input];
       this.#host.ctx.stats.readsDeferred++;
       this.#host.ctx.readThrottle.defer(this);

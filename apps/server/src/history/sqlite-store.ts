@@ -444,6 +444,10 @@ function prepareDir(dir: string): void {
 /** Sets the file up (pragmas, lock, schema) and returns its epoch. */
 function initialise(db: Database.Database, synchronous: 'normal' | 'full'): string {
   db.pragma('locking_mode = EXCLUSIVE');
+  // 16 KiB pages for a new file (an existing one keeps its own): a turn's log row and a
+  // room's chunk are tens of KiB, so a quarter of the pages, WAL frames and write calls of
+  // 4 KiB pages (store alone, 100 rooms: 4.0 -> 3.4 us CPU per message).
+  db.pragma('page_size = 16384');
   if (db.pragma('journal_mode = WAL', { simple: true }) !== 'wal') throw new Error('the file refused WAL mode');
   db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
   // Keep the log from growing without end between checkpoints.

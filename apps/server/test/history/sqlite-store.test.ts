@@ -122,6 +122,7 @@ describe('SqliteStore', () => {
         db.prepare('SELECT count(*) FROM chunks WHERE room = ?').pluck().get(room) as number;
       const last = (room: string): number =>
         (db.prepare('SELECT last_seq FROM rooms WHERE room = ?').pluck().get(room) as number | undefined) ?? 0;
+      expect(db.pragma('page_size', { simple: true })).toBe(16384);
       const seen = {
         log: db.prepare('SELECT count(*) FROM log').pluck().get() as number,
         chunks: { busy: count('busy'), quiet: count('quiet') },
