@@ -51,8 +51,8 @@ class WorkerLink implements RecordSink {
   readonly bus: PrimaryBus;
   /** This worker's records of the turn: `[start, end)` pairs of the outbox, in order. */
   ranges: number[] = [];
-  /** Bytes handed to the socket at the last flush (whether older bytes are still held). */
-  wrote = 0;
+  /** Bytes handed to the socket, ever (when it has written a turn's outbox: RecordWriter.release). */
+  sent = 0;
   gone = false;
 
   constructor(owner: string, socket: WorkerSocket, bus: PrimaryBus) {
@@ -365,26 +365,19 @@ export class PrimaryBus {
       if (ranges.length === 0) continue; // gone since
       link.ranges = [];
       const socket = link.socket;
-      let wrote = 0;
       if (ranges.length > 2) socket.cork();
       for (let i = 0; i < ranges.length; i += 2) {
         socket.write(outbox.view(ranges[i]!, ranges[i + 1]!));
-        wrote += ranges[i + 1]! - ranges[i]!;
+        link.sent += ranges[i + 1]! - ranges[i]!;
       }
       if (ranges.length > 2) socket.uncork();
-      link.wrote = wrote;
-    }
-    // Sockets that could not take it all still hold views of the outbox (see RecordWriter.release).
-    let held = false;
-    let olderHeld = false;
-    for (const link of this.#links.values()) {
-      const pending = link.socket.writableLength;
-      if (pending > 0) held = true;
-      if (pending > link.wrote) olderHeld = true;
-      link.wrote = 0;
     }
     this.#shared = undefined;
-    outbox.release(held, olderHeld);
+    // Sockets that could not take it all still hold views of the outbox (RecordWriter.release).
+    const links = [...this.#links.values()];
+    if (links.every((link) => link.socket.writableLength === 0)) return outbox.release(undefined);
+    const marks = links.map((link) => link.sent);
+    outbox.release(() => links.every((link, i) => link.gone || link.sent - link.socket.writableLength >= marks[i]!));
   }
 }
 

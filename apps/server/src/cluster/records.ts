@@ -88,20 +88,25 @@ export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 const HEADER_BYTES = 5;
 const INITIAL_CAPACITY = 16 * 1024;
-/** A fresh buffer starts at the size the writer last needed, up to this (a rare huge reply is not kept). */
-const MAX_KEPT_CAPACITY = 1024 * 1024;
+/** A fresh buffer starts at twice what the writer last wrote, up to this (a rare huge reply is not kept). */
+const MAX_FRESH_CAPACITY = 1024 * 1024;
+/** Most bytes of buffers still held by sockets that a writer waits for, to fill again once written. */
+const MAX_HELD_BYTES = 8 * 1024 * 1024;
 
 /**
  * Builds the records one peer gets in one turn, in one growing buffer, sent with one write
  * (`writeTo`). When the kernel took the whole write at once (the usual case on a socketpair
  * that keeps up) the same buffer is filled again next turn: a turn's records cost no
- * allocation. Otherwise the socket still holds those bytes, and the next turn starts a new
- * buffer (allocating 16 KiB per turn per peer cost the primary more in GC than its work).
+ * allocation. Otherwise the socket still holds those bytes, and the next turn takes a
+ * buffer the sockets have finished with, or a new one (see release).
  */
 export class RecordWriter {
   #buf: Buffer = Buffer.allocUnsafeSlow(INITIAL_CAPACITY);
-  /** The buffer handed to the socket last time it could not take it all (see writeTo). */
-  #spare: Buffer | undefined;
+  /** Buffers handed to sockets that could not take them all at once, oldest first. */
+  #held: { buf: Buffer; written: () => boolean }[] = [];
+  #heldBytes = 0;
+  /** Bytes writeTo has handed to its socket, ever (when a held buffer is written). */
+  #sent = 0;
   #at = 0;
   #recordStart = -1;
 
@@ -203,31 +208,37 @@ export class RecordWriter {
     const bytes = this.#at;
     if (bytes === 0) return;
     socket.write(this.#buf.subarray(0, bytes));
-    const pending = socket.writableLength;
-    this.release(pending > 0, pending > bytes);
+    const sent = (this.#sent += bytes);
+    // Everything up to this write has left once no more than what came after it is pending.
+    this.release(socket.writableLength === 0 ? undefined : () => this.#sent - socket.writableLength >= sent);
   }
 
   /**
    * Starts empty after this turn's bytes went to sockets (writeTo, or the caller's own writes
-   * of views). `held`: a socket still holds some of them; `olderHeld`: a socket still holds
-   * bytes written before this turn.
+   * of views). `written`: undefined when the sockets took them all, else a test of whether
+   * they have written them since.
    */
-  release(held: boolean, olderHeld: boolean): void {
+  release(written: (() => boolean) | undefined): void {
+    const used = this.#at;
     this.#at = 0;
     this.#recordStart = -1;
-    if (!held) return; // the kernel took it all: fill the same buffer again
-    // A socket holds this buffer until it is written. Two buffers alternate: the one written
-    // before is free again once nothing older than this turn is pending (a socket writes in
-    // order); only when both are held does a new one come (allocating per turn under
-    // backpressure fed the garbage collector more than the primary's work did). A fresh one
-    // starts at the size this one grew to: a batch that took 256 KiB last turn would
-    // otherwise regrow from 16 KiB, copying as it goes, every turn under backpressure.
-    const previous = this.#spare;
-    this.#spare = this.#buf;
-    this.#buf =
-      previous !== undefined && !olderHeld
-        ? previous
-        : Buffer.allocUnsafeSlow(Math.min(this.#spare.length, MAX_KEPT_CAPACITY));
+    if (written === undefined) return; // the kernel took it all: fill the same buffer again
+    // The sockets hold this buffer until they have written it, so the next turn needs
+    // another: the oldest held one if they are done with it (they write in order, so the
+    // oldest is done first), else a new one, sized by this turn (allocating per turn under
+    // backpressure, 1 MiB each with 4 workers, was external memory that set off the
+    // garbage collector ~200 times a second).
+    const held = this.#held;
+    held.push({ buf: this.#buf, written });
+    this.#heldBytes += this.#buf.length;
+    if (held[0]!.written()) {
+      this.#buf = held.shift()!.buf;
+      this.#heldBytes -= this.#buf.length;
+      return;
+    }
+    // Past the bound, the oldest is left to the garbage collector (once its socket lets go).
+    while (this.#heldBytes > MAX_HELD_BYTES) this.#heldBytes -= held.shift()!.buf.length;
+    this.#buf = Buffer.allocUnsafeSlow(Math.min(MAX_FRESH_CAPACITY, Math.max(INITIAL_CAPACITY, 2 * used)));
   }
 
   /** Drops everything written since the last write (the peer is gone). */
