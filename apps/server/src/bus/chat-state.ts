@@ -56,6 +56,17 @@ export interface ChatStateLimits {
   roomOps?: 'first' | 'none';
 }
 
+/**
+ * Who holds a nick: its spelling as registered, the process with its socket, and the address
+ * it joins rooms from (bans by address). The address is kept here, once per connection, not
+ * in every room it joins: a map per room cost each member another hash-table entry.
+ */
+interface NickHolder {
+  readonly nick: string;
+  readonly owner: string;
+  ip: string | undefined;
+}
+
 /** The history store's room metadata key for a room's rules (room-rules.ts serialize()). */
 const RULES_META = 'rules';
 
@@ -69,8 +80,6 @@ export class RoomState {
   readonly members = new Map<string, string>();
   /** owner → members it holds, so events go only where they are needed */
   readonly owners = new Map<string, number>();
-  /** nick → the address it joined from (for bans by address), when the joiner's process gave one */
-  readonly ips = new Map<string, string>();
   readonly rules: RoomRules;
   emptySince = 0;
 
@@ -88,8 +97,8 @@ export class ChatState {
   /** Rooms with messages waiting for the store's commit → the first seq among them. */
   readonly #batch = new Map<RoomState, number>();
   readonly #rooms = new Map<string, RoomState>();
-  /** lower-case nick → { nick as registered, owner } */
-  readonly #nicks = new Map<string, { nick: string; owner: string }>();
+  /** lower-case nick → its holder (a nick already lower-case is its own key: no second string) */
+  readonly #nicks = new Map<string, NickHolder>();
   readonly #markers: ReadMarkerStore;
 
   /** `markers`: where read markers live (the SQLite store keeps them across restarts). */
@@ -127,7 +136,7 @@ export class ChatState {
   claimNick(nick: string, owner: string): boolean {
     const key = nick.toLowerCase();
     if (this.#nicks.has(key)) return false;
-    this.#nicks.set(key, { nick, owner });
+    this.#nicks.set(key, { nick, owner, ip: undefined });
     return true;
   }
 
@@ -162,7 +171,8 @@ export class ChatState {
       this.saveRules(room);
     }
     room.members.set(nick, owner);
-    if (ip !== undefined) room.ips.set(nick, ip);
+    const holder = this.#nicks.get(nick.toLowerCase());
+    if (holder !== undefined && ip !== undefined) holder.ip = ip;
     room.owners.set(owner, (room.owners.get(owner) ?? 0) + 1);
     room.emptySince = 0;
     const topic = room.rules.topic;
@@ -180,7 +190,6 @@ export class ChatState {
     const owner = room.members.get(nick);
     if (owner === undefined) return;
     room.members.delete(nick);
-    room.ips.delete(nick);
     room.rules.left(nick);
     const left = room.owners.get(owner)! - 1;
     if (left === 0) room.owners.delete(owner);
@@ -199,19 +208,15 @@ export class ChatState {
   rename(oldNick: string, newNick: string, rooms: readonly string[], owner: string): boolean {
     const oldKey = oldNick.toLowerCase();
     const newKey = newNick.toLowerCase();
-    if (this.#nicks.get(oldKey)?.owner !== owner || (newKey !== oldKey && this.#nicks.has(newKey))) return false;
+    const holder = this.#nicks.get(oldKey);
+    if (holder?.owner !== owner || (newKey !== oldKey && this.#nicks.has(newKey))) return false;
     this.#nicks.delete(oldKey);
-    this.#nicks.set(newKey, { nick: newNick, owner });
+    this.#nicks.set(newKey, { nick: newNick, owner, ip: holder.ip });
     for (const name of rooms) {
       const room = this.#rooms.get(name);
       if (room === undefined || !room.members.has(oldNick)) continue;
       room.members.delete(oldNick);
       room.members.set(newNick, owner);
-      const ip = room.ips.get(oldNick);
-      if (ip !== undefined) {
-        room.ips.delete(oldNick);
-        room.ips.set(newNick, ip);
-      }
       if (room.rules.rename(oldNick, newNick)) this.saveRules(room);
       if (room.members.size < this.#limits.presenceMaxMembers) {
         const p: PresenceFrame = { type: 'presence', room: name, nick: newNick, event: 'rename', old: oldNick };
@@ -231,6 +236,11 @@ export class ChatState {
   /** @internal The nick as registered, for a nick typed in any case (undefined: not connected). */
   registeredNick(nick: string): string | undefined {
     return this.#nicks.get(nick.toLowerCase())?.nick;
+  }
+
+  /** @internal The address a connected nick joined rooms from, if its process gave one. */
+  addressOf(nick: string): string | undefined {
+    return this.#nicks.get(nick.toLowerCase())?.ip;
   }
 
   /** @internal Keeps the room's roles, bans, mutes, slow mode and topic with its history (the store's room metadata). */

@@ -117,8 +117,8 @@ function ban(
   if (command.ip !== undefined) {
     if (!by.admin) return refuse('not_admin');
     if (!room.rules.ban(command.ip, until)) return refuse('list_full');
-    for (const [nick, ip] of [...room.ips]) {
-      if (ip === command.ip) remove(state, room, nick, mod('ban', withMinutes(nick, command.minutes)));
+    for (const nick of [...room.members.keys()]) {
+      if (state.addressOf(nick) === command.ip) remove(state, room, nick, mod('ban', withMinutes(nick, command.minutes)));
     }
     return OK;
   }
