@@ -3,8 +3,11 @@
  * exits, however it exits (normal end, exception, Ctrl-C): a leaked server holding 10,000
  * sockets would spoil the next run.
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { WORKERS_DIR } from './paths.js';
 
 const live = new Set<ChildProcess>();
 
@@ -31,6 +34,25 @@ export async function kill(child: ChildProcess | undefined): Promise<void> {
   }
   child.kill('SIGKILL');
   await exited;
+}
+
+/** What a measuring worker printed (one JSON value per stdout line) and how it ended. */
+export interface WorkerRun {
+  lines: unknown[];
+  /** A one-line reason when it did not exit 0 (with the start of its stderr), else undefined. */
+  failure: string | undefined;
+}
+
+/** Runs `workers/<script>` with `args` in a process of its own until it exits. */
+export async function runWorker(script: string, args: string[]): Promise<WorkerRun> {
+  const child = track(spawn(process.execPath, [join(WORKERS_DIR, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const lines: unknown[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  createInterface({ input: child.stdout! }).on('line', (text) => lines.push(JSON.parse(text)));
+  const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+  const failure = code === 0 ? undefined : `${script} exited with ${signal ?? code}: ${stderr.trim().slice(0, 500)}`;
+  return { lines, failure };
 }
 
 function killAllNow(): void {

@@ -6,13 +6,9 @@
  * against the shipped term list, after a JIT warm-up. Run in a child process of its own
  * (workers/filter-cost-worker.ts), a few times per level; the median run is reported.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { track } from '../lib/children.js';
+import { runWorker } from '../lib/children.js';
 import { cpuSnapshot, cpuWindow, otherLoadWarnings } from '../lib/cpu-window.js';
 import type { FilterCost } from '../lib/filter-cost.js';
-import { WORKERS_DIR } from '../lib/paths.js';
 import { notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
 
 export type FilterLevel = 'basic' | 'strict';
@@ -53,32 +49,17 @@ export async function runFilter(opts: FilterOptions): Promise<FilterResult> {
   const problems: string[] = [];
   warnings.push(...notQuietWarnings(await waitForQuiet(opts.quietWaitS)));
   const a = cpuSnapshot();
-  const child = track(
-    spawn(
-      process.execPath,
-      [join(WORKERS_DIR, 'filter-cost-worker.js'), opts.levels.join(','), String(opts.messages), String(opts.runs)],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    ),
-  );
+  const worker = await runWorker('filter-cost-worker.js', [opts.levels.join(','), String(opts.messages), String(opts.runs)]);
   const runs: FilterRun[] = [];
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   let childCpuS = NaN;
-  createInterface({ input: child.stdout! }).on('line', (text) => {
-    const line = JSON.parse(text) as Line | { totalCpuUs: number };
-    if ('totalCpuUs' in line) {
-      childCpuS = line.totalCpuUs / 1e6;
-      return;
-    }
-    runs.push({ ...line.cost, level: line.level, run: line.run, cpuShare: line.cpuUs / line.wallUs });
-  });
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-    child.once('close', (c, s) => resolve([c, s])),
-  );
+  for (const line of worker.lines as (Line | { totalCpuUs: number })[]) {
+    if ('totalCpuUs' in line) childCpuS = line.totalCpuUs / 1e6;
+    else runs.push({ ...line.cost, level: line.level, run: line.run, cpuShare: line.cpuUs / line.wallUs });
+  }
   const b = cpuSnapshot();
   const wallS = (b.atUs - a.atUs) / 1e6;
   const { otherLoadPercent } = cpuWindow(a, b, (Number.isFinite(childCpuS) ? childCpuS : wallS) + (b.runner - a.runner));
-  if (code !== 0) problems.push(`filter-cost worker exited with ${signal ?? code}: ${stderr.trim().slice(0, 500)}`);
+  if (worker.failure !== undefined) problems.push(worker.failure);
   if (runs.length !== opts.levels.length * opts.runs)
     problems.push(`expected ${opts.levels.length * opts.runs} runs, got ${runs.length}`);
   for (const r of runs) {

@@ -5,10 +5,7 @@
  * server-level figure). The difference between the SQLite and memory rows is what durable
  * history adds to every message.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { track } from '../lib/children.js';
-import { WORKERS_DIR } from '../lib/paths.js';
+import { runWorker } from '../lib/children.js';
 
 export type StoreKind = 'memory' | 'sqlite';
 export const STORE_KINDS: StoreKind[] = ['memory', 'sqlite'];
@@ -40,18 +37,9 @@ interface Line {
 
 export async function runStoreAlone(kind: StoreKind, o: StoreAloneOptions): Promise<StoreAloneResult> {
   const args = [kind, o.rooms, o.perCommit, o.messages, o.rate].map(String);
-  const child = track(
-    spawn(process.execPath, [join(WORKERS_DIR, 'store-alone-worker.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] }),
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-    child.once('close', (c, s) => resolve([c, s])),
-  );
-  if (code !== 0) throw new Error(`store-alone worker exited with ${signal ?? code}: ${stderr.trim().slice(0, 500)}`);
-  const line = JSON.parse(stdout.trim()) as Line;
+  const worker = await runWorker('store-alone-worker.js', args);
+  if (worker.failure !== undefined) throw new Error(worker.failure);
+  const line = worker.lines[0] as Line;
   return {
     kind,
     ...o,

@@ -224,9 +224,8 @@ export class IpcBus implements Bus, RecordSink {
    * sender's answer, and no one else's.
    */
   onRecord(type: number, f: RecordFields): void {
-    const event = EVENT_RECORDS.has(type);
-    if (this.#held.length === 0 && !(event && this.#settling)) return this.#handle(type, f);
-    this.#held.push({ type, event, bytes: Buffer.from(f.buf.subarray(f.at, f.end)) });
+    if (this.#held.length === 0 && !(this.#settling && EVENT_RECORDS.has(type))) return this.#handle(type, f);
+    this.#held.push({ type, event: EVENT_RECORDS.has(type), bytes: Buffer.from(f.buf.subarray(f.at, f.end)) });
   }
 
   /** Held records, in order, until an event that must wait for the reactions before it. */

@@ -13,6 +13,7 @@
  */
 import type Database from 'better-sqlite3';
 import { MAX_READ_MARKERS_PER_ROOM, MemoryReadMarkers, type ReadMarkerStore } from './read-markers.js';
+import { prepareAll, type Prepared } from './sqlite-schema.js';
 
 export const READ_MARKERS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS read_markers (
@@ -20,8 +21,6 @@ CREATE TABLE IF NOT EXISTS read_markers (
   PRIMARY KEY (room, nick)
 ) WITHOUT ROWID;
 `;
-
-type Statements = { [K in keyof typeof SQL]: Database.Statement };
 
 const SQL = {
   get: 'SELECT seq FROM read_markers WHERE room = ? AND nick = ?',
@@ -36,7 +35,7 @@ const SQL = {
 
 export class SqliteReadMarkers implements ReadMarkerStore {
   readonly #db: Database.Database;
-  readonly #sql: Statements;
+  readonly #sql: Prepared<typeof SQL>;
   readonly #maxPerRoom: number;
   /** Recently written or read markers (bounded): what get() answers first. */
   readonly #cache = new MemoryReadMarkers();
@@ -49,9 +48,7 @@ export class SqliteReadMarkers implements ReadMarkerStore {
   constructor(db: Database.Database, maxPerRoom = MAX_READ_MARKERS_PER_ROOM) {
     db.exec(READ_MARKERS_SCHEMA);
     this.#db = db;
-    this.#sql = Object.fromEntries(Object.entries(SQL).map(([k, sql]) => [k, db.prepare(sql)])) as Statements;
-    this.#sql.get.pluck();
-    this.#sql.count.pluck();
+    this.#sql = prepareAll(db, SQL, ['get', 'count']);
     this.#maxPerRoom = maxPerRoom;
   }
 

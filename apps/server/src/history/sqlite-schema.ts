@@ -15,6 +15,22 @@
  *              is read back at open
  */
 
+import type Database from 'better-sqlite3';
+
+/** A table of SQL texts, prepared: one statement per key. */
+export type Prepared<T extends Record<string, string>> = { [K in keyof T]: Database.Statement };
+
+/** Prepares every statement of `sql` once, at open; `pluck`: those that answer one value. */
+export function prepareAll<T extends Record<string, string>>(
+  db: Database.Database,
+  sql: T,
+  pluck: readonly (keyof T)[] = [],
+): Prepared<T> {
+  const prepared = Object.fromEntries(Object.entries(sql).map(([k, text]) => [k, db.prepare(text)])) as Prepared<T>;
+  for (const k of pluck) prepared[k].pluck();
+  return prepared;
+}
+
 /** 'LOOP': marks the file as loopchat's (PRAGMA application_id). */
 export const APPLICATION_ID = 0x4c4f4f50;
 /** Bumped with each change of layout; an older file is migrated at open. */

@@ -30,7 +30,7 @@ import type { HistoryQuery, HistoryStore } from './history-store.js';
 import { CommitLog, runLines, type Segment } from './commit-log.js';
 import { SqliteReadMarkers } from './sqlite-read-markers.js';
 import { MAX_CHUNK_LINES, copyChunk, splitLines, type PendingChunk } from './line-chunks.js';
-import { APPLICATION_ID, MIGRATE_V1, SCHEMA, SCHEMA_VERSION, SQL } from './sqlite-schema.js';
+import { APPLICATION_ID, MIGRATE_V1, SCHEMA, SCHEMA_VERSION, SQL, prepareAll, type Prepared } from './sqlite-schema.js';
 
 export const HISTORY_FILE = 'loopchat.db';
 /** Chunks one retention step deletes at most: a few ms, never a stalled turn. */
@@ -80,7 +80,7 @@ export interface SqliteStoreOptions {
   synchronous: 'normal' | 'full';
 }
 
-type Statements = { [K in keyof typeof SQL]: Database.Statement };
+type Statements = Prepared<typeof SQL>;
 
 export class SqliteStore implements HistoryStore {
   readonly kind = 'sqlite';
@@ -124,8 +124,7 @@ export class SqliteStore implements HistoryStore {
     }
     try {
       this.epoch = initialise(db, options.synchronous);
-      this.#sql = Object.fromEntries(Object.entries(SQL).map(([k, sql]) => [k, db.prepare(sql)])) as Statements;
-      for (const k of ['lastSeq', 'getMeta', 'getRoomMeta'] as const) this.#sql[k].pluck();
+      this.#sql = prepareAll(db, SQL, ['lastSeq', 'getMeta', 'getRoomMeta']);
       this.readMarkers = new SqliteReadMarkers(db);
     } catch (err) {
       db.close();
