@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TcpJsonClient, sleep, waitUntil } from '../helpers/clients.js';
-import { childPids, isAlive, startCluster, type RunningCluster } from '../helpers/cluster.js';
+import { childPids, isAlive, killTree, startCluster, type RunningCluster } from '../helpers/cluster.js';
 import { fullHistory } from '../helpers/full-history.js';
 
 const LOADGEN = fileURLToPath(new URL('../../../loadgen/dist/cli.js', import.meta.url));
@@ -39,10 +39,7 @@ const loadgens: ChildProcess[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
   for (const l of loadgens.splice(0)) if (l.exitCode === null) l.kill('SIGKILL');
-  for (const server of servers.splice(0)) {
-    server.child.kill('SIGKILL');
-    await server.exited;
-  }
+  for (const server of servers.splice(0)) await killTree(server);
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 

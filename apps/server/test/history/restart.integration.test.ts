@@ -13,7 +13,7 @@ import { encodeMsgBody, finishMsgLine } from '@loopchat/protocol';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TcpJsonClient, sleep, waitUntil } from '../helpers/clients.js';
-import { childPids, isAlive, startCluster, type RunningCluster } from '../helpers/cluster.js';
+import { childPids, isAlive, killTree, startCluster, type RunningCluster } from '../helpers/cluster.js';
 import { fullHistory } from '../helpers/full-history.js';
 import { SqliteStore } from '../../src/history/sqlite-store.js';
 
@@ -24,10 +24,7 @@ const clients: TcpJsonClient[] = [];
 
 afterEach(async () => {
   for (const client of clients.splice(0)) client.close();
-  for (const server of running.splice(0)) {
-    server.child.kill('SIGKILL');
-    await server.exited;
-  }
+  for (const server of running.splice(0)) await killTree(server);
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 

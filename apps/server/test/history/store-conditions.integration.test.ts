@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TcpJsonClient } from '../helpers/clients.js';
-import { MAIN, startCluster, type RunningCluster } from '../helpers/cluster.js';
+import { MAIN, killTree, startCluster, type RunningCluster } from '../helpers/cluster.js';
 import { skipRedisSuites, startRedis } from '../helpers/redis.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -22,10 +22,7 @@ const clients: TcpJsonClient[] = [];
 
 afterEach(async () => {
   for (const client of clients.splice(0)) client.close();
-  for (const server of running.splice(0)) {
-    server.child.kill('SIGKILL');
-    await server.exited;
-  }
+  for (const server of running.splice(0)) await killTree(server);
   for (const dir of mounts.splice(0)) execFileSync('umount', ['-l', dir]);
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
