@@ -95,11 +95,8 @@ export class SqliteStore implements HistoryStore {
   readonly #maxAgeMs: number;
   /** The batch of this turn: a chunk per room (more when one fills), in order. */
   #chunks: PendingChunk[] = [];
-  /** room → its chunk still taking lines */
+  /** room → its chunk still taking lines (the last of the room's in the batch) */
   readonly #open = new Map<string, PendingChunk>();
-  /** room → its newest seq in the batch */
-  readonly #batchLast = new Map<string, number>();
-  #batchMessages = 0;
   /** Committed lines not yet folded into chunks. */
   readonly #log = new CommitLog();
   /** Rooms with at least TRIM_SLACK seqs past their count. */
@@ -151,8 +148,10 @@ export class SqliteStore implements HistoryStore {
   }
 
   lastSeq(room: string): number {
-    const pending = this.#batchLast.get(room) ?? this.#log.lastSeq(room);
-    if (pending !== undefined) return pending;
+    const open = this.#open.get(room);
+    if (open !== undefined) return open.firstSeq + open.lines.length - 1;
+    const unfolded = this.#log.lastSeq(room);
+    if (unfolded !== undefined) return unfolded;
     try {
       return (this.#sql.lastSeq.get(room) as number | undefined) ?? 0;
     } catch (err) {
@@ -170,8 +169,6 @@ export class SqliteStore implements HistoryStore {
     chunk.lines.push(line);
     chunk.bytes += line.end - line.start;
     chunk.lastTs = ts;
-    this.#batchLast.set(room, seq);
-    this.#batchMessages++;
   }
 
   commit(): void {
@@ -180,7 +177,11 @@ export class SqliteStore implements HistoryStore {
     const started = performance.now();
     try {
       let bytes = 0;
-      for (const c of chunks) bytes += c.bytes;
+      let messages = 0;
+      for (const c of chunks) {
+        bytes += c.bytes;
+        messages += c.lines.length;
+      }
       const lines = Buffer.allocUnsafe(bytes);
       const segments: Segment[] = [];
       let at = 0;
@@ -191,14 +192,12 @@ export class SqliteStore implements HistoryStore {
       // One statement, so one transaction of its own: no BEGIN/COMMIT round of calls.
       const id = Number(this.#sql.appendLog.run(JSON.stringify(segments), lines).lastInsertRowid);
       this.#log.add(id, segments, lines);
-      this.#times.record(performance.now() - started, this.#batchMessages);
+      this.#times.record(performance.now() - started, messages);
     } catch (err) {
       throw new HistoryStoreError('HISTORY_WRITE_FAILED', `${this.path}: ${describe(err)}`, { cause: err });
     } finally {
       this.#chunks = [];
       this.#open.clear();
-      this.#batchLast.clear();
-      this.#batchMessages = 0;
     }
     if (this.#log.messages > MAX_UNFOLDED) {
       try {
