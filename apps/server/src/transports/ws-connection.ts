@@ -4,13 +4,15 @@
  * message by WS_JSON and written straight to the upgraded socket, so a broadcast shares
  * one Buffer across every member and goes through the session's batched write path.
  *
- * Handlers are static functions reaching the session through one symbol-keyed property on
- * the ws object, not closures per connection (tcp-connection.ts says why); the connection
- * keeps no reference to its session.
+ * The WebSocket is a SessionWebSocket: ws's class, whose events go straight to the session
+ * (its `emit`), so a connection keeps no listener table at all. EventEmitter gives every
+ * instance one, a dictionary-mode object of ~200 bytes, ~290 with the four listeners a
+ * session needs: 6 % of an idle WebSocket connection. The connection keeps no reference to
+ * its session: the WebSocket's is enough.
  */
 import type { Socket } from 'node:net';
 import type { ErrorCode } from '@loopchat/protocol';
-import type { WebSocket } from 'ws';
+import { WebSocket, type ServerOptions } from 'ws';
 import type { Connection, EndReason } from '../core/connection.js';
 import { renderSlot, type FrameRenderer } from '../core/encoded-frame.js';
 import type { ClientSession } from '../core/client-session.js';
@@ -30,19 +32,81 @@ const POLICY_VIOLATION = 1008;
 /** One JSON frame per WebSocket text frame, built once per message for every ws member. */
 export const WS_JSON: FrameRenderer = { slot: renderSlot(), render: (encoded) => encodeWsFrame(encoded.json()) };
 
-const kSession = Symbol('loopchat.session');
-type ConnectedWebSocket = WebSocket & { [kSession]?: ClientSession };
+/**
+ * ws's WebSocket (`WebSocketServer({ WebSocket: SessionWebSocket })`) with its events handed
+ * to the session by `emit` itself instead of through listeners: `message`, `pong`, `error`
+ * and `close` are all a session hears (ws emits at most two arguments with any of them).
+ * Nothing else listens to a server-side WebSocket (the server runs with clientTracking off),
+ * so its listener table is dropped: EventEmitter treats `_events` undefined as no listeners,
+ * and makes a table again if anyone adds one.
+ */
+export class SessionWebSocket extends WebSocket {
+  /** Set by WsConnection.open; before that (ws's `open` event) events have no one to hear them. */
+  session: ClientSession | undefined = undefined;
+  /** Pongs written and not yet flushed (ws's autoPong does the same, with a closure per connection). */
+  pendingPongs = 0;
+
+  constructor(address: null, protocols: undefined, options: ServerOptions) {
+    // @ts-expect-error ws's server makes its WebSockets as `new WebSocket(null, undefined, options)`.
+    super(address, protocols, options);
+    (this as unknown as { _events: object | undefined })._events = undefined;
+  }
+
+  override emit(event: string | symbol, a?: unknown, b?: unknown): boolean {
+    if (event === 'ping') {
+      this.answerPing(a as Buffer);
+      return true;
+    }
+    const session = this.session;
+    if (session === undefined) return super.emit(event, a, b);
+    switch (event) {
+      case 'message':
+        session.onMessage(b === true ? null : (a as Buffer).toString('utf8'));
+        return true;
+      case 'pong':
+        session.onAlive();
+        return true;
+      case 'error':
+        onError(session, a as Error);
+        return true;
+      case 'close':
+        onClose(session);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * RFC 6455 §5.5.2: a ping is answered with a pong carrying its data. As ws's autoPong
+   * (off here, `WS_SERVER_OPTIONS`): only while open, and a peer that has MAX_PENDING_PONGS
+   * unflushed (it pings and does not read) is dropped. The callback exists per ping, not per
+   * connection: pings are rare, connections many.
+   */
+  answerPing(data: Buffer): void {
+    if (this.readyState !== WebSocket.OPEN) return;
+    if (this.pendingPongs >= MAX_PENDING_PONGS) return this.terminate();
+    this.pendingPongs++;
+    this.pong(data, false, () => this.pendingPongs--);
+  }
+}
+
+/** ws's default `maxPendingAutoPongs`. */
+const MAX_PENDING_PONGS = 60;
+
+/** What ws's server needs to make SessionWebSockets, which answer pings themselves. */
+export const WS_SERVER_OPTIONS = { WebSocket: SessionWebSocket as unknown as typeof WebSocket, autoPong: false };
 
 export class WsConnection implements Connection {
   readonly remoteAddress: string;
   readonly token: string | undefined;
-  readonly #ws: ConnectedWebSocket;
+  readonly #ws: SessionWebSocket;
   /** The upgraded socket, written to directly with pre-built frames. */
   readonly #socket: Socket;
   /** IRC over WebSocket (subprotocol text.ircv3.net): one IRC line per text frame, no CR LF. */
   readonly #ircLines: boolean;
 
-  constructor(ws: WebSocket, socket: Socket, remoteAddress: string, token: string | undefined, ircLines = false) {
+  constructor(ws: SessionWebSocket, socket: Socket, remoteAddress: string, token: string | undefined, ircLines = false) {
     this.#ws = ws;
     this.#socket = socket;
     this.remoteAddress = remoteAddress;
@@ -63,14 +127,9 @@ export class WsConnection implements Connection {
     return this.#socket.writableLength;
   }
 
-  /** Starts handing the WebSocket's messages, pongs and close to `session`. */
+  /** Starts handing the WebSocket's messages, pongs, errors and close to `session`. */
   open(session: ClientSession): void {
-    const ws = this.#ws;
-    ws[kSession] = session;
-    ws.on('message', WsConnection.#onMessage);
-    ws.on('pong', WsConnection.#onPong);
-    ws.on('error', WsConnection.#onError);
-    ws.on('close', WsConnection.#onClose);
+    this.#ws.session = session;
   }
 
   write(bytes: Buffer): void {
@@ -97,30 +156,17 @@ export class WsConnection implements Connection {
   destroy(): void {
     this.#ws.terminate();
   }
+}
 
-  static #onMessage(this: ConnectedWebSocket, data: Buffer, isBinary: boolean): void {
-    this[kSession]!.onMessage(isBinary ? null : data.toString('utf8'));
-  }
+function onError(session: ClientSession, err: Error): void {
+  // Protocol errors (bad frame, payload over maxPayload): ws closes with the right code.
+  bump(session.ctx.stats.disconnects, (err as Error & { code?: string }).code ?? 'ws_error');
+  session.ctx.log.debug({ err: err.message, ip: session.ip }, 'websocket error');
+}
 
-  static #onPong(this: ConnectedWebSocket): void {
-    this[kSession]!.onAlive();
-  }
-
-  static #onError(this: ConnectedWebSocket, err: Error): void {
-    // Protocol errors (bad frame, payload over maxPayload): ws closes with the right code.
-    const session = this[kSession]!;
-    bump(session.ctx.stats.disconnects, (err as Error & { code?: string }).code ?? 'ws_error');
-    session.ctx.log.debug({ err: err.message, ip: session.ip }, 'websocket error');
-  }
-
-  static #onClose(this: ConnectedWebSocket): void {
-    const session = this[kSession]!;
-    this.removeListener('message', WsConnection.#onMessage);
-    this.removeListener('pong', WsConnection.#onPong);
-    this.removeListener('close', WsConnection.#onClose);
-    session.ctx.limiter.release(session.ip);
-    session.onClosed();
-  }
+function onClose(session: ClientSession): void {
+  session.ctx.limiter.release(session.ip);
+  session.onClosed();
 }
 
 /**

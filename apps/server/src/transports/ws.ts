@@ -12,14 +12,14 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { ErrorCodes } from '@loopchat/protocol';
 import type { ServerContext } from '../core/context.js';
 import { ClientSession } from '../core/client-session.js';
 import { ircChoice } from '../core/dialects/irc.js';
 import { bump } from '../core/stats.js';
 import { TrustedProxies } from './trusted-proxies.js';
-import { WsConnection } from './ws-connection.js';
+import { WS_SERVER_OPTIONS, WsConnection, type SessionWebSocket } from './ws-connection.js';
 
 export const WS_PATH = '/ws';
 
@@ -30,6 +30,8 @@ export function attachWebSocket(http: HttpServer, ctx: ServerContext): WebSocket
     clientTracking: false,
     maxPayload: ctx.config.maxLineBytes,
     handleProtocols: chooseSubprotocol,
+    // Its events go straight to the session, with no listener table (ws-connection.ts).
+    ...WS_SERVER_OPTIONS,
   });
   const trusted = new TrustedProxies(ctx.config.trustedProxies);
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -55,13 +57,13 @@ export function attachWebSocket(http: HttpServer, ctx: ServerContext): WebSocket
       socket.removeListener('close', releaseIfHandshakeFails);
       // ws handles the socket's errors from here; one listener less per connection.
       socket.removeListener('error', ignore);
-      openSession(ctx, ws, socket as Socket, ip, url.searchParams.get('token') ?? undefined);
+      openSession(ctx, ws as SessionWebSocket, socket as Socket, ip, url.searchParams.get('token') ?? undefined);
     });
   });
   return wss;
 }
 
-function openSession(ctx: ServerContext, ws: WebSocket, socket: Socket, ip: string, token: string | undefined): void {
+function openSession(ctx: ServerContext, ws: SessionWebSocket, socket: Socket, ip: string, token: string | undefined): void {
   socket.setNoDelay(true);
   // A web IRC client (gamja, Kiwi IRC…) asks for text.ircv3.net: IRC, one line per message.
   const irc = ws.protocol === IRC_WS_PROTOCOL;
