@@ -21,5 +21,8 @@ export const PEERS_DIR = here('../peers/');
 export const LOADGEN_CLI = here('../../../loadgen/dist/cli.js');
 export const WORKERS_DIR = here('../workers/');
 export const GC_HOOK = here('./gc-hook.js');
-/** Server logs and raw results: never committed. */
-export const TMP_DIR = '/tmp/loopchat-bench';
+/**
+ * Server logs, raw results and the servers' data dirs: never committed. LOOPCHAT_BENCH_TMP
+ * gives another, so two benches on one machine (two worktrees) do not share file names.
+ */
+export const TMP_DIR = process.env['LOOPCHAT_BENCH_TMP'] ?? '/tmp/loopchat-bench';

@@ -75,6 +75,8 @@ export interface GcReport {
   heapUsed: number;
   external: number;
   arrayBuffers: number;
+  /** Resident bytes of V8's young generation (new space): empty after the GC, sized by V8's own heuristics. */
+  newSpace: number;
 }
 
 let serial = 0;
@@ -208,13 +210,14 @@ export async function forceGc(server: RunningServer): Promise<GcReport> {
   await sleep(500);
   const fresh = server.gcReports.slice(from);
   if (fresh.length === 0) throw new Error(`${server.kind.id} did not answer the forced GC (is lib/gc-hook.js preloaded?)`);
-  const total: GcReport = { pid: server.pid, rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+  const total: GcReport = { pid: server.pid, rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0, newSpace: 0 };
   for (const r of fresh) {
     total.rss += r.rss;
     total.heapTotal += r.heapTotal;
     total.heapUsed += r.heapUsed;
     total.external += r.external;
     total.arrayBuffers += r.arrayBuffers;
+    total.newSpace += r.newSpace ?? 0;
   }
   return total;
 }

@@ -57,6 +57,11 @@ export interface MemoryResult extends RunFindings {
   kibPerConnectionSettled: number;
   /** Live V8 heap (after GC) per connection, KiB: exact, unlike RSS, which can reuse freed memory. */
   heapKiBPerConnection: number;
+  /**
+   * Growth of V8's young generation (new space) per connection, KiB: part of kibPerConnection,
+   * but pages V8 sized to the connect ramp's allocation rate, empty after the GC.
+   */
+  newSpaceKiBPerConnection: number;
   /** V8 `external` memory (Buffers and other off-heap memory V8 is told about) per connection, KiB. */
   externalKiBPerConnection: number;
   /** The loadgen's connect phase, first connect to last connection ready (`connections.connectWallMs`). */
@@ -166,6 +171,7 @@ export async function runMemory(kind: ServerKind, opts: MemoryOptions): Promise<
       kibPerConnectionSettled: (rssSettledKiB - rssBeforeKiB) / per,
       heapKiBPerConnection: (gcAfter.heapUsed - gcBefore.heapUsed) / 1024 / per,
       externalKiBPerConnection: (gcAfter.external - gcBefore.external) / 1024 / per,
+      newSpaceKiBPerConnection: (gcAfter.newSpace - gcBefore.newSpace) / 1024 / per,
       connectSeconds: r.connections.connectWallMs / 1000,
       connectP50Ms: r.connectMs.p50 ?? NaN,
       connectP99Ms: r.connectMs.p99 ?? NaN,

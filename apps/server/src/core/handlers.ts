@@ -45,7 +45,8 @@ const handlers: { [K in ClientFrame['type']]: Handler<K> } = {
         frame.id,
       );
     }
-    session.currentRoom = frame.room;
+    // The room's own name, not this frame's copy of it: one string per room, not per member.
+    session.currentRoom = session.ctx.hub.rooms.get(frame.room)?.name ?? frame.room;
     // Text mode and IRC show the member list on join, asked for once the join is stored: on
     // a bus that answers out of order (Redis) a list asked for at once could miss the joiner.
     const members = session.membersOnJoin

@@ -79,7 +79,8 @@ export class TcpConnection implements Connection {
 
   static #onError(this: ConnectedSocket, err: Error): void {
     // ECONNRESET and friends: 'close' follows and cleans up.
-    this[kSession]!.ctx.log.debug({ err: err.message, ip: this.remoteAddress }, 'tcp socket error');
+    const session = this[kSession]!;
+    session.ctx.log.debug({ err: err.message, ip: session.ip }, 'tcp socket error');
   }
 
   static #onClose(this: ConnectedSocket): void {

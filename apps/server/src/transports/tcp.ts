@@ -25,6 +25,7 @@ import type { ServerContext } from '../core/context.js';
 import { ClientSession } from '../core/client-session.js';
 import { ircChoice } from '../core/dialects/irc.js';
 import { bump } from '../core/stats.js';
+import { peerAddress } from './peer-address.js';
 import { ProxyHeaderParser } from './proxy-protocol.js';
 import { TcpConnection } from './tcp-connection.js';
 import type { TlsCredentials } from './tls-credentials.js';
@@ -88,14 +89,15 @@ function onTlsClientError(this: TcpServer, err: Error): void {
 
 function onConnection(this: TcpServer, socket: PendingSocket): void {
   const ctx = this[kContext];
-  if (this[kTrusted]?.has(socket.remoteAddress)) {
+  const peer = peerAddress(socket);
+  if (this[kTrusted]?.has(peer)) {
     socket[kPending] = { ctx, parser: new ProxyHeaderParser(), irc: this[kIrc] };
     socket.on('data', onProxyData);
     socket.on('error', ignore);
     socket.setTimeout(PROXY_HEADER_TIMEOUT_MS, onProxyTimeout);
     return;
   }
-  accept(ctx, socket, socket.remoteAddress ?? 'unknown', this[kIrc]);
+  accept(ctx, socket, peer ?? 'unknown', this[kIrc]);
 }
 
 /** Admits a connection from `ip` (the client's real address) or refuses it (undefined). */
@@ -137,7 +139,7 @@ function onProxyData(this: PendingSocket, chunk: Buffer): void {
     return;
   }
   // LOCAL (the proxy's own health check) and unrelayed families: the proxy is the client.
-  const ip = result.header.source?.address ?? this.remoteAddress ?? 'unknown';
+  const ip = result.header.source?.address ?? peerAddress(this) ?? 'unknown';
   const session = accept(ctx, this, ip, irc);
   if (session !== undefined && result.rest.length > 0) session.onBytes(result.rest);
 }

@@ -18,6 +18,7 @@ import type { ServerContext } from '../core/context.js';
 import { ClientSession } from '../core/client-session.js';
 import { ircChoice } from '../core/dialects/irc.js';
 import { bump } from '../core/stats.js';
+import { peerAddress } from './peer-address.js';
 import { TrustedProxies } from './trusted-proxies.js';
 import { WS_SERVER_OPTIONS, WsConnection, type SessionWebSocket } from './ws-connection.js';
 
@@ -44,7 +45,7 @@ export function attachWebSocket(http: HttpServer, ctx: ServerContext): WebSocket
       bump(ctx.stats.refused, 'origin');
       return rejectUpgrade(socket, 403, 'Forbidden', 'origin not allowed');
     }
-    const ip = trusted.clientAddress(req.socket.remoteAddress ?? 'unknown', req.headers['x-forwarded-for']);
+    const ip = trusted.clientAddress(peerAddress(req.socket) ?? 'unknown', req.headers['x-forwarded-for']);
     const refusal = ctx.shuttingDown ? 'shutdown' : ctx.limiter.acquire(ip);
     if (refusal !== null) {
       bump(ctx.stats.refused, refusal);

@@ -14,6 +14,7 @@ function gc(heapMiB: number, externalMiB: number): GcReport {
     heapUsed: heapMiB * 1024 * 1024,
     external: externalMiB * 1024 * 1024,
     arrayBuffers: 0,
+    newSpace: 0,
   };
 }
 
