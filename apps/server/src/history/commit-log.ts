@@ -1,24 +1,24 @@
 /**
- * The SQLite store's write-ahead of its own: a commit is ONE row of the `log` table holding
- * every line of the turn, whatever rooms they are in, and each room's lines are moved into
- * chunks of that room later, in the background ("folding", sqlite-store.ts).
+ * The SQLite store's write-ahead of its own, in memory: what is committed (a record of the log
+ * files, log-files.ts) and not yet folded into chunks of its room ("folding", sqlite-store.ts).
+ * A commit holds every line of the turn, whatever rooms they are in.
  *
  * Why: writing each room's lines of a turn as a row of `chunks` at once cost a row, an index
  * entry and a `rooms` update per room per turn; in a workload of many rooms (500 rooms, ~1
  * message per room per turn) that is a row per message, with its index entries landing on
  * pages all over the file, each dirty page another 4 KiB in the WAL: 14 µs of CPU per
- * message, half of it in the kernel. One log row per turn is a sequential append whatever
+ * message, half of it in the kernel. One record per turn is a sequential append whatever
  * the rooms; a room is folded once it has a full chunk's worth of lines or its oldest
  * unfolded line has waited a while, so a busy room's chunks are full and a quiet room's
  * hold what it said in that while.
  *
- *   log row:  id │ segments (JSON: [[room, first_seq, count, first_ts, last_ts, bytes], …])
- *                │ lines    (the segments' lines end to end, each as delivered)
+ *   commit:  id │ segments (JSON: [[room, first_seq, count, first_ts, last_ts, bytes], …])
+ *               │ lines    (the segments' lines end to end, each as delivered)
  *
- * A log row goes once every room in it is folded. Until its room is folded a line is read
- * from here (memory), so history answers see every committed line; at open, the rows left in
- * `log` are read back into here, less the segments already folded (seq at or below the
- * room's recorded last seq).
+ * A commit is released (its file may go) once every room in it is folded. Until its room is
+ * folded a line is read from here, so history answers see every committed line; at open, the
+ * commits left in the files are read back into here, less the segments already folded (seq
+ * at or below the room's recorded last seq), and folded.
  */
 import { MAX_CHUNK_LINES } from './line-chunks.js';
 
@@ -56,7 +56,7 @@ export class CommitLog {
   readonly #byRoom = new Map<string, RoomRuns>();
   /** Rooms with a full chunk's worth of lines unfolded. */
   readonly #full = new Set<string>();
-  /** log row id → its runs not yet folded */
+  /** commit id → its runs not yet folded */
   readonly #unfoldedRuns = new Map<number, number>();
   #messages = 0;
 
@@ -66,20 +66,21 @@ export class CommitLog {
   }
 
   /**
-   * Takes in a committed row (`lines` is kept: views of it are what reads return). Segments
-   * for which `skip` says true (already folded) are left out; false when none is left.
+   * Takes in a commit whose segments' lines lie end to end in `bytes` from `at` (`bytes` is
+   * kept: views of it are what reads return). Segments for which `skip` says true (already
+   * folded) are left out; false when none is left.
    */
   add(
     rowId: number,
     segments: readonly Segment[],
-    lines: Buffer,
+    bytes: Buffer,
+    at: number,
     skip?: (room: string, firstSeq: number) => boolean,
   ): boolean {
-    let at = 0;
     let runs = 0;
-    for (const [room, firstSeq, count, firstTs, lastTs, bytes] of segments) {
-      const run: Run = { rowId, firstSeq, count, firstTs, lastTs, row: lines, start: at, end: at + bytes };
-      at += bytes;
+    for (const [room, firstSeq, count, firstTs, lastTs, length] of segments) {
+      const run: Run = { rowId, firstSeq, count, firstTs, lastTs, row: bytes, start: at, end: at + length };
+      at += length;
       if (skip?.(room, firstSeq) === true) continue;
       runs++;
       this.#messages += count;
@@ -128,7 +129,7 @@ export class CommitLog {
     return out;
   }
 
-  /** The log rows that folding `rooms` would empty (each room is folded whole). */
+  /** The commits that folding `rooms` would leave with nothing unfolded (each room is folded whole). */
   rowsEmptiedBy(rooms: readonly string[]): number[] {
     const folded = new Map<number, number>();
     for (const room of rooms) {

@@ -10,9 +10,10 @@
  *   room_meta  (room, key) → value: room metadata (roles, topic…) that is not a column yet
  *   chunks     rowid, room, first_seq, last_seq, first_ts, last_ts, lines (canonical msg
  *              lines, bytes as delivered, concatenated)
- *   log        id, segments, lines: one row per commit, every room's lines of the turn,
- *              folded into chunks in the background (commit-log.ts); what it still holds
- *              is read back at open
+ *
+ * Commits are not written here but to log files beside it (log-files.ts), and folded into
+ * chunks in the background (commit-log.ts). Version 3 kept that log as a table, `log`: a file
+ * of that version has its rows folded at open and the table dropped.
  */
 
 import type Database from 'better-sqlite3';
@@ -34,7 +35,7 @@ export function prepareAll<T extends Record<string, string>>(
 /** 'LOOP': marks the file as loopchat's (PRAGMA application_id). */
 export const APPLICATION_ID = 0x4c4f4f50;
 /** Bumped with each change of layout; an older file is migrated at open. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -47,7 +48,6 @@ CREATE TABLE IF NOT EXISTS chunks (
   first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL, lines BLOB NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS chunks_room_last_seq ON chunks (room, last_seq);
-CREATE TABLE IF NOT EXISTS log (id INTEGER PRIMARY KEY, segments TEXT NOT NULL, lines BLOB NOT NULL);
 `;
 
 /** Version 1 (one row per message, 2026-12-04) → chunks of one line each. */
@@ -62,9 +62,6 @@ export const SQL = {
   begin: 'BEGIN IMMEDIATE',
   commit: 'COMMIT',
   rollback: 'ROLLBACK',
-  appendLog: 'INSERT INTO log (segments, lines) VALUES (?, ?)',
-  readLog: 'SELECT id, segments, lines FROM log ORDER BY id',
-  dropLog: 'DELETE FROM log WHERE id = ?',
   insert: 'INSERT INTO chunks (room, first_seq, last_seq, first_ts, last_ts, lines) VALUES (?, ?, ?, ?, ?, ?)',
   setLastSeq:
     'INSERT INTO rooms (room, last_seq) VALUES (?, ?) ON CONFLICT (room) DO UPDATE SET last_seq = excluded.last_seq',

@@ -13,11 +13,12 @@
  *   so a second server started on the same file fails at once with a clear error instead of
  *   two processes handing out the same seqs.
  * - Appends are buffered and written by commit() (group commit: the bus calls it once per
- *   event-loop turn) as ONE row of the log whatever the rooms (commit-log.ts); a room's lines
- *   are folded in the background into chunks of that room (line-chunks.ts) once it has a
- *   full chunk's worth or its oldest has waited FOLD_AFTER_MS: per message, a row of its own
- *   (with its index entry, and its deletion later) cost more than all the rest of a
- *   message's way through the server.
+ *   event-loop turn) as ONE record of the commit log whatever the rooms: a write() to a file
+ *   beside the database (log-files.ts), not a transaction; a room's lines are folded in the
+ *   background into chunks of that room (line-chunks.ts) once it has a full chunk's worth or
+ *   its oldest has waited FOLD_AFTER_MS: per message, a row of its own (with its index
+ *   entry, and its deletion later) cost more than all the rest of a message's way through the
+ *   server. At open, what the log holds past the last fold is folded before anything else.
  */
 import { accessSync, constants, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -28,6 +29,7 @@ import { CommitTimes, type CommitStats } from './commit-times.js';
 import { HistoryStoreError } from './errors.js';
 import type { HistoryQuery, HistoryStore } from './history-store.js';
 import { CommitLog, runLines, type Segment } from './commit-log.js';
+import { LOG_DIR, LogFiles, RECORD_HEADER, readLogFiles } from './log-files.js';
 import { SqliteReadMarkers } from './sqlite-read-markers.js';
 import { MAX_CHUNK_LINES, copyChunk, splitLines, type PendingChunk } from './line-chunks.js';
 import { APPLICATION_ID, MIGRATE_V1, SCHEMA, SCHEMA_VERSION, SQL, prepareAll, type Prepared } from './sqlite-schema.js';
@@ -57,8 +59,7 @@ interface ChunkRow {
   lines: Buffer;
 }
 
-interface LogRow {
-  id: number;
+interface LegacyLogRow {
   segments: string;
   lines: Buffer;
 }
@@ -99,6 +100,8 @@ export class SqliteStore implements HistoryStore {
   readonly #open = new Map<string, PendingChunk>();
   /** Committed lines not yet folded into chunks. */
   readonly #log = new CommitLog();
+  /** Where commits are written (the log's lines are there until folded). */
+  readonly #files: LogFiles;
   /** Rooms with at least TRIM_SLACK seqs past their count. */
   readonly #toTrim = new Set<string>();
   /** room → the seq its count retention last deleted up to (this process) */
@@ -129,22 +132,48 @@ export class SqliteStore implements HistoryStore {
     }
     this.#db = db;
     try {
-      // Rows left by the last run; a segment at or below its room's recorded seq was folded.
-      const folded = new Map<string, number>();
-      const isFolded = (room: string, firstSeq: number): boolean => {
-        let last = folded.get(room);
-        if (last === undefined) folded.set(room, (last = (this.#sql.lastSeq.get(room) as number | undefined) ?? 0));
-        return firstSeq <= last;
-      };
-      const empty: number[] = [];
-      for (const row of this.#sql.readLog.iterate() as Iterable<LogRow>) {
-        if (!this.#log.add(row.id, JSON.parse(row.segments) as Segment[], row.lines, isFolded)) empty.push(row.id);
-      }
-      for (const id of empty) this.#sql.dropLog.run(id);
+      const logDir = join(dir, LOG_DIR);
+      const left = readLogFiles(logDir);
+      this.#files = new LogFiles(logDir, {
+        sync: options.synchronous === 'full',
+        beforeDelete: () => this.#db.pragma('wal_checkpoint(PASSIVE)'),
+      });
+      this.#recover(left.payloads);
+      this.#files.deleteFiles(left.paths);
     } catch (err) {
       db.close();
       throw openError(this.path, err);
     }
+  }
+
+  /**
+   * Folds what the last run committed but had not folded: the records of its log files (and
+   * the rows of a version-3 file's `log` table), less the segments already folded (seq at or
+   * below the room's recorded last seq). Their ids are negative: no file of this run's holds them.
+   */
+  #recover(payloads: readonly Buffer[]): void {
+    const folded = new Map<string, number>();
+    const isFolded = (room: string, firstSeq: number): boolean => {
+      let last = folded.get(room);
+      if (last === undefined) folded.set(room, (last = (this.#sql.lastSeq.get(room) as number | undefined) ?? 0));
+      return firstSeq <= last;
+    };
+    let id = 0;
+    const legacy = this.#db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'log'").pluck().get() === 1;
+    if (legacy) {
+      for (const row of this.#db
+        .prepare('SELECT segments, lines FROM log ORDER BY id')
+        .iterate() as Iterable<LegacyLogRow>) {
+        this.#log.add(--id, JSON.parse(row.segments) as Segment[], row.lines, 0, isFolded);
+      }
+    }
+    for (const payload of payloads) {
+      const directory = payload.readUInt32LE(0);
+      const segments = JSON.parse(payload.toString('utf8', 4, 4 + directory)) as Segment[];
+      this.#log.add(--id, segments, payload, 4 + directory, isFolded);
+    }
+    this.#fold(this.#log.due(Infinity, Infinity));
+    if (legacy) this.#db.exec('DROP TABLE log');
   }
 
   lastSeq(room: string): number {
@@ -178,20 +207,23 @@ export class SqliteStore implements HistoryStore {
     try {
       let bytes = 0;
       let messages = 0;
+      const segments: Segment[] = [];
       for (const c of chunks) {
         bytes += c.bytes;
         messages += c.lines.length;
-      }
-      const lines = Buffer.allocUnsafe(bytes);
-      const segments: Segment[] = [];
-      let at = 0;
-      for (const c of chunks) {
-        at = copyChunk(c, lines, at);
         segments.push([c.room, c.firstSeq, c.lines.length, c.firstTs, c.lastTs, c.bytes]);
       }
-      // One statement, so one transaction of its own: no BEGIN/COMMIT round of calls.
-      const id = Number(this.#sql.appendLog.run(JSON.stringify(segments), lines).lastInsertRowid);
-      this.#log.add(id, segments, lines);
+      // The record: directory length, directory, then the lines (log-files.ts).
+      const directory = JSON.stringify(segments);
+      const directoryBytes = Buffer.byteLength(directory);
+      const record = LogFiles.allocate(4 + directoryBytes + bytes);
+      record.writeUInt32LE(directoryBytes, RECORD_HEADER);
+      record.write(directory, RECORD_HEADER + 4, 'utf8');
+      const linesAt = RECORD_HEADER + 4 + directoryBytes;
+      let at = linesAt;
+      for (const c of chunks) at = copyChunk(c, record, at);
+      const id = this.#files.append(record);
+      this.#log.add(id, segments, record, linesAt);
       this.#times.record(performance.now() - started, messages);
     } catch (err) {
       throw new HistoryStoreError('HISTORY_WRITE_FAILED', `${this.path}: ${describe(err)}`, { cause: err });
@@ -210,7 +242,7 @@ export class SqliteStore implements HistoryStore {
 
   /**
    * Folds `rooms`, in one transaction: each room's unfolded lines become chunks of at most
-   * MAX_CHUNK_LINES, its last seq is recorded, and the log rows no other room needs go.
+   * MAX_CHUNK_LINES and its last seq is recorded; then the log files no other room needs go.
    * Throws (and the log keeps everything) on failure.
    */
   #fold(rooms: readonly string[]): void {
@@ -241,7 +273,6 @@ export class SqliteStore implements HistoryStore {
         sql.setLastSeq.run(room, seq);
         if (seq - this.#historySize - (this.#trimmedTo.get(room) ?? 0) >= TRIM_SLACK) this.#toTrim.add(room);
       }
-      for (const id of this.#log.rowsEmptiedBy(rooms)) sql.dropLog.run(id);
       sql.commit.run();
     } catch (err) {
       if (this.#db.inTransaction) {
@@ -253,7 +284,9 @@ export class SqliteStore implements HistoryStore {
       }
       throw err;
     }
+    const emptied = this.#log.rowsEmptiedBy(rooms);
     this.#log.folded(rooms);
+    this.#files.release(emptied);
   }
 
   /**
@@ -266,6 +299,7 @@ export class SqliteStore implements HistoryStore {
     const dir = join(dirname(this.path), 'backups');
     const file = join(dir, `loopchat-${new Date().toISOString().replace(/[:.]/g, '-')}.db`);
     try {
+      this.#fold(this.#log.due(Infinity, Infinity)); // the log's lines are not in the database yet
       mkdirSync(dir, { recursive: true });
       await this.#db.backup(file);
     } catch (err) {
@@ -420,6 +454,13 @@ export class SqliteStore implements HistoryStore {
       this.readMarkers.flush();
     } catch {
       // Closing on a full disk: the markers of the last second go, the messages are stored.
+    }
+    try {
+      this.#fold(this.#log.due(Infinity, Infinity));
+      this.#files.close(true);
+    } catch {
+      // The log keeps what could not be folded: the next open folds it.
+      this.#files.close(false);
     }
     this.#db.close();
   }

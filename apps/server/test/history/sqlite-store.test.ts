@@ -1,11 +1,12 @@
 /** The SQLite history store on a real file: what it keeps, what it returns, how it refuses. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeMsgBody, finishMsgLine, readMsgSeq } from '@loopchat/protocol';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HistoryStoreError } from '../../src/history/errors.js';
+import { LOG_DIR } from '../../src/history/log-files.js';
 import { HISTORY_FILE, SqliteStore, type SqliteStoreOptions } from '../../src/history/sqlite-store.js';
 
 let dir: string;
@@ -17,6 +18,7 @@ beforeEach(() => {
 afterEach(() => {
   for (const store of open.splice(0)) store.close();
   rmSync(dir, { recursive: true, force: true });
+  for (const copy of copies.splice(0)) rmSync(copy, { recursive: true, force: true });
 });
 
 function store(options: Partial<SqliteStoreOptions> = {}): SqliteStore {
@@ -37,6 +39,32 @@ function append(s: SqliteStore, room: string, from: number, to: number, ts?: num
 }
 
 const seqs = (lines: Buffer[]): number[] => lines.map(readMsgSeq);
+
+/** A copy of a data dir as a kill would leave it (database, its WAL, the log files). */
+function crashImage(from = dir): string {
+  const copy = mkdtempSync(join(tmpdir(), 'loopchat-crash-'));
+  cpSync(from, copy, { recursive: true });
+  copies.push(copy);
+  return copy;
+}
+const copies: string[] = [];
+
+/** What a data dir's database and log hold. */
+function look(data: string): { logFiles: number; chunks: Record<string, number>; last: Record<string, number> } {
+  const db = new Database(join(data, HISTORY_FILE));
+  const count = (room: string): number =>
+    db.prepare('SELECT count(*) FROM chunks WHERE room = ?').pluck().get(room) as number;
+  const last = (room: string): number =>
+    (db.prepare('SELECT last_seq FROM rooms WHERE room = ?').pluck().get(room) as number | undefined) ?? 0;
+  expect(db.pragma('page_size', { simple: true })).toBe(16384);
+  const seen = {
+    logFiles: existsSync(join(data, LOG_DIR)) ? readdirSync(join(data, LOG_DIR)).length : 0,
+    chunks: { busy: count('busy'), quiet: count('quiet') },
+    last: { busy: last('busy'), quiet: last('quiet') },
+  };
+  db.close();
+  return seen;
+}
 
 function errorCode(fn: () => unknown): string | undefined {
   try {
@@ -107,7 +135,7 @@ describe('SqliteStore', () => {
     expect(wider.lastSeq('r')).toBe(1700);
   });
 
-  it('commits a turn as one log row and folds a room once it has a full chunk or its oldest line waited', () => {
+  it('commits a turn as one log record and folds a room once it has a full chunk or its oldest line waited', () => {
     const now = Date.now();
     const s = store();
     append(s, 'busy', 1, 300, now);
@@ -115,32 +143,66 @@ describe('SqliteStore', () => {
     s.commit();
     expect(s.sweep(now)).toBe(true); // folds 'busy' (a full chunk's worth); 'quiet' waits
     expect(s.sweep(now)).toBe(false);
-    s.close();
-    const look = (): { log: number; chunks: Record<string, number>; last: Record<string, number> } => {
-      const db = new Database(join(dir, HISTORY_FILE), { readonly: true });
-      const count = (room: string): number =>
-        db.prepare('SELECT count(*) FROM chunks WHERE room = ?').pluck().get(room) as number;
-      const last = (room: string): number =>
-        (db.prepare('SELECT last_seq FROM rooms WHERE room = ?').pluck().get(room) as number | undefined) ?? 0;
-      expect(db.pragma('page_size', { simple: true })).toBe(16384);
-      const seen = {
-        log: db.prepare('SELECT count(*) FROM log').pluck().get() as number,
-        chunks: { busy: count('busy'), quiet: count('quiet') },
-        last: { busy: last('busy'), quiet: last('quiet') },
-      };
-      db.close();
-      return seen;
-    };
-    // The row stays for 'quiet'; 'busy' is in its chunks (256 + 44) and its seq recorded.
-    expect(look()).toEqual({ log: 1, chunks: { busy: 2, quiet: 0 }, last: { busy: 300, quiet: 0 } });
-    // Reopened: the row's 'busy' segment is not read back a second time.
-    const again = store();
+    // What a kill would leave now (the files as they are, the store still open).
+    const crash = crashImage();
+    expect(look(crash)).toEqual({ logFiles: 1, chunks: { busy: 2, quiet: 0 }, last: { busy: 300, quiet: 0 } });
+    // Opened: the commit's 'busy' segment is not folded a second time; 'quiet' is folded now.
+    const again = store({ dataDir: crash });
     expect(seqs(again.read('busy', { since: 0, limit: 1000 }))).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     expect(again.read('quiet', { since: 0, limit: 10 })).toEqual([line('quiet', 1, now), line('quiet', 2, now)]);
     expect(again.lastSeq('quiet')).toBe(2);
-    expect(again.sweep(now + 2_000)).toBe(true); // 'quiet' waited past FOLD_AFTER_MS
     again.close();
-    expect(look()).toEqual({ log: 0, chunks: { busy: 2, quiet: 1 }, last: { busy: 300, quiet: 2 } });
+    expect(look(crash)).toEqual({ logFiles: 0, chunks: { busy: 2, quiet: 1 }, last: { busy: 300, quiet: 2 } });
+    // Closed, a store folds what is left and deletes its log.
+    s.close();
+    expect(look(dir)).toEqual({ logFiles: 0, chunks: { busy: 2, quiet: 1 }, last: { busy: 300, quiet: 2 } });
+  });
+
+  it('recovers the intact records of a log whose last write was cut short, and numbers on after them', () => {
+    const s = store();
+    append(s, 'r', 1, 3);
+    s.commit();
+    append(s, 'r', 4, 5);
+    s.commit();
+    const crash = crashImage();
+    const [file] = readdirSync(join(crash, LOG_DIR));
+    const path = join(crash, LOG_DIR, file!);
+    const whole = readFileSync(path);
+    // The second record torn: its header and half its payload; then a power loss's zeros.
+    const first = 8 + whole.readUInt32LE(0);
+    writeFileSync(path, Buffer.concat([whole.subarray(0, first + (whole.length - first) / 2)]));
+    const torn = store({ dataDir: crash });
+    expect(seqs(torn.read('r', { since: 0, limit: 10 }))).toEqual([1, 2, 3]);
+    append(torn, 'r', 4, 4);
+    torn.commit();
+    torn.close();
+    writeFileSync(path, Buffer.concat([whole.subarray(0, first), Buffer.alloc(64)]));
+    const zeros = store({ dataDir: crashImage(crash) });
+    expect(seqs(zeros.read('r', { since: 0, limit: 10 }))).toEqual([1, 2, 3, 4]);
+  });
+
+  it('folds the log rows of a version-3 file (the log was a table) at open and drops the table', () => {
+    const db = new Database(join(dir, HISTORY_FILE));
+    db.exec(`
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE rooms (room TEXT PRIMARY KEY, last_seq INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE log (id INTEGER PRIMARY KEY, segments TEXT NOT NULL, lines BLOB NOT NULL);
+      INSERT INTO meta VALUES ('epoch', 'v3-epoch');
+      PRAGMA application_id = ${0x4c4f4f50};
+      PRAGMA user_version = 3;
+    `);
+    const lines = [1, 2].map((seq) => line('r', seq));
+    const segments = [['r', 1, 2, 1001, 1002, lines[0]!.length + lines[1]!.length]];
+    db.prepare('INSERT INTO log (segments, lines) VALUES (?, ?)').run(JSON.stringify(segments), Buffer.concat(lines));
+    db.close();
+    const s = store();
+    expect(s.epoch).toBe('v3-epoch');
+    expect(s.read('r', { since: 0, limit: 10 })).toEqual(lines);
+    s.close();
+    const after = new Database(join(dir, HISTORY_FILE), { readonly: true });
+    expect(after.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'log'").pluck().get()).toBe(0);
+    expect(after.prepare("SELECT count(*) FROM chunks WHERE room = 'r'").pluck().get()).toBe(1);
+    after.close();
   });
 
   it('replaces a line not yet folded (its room is folded first)', () => {
