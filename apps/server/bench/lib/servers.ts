@@ -77,6 +77,8 @@ export interface GcReport {
   arrayBuffers: number;
   /** Resident bytes of V8's young generation (new space): empty after the GC, sized by V8's own heuristics. */
   newSpace: number;
+  /** Resident old-space bytes not used by live objects after the GC (fragmentation V8 did not compact). */
+  oldSpaceFree: number;
 }
 
 let serial = 0;
@@ -210,7 +212,7 @@ export async function forceGc(server: RunningServer): Promise<GcReport> {
   await sleep(500);
   const fresh = server.gcReports.slice(from);
   if (fresh.length === 0) throw new Error(`${server.kind.id} did not answer the forced GC (is lib/gc-hook.js preloaded?)`);
-  const total: GcReport = { pid: server.pid, rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0, newSpace: 0 };
+  const total: GcReport = { pid: server.pid, rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0, newSpace: 0, oldSpaceFree: 0 };
   for (const r of fresh) {
     total.rss += r.rss;
     total.heapTotal += r.heapTotal;
@@ -218,6 +220,7 @@ export async function forceGc(server: RunningServer): Promise<GcReport> {
     total.external += r.external;
     total.arrayBuffers += r.arrayBuffers;
     total.newSpace += r.newSpace ?? 0;
+    total.oldSpaceFree += r.oldSpaceFree ?? 0;
   }
   return total;
 }

@@ -22,7 +22,8 @@ export function renderMemory(r: BenchResults, p: Print): void {
       `**KiB/conn after GC** = (VmRSS with all connections open, after ${o.settleMs / 1000} s of quiet and a full GC − baseline) ÷ connections: the memory a connection keeps. ` +
       `**settled** = the same without the final GC: what \`ps\` shows ${o.settleMs / 1000} s after the last connection was ready, garbage included. ` +
       "**JS heap** and **external** are the growth of V8's live heap and of its external (Buffer) memory, both read after the GC by the same hook: exact, where RSS can hide a cost by reusing memory the process freed earlier but kept resident (a figure below the bare node:net floor means exactly that). " +
-      "**of it new space** is the growth of the resident pages of V8's young generation, read by the same hook (`v8.getHeapSpaceStatistics()`): part of KiB/conn after GC, but pages that hold nothing after the GC. V8 sizes its young generation to the allocation rate it sees (a connect ramp makes it grow, up to `--max-semi-space-size`: 16 MiB per semi-space here) and shrinks it again when the process has been idle for a while (its memory reducer: measured here, a loopchat server left idle for 45 s with 10,000 connections, no GC forced, had shrunk its new space below its size at startup); so it is a cost of the ramp and of the process, bounded whatever the number of connections, and the main reason the after-GC figure varies by up to ~1 KiB/conn from run to run. " +
+      "**of it new space** is the growth of the resident pages of V8's young generation, read by the same hook (`v8.getHeapSpaceStatistics()`): part of KiB/conn after GC, but pages that hold nothing after the GC. V8 sizes its young generation to the allocation rate it sees (a connect ramp makes it grow, up to `--max-semi-space-size`: 16 MiB per semi-space here) and shrinks it again when the process has been idle for a while (its memory reducer: measured here, a loopchat server left idle for 45 s with 10,000 connections, no GC forced, had shrunk its new space below its size at startup): a cost of the ramp and of the process, bounded whatever the number of connections. " +
+      "**old-space free** is the growth of the free space inside old-space pages after the GC (resident pages minus live objects): objects promoted during the ramp that died since leave holes, and a full GC compacts only some pages. The live heap is the same from run to run; this is not (0.04–0.94 KiB/conn over three runs of loopchat TCP, more under load), and it is the main reason the after-GC figure of a server varies by up to ~1 KiB/conn; V8 fills those holes with later allocations. " +
       `**Connect phase** = the loadgen's first connect to its last connection ready: at least ${fixed(o.connections / o.connectRate, 1)} s (connections ÷ rate) by construction, longer only when a server falls behind the ramp. ` +
       "**p50/p99** are per connection, connect start to ready (the loadgen's `connectMs`); the ramp is open-model, so they are the server's handshake cost plus whatever queue builds when it cannot keep up with the rate. " +
       "**Server CPU µs/connect** = the server's utime+stime (/proc) from just before the loadgen starts until it reports every connection ready, ÷ connections. " +
@@ -30,13 +31,13 @@ export function renderMemory(r: BenchResults, p: Print): void {
   );
   p();
   p(
-    '| server | KiB / conn after GC | of it new space | KiB / conn settled | JS heap KiB / conn | external KiB / conn | RSS before → after GC (MiB) | connect phase (s) | connect p50 / p99 (ms) | server CPU µs / connect | other load % | all connected |',
+    '| server | KiB / conn after GC | of it new space | of it old-space free | KiB / conn settled | JS heap KiB / conn | external KiB / conn | RSS before → after GC (MiB) | connect phase (s) | connect p50 / p99 (ms) | server CPU µs / connect | other load % | all connected |',
   );
-  p('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  p('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const id of o.memoryServers) {
     const runs = r.memory[id];
     if (runs === undefined || runs.length === 0) {
-      p(`| ${SERVER_KINDS[id].label} | failed | | | | | | | | | | see checks |`);
+      p(`| ${SERVER_KINDS[id].label} | failed | | | | | | | | | | | see checks |`);
       continue;
     }
     p(memoryRow(SERVER_KINDS[id].label, runs));
@@ -52,8 +53,8 @@ function memoryRow(label: string, runs: MemoryResult[]): string {
   const cells = [
     label,
     `**${fixed(median(kib), 2)}**${range(kib, 2)}`,
-    // Runs recorded before the hook reported new space have no figure for it.
-    runs.every((x) => x.newSpaceKiBPerConnection !== undefined) ? m((x) => x.newSpaceKiBPerConnection, 2) : '–',
+    v8Part(runs, (x) => x.newSpaceKiBPerConnection),
+    v8Part(runs, (x) => x.oldSpaceFreeKiBPerConnection),
     `${fixed(median(settled), 2)}${range(settled, 2)}`,
     m((x) => x.heapKiBPerConnection, 2),
     m((x) => x.externalKiBPerConnection, 2),
@@ -65,4 +66,10 @@ function memoryRow(label: string, runs: MemoryResult[]): string {
     ok ? `yes (${runs[0]!.connected.toLocaleString('en')})` : 'NO, see checks',
   ];
   return `| ${cells.join(' | ')} |`;
+}
+
+/** A V8 share of the after-GC figure, median; runs recorded before the hook reported it have none. */
+function v8Part(runs: MemoryResult[], pick: (x: MemoryResult) => number | undefined): string {
+  const values = runs.map(pick);
+  return values.every((v) => v !== undefined) ? fixed(median(values as number[]), 2) : '–';
 }

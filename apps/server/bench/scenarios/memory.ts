@@ -62,6 +62,8 @@ export interface MemoryResult extends RunFindings {
    * but pages V8 sized to the connect ramp's allocation rate, empty after the GC.
    */
   newSpaceKiBPerConnection: number;
+  /** Growth of the free space in old-space pages after the GC, per connection, KiB: part of kibPerConnection too. */
+  oldSpaceFreeKiBPerConnection: number;
   /** V8 `external` memory (Buffers and other off-heap memory V8 is told about) per connection, KiB. */
   externalKiBPerConnection: number;
   /** The loadgen's connect phase, first connect to last connection ready (`connections.connectWallMs`). */
@@ -172,6 +174,7 @@ export async function runMemory(kind: ServerKind, opts: MemoryOptions): Promise<
       heapKiBPerConnection: (gcAfter.heapUsed - gcBefore.heapUsed) / 1024 / per,
       externalKiBPerConnection: (gcAfter.external - gcBefore.external) / 1024 / per,
       newSpaceKiBPerConnection: (gcAfter.newSpace - gcBefore.newSpace) / 1024 / per,
+      oldSpaceFreeKiBPerConnection: (gcAfter.oldSpaceFree - gcBefore.oldSpaceFree) / 1024 / per,
       connectSeconds: r.connections.connectWallMs / 1000,
       connectP50Ms: r.connectMs.p50 ?? NaN,
       connectP99Ms: r.connectMs.p99 ?? NaN,

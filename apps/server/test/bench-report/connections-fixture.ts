@@ -15,6 +15,7 @@ function gc(heapMiB: number, externalMiB: number): GcReport {
     external: externalMiB * 1024 * 1024,
     arrayBuffers: 0,
     newSpace: 0,
+    oldSpaceFree: 0,
   };
 }
 
