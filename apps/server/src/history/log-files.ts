@@ -73,7 +73,7 @@ export function readLogFiles(dir: string): Recovered {
     for (let at = 0; at + RECORD_HEADER <= bytes.length;) {
       const length = bytes.readUInt32LE(at);
       const end = at + RECORD_HEADER + length;
-      if (length < 4 || end > bytes.length) break; // torn (the write was cut short) or zeros
+      if (length === 0 || end > bytes.length) break; // torn (the write was cut short) or zeros
       const payload = bytes.subarray(at + RECORD_HEADER, end);
       if (crc32(payload) !== bytes.readUInt32LE(at + 4)) break; // torn (or a power loss's zeros)
       payloads.push(payload);
@@ -101,6 +101,7 @@ export class LogFiles {
   readonly #dir: string;
   readonly #sync: boolean;
   readonly #beforeDelete: () => void;
+  readonly #fileBytes: number;
   /** Oldest first; the last is the one appended to. */
   readonly #files: LogFile[] = [];
   #fd = -1;
@@ -112,8 +113,9 @@ export class LogFiles {
    * Appends to new files in `dir`, numbered after any left there (readLogFiles; deleteFiles
    * once they are folded). `sync`: fdatasync each record. Commit ids start at 1.
    */
-  constructor(dir: string, options: { sync: boolean; beforeDelete: () => void }) {
+  constructor(dir: string, options: { sync: boolean; beforeDelete: () => void; fileBytes?: number }) {
     this.#dir = dir;
+    this.#fileBytes = options.fileBytes ?? FILE_BYTES;
     this.#sync = options.sync;
     this.#beforeDelete = options.beforeDelete;
     mkdirSync(dir, { recursive: true });
@@ -132,7 +134,12 @@ export class LogFiles {
   /** Writes `record` (from allocate(), payload filled in) and returns its commit id. Throws if it is not written. */
   append(record: Buffer): number {
     const current = this.#files[this.#files.length - 1];
-    if (current === undefined || this.#size >= FILE_BYTES || (current.live === 0 && this.#size >= FOLDED_FILE_BYTES)) {
+    if (
+      current === undefined ||
+      this.#fd < 0 || // a failed write left the file closed
+      this.#size >= this.#fileBytes ||
+      (current.live === 0 && this.#size >= Math.min(FOLDED_FILE_BYTES, this.#fileBytes))
+    ) {
       this.#startFile();
     }
     record.writeUInt32LE(record.length - RECORD_HEADER, 0);
