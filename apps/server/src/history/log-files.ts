@@ -146,7 +146,9 @@ export class LogFiles {
     record.writeUInt32LE(crc32(record.subarray(RECORD_HEADER)), 4);
     const start = this.#size;
     try {
-      for (let at = 0; at < record.length;) at += writeSync(this.#fd, record, at, record.length - at);
+      // At explicit offsets: after a failed write is cut back, the next record starts where it
+      // started, not where the file position was left (a hole of zeros would end the recovery).
+      for (let at = 0; at < record.length;) at += writeSync(this.#fd, record, at, record.length - at, start + at);
       if (this.#sync) fdatasyncSync(this.#fd);
     } catch (err) {
       try {

@@ -1,5 +1,16 @@
 /** The commit log's files on a real directory: records, rotation, deletion once folded, torn tails. */
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -19,6 +30,7 @@ function record(text: string): Buffer {
 }
 
 const payloads = (): string[] => readLogFiles(dir).payloads.map((p) => p.toString());
+const readFileSize = (path: string): number => statSync(path).size;
 
 describe('LogFiles', () => {
   it('appends records that read back in order, and numbers commits from 1', () => {
@@ -73,6 +85,37 @@ describe('LogFiles', () => {
     expect(payloads()).toEqual(['kept']);
     expect(existsSync(join(dir, '1.log'))).toBe(true);
   });
+
+  it.runIf(process.getuid?.() === 0)(
+    'cuts a record the disk could not take back, so the next one follows the last whole one',
+    () => {
+      const disk = join(dir, 'disk');
+      mkdirSync(disk);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', disk]);
+      try {
+        const log = new LogFiles(join(disk, 'log'), { sync: false, beforeDelete: () => {} });
+        log.append(record('before'));
+        // Fill the disk, then free 8 KiB: a 64 KiB record is written in part, then refused.
+        const filler = join(disk, 'filler');
+        writeFileSync(filler, '');
+        for (;;) {
+          try {
+            appendFileSync(filler, Buffer.alloc(4096, 1));
+          } catch {
+            break;
+          }
+        }
+        truncateSync(filler, Math.max(0, readFileSize(filler) - 8192));
+        expect(() => log.append(record('x'.repeat(64 * 1024)))).toThrow(/ENOSPC/);
+        rmSync(filler);
+        log.append(record('after'));
+        log.close(false);
+        expect(readLogFiles(join(disk, 'log')).payloads.map((p) => p.toString())).toEqual(['before', 'after']);
+      } finally {
+        execFileSync('umount', ['-l', disk]);
+      }
+    },
+  );
 
   it('reads nothing from a directory that does not exist', () => {
     expect(readLogFiles(join(dir, 'none'))).toEqual({ payloads: [], paths: [] });
