@@ -37,7 +37,7 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
 export const LOG_DIR = 'loopchat-log';
@@ -120,7 +120,7 @@ export class LogFiles {
     this.#beforeDelete = options.beforeDelete;
     mkdirSync(dir, { recursive: true });
     const existing = listLogFiles(dir);
-    this.#nextNumber = existing.length === 0 ? 1 : parseInt(existing[existing.length - 1]!.slice(dir.length + 1), 10) + 1;
+    this.#nextNumber = existing.length === 0 ? 1 : parseInt(basename(existing[existing.length - 1]!), 10) + 1;
   }
 
   /**

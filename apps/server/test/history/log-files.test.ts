@@ -60,7 +60,7 @@ describe('LogFiles', () => {
     const first = new LogFiles(dir, { sync: false, beforeDelete: () => {} });
     first.append(record('left'));
     first.close(false);
-    const second = new LogFiles(dir, { sync: false, beforeDelete: () => {} });
+    const second = new LogFiles(`${dir}/`, { sync: false, beforeDelete: () => {} }); // however the dir is spelled
     second.append(record('new'));
     expect(readdirSync(dir).sort()).toEqual(['1.log', '2.log']);
     expect(payloads()).toEqual(['left', 'new']);
