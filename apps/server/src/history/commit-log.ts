@@ -24,24 +24,24 @@ import { MAX_CHUNK_LINES } from './line-chunks.js';
 
 /** Consecutive seqs of one room from one commit: a range of that commit's bytes. */
 export interface Run {
-  readonly rowId: number;
+  readonly commit: number;
   readonly firstSeq: number;
   readonly count: number;
   readonly firstTs: number;
   readonly lastTs: number;
   /**
-   * The lines, end to end, each with its newline: `row[start, end)`, the commit's bytes. A
+   * The lines, end to end, each with its newline: `bytes[start, end)`, the commit's bytes. A
    * range, not a view: a view is a typed array the garbage collector visits for as long as
    * it lives, and a busy second holds tens of thousands of runs (see line-slab.ts).
    */
-  readonly row: Buffer;
+  readonly bytes: Buffer;
   readonly start: number;
   readonly end: number;
 }
 
 /** A run's lines as a Buffer (a view: no copy). */
 export function runLines(run: Run): Buffer {
-  return run.row.subarray(run.start, run.end);
+  return run.bytes.subarray(run.start, run.end);
 }
 
 export type Segment = [room: string, firstSeq: number, count: number, firstTs: number, lastTs: number, bytes: number];
@@ -68,18 +68,18 @@ export class CommitLog {
   /**
    * Takes in a commit whose segments' lines lie end to end in `bytes` from `at` (`bytes` is
    * kept: views of it are what reads return). Segments for which `skip` says true (already
-   * folded) are left out; false when none is left.
+   * folded) are left out.
    */
   add(
-    rowId: number,
+    commit: number,
     segments: readonly Segment[],
     bytes: Buffer,
     at: number,
     skip?: (room: string, firstSeq: number) => boolean,
-  ): boolean {
+  ): void {
     let runs = 0;
     for (const [room, firstSeq, count, firstTs, lastTs, length] of segments) {
-      const run: Run = { rowId, firstSeq, count, firstTs, lastTs, row: bytes, start: at, end: at + length };
+      const run: Run = { commit, firstSeq, count, firstTs, lastTs, bytes, start: at, end: at + length };
       at += length;
       if (skip?.(room, firstSeq) === true) continue;
       runs++;
@@ -90,8 +90,7 @@ export class CommitLog {
       entry.messages += count;
       if (entry.messages >= MAX_CHUNK_LINES) this.#full.add(room);
     }
-    if (runs > 0) this.#unfoldedRuns.set(rowId, runs);
-    return runs > 0;
+    if (runs > 0) this.#unfoldedRuns.set(commit, runs);
   }
 
   runs(room: string): readonly Run[] {
@@ -129,31 +128,25 @@ export class CommitLog {
     return out;
   }
 
-  /** The commits that folding `rooms` would leave with nothing unfolded (each room is folded whole). */
-  rowsEmptiedBy(rooms: readonly string[]): number[] {
-    const folded = new Map<number, number>();
-    for (const room of rooms) {
-      for (const run of this.runs(room)) folded.set(run.rowId, (folded.get(run.rowId) ?? 0) + 1);
-    }
+  /** `rooms` were folded (whole): forgets their runs; returns the commits left with none unfolded. */
+  folded(rooms: readonly string[]): number[] {
     const emptied: number[] = [];
-    for (const [rowId, n] of folded) if (this.#unfoldedRuns.get(rowId) === n) emptied.push(rowId);
-    return emptied;
-  }
-
-  /** `rooms` were folded (whole): forgets their runs. */
-  folded(rooms: readonly string[]): void {
     for (const room of rooms) {
       const entry = this.#byRoom.get(room);
       if (entry === undefined) continue;
       for (const run of entry.runs) {
-        const left = this.#unfoldedRuns.get(run.rowId)! - 1;
-        if (left === 0) this.#unfoldedRuns.delete(run.rowId);
-        else this.#unfoldedRuns.set(run.rowId, left);
+        const left = this.#unfoldedRuns.get(run.commit)! - 1;
+        if (left > 0) this.#unfoldedRuns.set(run.commit, left);
+        else {
+          this.#unfoldedRuns.delete(run.commit);
+          emptied.push(run.commit);
+        }
       }
       this.#messages -= entry.messages;
       this.#byRoom.delete(room);
       this.#full.delete(room);
     }
+    return emptied;
   }
 }
 

@@ -172,7 +172,7 @@ export class SqliteStore implements HistoryStore {
       const segments = JSON.parse(payload.toString('utf8', 4, 4 + directory)) as Segment[];
       this.#log.add(--id, segments, payload, 4 + directory, isFolded);
     }
-    this.#fold(this.#log.due(Infinity, Infinity));
+    this.#foldAll();
     if (legacy) this.#db.exec('DROP TABLE log');
   }
 
@@ -284,9 +284,12 @@ export class SqliteStore implements HistoryStore {
       }
       throw err;
     }
-    const emptied = this.#log.rowsEmptiedBy(rooms);
-    this.#log.folded(rooms);
-    this.#files.release(emptied);
+    this.#files.release(this.#log.folded(rooms));
+  }
+
+  /** Folds every unfolded line (at open, before a backup, at close). */
+  #foldAll(): void {
+    this.#fold(this.#log.due(Infinity, Infinity));
   }
 
   /**
@@ -299,7 +302,7 @@ export class SqliteStore implements HistoryStore {
     const dir = join(dirname(this.path), 'backups');
     const file = join(dir, `loopchat-${new Date().toISOString().replace(/[:.]/g, '-')}.db`);
     try {
-      this.#fold(this.#log.due(Infinity, Infinity)); // the log's lines are not in the database yet
+      this.#foldAll(); // the log's lines are not in the database yet
       mkdirSync(dir, { recursive: true });
       await this.#db.backup(file);
     } catch (err) {
@@ -456,7 +459,7 @@ export class SqliteStore implements HistoryStore {
       // Closing on a full disk: the markers of the last second go, the messages are stored.
     }
     try {
-      this.#fold(this.#log.due(Infinity, Infinity));
+      this.#foldAll();
       this.#files.close(true);
     } catch {
       // The log keeps what could not be folded: the next open folds it.
