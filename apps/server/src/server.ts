@@ -108,7 +108,7 @@ export async function startServer(
           ? Promise.resolve(collectStats(ctx))
           : metrics.getMetricsAsJSON();
   }
-  const wss = attachWebSocket(http.server, ctx);
+  attachWebSocket(http.server, ctx);
 
   tcp.listen({ port: config.tcpPort, host: config.host, backlog: config.listenBacklog });
   await once(tcp, 'listening');
@@ -166,7 +166,6 @@ export async function startServer(
     const deadline = Date.now() + config.shutdownTimeoutMs;
     while (ctx.sessions.size > 0 && Date.now() < deadline) await sleep(20);
     for (const session of ctx.sessions) session.destroy();
-    wss.close();
     await http.close();
     await bus.close();
     options.control?.close();

@@ -1,18 +1,17 @@
 /**
- * WebSocket transport: `ws` (no server of its own) handles the upgrade on fastify's HTTP
- * server at /ws; each upgraded connection is handed to a Session through a WsConnection
- * (ws-connection.ts: incoming messages, pre-built outgoing frames, close codes).
- * permessage-deflate is off: compressing per member would undo
+ * WebSocket transport: upgrades at /ws on fastify's HTTP server, by loopchat's own handshake
+ * (ws-handshake.ts), and hands each connection to a Session through a WsConnection
+ * (ws-connection.ts: it reads the client's frames itself, writes pre-built ones, and maps
+ * close codes). permessage-deflate is never negotiated: compressing per member would undo
  * encode-once, and chat frames are small.
  *
  * Behind a trusted load balancer (`trustedProxies`) the client's address comes from
  * X-Forwarded-For (rightmost untrusted hop, trusted-proxies.ts); from anyone else the
  * header is ignored.
  */
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import { WebSocketServer } from 'ws';
 import { ErrorCodes } from '@loopchat/protocol';
 import type { ServerContext } from '../core/context.js';
 import { ClientSession } from '../core/client-session.js';
@@ -20,22 +19,15 @@ import { ircChoice } from '../core/dialects/irc.js';
 import { bump } from '../core/stats.js';
 import { peerAddress } from './peer-address.js';
 import { TrustedProxies } from './trusted-proxies.js';
-import { WS_SERVER_OPTIONS, WsConnection, type SessionWebSocket } from './ws-connection.js';
+import { WsConnection } from './ws-connection.js';
+import { IRC_WS_PROTOCOL, negotiate } from './ws-handshake.js';
 
 export const WS_PATH = '/ws';
 
-export function attachWebSocket(http: HttpServer, ctx: ServerContext): WebSocketServer {
-  const wss = new WebSocketServer({
-    noServer: true,
-    perMessageDeflate: false,
-    clientTracking: false,
-    maxPayload: ctx.config.maxLineBytes,
-    handleProtocols: chooseSubprotocol,
-    // Its events go straight to the session, with no listener table (ws-connection.ts).
-    ...WS_SERVER_OPTIONS,
-  });
+export function attachWebSocket(http: HttpServer, ctx: ServerContext): void {
   const trusted = new TrustedProxies(ctx.config.trustedProxies);
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Kept for the connection's life: errors (ECONNRESET…) are followed by 'close', which cleans up.
     socket.on('error', ignore);
     const url = new URL(req.url ?? '/', 'http://loopchat.invalid');
     if (url.pathname !== WS_PATH) return rejectUpgrade(socket, 404, 'Not Found', 'WebSocket endpoint is /ws');
@@ -51,43 +43,45 @@ export function attachWebSocket(http: HttpServer, ctx: ServerContext): WebSocket
       bump(ctx.stats.refused, refusal);
       return rejectUpgrade(socket, refusal === 'too_many_connections' ? 429 : 503, 'Unavailable', ErrorCodes[refusal]);
     }
+    const handshake = negotiate(req);
     // Until the handshake completes the slot is released here; after it, by the session.
-    const releaseIfHandshakeFails = (): void => ctx.limiter.release(ip);
-    socket.once('close', releaseIfHandshakeFails);
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      socket.removeListener('close', releaseIfHandshakeFails);
-      // ws handles the socket's errors from here; one listener less per connection.
-      socket.removeListener('error', ignore);
-      openSession(ctx, ws as SessionWebSocket, socket as Socket, ip, url.searchParams.get('token') ?? undefined);
-    });
+    if (!handshake.ok) {
+      ctx.limiter.release(ip);
+      return rejectUpgrade(socket, handshake.status, STATUS_CODES[handshake.status]!, handshake.message, handshake.headers);
+    }
+    if (!socket.readable || !socket.writable) {
+      ctx.limiter.release(ip);
+      return void socket.destroy();
+    }
+    socket.write(handshake.response);
+    const irc = handshake.protocol === IRC_WS_PROTOCOL;
+    openSession(ctx, socket as Socket, head, ip, url.searchParams.get('token') ?? undefined, irc);
   });
-  return wss;
 }
 
-function openSession(ctx: ServerContext, ws: SessionWebSocket, socket: Socket, ip: string, token: string | undefined): void {
+function openSession(
+  ctx: ServerContext,
+  socket: Socket,
+  head: Buffer,
+  ip: string,
+  token: string | undefined,
+  irc: boolean,
+): void {
+  // An HTTP server's timeout, if any, is for requests, not for a connection that stays.
+  socket.setTimeout(0);
   socket.setNoDelay(true);
   // A web IRC client (gamja, Kiwi IRC…) asks for text.ircv3.net: IRC, one line per message.
-  const irc = ws.protocol === IRC_WS_PROTOCOL;
-  const connection = new WsConnection(ws, socket, ip, token, irc);
+  const connection = new WsConnection(socket, ip, token, ctx.config.maxLineBytes, irc);
   const session = new ClientSession(ctx, connection, irc ? ircChoice : undefined);
-  connection.open(session);
+  connection.open(session, head);
   ctx.sessions.add(session);
   ctx.stats.connectionsOpened.ws++;
   ctx.stats.connectionsOpen.ws++;
 }
 
-/** https://ircv3.net/specs/extensions/websocket: IRC lines as text frames. */
-export const IRC_WS_PROTOCOL = 'text.ircv3.net';
-
-/** IRC when the client offers it; otherwise the first offered, as `ws` does by default (JSON frames). */
-function chooseSubprotocol(protocols: Set<string>): string | false {
-  if (protocols.has(IRC_WS_PROTOCOL)) return IRC_WS_PROTOCOL;
-  return protocols.values().next().value ?? false;
-}
-
-function rejectUpgrade(socket: Duplex, status: number, reason: string, body: string): void {
+function rejectUpgrade(socket: Duplex, status: number, reason: string, body: string, headers = ''): void {
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n${headers}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
 

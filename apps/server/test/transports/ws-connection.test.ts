@@ -1,94 +1,138 @@
 /**
- * SessionWebSocket (transports/ws-connection.ts): ws's WebSocket with its events handed to
- * the session by emit, no listener table, and pings answered by itself as ws's autoPong would.
+ * WsConnection (transports/ws-connection.ts): a WebSocket on an upgraded socket as the
+ * core's Connection port. It hands messages, pongs and the close to its session, answers
+ * pings as ws's autoPong did, and closes as RFC 6455 §7.1 and ws do.
  */
 import { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import type { ClientSession } from '../../src/core/client-session.js';
-import { SessionWebSocket, WS_SERVER_OPTIONS } from '../../src/transports/ws-connection.js';
+import { WsConnection } from '../../src/transports/ws-connection.js';
 
 /** A socket that takes every write and never reports one done (a peer that does not read). */
 class StuckSocket extends Duplex {
   readonly written: Buffer[] = [];
+  ended = false;
   override _read(): void {}
   override _write(chunk: Buffer): void {
     this.written.push(chunk);
   }
-  /** ws corks a frame's header and payload into one write. */
-  override _writev(chunks: { chunk: Buffer }[]): void {
-    for (const { chunk } of chunks) this.written.push(chunk);
+  override _final(): void {
+    this.ended = true;
   }
 }
 
 /** A session that records what reaches it. */
-function recordingSession(): { session: ClientSession; heard: string[] } {
+function recordingSession(): { session: ClientSession; heard: string[]; disconnects: Record<string, number> } {
   const heard: string[] = [];
+  const disconnects: Record<string, number> = {};
   const session = {
     ip: '192.0.2.1',
-    ctx: { limiter: { release: () => heard.push('released') }, stats: { disconnects: {} }, log: { debug: () => {} } },
+    ctx: { limiter: { release: () => heard.push('released') }, stats: { disconnects }, log: { debug: () => {} } },
     onMessage: (text: string | null) => heard.push(`message ${text}`),
     onAlive: () => heard.push('alive'),
     onClosed: () => heard.push('closed'),
   } as unknown as ClientSession;
-  return { session, heard };
+  return { session, heard, disconnects };
 }
 
-function openWebSocket(): { ws: SessionWebSocket; socket: StuckSocket } {
-  const ws = new SessionWebSocket(null, undefined, WS_SERVER_OPTIONS);
+/** A masked client frame (the key is all zeros: the payload reads as it is). */
+function clientFrame(opcode: number, payload: Buffer | string = ''): Buffer {
+  const data = Buffer.from(payload);
+  return Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | data.length, 0, 0, 0, 0]), data]);
+}
+
+function openConnection(): { connection: WsConnection; socket: StuckSocket } & ReturnType<typeof recordingSession> {
   const socket = new StuckSocket();
-  ws.setSocket(socket, Buffer.alloc(0), { maxPayload: 1024 });
-  return { ws, socket };
+  const connection = new WsConnection(socket as unknown as Socket, '192.0.2.1', undefined, 1024);
+  const recording = recordingSession();
+  connection.open(recording.session, Buffer.alloc(0));
+  return { connection, socket, ...recording };
 }
 
-describe('SessionWebSocket', () => {
-  it('keeps no listener table', () => {
-    const { ws } = openWebSocket();
-    expect((ws as unknown as { _events: unknown })._events).toBeUndefined();
-    expect(ws.listenerCount('message')).toBe(0);
-  });
+const written = (socket: StuckSocket): Buffer => Buffer.concat(socket.written);
 
+describe('WsConnection', () => {
   it('hands text and binary messages, pongs and the close to its session', () => {
-    const { ws } = openWebSocket();
-    const { session, heard } = recordingSession();
-    ws.session = session;
-    ws.emit('message', Buffer.from('{"type":"ping"}'), false);
-    ws.emit('message', Buffer.from([1, 2]), true);
-    ws.emit('pong', Buffer.alloc(0));
-    ws.emit('error', Object.assign(new Error('bad frame'), { code: 'WS_ERR_INVALID_OPCODE' }));
-    ws.emit('close', 1002, Buffer.alloc(0));
+    const { socket, heard } = openConnection();
+    socket.emit('data', clientFrame(0x1, '{"type":"ping"}'));
+    socket.emit('data', clientFrame(0x2, Buffer.from([1, 2])));
+    socket.emit('data', clientFrame(0xa));
+    socket.emit('close');
     expect(heard).toEqual(['message {"type":"ping"}', 'message null', 'alive', 'released', 'closed']);
-  });
-
-  it('before it has a session, behaves as a plain EventEmitter (its open event goes nowhere)', () => {
-    const { ws } = openWebSocket();
-    expect(ws.emit('open')).toBe(false);
-    let heard = 0;
-    ws.on('close', () => heard++);
-    ws.emit('close', 1000, Buffer.alloc(0));
-    expect(heard).toBe(1);
+    expect(socket.listenerCount('data')).toBe(0);
   });
 
   it('answers a ping with a pong carrying its data (RFC 6455 §5.5.2)', () => {
-    const { ws, socket } = openWebSocket();
-    ws.emit('ping', Buffer.from('hi'));
+    const { socket } = openConnection();
+    socket.emit('data', clientFrame(0x9, 'hi'));
     // FIN + opcode 0xA (pong), unmasked, length 2, then the ping's data.
-    expect(Buffer.concat(socket.written)).toEqual(Buffer.from([0x8a, 0x02, 0x68, 0x69]));
+    expect(written(socket)).toEqual(Buffer.from([0x8a, 0x02, 0x68, 0x69]));
   });
 
   it('drops a peer that keeps pinging while 60 of its pongs are unflushed, as ws autoPong does', () => {
-    const { ws } = openWebSocket();
-    for (let i = 0; i < 60; i++) ws.emit('ping', Buffer.alloc(0));
-    expect(ws.readyState).toBe(WebSocket.OPEN);
-    ws.emit('ping', Buffer.alloc(0));
-    expect(ws.readyState).toBe(WebSocket.CLOSING);
+    const { socket } = openConnection();
+    for (let i = 0; i < 60; i++) socket.emit('data', clientFrame(0x9));
+    expect(socket.destroyed).toBe(false);
+    socket.emit('data', clientFrame(0x9));
+    expect(socket.destroyed).toBe(true);
   });
 
-  it('answers no ping once closing', () => {
-    const { ws, socket } = openWebSocket();
-    ws.close(1000);
-    const before = socket.written.length;
-    ws.emit('ping', Buffer.from('late'));
-    expect(socket.written.length).toBe(before);
+  it('probes with an empty ping', () => {
+    const { connection, socket } = openConnection();
+    expect(connection.probe()).toBe(true);
+    expect(written(socket)).toEqual(Buffer.from([0x89, 0x00]));
+  });
+
+  it('ends with a close frame carrying the reason, and ends the socket when the peer closes too', () => {
+    const { connection, socket } = openConnection();
+    connection.end('idle_timeout');
+    expect(written(socket)).toEqual(Buffer.concat([Buffer.from([0x88, 14, 0x03, 0xe9]), Buffer.from('idle_timeout')]));
+    // Pings are answered only while open.
+    socket.emit('data', clientFrame(0x9, 'late'));
+    expect(socket.written).toHaveLength(1);
+    expect(socket.writableEnded).toBe(false);
+    socket.emit('data', clientFrame(0x8, Buffer.from([0x03, 0xe9])));
+    expect(socket.writableEnded).toBe(true);
+    expect(socket.written).toHaveLength(1);
+  });
+
+  it('answers a peer that closes with its own code, then ends the socket', () => {
+    const { socket } = openConnection();
+    socket.emit('data', clientFrame(0x8, Buffer.from([0x0f, 0xa0])));
+    expect(written(socket)).toEqual(Buffer.from([0x88, 0x02, 0x0f, 0xa0]));
+    expect(socket.writableEnded).toBe(true);
+  });
+
+  it('answers an empty close with an empty close', () => {
+    const { socket } = openConnection();
+    socket.emit('data', clientFrame(0x8));
+    expect(written(socket)).toEqual(Buffer.from([0x88, 0x00]));
+  });
+
+  it('closes a peer that breaks the protocol with its code, counted as a disconnect by ws error code', () => {
+    const { socket, disconnects, heard } = openConnection();
+    socket.emit('data', Buffer.from([0x81, 0x02, 0x68, 0x69])); // unmasked
+    expect(written(socket)).toEqual(Buffer.from([0x88, 0x02, 0x03, 0xea]));
+    expect(socket.writableEnded).toBe(true);
+    expect(disconnects).toEqual({ WS_ERR_EXPECTED_MASK: 1 });
+    expect(heard).toEqual([]);
+  });
+
+  it('closes a message over maxPayload with 1009', () => {
+    const { socket, disconnects } = openConnection();
+    socket.emit('data', Buffer.from([0x81, 0xfe, 0x04, 0x01])); // 1025 bytes announced
+    expect(written(socket)).toEqual(Buffer.from([0x88, 0x02, 0x03, 0xf1]));
+    expect(disconnects).toEqual({ WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 1 });
+  });
+
+  it('reads the bytes that came with the upgrade request first', async () => {
+    const socket = new StuckSocket();
+    const connection = new WsConnection(socket as unknown as Socket, '192.0.2.1', undefined, 1024);
+    const { session, heard } = recordingSession();
+    connection.open(session, clientFrame(0x1, 'early'));
+    socket.push(clientFrame(0x1, 'later'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(heard).toEqual(['message early', 'message later']);
   });
 });
