@@ -12,6 +12,7 @@ export const LOOPCHAT_PRIMARY_BUS = here('../../dist/cluster/primary-bus.js');
 export const LOOPCHAT_RECORDS = here('../../dist/cluster/records.js');
 export const LOOPCHAT_CONFIG = here('../../dist/config.js');
 export const LOOPCHAT_OPEN_STORE = here('../../dist/history/open-store.js');
+export const LOOPCHAT_PRIMARY_HEAP = here('../../dist/cluster/primary-heap.js');
 /** How the server reads its open-file limit and what it keeps back (the connections part's headroom check). */
 export const LOOPCHAT_OPEN_FILE_LIMIT = here('../../dist/transports/open-file-limit.js');
 /** The shipped term list. */

@@ -18,15 +18,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LOOPCHAT_CONFIG, LOOPCHAT_OPEN_STORE, LOOPCHAT_PRIMARY_BUS, WORKERS_DIR } from '../lib/paths.js';
+import { LOOPCHAT_CONFIG, LOOPCHAT_OPEN_STORE, LOOPCHAT_PRIMARY_BUS, LOOPCHAT_PRIMARY_HEAP, WORKERS_DIR } from '../lib/paths.js';
 import type { FromHost, FromWorker, ToHost, ToWorker, WorkerCounts } from './primary-ipc.js';
 
 type PrimaryBusModule = typeof import('../../src/cluster/primary-bus.js');
 type ConfigModule = typeof import('../../src/config.js');
 type OpenStoreModule = typeof import('../../src/history/open-store.js');
+type PrimaryHeapModule = typeof import('../../src/cluster/primary-heap.js');
 const { PrimaryBus } = (await import(pathToFileURL(LOOPCHAT_PRIMARY_BUS).href)) as PrimaryBusModule;
 const { DEFAULTS } = (await import(pathToFileURL(LOOPCHAT_CONFIG).href)) as ConfigModule;
 const { openHistoryStore } = (await import(pathToFileURL(LOOPCHAT_OPEN_STORE).href)) as OpenStoreModule;
+const { growPrimaryHeap } = (await import(pathToFileURL(LOOPCHAT_PRIMARY_HEAP).href)) as PrimaryHeapModule;
+// The heap as the cluster primary sizes it (primary-heap.ts).
+growPrimaryHeap();
 
 const DATA_FD = 4;
 const argv = process.argv.slice(2);

@@ -20,6 +20,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
+import { growPrimaryHeap } from './primary-heap.js';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -311,5 +312,6 @@ async function probePort(host: string, port: number, backlog: number): Promise<n
 }
 
 export function startPrimary(config: Readonly<Config>, log: Logger): ClusterPrimary {
+  growPrimaryHeap();
   return new ClusterPrimary(config, log);
 }
