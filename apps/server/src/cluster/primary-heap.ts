@@ -14,10 +14,11 @@
  * alternating runs each). At saturation (the bench's primary part) it changes nothing: large
  * batches allocate little per message.
  *
- * It is set at startup with v8.setFlagsFromString, which V8 reads each time it sizes the
- * heap after a GC; the command-line flag that would do it (--initial-old-space-size) cannot
- * be given by the program itself to the process it already is. Node warns that flags set
- * at runtime may do nothing: then the primary runs with V8's defaults, as before.
+ * It is set at startup with v8.setFlagsFromString, before any load: an integer V8 reads on
+ * the main thread each time it sizes the heap after a GC (Node keeps V8's flags writable for
+ * this API). The command-line flag that would do it (--initial-old-space-size) cannot be
+ * given by the program itself to the process it already is. Node warns that flags set at
+ * runtime may do nothing: then the primary runs with V8's defaults, as before.
  */
 import v8 from 'node:v8';
 
