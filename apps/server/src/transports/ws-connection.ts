@@ -142,7 +142,7 @@ export class WsConnection extends WsFrameDecoder implements Connection {
     if (this.#closeTimer !== undefined) return;
     if (this.#pendingPongs >= MAX_PENDING_PONGS) return this.destroy();
     this.#pendingPongs++;
-    this.#socket.write(controlFrame(Opcode.PONG, data), () => this.#pendingPongs--);
+    this.#socket.write(frame(Opcode.PONG, data), () => this.#pendingPongs--);
   }
 
   protected onPong(): void {
@@ -192,29 +192,16 @@ function destroySocket(socket: Socket): void {
 
 /** A close frame (§5.5.1): the status code and a reason, or nothing when there is no code. */
 function closeFrame(code: number | undefined, reason: string): Buffer {
-  if (code === undefined) return controlFrame(Opcode.CLOSE, Buffer.alloc(0));
+  if (code === undefined) return frame(Opcode.CLOSE, Buffer.alloc(0));
   const payload = Buffer.allocUnsafe(2 + Buffer.byteLength(reason));
   payload.writeUInt16BE(code, 0);
   payload.write(reason, 2);
-  return controlFrame(Opcode.CLOSE, payload);
+  return frame(Opcode.CLOSE, payload);
 }
 
-/** An unmasked control frame (§5.5); `payload` is at most 125 bytes. */
-function controlFrame(opcode: number, payload: Buffer): Buffer {
-  const frame = Buffer.allocUnsafe(2 + payload.length);
-  frame[0] = 0x80 | opcode;
-  frame[1] = payload.length;
-  payload.copy(frame, 2);
-  return frame;
-}
-
-/**
- * One complete, unmasked WebSocket text frame (RFC 6455 §5.2) holding the JSON line
- * without its newline. Server-to-client frames are never masked (§5.1), so the header is
- * all there is: FIN + opcode 0x1, then a 7-bit, 16-bit or 64-bit payload length.
- */
+/** One text frame (RFC 6455 §5.2) holding the JSON line without its newline. */
 export function encodeWsFrame(jsonLine: Buffer): Buffer {
-  return textFrame(jsonLine, jsonLine.length - 1);
+  return frame(Opcode.TEXT, jsonLine, jsonLine.length - 1);
 }
 
 /**
@@ -226,26 +213,29 @@ export function ircLineFrames(lines: Buffer): Buffer {
   for (let start = 0; start < lines.length;) {
     const crlf = lines.indexOf('\r\n', start);
     const end = crlf === -1 ? lines.length : crlf;
-    if (end > start) frames.push(textFrame(lines.subarray(start, end), end - start));
+    if (end > start) frames.push(frame(Opcode.TEXT, lines.subarray(start, end)));
     start = end + 2;
   }
   return frames.length === 1 ? frames[0]! : Buffer.concat(frames);
 }
 
-/** A text frame holding the first `length` bytes of `payload`. */
-function textFrame(payload: Buffer, length: number): Buffer {
+/**
+ * One whole, unmasked frame (server to client, §5.1: FIN, the opcode, then a 7-bit, 16-bit
+ * or 64-bit payload length) holding the first `length` bytes of `payload`.
+ */
+function frame(opcode: number, payload: Buffer, length = payload.length): Buffer {
   const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(header + length);
-  frame[0] = 0x81;
+  const out = Buffer.allocUnsafe(header + length);
+  out[0] = 0x80 | opcode;
   if (header === 2) {
-    frame[1] = length;
+    out[1] = length;
   } else if (header === 4) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
+    out[1] = 126;
+    out.writeUInt16BE(length, 2);
   } else {
-    frame[1] = 127;
-    frame.writeBigUInt64BE(BigInt(length), 2);
+    out[1] = 127;
+    out.writeBigUInt64BE(BigInt(length), 2);
   }
-  payload.copy(frame, header, 0, length);
-  return frame;
+  payload.copy(out, header, 0, length);
+  return out;
 }
