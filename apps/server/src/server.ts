@@ -28,6 +28,7 @@ import { collectStats } from './http/stats-report.js';
 import { createModerationFilter, loadTermsFile } from './moderation/index.js';
 import { AcceptGate } from './transports/accept-gate.js';
 import { ConnectionLimiter } from './transports/connection-limiter.js';
+import { shareSocketOptionShapes } from './transports/socket-shapes.js';
 import { createTcpServer } from './transports/tcp.js';
 import { listenExtra, type ExtraListeners } from './transports/extra-listeners.js';
 import { TlsCredentials } from './transports/tls-credentials.js';
@@ -96,6 +97,8 @@ export async function startServer(
   // A durable LocalBus answers in the check phase, after its commit: write then, not a loop later.
   // Not with a write delay: there the scheduler's timer decides when frames leave, together.
   if (bus instanceof LocalBus && config.writeDelayMs === 0) bus.afterCommit = () => ctx.flusher.flushTurn();
+  // Before the first socket is accepted (TCP or HTTP): socket-shapes.ts.
+  shareSocketOptionShapes();
   const tcp = createTcpServer(ctx);
   const metrics = createMetrics(ctx);
   const http = createHttpApp(ctx, metrics, options.control, tls);
