@@ -10,6 +10,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ServerFrame } from '@loopchat/protocol';
 import { TcpJsonClient, WsClient, sleep } from './clients.js';
+import { IrcClient } from './irc-client.js';
 
 export const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
@@ -221,6 +222,29 @@ export async function connectOn<C extends AnyClient>(
     for (const client of misplaced) client.close();
   }
   throw new Error(`could not place "${base}" on a wanted worker in ${tries} tries`);
+}
+
+/** The worker slot an IRC connection landed on: its server name (004) ends in `-wN.loopchat`. */
+export function ircSlot(irc: IrcClient): number {
+  const myinfo = irc.raw.items.find((l) => / 004 /.test(l)) ?? '';
+  const m = /-w(\d+)\.loopchat /.exec(myinfo.split(' 004 ')[1] ?? '');
+  if (m === null) throw new Error(`004 names no worker: ${myinfo}`);
+  return Number(m[1]);
+}
+
+/** IRC clients until one lands on a worker `accept`s (the misplaced ones stay open meanwhile, then close). */
+export async function ircOn(port: number, base: string, accept: (slot: number) => boolean): Promise<IrcClient> {
+  const misplaced: IrcClient[] = [];
+  try {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const irc = await IrcClient.connect(port, attempt === 0 ? base : `${base}${attempt}`);
+      if (accept(ircSlot(irc))) return irc;
+      misplaced.push(irc);
+    }
+  } finally {
+    for (const irc of misplaced) irc.close();
+  }
+  throw new Error(`no IRC connection landed on a wanted worker`);
 }
 
 export const tcpConnector = (port: number) => (): Promise<TcpJsonClient> => TcpJsonClient.connect(port);
