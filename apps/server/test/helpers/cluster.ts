@@ -4,7 +4,7 @@
  * slot each serves) from /proc, places clients on a chosen worker, and kills the whole tree.
  * Linux only (/proc), like the machines this project runs on.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,24 @@ import { TcpJsonClient, WsClient, sleep } from './clients.js';
 import { IrcClient } from './irc-client.js';
 
 export const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+export interface MainExit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the compiled CLI (logs silent) until it exits, as a start that must fail does: its exit code and output. */
+export function runMainToExit(args: string[], env: Record<string, string> = {}): Promise<MainExit> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [MAIN, '--log-level', 'silent', ...args],
+      { env: { ...process.env, ...env }, timeout: 15_000 },
+      (err, stdout, stderr) => resolve({ code: err === null ? 0 : (err.code as number | null), stdout, stderr }),
+    );
+  });
+}
 
 export interface LogEntry {
   level: number;
