@@ -101,6 +101,7 @@ const OPTIONS: [keyof Config, string, string, Kind, string][] = [
   ['emptyRoomTtlMs', '--empty-room-ttl-ms <ms>', 'EMPTY_ROOM_TTL_MS', 'int', 'how long an empty room keeps its history'],
   ['shutdownTimeoutMs', '--shutdown-timeout-ms <ms>', 'SHUTDOWN_TIMEOUT_MS', 'int', 'graceful shutdown deadline'],
   ['serverName', '--server-name <name>', 'SERVER_NAME', 'string', 'name reported to clients'],
+  ['motdFile', '--motd-file <path>', 'MOTD_FILE', 'string', 'IRC message of the day: a UTF-8 text file, read at startup'],
   ['logLevel', '--log-level <level>', 'LOG_LEVEL', 'string', 'fatal, error, warn, info, debug, trace or silent'],
   [
     'workers',

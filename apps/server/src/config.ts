@@ -108,6 +108,8 @@ export interface Config {
   roomOps: 'first' | 'none';
   /** A term list replacing the shipped one (one term per line). @default '' (shipped list) */
   filterTerms: string;
+  /** IRC message of the day: a UTF-8 text file read at startup (irc/irc-motd.ts); '' = none (422). */
+  motdFile: string;
   /**
    * Rooms with more members than this announce no joins and leaves: in a big room they are
    * noise, and announcing every join costs O(members²) deliveries. @default 500
@@ -197,6 +199,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   filter: 'basic',
   roomOps: 'first',
   filterTerms: '',
+  motdFile: '',
   listenBacklog: 511,
   writeDelayMs: 0,
   clusterFlushMs: 0,
@@ -267,6 +270,7 @@ export function resolveConfig(overrides: Partial<Config> = {}): Readonly<Config>
   if (!['off', 'basic', 'strict'].includes(c.filter)) fail('filter must be off, basic or strict');
   if (!['first', 'none'].includes(c.roomOps)) fail('roomOps must be first or none');
   if (typeof c.filterTerms !== 'string') fail('filterTerms must be a file path');
+  if (typeof c.motdFile !== 'string') fail('motdFile must be a file path');
   int(c, 'listenBacklog', 1, 1_000_000);
   int(c, 'writeDelayMs', 0, 1_000);
   int(c, 'clusterFlushMs', 0, 100);

@@ -15,6 +15,7 @@ import { startPrimary, type ClusterPrimary } from './cluster/primary.js';
 import { startWorker } from './cluster/worker.js';
 import { ConfigError, type Config } from './config.js';
 import { createLogger } from './logger.js';
+import { loadMotd } from './irc/irc-motd.js';
 import { loadTermsFile } from './moderation/index.js';
 import { startServer } from './server.js';
 import { describeStartupError } from './startup-error.js';
@@ -111,6 +112,7 @@ async function main(): Promise<void> {
     } else if (config.workers > 1) {
       // Checked once here rather than by N workers failing one after another.
       if (config.filterTerms !== '') loadTermsFile(config.filterTerms);
+      if (config.motdFile !== '') loadMotd(config.motdFile);
       if (config.tlsCertFile !== '') new TlsCredentials(config);
       const primary = startPrimary(config, log);
       running = primary;

@@ -25,6 +25,7 @@ import { createHttpApp } from './http/app.js';
 import { monitorLoopDelay } from './http/loop-delay.js';
 import { createMetrics } from './http/metrics.js';
 import { collectStats } from './http/stats-report.js';
+import { ircServerInfo } from './irc/irc-server-info.js';
 import { createModerationFilter, loadTermsFile } from './moderation/index.js';
 import { AcceptGate } from './transports/accept-gate.js';
 import { ConnectionLimiter } from './transports/connection-limiter.js';
@@ -71,6 +72,8 @@ export async function startServer(
   const tls = config.tlsCertFile === '' ? undefined : new TlsCredentials(config);
   monitorLoopDelay();
   const stats = new Stats();
+  // Reads the MOTD file now: an unusable one stops the start, before the bus opens.
+  ircServerInfo({ config, stats });
   const bus = options.bus ?? (await createBus(config, 'single', log));
   const ctx: ServerContext = {
     config,

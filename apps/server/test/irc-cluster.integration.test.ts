@@ -8,30 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WsClient } from './helpers/clients.js';
-import { connectOn, killTree, startCluster, wsConnector, type RunningCluster } from './helpers/cluster.js';
+import { connectOn, ircOn, ircSlot, killTree, startCluster, wsConnector, type RunningCluster } from './helpers/cluster.js';
 import { IrcClient } from './helpers/irc-client.js';
-
-function ircSlot(irc: IrcClient): number {
-  const myinfo = irc.raw.items.find((l) => / 004 /.test(l)) ?? '';
-  const m = /-w(\d+)\.loopchat /.exec(myinfo.split(' 004 ')[1] ?? '');
-  if (m === null) throw new Error(`004 names no worker: ${myinfo}`);
-  return Number(m[1]);
-}
-
-/** IRC clients until one lands on a worker `accept`s (the misplaced ones stay open meanwhile, then close). */
-async function ircOn(port: number, base: string, accept: (slot: number) => boolean): Promise<IrcClient> {
-  const misplaced: IrcClient[] = [];
-  try {
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const irc = await IrcClient.connect(port, attempt === 0 ? base : `${base}${attempt}`);
-      if (accept(ircSlot(irc))) return irc;
-      misplaced.push(irc);
-    }
-  } finally {
-    for (const irc of misplaced) irc.close();
-  }
-  throw new Error(`no IRC connection landed on a wanted worker`);
-}
 
 describe('IRC in cluster mode (2 workers)', () => {
   let cluster: RunningCluster;

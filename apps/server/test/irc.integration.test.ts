@@ -146,7 +146,7 @@ describe('IRC dialect on the TCP port', () => {
     dup.close();
   });
 
-  it('ends with QUIT: ERROR, closed, and the others see the user go', async () => {
+  it('ends with QUIT: ERROR, closed, and the others see the user QUIT', async () => {
     const stays = track(await IrcClient.connect(server.tcpPort, 'stayer'));
     await stays.join('#exit');
     const goes = track(await IrcClient.connect(server.tcpPort, 'goer'));
@@ -155,7 +155,7 @@ describe('IRC dialect on the TCP port', () => {
     goes.quit();
     await goes.line(/^ERROR :Closing link/);
     await goes.waitFor('close');
-    await stays.waitFor('part', { nick: 'goer', channel: '#exit' });
+    expect(await stays.waitFor('quit', { nick: 'goer' })).toMatchObject({ message: 'Quit' });
   });
 });
 

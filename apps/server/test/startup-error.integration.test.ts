@@ -3,28 +3,10 @@
  * how to choose another, no stack trace, and a non-zero exit: the compiled CLI, started on a
  * port this test holds.
  */
-import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAIN } from './helpers/cluster.js';
-
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runMain(args: string[], env: Record<string, string> = {}): Promise<Exit> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [MAIN, '--log-level', 'silent', ...args],
-      { env: { ...process.env, ...env }, timeout: 15_000 },
-      (err, stdout, stderr) => resolve({ code: err === null ? 0 : (err.code as number | null), stdout, stderr }),
-    );
-  });
-}
+import { runMainToExit as runMain } from './helpers/cluster.js';
 
 async function holdPort(): Promise<{ server: Server; port: number }> {
   const server = createServer().listen(0, '127.0.0.1');

@@ -89,8 +89,18 @@ describe.skipIf(skip)('WeeChat (weechat-headless) on the IRC dialect', () => {
     expect(await jason.waitFor({ type: 'msg', from: 'weebee', text: 'waves' })).toMatchObject({ action: true });
   });
 
-  it('quits: the JSON user sees WeeChat leave', async () => {
+  it('shows a member whose connection ends as quit, not as left', async () => {
+    const leaver = await TcpJsonClient.connect(server.tcpPort);
+    await leaver.hello('leaver');
+    await leaver.join('wee');
+    await logShows('irc.loopchat.#wee', /\tleaver \(leaver@loopchat\) has joined #wee/, "leaver's join");
+    leaver.close();
+    await logShows('irc.loopchat.#wee', /\tleaver \(leaver@loopchat\) has quit \(Quit\)/, "leaver's quit");
+    expect(log('irc.loopchat.#wee')).not.toMatch(/leaver .* has left/);
+  });
+
+  it('quits: the JSON user sees WeeChat quit', async () => {
     fifo('irc.server.loopchat */quit bye');
-    await jason.waitFor({ type: 'presence', room: 'wee', nick: 'weebee', event: 'leave' });
+    await jason.waitFor({ type: 'presence', room: 'wee', nick: 'weebee', event: 'leave', quit: true });
   });
 });

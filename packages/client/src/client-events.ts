@@ -24,7 +24,10 @@ export interface ClientEvents {
   message: MsgFrame;
   /** A direct message to you. */
   dm: DmFrame;
-  /** Someone joined, left or (`rename`, with `old`) changed nick in a room you are in. */
+  /**
+   * Someone joined, left or (`rename`, with `old`) changed nick in a room you are in. A leave
+   * with `quit: true` means its connection ended: it left every room, each of which says so.
+   */
   presence: PresenceFrame;
   /** A room's topic: on join when one is set, when it changes, and the answer to `topic(room)`. */
   topic: TopicFrame;

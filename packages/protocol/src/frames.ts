@@ -192,6 +192,11 @@ export interface PresenceFrame {
   event: 'join' | 'leave' | 'rename';
   /** `rename` only: the nick it had. */
   old?: string;
+  /**
+   * `leave` only: the member's connection ended (closed, `/quit`, IRC QUIT, a timeout), so it
+   * left every room at once; absent for a part, a kick or a ban. IRC shows it as one QUIT.
+   */
+  quit?: true;
 }
 
 /** What an operator (or the server) did in a room; every member, the target included, gets it. */

@@ -3,7 +3,7 @@
  *
  *   msg      → PRIVMSG #room   (@time, @msgid=<room>-<seq> with server-time / message-tags)
  *   dm       → PRIVMSG nick
- *   presence → JOIN / PART
+ *   presence → JOIN / PART / QUIT (a leave with `quit`) / NICK (a rename)
  *   history  → PRIVMSGs, inside `BATCH chathistory` when the reader has `batch`
  *   members  → 353/366 (NAMES) or 352/315 when the request was WHO
  *   rooms    → 322/323 (LIST)       notice → NOTICE      error → irc-error-replies.ts
@@ -67,6 +67,9 @@ export function parseMessageId(msgid: string): { room: string; seq: number } | u
 
 const ROOM = new RegExp(ROOM_PATTERN);
 
+/** The reason every QUIT carries: loopchat's own, never one a user typed. */
+export const QUIT_REASON = 'Quit';
+
 /**
  * The IRC messages `frame` becomes for this reader. `request` names the command the frame
  * answers (the adapter keeps it by the frame's `id`): it picks WHO over NAMES and the
@@ -94,6 +97,12 @@ export function renderIrc(frame: ServerFrame, ctx: IrcRenderContext, request: Ir
     case 'presence':
       if (frame.event === 'rename') {
         return [{ prefix: userMask(frame.old ?? frame.nick, info.host), command: 'NICK', params: [frame.nick] }];
+      }
+      if (frame.quit === true) {
+        // RFC 2812 §3.1.7: one QUIT for a user gone from every channel. Never the user's own
+        // reason: it would reach the channels without passing moderation. The adapter sends
+        // it once per connection though a presence comes from every shared room.
+        return [{ prefix: userMask(frame.nick, info.host), command: 'QUIT', params: [QUIT_REASON] }];
       }
       return [
         {

@@ -187,6 +187,8 @@ export function renderText(frame: ServerFrame, viewer?: string): string {
       return frame.from === viewer ? `[dm -> ${frame.to}] ${s(frame.text)}\n` : `[dm] ${frame.from}: ${s(frame.text)}\n`;
     case 'presence':
       if (frame.event === 'rename') return `* ${frame.old ?? '?'} is now known as ${frame.nick} (${frame.room})\n`;
+      // A quit keeps the words of a leave (scripts wait for "* bob left general") and says why.
+      if (frame.quit === true) return `* ${frame.nick} left ${frame.room} (quit)\n`;
       return `* ${frame.nick} ${frame.event === 'join' ? 'joined' : 'left'} ${frame.room}\n`;
     case 'mod':
     case 'topic':

@@ -128,6 +128,14 @@ describe('renderIrc: presence, queries, notices', () => {
     ]);
   });
 
+  it('renders a leave with quit as QUIT with the server’s reason, never a user’s (RFC 2812 §3.1.7)', () => {
+    const quit = { type: 'presence', room: 'general', nick: 'bob', event: 'leave', quit: true } as const;
+    expect(render(quit, ctx('alice'))).toEqual([':bob!bob@loopchat QUIT Quit']);
+    expect(render({ ...quit, room: 'other' }, ctx('alice', ['server-time', 'message-tags']))).toEqual([
+      ':bob!bob@loopchat QUIT Quit',
+    ]);
+  });
+
   it('renders members as NAMES, or as WHO when WHO asked', () => {
     const members: MembersFrame = { type: 'members', room: 'general', nicks: ['alice', 'bob'] };
     expect(render(members, ctx('alice'))).toEqual([

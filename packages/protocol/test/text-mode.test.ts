@@ -237,12 +237,15 @@ describe('renderText', () => {
     expect(renderText(dm, 'alice')).toBe('[dm -> bob] psst\n');
   });
 
-  it('renders presence joins and leaves', () => {
+  it('renders presence joins, leaves and quits', () => {
     expect(lines({ type: 'presence', room: 'general', nick: 'bob', event: 'join' })).toEqual([
       expect.stringMatching(/^\* bob joined general$/),
     ]);
     expect(lines({ type: 'presence', room: 'general', nick: 'bob', event: 'leave' })).toEqual([
       expect.stringMatching(/^\* bob left general$/),
+    ]);
+    expect(lines({ type: 'presence', room: 'general', nick: 'bob', event: 'leave', quit: true })).toEqual([
+      expect.stringMatching(/^\* bob left general \(quit\)$/),
     ]);
   });
 

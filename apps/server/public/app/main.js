@@ -185,7 +185,7 @@ async function connect() {
       const what =
         f.event === 'rename'
           ? `${f.old} is now known as ${f.nick}`
-          : `${f.nick} ${f.event === 'join' ? 'joined' : 'left'} ${f.room}`;
+          : `${f.nick} ${f.event === 'join' ? 'joined' : 'left'} ${f.room}${f.quit ? ' (disconnected)' : ''}`;
       info(`* ${what}`, f.room);
     }),
   );

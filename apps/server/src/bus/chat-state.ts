@@ -140,9 +140,9 @@ export class ChatState {
     return true;
   }
 
-  /** Frees `nick` (if `owner` holds it) and takes it out of `rooms`. */
+  /** Frees `nick` (if `owner` holds it) and takes it out of `rooms`: its connection ended, a quit. */
   release(nick: string, rooms: readonly string[], owner: string): void {
-    for (const room of rooms) this.leave(room, nick);
+    for (const room of rooms) this.leave(room, nick, true);
     const key = nick.toLowerCase();
     if (this.#nicks.get(key)?.owner === owner) this.#nicks.delete(key);
   }
@@ -180,13 +180,14 @@ export class ChatState {
     return room.seq;
   }
 
-  leave(name: string, nick: string): void {
+  /** `quit`: the member's connection ended (release, a dead process), and its presence says so. */
+  leave(name: string, nick: string, quit = false): void {
     const room = this.#rooms.get(name);
-    if (room !== undefined) this.removeMember(room, nick, true);
+    if (room !== undefined) this.removeMember(room, nick, true, quit);
   }
 
   /** @internal Takes `nick` out of `room`; `announce`: with presence (a kick or ban announces itself). */
-  removeMember(room: RoomState, nick: string, announce: boolean): void {
+  removeMember(room: RoomState, nick: string, announce: boolean, quit = false): void {
     const owner = room.members.get(nick);
     if (owner === undefined) return;
     room.members.delete(nick);
@@ -196,7 +197,9 @@ export class ChatState {
     else room.owners.set(owner, left);
     if (room.members.size === 0) room.emptySince = Date.now();
     else if (announce && room.members.size < this.#limits.presenceMaxMembers) {
-      this.#broadcast(room, { t: 'presence', p: { type: 'presence', room: room.name, nick, event: 'leave' } });
+      const p: PresenceFrame = { type: 'presence', room: room.name, nick, event: 'leave' };
+      if (quit) p.quit = true;
+      this.#broadcast(room, { t: 'presence', p });
     }
   }
 
@@ -370,7 +373,7 @@ export class ChatState {
     return active.sort((a, b) => b.members - a.members).slice(0, limit);
   }
 
-  /** A process died: everything it held goes, and the rooms hear its members leave. */
+  /** A process died: everything it held goes, and the rooms hear its members quit (their connections ended). */
   dropOwner(owner: string): number {
     let dropped = 0;
     for (const [key, entry] of this.#nicks) {
@@ -380,7 +383,7 @@ export class ChatState {
     }
     for (const room of this.#rooms.values()) {
       if (!room.owners.has(owner)) continue;
-      for (const [nick, memberOwner] of room.members) if (memberOwner === owner) this.leave(room.name, nick);
+      for (const [nick, memberOwner] of room.members) if (memberOwner === owner) this.leave(room.name, nick, true);
     }
     return dropped;
   }

@@ -276,7 +276,8 @@ export class IpcBus implements Bus, RecordSink {
         const nick = f.name();
         const event = f.u8();
         const presence: PresenceFrame = { type: 'presence', room, nick, event: event === 0 ? 'join' : 'leave' };
-        if (event === 2) {
+        if (event === 3) presence.quit = true;
+        else if (event === 2) {
           presence.event = 'rename';
           presence.old = f.name();
         }

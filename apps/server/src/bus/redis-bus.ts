@@ -262,8 +262,9 @@ export class RedisBus implements Bus {
     return ok === 'OK';
   }
 
+  /** The nick's connection ended: each room hears it quit (a presence leave with `quit`). */
   release(nick: string, rooms: readonly string[]): void {
-    for (const room of rooms) this.leave(room, nick);
+    for (const room of rooms) this.#leave(room, nick, true);
     this.#held.delete(nick);
     this.#pub.lcRelease(this.#nickKey(nick), this.hostId).catch(() => {
       // Redis is down: the lease expires by itself within LEASE_SECONDS.
@@ -303,6 +304,10 @@ export class RedisBus implements Bus {
   }
 
   leave(room: string, nick: string): void {
+    this.#leave(room, nick, false);
+  }
+
+  #leave(room: string, nick: string, quit: boolean): void {
     this.#held.get(nick)?.delete(room);
     this.#pub
       .multi()
@@ -311,7 +316,7 @@ export class RedisBus implements Bus {
       .exec()
       .then((results) => {
         const left = Number(results?.[1]?.[1] ?? 0);
-        if (left > 0 && left < this.#presenceMaxMembers) this.#announce(room, nick, 'leave');
+        if (left > 0 && left < this.#presenceMaxMembers) this.#announce(room, nick, 'leave', quit);
       })
       .catch(() => {
         // Redis is down: the membership lease expires by itself.
@@ -487,8 +492,9 @@ export class RedisBus implements Bus {
     await Promise.allSettled([this.#pub.quit(), this.#sub.quit()]);
   }
 
-  #announce(room: string, nick: string, event: PresenceFrame['event']): void {
+  #announce(room: string, nick: string, event: PresenceFrame['event'], quit = false): void {
     const presence: PresenceFrame = { type: 'presence', room, nick, event };
+    if (quit) presence.quit = true;
     this.#publish(this.#roomChannel(room), JSON.stringify(presence)).catch(() => {});
   }
 

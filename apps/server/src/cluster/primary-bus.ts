@@ -24,6 +24,7 @@
  * sent: their senders' publishes fail with 'unavailable', and no one delivers them.
  */
 import type { Logger } from 'pino';
+import type { PresenceFrame } from '@loopchat/protocol';
 import { ChatState, type BusEvent, type ChatStateLimits, type StoredMessage } from '../bus/chat-state.js';
 import type { RoomCommand, RoomCommandOutcome } from '../bus/room-commands.js';
 import { HistoryStoreError } from '../history/errors.js';
@@ -274,10 +275,7 @@ export class PrimaryBus {
       this.#take(link, this.#sharedAt, this.#sharedEnd);
     } else if (event.t === 'presence') {
       const p = event.p;
-      const w = this.#begin(link, Rec.Presence)
-        .name(p.room)
-        .name(p.nick)
-        .u8(p.event === 'join' ? 0 : p.event === 'leave' ? 1 : 2);
+      const w = this.#begin(link, Rec.Presence).name(p.room).name(p.nick).u8(presenceEvent(p));
       if (p.event === 'rename') w.name(p.old ?? '');
       w.end();
     } else if (event.t === 'typing') {
@@ -386,4 +384,11 @@ function historyQuery(since: number, limit: number, before: number): HistoryQuer
   if (since >= 0) return { since, limit };
   if (before >= 0) return { before, limit };
   return { latest: limit };
+}
+
+/** The Presence record's event byte (records.ts). */
+function presenceEvent(p: PresenceFrame): number {
+  if (p.event === 'join') return 0;
+  if (p.event === 'rename') return 2;
+  return p.quit === true ? 3 : 1;
 }

@@ -56,7 +56,7 @@ export const Rec = {
 
   /** u8 flags (MsgFlags), rest line: a sequenced room message */
   Msg: 20,
-  /** name room, name nick, u8 event (0 join, 1 leave, 2 rename, then name old nick) */
+  /** name room, name nick, u8 event (0 join, 1 leave, 2 rename, then name old nick, 3 quit: a leave as the connection ended) */
   Presence: 21,
   /** text dm JSON: a direct message for a nick this worker holds */
   DmEvent: 22,

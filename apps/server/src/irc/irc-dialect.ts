@@ -9,6 +9,7 @@
  *   command ─▶ core frame with an id of ours ─▶ the core's handlers (moderation, rooms, bus)
  *   answer (by id) ─▶ the request it answers ─▶ renderIrc with that context ─▶ bytes in order
  *   room broadcast ─▶ a FrameRenderer per capability set: rendered once per set, shared
+ *   quit, rename ─▶ one per nick for this reader (irc-presence-once.ts), then shared as above
  *
  * The host (core/session.ts) owns the socket, the rate limit, the answer order and the
  * outbound budget; this class owns only IRC state, so it is tested with a fake host.
@@ -53,6 +54,7 @@ import { EncodedFrame, renderSlot, type FrameRenderer } from '../core/encoded-fr
 import { bump } from '../core/stats.js';
 import { historyAnswer } from './irc-chathistory.js';
 import { runIrcCommand } from './irc-commands.js';
+import { PresenceOnce } from './irc-presence-once.js';
 import { ircServerInfo } from './irc-server-info.js';
 
 /** What the dialect needs of the connection that owns it (core/session.ts implements it). */
@@ -113,6 +115,8 @@ export class IrcDialect {
    * wants it as 332 after its JOIN line (RFC 2812 §3.2.1). Null until one arrives.
    */
   #joining: Map<string, Extract<ServerFrame, { type: 'topic' }> | null> | null = null;
+  /** One QUIT per quitter and one NICK per rename, though each shared room announces it. */
+  readonly #once = new PresenceOnce();
   #nextId = 1;
 
   constructor(host: IrcHost) {
@@ -275,8 +279,12 @@ export class IrcDialect {
       case 'ping':
       case 'pong':
         return this.#serialize(renderIrc(frame, this.#context()));
+      case 'presence':
+        // Dropped for this reader before the shared rendering is used: the others still get it.
+        if (this.#once.repeats(frame)) return EMPTY;
+        return encoded.bytes(broadcastRenderer(this.info, this.#variant(), this.#host.ctx));
       default:
-        // Room broadcasts (msg, presence, typing, mod, topic, delete): the same for every
+        // Room broadcasts (msg, typing, mod, topic, delete): the same for every
         // reader with the same capabilities, and never the sender's own (the hub skips it).
         return encoded.bytes(broadcastRenderer(this.info, this.#variant(), this.#host.ctx));
     }

@@ -214,17 +214,21 @@ export function busContract(target: BusContractTarget): void {
       expect(await a.bus.claimNick('Ann')).toBe(false);
     });
 
-    it('takes a released nick out of its rooms, and the other process hears it leave', async () => {
+    it('takes a released nick out of its rooms, and the other process hears it quit (a leave with quit)', async () => {
       const [a, b] = await start();
       await a.bus.claimNick('ann');
       await b.bus.claimNick('bob');
       await a.bus.join('bye', 'ann');
+      await a.bus.join('also', 'ann');
       await b.bus.join('bye', 'bob');
-      b.bus.release('bob', ['bye']);
+      await b.bus.join('also', 'bob');
+      b.bus.release('bob', ['bye', 'also']);
       await eventually(async () => expect(await a.bus.members('bye')).toEqual(['ann']));
-      await eventually(() =>
-        expect(a.sink.presence).toContainEqual({ type: 'presence', room: 'bye', nick: 'bob', event: 'leave' }),
-      );
+      for (const room of ['bye', 'also']) {
+        await eventually(() =>
+          expect(a.sink.presence).toContainEqual({ type: 'presence', room, nick: 'bob', event: 'leave', quit: true }),
+        );
+      }
     });
   });
 
@@ -260,6 +264,8 @@ export function busContract(target: BusContractTarget): void {
       await eventually(() =>
         expect(a.sink.presence).toContainEqual({ type: 'presence', room: 'hall', nick: 'bob', event: 'leave' }),
       );
+      // A part is not a quit: no `quit` field at all (toContainEqual would let `quit: undefined` pass).
+      expect(a.sink.presence.filter((p) => p.event === 'leave').map((p) => 'quit' in p)).toEqual([false]);
       expect(await a.bus.members('hall')).toEqual(['ann']);
     });
 
@@ -444,7 +450,13 @@ export function busContract(target: BusContractTarget): void {
         await b.bus.join('crash', 'bob');
         await target.dropPeer!(world!, 1);
         await eventually(() =>
-          expect(a.sink.presence).toContainEqual({ type: 'presence', room: 'crash', nick: 'bob', event: 'leave' }),
+          expect(a.sink.presence).toContainEqual({
+            type: 'presence',
+            room: 'crash',
+            nick: 'bob',
+            event: 'leave',
+            quit: true,
+          }),
         );
         expect(await a.bus.members('crash')).toEqual(['ann']);
         expect(await a.bus.claimNick('bob')).toBe(true);

@@ -200,6 +200,12 @@ describe('PrimaryBus with IpcBus workers', () => {
     b.leave('r', 'Bob');
     await settle();
     expect(sinks[0]!.presence.at(-1)).toEqual({ type: 'presence', room: 'r', nick: 'Bob', event: 'leave' });
+    expect('quit' in sinks[0]!.presence.at(-1)!).toBe(false);
+    // A released nick quits: the Presence record's event byte 3 carries it to the worker.
+    await b.join('r', 'Bob');
+    b.release('Bob', ['r']);
+    await settle();
+    expect(sinks[0]!.presence.at(-1)).toEqual({ type: 'presence', room: 'r', nick: 'Bob', event: 'leave', quit: true });
   });
 
   it('answers a publish whose worker has no member left in the room without delivering it there', async () => {
@@ -266,7 +272,7 @@ describe('PrimaryBus with IpcBus workers', () => {
     expect(await bus.claimNick('still-answering')).toBe(true);
   });
 
-  it('drops a worker that is gone: its nicks are free, the rooms hear its members leave', async () => {
+  it('drops a worker that is gone: its nicks are free, the rooms hear its members quit', async () => {
     const { primary, buses, sinks } = await cluster();
     const [a, b] = buses as [IpcBus, IpcBus];
     await a.claimNick('ann');
@@ -274,7 +280,7 @@ describe('PrimaryBus with IpcBus workers', () => {
     await b.join('r', 'bob');
     expect(primary.removeWorker('w0')).toBe(1);
     await settle();
-    expect(sinks[1]!.presence.at(-1)).toEqual({ type: 'presence', room: 'r', nick: 'ann', event: 'leave' });
+    expect(sinks[1]!.presence.at(-1)).toEqual({ type: 'presence', room: 'r', nick: 'ann', event: 'leave', quit: true });
     expect(await b.claimNick('ann')).toBe(true);
   });
 

@@ -14,7 +14,7 @@ describe('LineSlab', () => {
     expect(lineBytes(b).length).toBe(200);
   });
 
-  it('starts a new, larger slab when one is full, and gives a large line memory of its own', () => {
+  it('starts a new, larger slab when one is full', () => {
     const slab = new LineSlab();
     const first = slab.reserve(400);
     const second = slab.reserve(400);
@@ -22,8 +22,21 @@ describe('LineSlab', () => {
     expect(second.buf).toBe(first.buf);
     expect(third.buf).not.toBe(first.buf);
     expect(third.buf.length).toBe(2048);
-    const big = slab.reserve(5000);
-    expect(big.buf.length).toBe(5000);
-    expect(slab.reserve(10).buf).toBe(third.buf);
+  });
+
+  it('gives a room of large lines slabs that hold several of them', () => {
+    const slab = new LineSlab();
+    const lines = [slab.reserve(1500), slab.reserve(1500)];
+    expect(lines[0]!.buf.length).toBe(4096);
+    expect(lines[1]!.buf).toBe(lines[0]!.buf);
+    expect(lines[1]!.start).toBe(1500);
+  });
+
+  it('gives a line larger than half the largest slab memory of its own', () => {
+    const slab = new LineSlab();
+    const small = slab.reserve(10);
+    const huge = slab.reserve(9000);
+    expect(huge.buf.length).toBe(9000);
+    expect(slab.reserve(10).buf).toBe(small.buf);
   });
 });

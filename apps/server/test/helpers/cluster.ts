@@ -4,14 +4,33 @@
  * slot each serves) from /proc, places clients on a chosen worker, and kills the whole tree.
  * Linux only (/proc), like the machines this project runs on.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ServerFrame } from '@loopchat/protocol';
 import { TcpJsonClient, WsClient, sleep } from './clients.js';
+import { IrcClient } from './irc-client.js';
 
 export const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+export interface MainExit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the compiled CLI (logs silent) until it exits, as a start that must fail does: its exit code and output. */
+export function runMainToExit(args: string[], env: Record<string, string> = {}): Promise<MainExit> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [MAIN, '--log-level', 'silent', ...args],
+      { env: { ...process.env, ...env }, timeout: 15_000 },
+      (err, stdout, stderr) => resolve({ code: err === null ? 0 : (err.code as number | null), stdout, stderr }),
+    );
+  });
+}
 
 export interface LogEntry {
   level: number;
@@ -221,6 +240,29 @@ export async function connectOn<C extends AnyClient>(
     for (const client of misplaced) client.close();
   }
   throw new Error(`could not place "${base}" on a wanted worker in ${tries} tries`);
+}
+
+/** The worker slot an IRC connection landed on: its server name (004) ends in `-wN.loopchat`. */
+export function ircSlot(irc: IrcClient): number {
+  const myinfo = irc.raw.items.find((l) => / 004 /.test(l)) ?? '';
+  const m = /-w(\d+)\.loopchat /.exec(myinfo.split(' 004 ')[1] ?? '');
+  if (m === null) throw new Error(`004 names no worker: ${myinfo}`);
+  return Number(m[1]);
+}
+
+/** IRC clients until one lands on a worker `accept`s (the misplaced ones stay open meanwhile, then close). */
+export async function ircOn(port: number, base: string, accept: (slot: number) => boolean): Promise<IrcClient> {
+  const misplaced: IrcClient[] = [];
+  try {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const irc = await IrcClient.connect(port, attempt === 0 ? base : `${base}${attempt}`);
+      if (accept(ircSlot(irc))) return irc;
+      misplaced.push(irc);
+    }
+  } finally {
+    for (const irc of misplaced) irc.close();
+  }
+  throw new Error(`no IRC connection landed on a wanted worker`);
 }
 
 export const tcpConnector = (port: number) => (): Promise<TcpJsonClient> => TcpJsonClient.connect(port);

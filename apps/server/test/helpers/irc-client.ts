@@ -24,6 +24,7 @@ const EVENTS = [
   'kick',
   'mode',
   'batch end chathistory',
+  'motd',
   'close',
 ] as const;
 

@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Redis } from 'ioredis';
 import pino from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { RedisBus } from '../../src/bus/redis-bus.js';
 import { resolveConfig, type Config } from '../../src/config.js';
 import { startServer, type LoopchatServer } from '../../src/server.js';
@@ -341,4 +342,36 @@ async function deleteKeys(client: () => Redis, prefix: string): Promise<void> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Two hosts on one Redis, for the tests of one describe block: `a` and `b` are set in its beforeAll. */
+export interface TwoHosts {
+  readonly a: LoopchatServer;
+  readonly b: LoopchatServer;
+}
+
+/**
+ * Starts a Redis and two loopchat hosts on it before the describe block's tests (beforeAll)
+ * and stops them after (afterAll); `overrides` go to both.
+ */
+export function twoRedisHosts(overrides: Partial<Config> = {}): TwoHosts {
+  let redis: TestRedis | undefined;
+  const hosts: { a?: LoopchatServer; b?: LoopchatServer } = {};
+  beforeAll(async () => {
+    redis = await startRedis();
+    hosts.a = await startRedisTestServer(redis, { ...overrides, serverName: 'host-a' });
+    hosts.b = await startRedisTestServer(redis, { ...overrides, serverName: 'host-b' });
+  });
+  afterAll(async () => {
+    await Promise.allSettled([hosts.a?.close(), hosts.b?.close()]);
+    await redis?.stop();
+  });
+  return {
+    get a() {
+      return hosts.a!;
+    },
+    get b() {
+      return hosts.b!;
+    },
+  };
 }

@@ -5,13 +5,13 @@
  * `unavailable` frames while it lasts: never a crash, never an ack for a message not stored.
  * The full-disk cases mount a small tmpfs, so they run as root only.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TcpJsonClient } from '../helpers/clients.js';
-import { MAIN, killTree, startCluster, type RunningCluster } from '../helpers/cluster.js';
+import { killTree, runMainToExit, startCluster, type RunningCluster } from '../helpers/cluster.js';
 import { skipRedisSuites, startRedis } from '../helpers/redis.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -55,15 +55,8 @@ function fillDisk(dir: string): string {
   }
 }
 
-function runMain(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [MAIN, '--log-level', 'silent', '--tcp-port', '0', '--http-port', '0', '--history', 'sqlite', ...args],
-      { timeout: 15_000 },
-      (err, _stdout, stderr) => resolve({ code: err === null ? 0 : (err.code as number | null), stderr }),
-    );
-  });
+function runMain(args: string[]): ReturnType<typeof runMainToExit> {
+  return runMainToExit(['--tcp-port', '0', '--http-port', '0', '--history', 'sqlite', ...args]);
 }
 
 function oneLine(stderr: string): string {

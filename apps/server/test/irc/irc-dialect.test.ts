@@ -350,6 +350,31 @@ describe('IRC dialect: IRCv3', () => {
     expect(bytesA.toString()).toBe('@time=2026-01-02T00:00:00.000Z :bob!bob@loopchat PRIVMSG #general hi\r\n');
   });
 
+  it('shows a quit and a rename once per reader though each shared room announces it, sharing the bytes', () => {
+    const ctx = FakeIrcHost.context();
+    const a = registered('a', [], ctx);
+    const b = registered('b', [], ctx);
+    const c = registered('c', [], ctx);
+    const quit = (room: string) => new EncodedFrame({ type: 'presence', room, nick: 'bob', event: 'leave', quit: true });
+    const [q1, q2] = [quit('one'), quit('two')];
+    const shown = a.irc.bytesOf(q1);
+    expect(shown.toString()).toBe(':bob!bob@loopchat QUIT Quit\r\n');
+    expect(a.irc.bytesOf(q2).length).toBe(0);
+    // The repeat a dropped is the first b and c see, rendered once for both.
+    const atB = b.irc.bytesOf(q2);
+    expect(atB.toString()).toBe(':bob!bob@loopchat QUIT Quit\r\n');
+    expect(c.irc.bytesOf(q2)).toBe(atB);
+    expect(b.irc.bytesOf(q1).length).toBe(0);
+    const rename = (room: string) =>
+      new EncodedFrame({ type: 'presence', room, nick: 'robert', event: 'rename', old: 'rob' });
+    expect(a.irc.bytesOf(rename('one')).toString()).toBe(':rob!rob@loopchat NICK robert\r\n');
+    expect(a.irc.bytesOf(rename('two')).length).toBe(0);
+    // A part is not a quit: each shows.
+    const part = (room: string) => new EncodedFrame({ type: 'presence', room, nick: 'carl', event: 'leave' });
+    expect(a.irc.bytesOf(part('one')).toString()).toBe(':carl!carl@loopchat PART #one\r\n');
+    expect(a.irc.bytesOf(part('two')).toString()).toBe(':carl!carl@loopchat PART #two\r\n');
+  });
+
   it('maps CHATHISTORY selectors to history requests and cuts the answer to the window', () => {
     const host = registered('alice', ['batch', 'message-tags']);
     host.send(

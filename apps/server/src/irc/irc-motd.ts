@@ -1,0 +1,52 @@
+/**
+ * The message of the day (--motd-file, MOTD_FILE): an operator's UTF-8 text file that IRC
+ * clients read after registering and on MOTD (375, a 372 per line, 376; 422 without one).
+ * Read when the server starts. A file that would not reach clients as written is a startup
+ * error naming the line and the reason: the server never cuts or rewrites a line on the way.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../config.js';
+
+/** Lines at most: a client prints them all before the user can type. */
+export const MOTD_MAX_LINES = 200;
+
+/**
+ * Bytes per line at most. A 372 is `:<server> 372 <nick> :- <line>` in 510 bytes (RFC 1459
+ * §2.3): with the longest server name (128 + ".loopchat") and nick (24) that leaves 339.
+ */
+export const MOTD_MAX_LINE_BYTES = 300;
+
+/** The file's lines, checked; a ConfigError (one line: which file, which line, why) otherwise. */
+export function loadMotd(path: string): string[] {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new ConfigError(`MOTD: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (bytes.length > MOTD_MAX_LINES * (MOTD_MAX_LINE_BYTES + 2)) {
+    throw new ConfigError(`MOTD: ${path} is ${bytes.length} bytes; a message of the day is at most ${MOTD_MAX_LINES} lines`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new ConfigError(`MOTD: ${path} is not UTF-8 text`);
+  }
+  const lines = text.split(/\r?\n/);
+  while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
+  if (lines.length > MOTD_MAX_LINES) {
+    throw new ConfigError(`MOTD: ${path} has ${lines.length} lines; at most ${MOTD_MAX_LINES}`);
+  }
+  lines.forEach((line, i) => {
+    const size = Buffer.byteLength(line);
+    if (size > MOTD_MAX_LINE_BYTES) {
+      throw new ConfigError(
+        `MOTD: line ${i + 1} of ${path} is ${size} bytes; an IRC line leaves room for ${MOTD_MAX_LINE_BYTES}: wrap it`,
+      );
+    }
+    // A CR alone or a NUL would end or break the IRC line it travels in.
+    if (/[\r\0]/.test(line)) throw new ConfigError(`MOTD: line ${i + 1} of ${path} holds a CR or NUL character`);
+  });
+  return lines;
+}
