@@ -65,7 +65,7 @@ export function renderScaling(r: BenchResults, p: Print): void {
       `**The load generator drives it**: each step is one run of \`${LOADGEN_RUN} ${lg.join(' ')} --out <json>\` — ${o.scalingClientProcs} loadgen process(es) with the members of every room spread over them; ` +
       '`--texts`: a file of 256 generated texts, sender k sending line k mod 256 every time. ' +
       `Open-model arrival rate (each message's latency counts from its *scheduled* send time), stepped up (${o.scalingRates.map(rate).join(', ')} msgs/s, scaled for the heavier series) until a step is not sustained — ` +
-      `delivered < 95 % of the expected deliveries, latency p99 > ${o.scalingMaxP99Ms} ms, an error frame, a failed or dropped connection — then ${o.scalingRefine} bisection step(s) between the last sustained and the first unsustained rate. ` +
+      `delivered < 95 % of the expected deliveries, latency p99 > ${o.scalingMaxP99Ms} ms, an error frame, a failed or dropped connection — then ${o.scalingRefine} geometric bisection step(s) between the last sustained and the first unsustained rate. The worker counts take their steps in turn (1 worker, 2 workers, 1 worker…), each with its own server held open, so their limits are found over the same minutes: the machine's speed drifts between runs. ` +
       `Each step: the loadgen connects and joins every member (not measured), runs ${o.scalingWarmupS} s of load before a ${o.scalingDurationS} s measured window ${
         o.scalingWarmupS + o.scalingDurationS >= 10
           ? '(that much lead so the event-loop readings below see a 5 s window of load only)'
