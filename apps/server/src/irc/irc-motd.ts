@@ -4,7 +4,7 @@
  * Read when the server starts. A file that would not reach clients as written is a startup
  * error naming the line and the reason: the server never cuts or rewrites a line on the way.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { ConfigError } from '../config.js';
 
 /** Lines at most: a client prints them all before the user can type. */
@@ -18,18 +18,23 @@ export const MOTD_MAX_LINE_BYTES = 300;
 
 /** The file's lines, checked; a ConfigError (one line: which file, which line, why) otherwise. */
 export function loadMotd(path: string): string[] {
+  const maxBytes = MOTD_MAX_LINES * (MOTD_MAX_LINE_BYTES + 2);
   let bytes: Buffer;
   try {
+    // The size is checked before reading: a wrong path (a log, a device) is not read whole.
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new ConfigError(`MOTD: ${path} is not a file`);
+    if (stat.size > maxBytes) throw tooLarge(path, stat.size);
     bytes = readFileSync(path);
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(`MOTD: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  if (bytes.length > MOTD_MAX_LINES * (MOTD_MAX_LINE_BYTES + 2)) {
-    throw new ConfigError(`MOTD: ${path} is ${bytes.length} bytes; a message of the day is at most ${MOTD_MAX_LINES} lines`);
-  }
+  // A file that grew between the stat and the read is still held to the limit.
+  if (bytes.length > maxBytes) throw tooLarge(path, bytes.length);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new ConfigError(`MOTD: ${path} is not UTF-8 text`);
   }
@@ -49,4 +54,8 @@ export function loadMotd(path: string): string[] {
     if (/[\r\0]/.test(line)) throw new ConfigError(`MOTD: line ${i + 1} of ${path} holds a CR or NUL character`);
   });
   return lines;
+}
+
+function tooLarge(path: string, size: number): ConfigError {
+  return new ConfigError(`MOTD: ${path} is ${size} bytes; a message of the day is at most ${MOTD_MAX_LINES} lines`);
 }

@@ -36,5 +36,9 @@ describe('loadMotd', () => {
     expect(() => loadMotd(file('one\rtwo\n'))).toThrow('line 1 of');
     expect(() => loadMotd(file('ok\nnul\0here\n'))).toThrow('line 2 of');
     expect(() => loadMotd(join(dir, 'absent.txt'))).toThrow(/MOTD: cannot read .*absent\.txt: ENOENT/);
+    expect(() => loadMotd(dir)).toThrow(`MOTD: ${dir} is not a file`);
+    expect(() => loadMotd(file('x'.repeat(MOTD_MAX_LINES * (MOTD_MAX_LINE_BYTES + 2) + 1)))).toThrow(
+      'bytes; a message of the day is at most',
+    );
   });
 });
