@@ -9,6 +9,7 @@ import type { PrimaryResult } from '../scenarios/primary.js';
 import type { HistoryResult } from '../scenarios/history.js';
 import type { StoreAloneResult } from '../scenarios/store-alone.js';
 import type { ScalingResult } from '../scenarios/scaling.js';
+import type { SplitResult } from '../scenarios/scaling-split.js';
 import type { PeerSeriesResult } from '../scenarios/peers.js';
 import type { BusPartOptions } from '../parts/bus.js';
 import type { ConnectionsPartOptions } from '../parts/connections.js';
@@ -64,6 +65,20 @@ export interface ScalingSeriesResult {
   termShare: number;
   /** Steps per worker count, in the order they ran. */
   steps: Record<string, ScalingStep[]>;
+  /** The floor rounds, after the limits were found (none when no rate was sustained by both). */
+  floor?: FloorRound[];
+}
+
+/**
+ * One round at the highest rate 1 and 2 workers both sustained, its steps back to back: one
+ * process, the workload split over two independent processes (scenarios/scaling-split.ts: the
+ * least a 2-worker cluster's CPU per message can be), the cluster.
+ */
+export interface FloorRound {
+  atMsgsPerSecond: number;
+  single: ScalingResult;
+  split: SplitResult;
+  cluster: ScalingResult;
 }
 
 export interface ScalingStep {

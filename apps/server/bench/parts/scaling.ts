@@ -7,6 +7,7 @@ import type { BenchOptions, BenchResults, ScalingExtra, ScalingSeriesResult, Sca
 import { fixed, rate } from '../lib/summary.js';
 import { renderScaling } from '../report/scaling.js';
 import { ScalingSeries, scalingVerdict, type ScalingOptions, type ScalingResult } from '../scenarios/scaling.js';
+import { runSplit, type SplitResult } from '../scenarios/scaling-split.js';
 import { intList, positiveInt, positiveNumber, rateList, wholeNumber } from './cli-values.js';
 import { bySize, declareFlags, flag, flagValues, type FlagValues } from './flags.js';
 import { fail, flagged, loaded, log, Retries, type BenchPart } from './part.js';
@@ -106,6 +107,17 @@ const SCALING_FLAGS = {
     'latency p99 above which a scaling step is not sustained',
     positiveNumber,
     500,
+  ),
+  /**
+   * Floor rounds: at the highest rate 1 and 2 workers both sustained, one process, the load
+   * split over two independent processes (the least a 2-worker cluster's CPU per message can
+   * be, scenarios/scaling-split.ts) and the cluster, back to back: three steps a round.
+   */
+  scalingFloorRounds: flag(
+    '--scaling-floor-rounds <n>',
+    'rounds of 1 process / 2 independent processes / 2 workers at the highest rate both worker counts sustained (the CPU floor), 0 for none',
+    wholeNumber,
+    bySize(0, 1),
   ),
   /** Extra series: a level or a text size besides the main one (basic, 100–200 B). */
   scalingExtra: flag(
@@ -245,8 +257,53 @@ async function runSeries(
       }
       searching = next;
     }
+    await floorRounds(o, out, open, retries);
   } finally {
     for (const s of open) await s.series.close();
+  }
+}
+
+/**
+ * The floor rounds of a series (see SCALING_FLAGS.scalingFloorRounds), at the highest offered
+ * rate both worker counts sustained; nothing without one.
+ */
+async function floorRounds(
+  o: BenchOptions,
+  out: ScalingSeriesResult,
+  open: { workers: number; series: ScalingSeries }[],
+  retries: Retries,
+): Promise<void> {
+  const one = open.find((s) => s.workers === 1)?.series;
+  const two = open.find((s) => s.workers === 2)?.series;
+  if (o.scalingFloorRounds === 0 || one === undefined || two === undefined) return;
+  const sustained = (w: string): number[] =>
+    (out.steps[w] ?? []).filter((s) => s.sustained).map((s) => s.result.offeredMsgsPerSecond);
+  const both = sustained('1').filter((r) => sustained('2').includes(r));
+  if (both.length === 0) return log(`scaling ${out.id} floor: no rate sustained by both worker counts`);
+  const at = Math.max(...both);
+  const step = (series: ScalingSeries): Promise<ScalingResult> =>
+    retries.measure(
+      `scaling ${out.id} floor ${series.workers}w`,
+      () => series.run(at, o.scalingDurationS),
+      (x) => loaded(x),
+    );
+  out.floor = [];
+  for (let round = 1; round <= o.scalingFloorRounds; round++) {
+    const single = await step(one);
+    const split: SplitResult = await retries.measure(
+      `scaling ${out.id} floor split`,
+      () => runSplit(one.opts, one.textsPath, at, o.scalingDurationS),
+      (x) => loaded(x),
+    );
+    const cluster = await step(two);
+    out.floor.push({ atMsgsPerSecond: at, single, split, cluster });
+    log(
+      `scaling ${out.id} floor round ${round} at ${rate(at)} msgs/s: one process ${fixed(single.serverCpuUsPerMsg, 1)} µs/msg, ` +
+        `two independent ${fixed(split.serverCpuUsPerMsg, 1)} (${fixed(split.serverCpuUsPerMsg / single.serverCpuUsPerMsg, 2)}×, ` +
+        `${split.serverCpuPercentEach.map((v) => fixed(v, 0)).join(' + ')} % CPU, p99 ${fixed(split.latencyP99Ms, 1)} ms), ` +
+        `2 workers ${fixed(cluster.serverCpuUsPerMsg, 1)} (${fixed(cluster.serverCpuUsPerMsg / single.serverCpuUsPerMsg, 2)}×)` +
+        [single, split, cluster].map((x) => flagged(x)).join(''),
+    );
   }
 }
 

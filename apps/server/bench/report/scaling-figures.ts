@@ -138,3 +138,36 @@ export function scalingFigures(series: ScalingSeriesResult, cores: number): Scal
     },
   };
 }
+
+/** A series' floor rounds in figures (the medians when there are several). */
+export interface FloorFigures {
+  atMsgsPerSecond: number;
+  rounds: number;
+  /** Server µs/msg: one process, the two independent processes together, the 2-worker cluster. */
+  singleUs: number;
+  splitUs: number;
+  clusterUs: number;
+  /** Two independent processes ÷ one: the least the cluster's CPU per message can be, ÷ one. */
+  floor: number;
+  /** The cluster ÷ one process, in the same rounds. */
+  cluster: number;
+}
+
+export function floorFigures(series: ScalingSeriesResult): FloorFigures | undefined {
+  const rounds = series.floor ?? [];
+  if (rounds.length === 0) return undefined;
+  const med = (values: number[]): number => {
+    const v = [...values].sort((a, b) => a - b);
+    const mid = v.length >> 1;
+    return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+  };
+  return {
+    atMsgsPerSecond: rounds[0]!.atMsgsPerSecond,
+    rounds: rounds.length,
+    singleUs: med(rounds.map((r) => r.single.serverCpuUsPerMsg)),
+    splitUs: med(rounds.map((r) => r.split.serverCpuUsPerMsg)),
+    clusterUs: med(rounds.map((r) => r.cluster.serverCpuUsPerMsg)),
+    floor: med(rounds.map((r) => r.split.serverCpuUsPerMsg / r.single.serverCpuUsPerMsg)),
+    cluster: med(rounds.map((r) => r.cluster.serverCpuUsPerMsg / r.single.serverCpuUsPerMsg)),
+  };
+}

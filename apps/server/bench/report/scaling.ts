@@ -10,7 +10,15 @@ import type { BenchResults, ScalingSeriesResult } from '../lib/results.js';
 import { fixed, rate } from '../lib/summary.js';
 import { primaryVerdict } from './primary.js';
 import { SCALING_DRAIN_S, scalingArgs, scalingLoadgenArgs, type ScalingResult } from '../scenarios/scaling.js';
-import { bestStep, CPU_RATIO_GOAL, perMsgUs, scalingFigures, stepCosts, type ScalingFigures } from './scaling-figures.js';
+import {
+  bestStep,
+  CPU_RATIO_GOAL,
+  floorFigures,
+  perMsgUs,
+  scalingFigures,
+  stepCosts,
+  type ScalingFigures,
+} from './scaling-figures.js';
 
 import type { Print } from '../parts/part.js';
 
@@ -119,11 +127,18 @@ export function renderScaling(r: BenchResults, p: Print): void {
       "k being the machine's busy time, softirq included, beyond what the server, the loadgen and other processes were charged (this kernel accounts CPU by tick: softirq that interrupts a process is charged to that process too, so most of the softirq column above is already inside s and c, and adding it again would count it twice), " +
       `C = ${cores} cores and N = 2 workers: R(1) = min(10⁶ ÷ s, C × 10⁶ ÷ (s + c₁ + k₁)) and R(N) = min(N × 10⁶ ÷ s, C × 10⁶ ÷ (s + c₂ + k₂)), each loadgen process also held to one core; ` +
       "**ceiling = R(N) ÷ R(1)**, which is min(N, C × s ÷ (s + c₂ + k₂)) when the single process was bound by its own core. c₁, k₁ come from the single process's max sustained step, c₂, k₂ from the cluster's. " +
-      `**CPU per message**: the cluster's server µs/msg ÷ the single process's at the highest offered rate both sustained (the same batching per event-loop turn; at their max sustained steps when there is none); goal ≤ ${CPU_RATIO_GOAL}×.`,
+      `**CPU per message**: the cluster's server µs/msg ÷ the single process's at the highest offered rate both sustained (the same batching per event-loop turn; at their max sustained steps when there is none); goal ≤ ${CPU_RATIO_GOAL}×. ` +
+      '**Floor**: at that rate, after the limits were found, one process, then the same load split over **two independent processes** (each with half the rooms, all their members and half the rate, from a loadgen of its own; no cluster, nothing between them), then the 2-worker cluster, back to back. ' +
+      "A process's CPU per message falls as its load rises (a turn's fixed cost, the wakeup, the poll and the writes, is shared by more messages), so two event loops at half the load each cost more per message than one at all of it. " +
+      "A 2-worker cluster runs two such loops, each worker doing at least what such an independent process does less its history store, which the primary does instead, once for both: so **its CPU per message cannot go below the two processes' on this machine** by more than what one store saves over two, and their ratio to one process is about the least the CPU goal can be measured at here.",
   );
   p();
   for (const f of figures) p(verdictLine(f));
   p();
+  renderFloor(
+    figures.map((f) => f.series),
+    p,
+  );
   renderProjection(
     r,
     figures.filter((f): f is ScalingFigures => !('missing' in f)),
@@ -179,9 +194,51 @@ function verdictLine(f: ScalingFigures | { series: ScalingSeriesResult; missing:
     `goal ≥ ${f.goal}× **${f.ratio >= f.goal ? 'met' : 'not met'}**; **this machine allows ${fixed(f.ceiling, 2)}×** at best (${fixed((f.ratio / f.ceiling) * 100, 0)} % of it). ` +
     `**CPU per message: ${fixed(f.cpuRatio, 2)}×** one process's (${fixed(f.cpuTwo.serverCpuUsPerMsg, 1)} µs = primary ${fixed(c2.primaryUs, 1)} + workers ${fixed(c2.workersUs, 1)}, against ${fixed(f.cpuOne.serverCpuUsPerMsg, 1)} µs, ${at}) — ` +
     `goal ≤ ${CPU_RATIO_GOAL}× **${f.cpuRatio <= CPU_RATIO_GOAL ? 'met' : 'not met'}**.` +
+    floorWords(f) +
     (f.saturated
       ? ''
       : ' (The ceiling uses the costs at the highest sustained steps; a series that never reached an unsustained step measured them below saturation, where a message costs more.)')
+  );
+}
+
+/** The floor rounds of every series that has them. */
+function renderFloor(series: ScalingSeriesResult[], p: Print): void {
+  const rows = series.flatMap((s) => (s.floor ?? []).map((round, i) => ({ s, round, i })));
+  if (rows.length === 0) return;
+  p('**Floor rounds** (server µs/msg; in brackets, % of one core; two independent processes: each process):');
+  p();
+  p(
+    '| series | msgs/s offered | round | 1 process | 2 independent processes | ÷ 1 process | 2 workers | ÷ 1 process | latency p99 ms (1 / 2 indep. / 2 workers) |',
+  );
+  p('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const { s, round, i } of rows) {
+    const { single, split, cluster } = round;
+    const flags = [single, split, cluster].some((x) => x.problems.length > 0 || x.warnings.length > 0)
+      ? ` ${escapeCell([single, split, cluster].map((x) => flaggedText(x)).join(' '))}`
+      : '';
+    p(
+      `| ${s.label} | ${rate(round.atMsgsPerSecond)} | ${i + 1} | ${fixed(single.serverCpuUsPerMsg, 1)} (${fixed(single.serverCpuPercent, 0)}) ` +
+        `| ${fixed(split.serverCpuUsPerMsg, 1)} (${split.serverCpuPercentEach.map((v) => fixed(v, 0)).join(' + ')}) | **${fixed(split.serverCpuUsPerMsg / single.serverCpuUsPerMsg, 2)}×** ` +
+        `| ${fixed(cluster.serverCpuUsPerMsg, 1)} (${procCpu(cluster)}) | **${fixed(cluster.serverCpuUsPerMsg / single.serverCpuUsPerMsg, 2)}×** ` +
+        `| ${fixed(single.latencyP99Ms, 1)} / ${fixed(split.latencyP99Ms, 1)} / ${fixed(cluster.latencyP99Ms, 1)}${flags} |`,
+    );
+  }
+  p();
+}
+
+function flaggedText(x: { problems: string[]; warnings: string[] }): string {
+  return [...x.problems.map((m) => `PROBLEM: ${m}`), ...x.warnings.map((m) => `warning: ${m}`)].join('; ');
+}
+
+/** The verdict's floor sentence: what two independent processes cost, and the cluster beside them. */
+function floorWords(f: ScalingFigures): string {
+  const x = floorFigures(f.series);
+  if (x === undefined) return '';
+  const rounds = x.rounds === 1 ? 'one round' : `medians of ${x.rounds} rounds`;
+  return (
+    ` **Floor on this machine: ${fixed(x.floor, 2)}×** (two independent processes ${fixed(x.splitUs, 1)} µs/msg against one process's ${fixed(x.singleUs, 1)}, at ${rate(x.atMsgsPerSecond)} msgs/s, ${rounds}); ` +
+    `the cluster beside them **${fixed(x.cluster, 2)}×** (${fixed(x.clusterUs, 1)} µs), ${fixed(x.cluster / x.floor, 2)}× the floor` +
+    (x.floor > CPU_RATIO_GOAL ? `: the ${CPU_RATIO_GOAL}× goal is below what any 2-worker cluster can reach here.` : '.')
   );
 }
 

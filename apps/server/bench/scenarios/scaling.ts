@@ -198,6 +198,11 @@ export class ScalingSeries {
     return this.#server;
   }
 
+  /** The texts file its loadgen runs send (`--texts`). */
+  get textsPath(): string {
+    return this.#textsPath;
+  }
+
   static async open(workers: number, series: string, opts: ScalingOptions): Promise<ScalingSeries> {
     await waitForQuiet(opts.quietWaitS);
     const startUs = nowUs();

@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ScalingSeriesResult, ScalingStep } from '../../bench/lib/results.js';
-import { scalingFigures, stepCosts } from '../../bench/report/scaling-figures.js';
+import { floorFigures, scalingFigures, stepCosts } from '../../bench/report/scaling-figures.js';
 import type { ScalingResult } from '../../bench/scenarios/scaling.js';
+import type { SplitResult } from '../../bench/scenarios/scaling-split.js';
 
 /** A step with the fields the figures read; CPU in % of one core. */
 function step(
@@ -103,5 +104,37 @@ describe('scalingFigures', () => {
       '2': [step(2, 10_000, { primary: 5, workers: [40, 40], loadgen: [20, 20], busy: 135 }, false)],
     });
     expect(scalingFigures(bad, 2)).toBe('a worker count had no sustained step');
+  });
+});
+
+describe('floorFigures', () => {
+  /** A floor round at 10k msgs/s with these server µs/msg. */
+  const round = (single: number, split: number, cluster: number) => ({
+    atMsgsPerSecond: 10_000,
+    single: { serverCpuUsPerMsg: single } as ScalingResult,
+    split: { serverCpuUsPerMsg: split } as SplitResult,
+    cluster: { serverCpuUsPerMsg: cluster } as ScalingResult,
+  });
+
+  it('is absent without floor rounds', () => {
+    expect(floorFigures(series({}))).toBeUndefined();
+  });
+
+  it('gives each ratio to the one process of its own round, the median over rounds', () => {
+    // Round ratios (split, cluster): (1.2, 1.3), (1.5, 1.5), (1.25, 1.35); the host slowed down in round 2.
+    const s = { ...series({}), floor: [round(50, 60, 65), round(60, 90, 90), round(40, 50, 54)] };
+    const f = floorFigures(s)!;
+    expect(f.rounds).toBe(3);
+    expect(f.floor).toBeCloseTo(1.25);
+    expect(f.cluster).toBeCloseTo(1.35);
+    expect(f.singleUs).toBe(50);
+    expect(f.splitUs).toBe(60);
+    expect(f.clusterUs).toBe(65);
+  });
+
+  it('takes the mean of the middle two of an even count', () => {
+    const s = { ...series({}), floor: [round(50, 60, 70), round(50, 70, 80)] };
+    expect(floorFigures(s)!.floor).toBeCloseTo(1.3);
+    expect(floorFigures(s)!.cluster).toBeCloseTo(1.5);
   });
 });
