@@ -65,8 +65,19 @@ export interface ScalingSeriesResult {
   termShare: number;
   /** Steps per worker count, in the order they ran. */
   steps: Record<string, ScalingStep[]>;
+  /**
+   * The limit of the workload split over two independent processes (scenarios/scaling-split.ts),
+   * searched beside the worker counts' when asked for (--scaling-split).
+   */
+  split?: SplitStep[];
   /** The floor rounds, after the limits were found (none when no rate was sustained by both). */
   floor?: FloorRound[];
+}
+
+export interface SplitStep {
+  result: SplitResult;
+  sustained: boolean;
+  why: string;
 }
 
 /**

@@ -3,11 +3,24 @@
  * until a rate is not sustained, then bisected (scenarios/scaling.ts).
  */
 import { InvalidArgumentError } from 'commander';
-import type { BenchOptions, BenchResults, ScalingExtra, ScalingSeriesResult, ScalingStep } from '../lib/results.js';
+import type {
+  BenchOptions,
+  BenchResults,
+  ScalingExtra,
+  ScalingSeriesResult,
+  ScalingStep,
+  SplitStep,
+} from '../lib/results.js';
 import { fixed, rate } from '../lib/summary.js';
 import { renderScaling } from '../report/scaling.js';
-import { ScalingSeries, scalingVerdict, type ScalingOptions, type ScalingResult } from '../scenarios/scaling.js';
-import { runSplit, type SplitResult } from '../scenarios/scaling-split.js';
+import {
+  ScalingSeries,
+  scalingVerdict,
+  type ScalingOptions,
+  type ScalingResult,
+  type VerdictFields,
+} from '../scenarios/scaling.js';
+import { SplitSeries, type SplitResult } from '../scenarios/scaling-split.js';
 import { intList, positiveInt, positiveNumber, rateList, wholeNumber } from './cli-values.js';
 import { bySize, declareFlags, flag, flagValues, type FlagValues } from './flags.js';
 import { fail, flagged, loaded, log, Retries, type BenchPart } from './part.js';
@@ -60,6 +73,15 @@ const extras = (value: string): ScalingExtra[] => {
       throw new InvalidArgumentError(`unknown extra series '${x}' (heavy, classifier or none).`);
   }
   return list as ScalingExtra[];
+};
+
+const seriesList = (value: string): ('main' | ScalingExtra)[] => {
+  if (value === 'none' || value === '') return [];
+  const list = value.split(',').map((v) => v.trim());
+  for (const x of list)
+    if (x !== 'main' && x !== 'heavy' && x !== 'classifier')
+      throw new InvalidArgumentError(`unknown series '${x}' (main, heavy, classifier or none).`);
+  return list as ('main' | ScalingExtra)[];
 };
 
 const SCALING_FLAGS = {
@@ -119,6 +141,17 @@ const SCALING_FLAGS = {
     wholeNumber,
     bySize(0, 1),
   ),
+  /**
+   * Series whose workload is also split over two independent processes and their limit searched
+   * beside the worker counts' (scenarios/scaling-split.ts): the most a 2-worker cluster can
+   * reach on the machine, measured rather than modelled.
+   */
+  scalingSplit: flag(
+    '--scaling-split <list>',
+    "series whose limit split over two independent processes is searched too (main, heavy, classifier), or 'none'",
+    seriesList,
+    bySize<('main' | ScalingExtra)[]>([], ['main', 'heavy', 'classifier']),
+  ),
   /** Extra series: a level or a text size besides the main one (basic, 100–200 B). */
   scalingExtra: flag(
     '--scaling-extra <list>',
@@ -141,16 +174,24 @@ function describeScaling(x: ScalingResult): string {
   );
 }
 
+/** What a limit search steps through: a held-open server (or split of servers) taking one load step at a time. */
+interface Stepper<T> {
+  run(msgsPerSecond: number, durationS: number): Promise<T>;
+}
+
+type SearchResult = VerdictFields & { otherLoadPercent: number; problems: string[]; warnings: string[] };
+
 /**
- * One worker count's search for its limit: up the rates until one is not sustained, then
+ * One contender's search for its limit: up the rates until one is not sustained, then
  * bisect between the last sustained and the first unsustained, one step per call.
  */
-class LimitSearch {
+class LimitSearch<T extends SearchResult> {
   readonly #o: BenchOptions;
-  readonly #series: ScalingSeries;
+  readonly #series: Stepper<T>;
   readonly #name: string;
   readonly #rates: number[];
-  readonly #steps: ScalingStep[];
+  readonly #steps: { result: T; sustained: boolean; why: string }[];
+  readonly #describe: (x: T) => string;
   #lo = NaN;
   #hi = NaN;
   #stepped = 0;
@@ -158,12 +199,20 @@ class LimitSearch {
   /** What is being measured (for a failure's report). */
   phase = 'setup';
 
-  constructor(o: BenchOptions, series: ScalingSeries, name: string, rates: number[], steps: ScalingStep[]) {
+  constructor(
+    o: BenchOptions,
+    series: Stepper<T>,
+    name: string,
+    rates: number[],
+    steps: { result: T; sustained: boolean; why: string }[],
+    describe: (x: T) => string,
+  ) {
     this.#o = o;
     this.#series = series;
     this.#name = name;
     this.#rates = rates;
     this.#steps = steps;
+    this.#describe = describe;
   }
 
   /** Measures the next rate; false once the limit is known (nothing measured then). */
@@ -179,7 +228,7 @@ class LimitSearch {
     const why = scalingVerdict(x, this.#o.scalingMaxP99Ms);
     this.#steps.push({ result: x, sustained: why === 'yes', why });
     log(
-      `${this.#name} ${rate(offered)} msgs/s: ${why === 'yes' ? 'sustained' : `NOT sustained (${why})`}: ${describeScaling(x)}`,
+      `${this.#name} ${rate(offered)} msgs/s: ${why === 'yes' ? 'sustained' : `NOT sustained (${why})`}: ${this.#describe(x)}`,
     );
     if (Number.isFinite(this.#hi)) this.#refined++;
     else this.#stepped++;
@@ -196,6 +245,16 @@ class LimitSearch {
     const mid = Math.round((Number.isFinite(lo) ? Math.sqrt(lo * hi) : hi / 2) / 100) * 100;
     return mid <= (Number.isFinite(lo) ? lo : 0) || mid >= hi ? undefined : mid;
   }
+}
+
+function describeSplit(x: SplitResult): string {
+  return (
+    `${rate(x.msgsPerSecond)} msgs/s (${rate(x.deliveredPerSecond)} deliveries/s) of ${rate(x.offeredMsgsPerSecond)} offered over ${x.servers} independent servers, ` +
+    `server ${fixed(x.serverCpuPercent, 0)} % CPU (${x.serverCpuPercentEach.map((v) => fixed(v, 0)).join(' + ')}), ${fixed(x.serverCpuUsPerMsg, 1)} µs/msg, ` +
+    `latency p50 ${fixed(x.latencyP50Ms, 1)} p99 ${fixed(x.latencyP99Ms, 1)} ms, loadgen ${fixed(x.loadgenCpuPercent, 0)} % CPU, softirq ${fixed(x.irqPercent, 0)} %, ` +
+    `other ${fixed(x.otherLoadPercent, 0)} %, ${x.totalDelivered}/${x.totalExpected} delivered` +
+    flagged(x)
+  );
 }
 
 /**
@@ -234,32 +293,50 @@ async function runSeries(
     const scenario = phase === 'setup' ? 'scaling setup' : `scaling ${phase}`;
     fail(results, `scaling ${id}, --workers ${workers}`, scenario, err, `scaling ${id} ${workers}w ${phase}`);
   };
-  const open: { workers: number; series: ScalingSeries; search: LimitSearch }[] = [];
+  const open: { workers: number; series: ScalingSeries }[] = [];
+  const searches: { name: string; search: LimitSearch<ScalingResult> | LimitSearch<SplitResult> }[] = [];
+  let split: SplitSeries | undefined;
   try {
     for (const workers of o.scalingWorkers) {
       const steps: ScalingStep[] = (out.steps[String(workers)] = []);
       try {
         const series = await ScalingSeries.open(workers, def.label, opts);
-        open.push({ workers, series, search: new LimitSearch(o, series, `scaling ${id} ${workers}w`, rates, steps) });
+        open.push({ workers, series });
+        const name = `scaling ${id} ${workers}w`;
+        searches.push({ name: String(workers), search: new LimitSearch(o, series, name, rates, steps, describeScaling) });
       } catch (err) {
         failed(workers, 'setup', err);
       }
     }
-    let searching = [...open];
+    const one = open.find((s) => s.workers === 1)?.series;
+    if (o.scalingSplit.includes(id) && one !== undefined) {
+      try {
+        split = await SplitSeries.open(opts, one.textsPath);
+        const steps: SplitStep[] = (out.split = []);
+        const name = `scaling ${id} split`;
+        searches.push({ name: 'split', search: new LimitSearch(o, split, name, rates, steps, describeSplit) });
+      } catch (err) {
+        fail(results, `scaling ${id}, split`, 'scaling setup', err, `scaling ${id} split setup`);
+      }
+    }
+    let searching = [...searches];
     while (searching.length > 0) {
       const next: typeof searching = [];
       for (const s of searching) {
         try {
           if (await s.search.step(retries)) next.push(s);
         } catch (err) {
-          failed(s.workers, s.search.phase, err);
+          if (s.name === 'split')
+            fail(results, `scaling ${id}, split`, `scaling ${s.search.phase}`, err, `scaling ${id} split`);
+          else failed(Number(s.name), s.search.phase, err);
         }
       }
       searching = next;
     }
-    await floorRounds(o, out, open, retries);
+    await floorRounds(o, out, open, split, retries);
   } finally {
     for (const s of open) await s.series.close();
+    await split?.close();
   }
 }
 
@@ -271,6 +348,7 @@ async function floorRounds(
   o: BenchOptions,
   out: ScalingSeriesResult,
   open: { workers: number; series: ScalingSeries }[],
+  held: SplitSeries | undefined,
   retries: Retries,
 ): Promise<void> {
   const one = open.find((s) => s.workers === 1)?.series;
@@ -287,23 +365,28 @@ async function floorRounds(
       () => series.run(at, o.scalingDurationS),
       (x) => loaded(x),
     );
-  out.floor = [];
-  for (let round = 1; round <= o.scalingFloorRounds; round++) {
-    const single = await step(one);
-    const split: SplitResult = await retries.measure(
-      `scaling ${out.id} floor split`,
-      () => runSplit(one.opts, one.textsPath, at, o.scalingDurationS),
-      (x) => loaded(x),
-    );
-    const cluster = await step(two);
-    out.floor.push({ atMsgsPerSecond: at, single, split, cluster });
-    log(
-      `scaling ${out.id} floor round ${round} at ${rate(at)} msgs/s: one process ${fixed(single.serverCpuUsPerMsg, 1)} µs/msg, ` +
-        `two independent ${fixed(split.serverCpuUsPerMsg, 1)} (${fixed(split.serverCpuUsPerMsg / single.serverCpuUsPerMsg, 2)}×, ` +
-        `${split.serverCpuPercentEach.map((v) => fixed(v, 0)).join(' + ')} % CPU, p99 ${fixed(split.latencyP99Ms, 1)} ms), ` +
-        `2 workers ${fixed(cluster.serverCpuUsPerMsg, 1)} (${fixed(cluster.serverCpuUsPerMsg / single.serverCpuUsPerMsg, 2)}×)` +
-        [single, split, cluster].map((x) => flagged(x)).join(''),
-    );
+  const split = held ?? (await SplitSeries.open(one.opts, one.textsPath));
+  try {
+    out.floor = [];
+    for (let round = 1; round <= o.scalingFloorRounds; round++) {
+      const single = await step(one);
+      const apart = await retries.measure(
+        `scaling ${out.id} floor split`,
+        () => split.run(at, o.scalingDurationS),
+        (x) => loaded(x),
+      );
+      const cluster = await step(two);
+      out.floor.push({ atMsgsPerSecond: at, single, split: apart, cluster });
+      log(
+        `scaling ${out.id} floor round ${round} at ${rate(at)} msgs/s: one process ${fixed(single.serverCpuUsPerMsg, 1)} µs/msg, ` +
+          `two independent ${fixed(apart.serverCpuUsPerMsg, 1)} (${fixed(apart.serverCpuUsPerMsg / single.serverCpuUsPerMsg, 2)}×, ` +
+          `${apart.serverCpuPercentEach.map((v) => fixed(v, 0)).join(' + ')} % CPU, p99 ${fixed(apart.latencyP99Ms, 1)} ms), ` +
+          `2 workers ${fixed(cluster.serverCpuUsPerMsg, 1)} (${fixed(cluster.serverCpuUsPerMsg / single.serverCpuUsPerMsg, 2)}×)` +
+          [single, apart, cluster].map((x) => flagged(x)).join(''),
+      );
+    }
+  } finally {
+    if (held === undefined) await split.close();
   }
 }
 

@@ -5,7 +5,7 @@
  * (lib/cluster-model.ts). The goals of the cluster issue live here too.
  */
 import { scalingCeiling, type ClusterCosts } from '../lib/cluster-model.js';
-import type { ScalingExtra, ScalingSeriesResult, ScalingStep } from '../lib/results.js';
+import type { ScalingExtra, ScalingSeriesResult } from '../lib/results.js';
 import type { ScalingResult } from '../scenarios/scaling.js';
 
 /** Throughput, 2 workers ÷ 1, per series: the cluster issue's goals. */
@@ -68,7 +68,9 @@ export function kernelPercent(x: Pick<ScalingResult, CostFields>): number {
 }
 
 /** The highest sustained step of one worker count. */
-export function bestStep(steps: ScalingStep[] | undefined): ScalingStep | undefined {
+export function bestStep<T extends { offeredMsgsPerSecond: number }>(
+  steps: { result: T; sustained: boolean }[] | undefined,
+): { result: T; sustained: boolean } | undefined {
   return (steps ?? [])
     .filter((s) => s.sustained)
     .sort((a, b) => b.result.offeredMsgsPerSecond - a.result.offeredMsgsPerSecond)[0];

@@ -113,7 +113,30 @@ export function renderScaling(r: BenchResults, p: Print): void {
       if (failed !== undefined)
         p(`| ${workers} | ${failed.scenario} | failed | | | | | | | | | | | | **no**: ${escapeCell(failed.error)} |`);
     }
+    // The split's steps: two independent single processes, each with half the rooms and rate.
+    for (const s of [...(series.split ?? [])].sort(
+      (a, b) => a.result.offeredMsgsPerSecond - b.result.offeredMsgsPerSecond,
+    )) {
+      const x = s.result;
+      const one = (series.steps['1'] ?? []).find((o) => o.result.offeredMsgsPerSecond === x.offeredMsgsPerSecond);
+      const times = one === undefined ? '–' : `${fixed(x.serverCpuUsPerMsg / one.result.serverCpuUsPerMsg, 2)}×`;
+      p(
+        `| 2 independent | ${rate(x.offeredMsgsPerSecond)} | ${rate(x.msgsPerSecond)} | ${rate(x.deliveredPerSecond)} | ${fixed(x.serverCpuPercent, 0)} (${x.serverCpuPercentEach.map((v) => fixed(v, 0)).join(' + ')}) | – | – | ${fixed(x.serverCpuUsPerMsg, 1)} | ${times} ` +
+          `| – | ${fixed(x.latencyP50Ms, 1)} / ${fixed(x.latencyP99Ms, 1)} | ${fixed(x.loadgenCpuPercent, 0)} ` +
+          `| ${fixed(x.irqPercent, 0)} | ${fixed(x.otherLoadPercent, 0)} | ${s.sustained ? 'yes' : `**no**: ${escapeCell(s.why)}`} |`,
+      );
+    }
+    const splitFailed = r.failures.find((f) => f.server === `scaling ${series.id}, split`);
+    if (splitFailed !== undefined)
+      p(
+        `| 2 independent | ${splitFailed.scenario} | failed | | | | | | | | | | | | **no**: ${escapeCell(splitFailed.error)} |`,
+      );
     p();
+    if (series.split !== undefined)
+      p(
+        '**2 independent**: the same load split over two single-process servers with nothing between them, each with half the rooms (all their members) and half the rate from a loadgen of its own: the most a 2-worker cluster can do on this machine (see the verdict).',
+      );
+    if (series.split !== undefined) p();
     renderMaxSustained(r, series, p);
     const f = scalingFigures(series, cores);
     figures.push(typeof f === 'string' ? { series, missing: f } : f);
@@ -194,6 +217,7 @@ function verdictLine(f: ScalingFigures | { series: ScalingSeriesResult; missing:
     `goal ≥ ${f.goal}× **${f.ratio >= f.goal ? 'met' : 'not met'}**; **this machine allows ${fixed(f.ceiling, 2)}×** at best (${fixed((f.ratio / f.ceiling) * 100, 0)} % of it). ` +
     `**CPU per message: ${fixed(f.cpuRatio, 2)}×** one process's (${fixed(f.cpuTwo.serverCpuUsPerMsg, 1)} µs = primary ${fixed(c2.primaryUs, 1)} + workers ${fixed(c2.workersUs, 1)}, against ${fixed(f.cpuOne.serverCpuUsPerMsg, 1)} µs, ${at}) — ` +
     `goal ≤ ${CPU_RATIO_GOAL}× **${f.cpuRatio <= CPU_RATIO_GOAL ? 'met' : 'not met'}**.` +
+    splitWords(f) +
     floorWords(f) +
     (f.saturated
       ? ''
@@ -228,6 +252,18 @@ function renderFloor(series: ScalingSeriesResult[], p: Print): void {
 
 function flaggedText(x: { problems: string[]; warnings: string[] }): string {
   return [...x.problems.map((m) => `PROBLEM: ${m}`), ...x.warnings.map((m) => `warning: ${m}`)].join('; ');
+}
+
+/** The verdict's sentence on the split's limit: the most a 2-worker cluster can reach here, measured. */
+function splitWords(f: ScalingFigures): string {
+  const best = bestStep(f.series.split)?.result;
+  if (best === undefined) return '';
+  const x = best.offeredMsgsPerSecond / f.one.offeredMsgsPerSecond;
+  return (
+    ` **Two independent processes reach ${fixed(x, 2)}×** one process (${rate(best.offeredMsgsPerSecond)} msgs/s sustained, searched beside the worker counts): about the most a 2-worker cluster can here, measured; ` +
+    `the cluster reached ${fixed((f.ratio / x) * 100, 0)} % of it` +
+    (x < f.goal ? `, and the ${f.goal}× goal is above it.` : '.')
+  );
 }
 
 /** The verdict's floor sentence: what two independent processes cost, and the cluster beside them. */

@@ -13,7 +13,7 @@
  * (each of them commits its own turns), and their ratio to one process is about the least the
  * cluster's can be on this machine, whatever the cluster does.
  */
-import { kill } from '../lib/children.js';
+import { isAlive, kill } from '../lib/children.js';
 import { cpuSnapshot, cpuUsed, cpuWindow, otherLoadWarnings, sum, treeCpuByPid } from '../lib/cpu-window.js';
 import { nowUs, sleepUntil } from '../lib/clock.js';
 import { deliveryFigures } from '../lib/delivery-figures.js';
@@ -22,12 +22,11 @@ import { wireProblems, type RunFindings } from '../lib/loadgen-checks.js';
 import { startWindowedLoadgen } from '../lib/loadgen-window.js';
 import { notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
 import { SERVER_KINDS, startServer, type RunningServer } from '../lib/servers.js';
-import { SCALING_DRAIN_S, scalingArgs, scalingLoadgenArgs, type ScalingOptions } from './scaling.js';
+import { SCALING_DRAIN_S, scalingArgs, scalingLoadgenArgs, type ScalingOptions, type VerdictFields } from './scaling.js';
 
-export interface SplitResult extends RunFindings {
+export interface SplitResult extends RunFindings, VerdictFields {
   /** Independent servers the workload was split over. */
   servers: number;
-  offeredMsgsPerSecond: number;
   /** Deliveries per second over all servers ÷ (members − 1). */
   msgsPerSecond: number;
   /** The servers together, % of one core, and each. */
@@ -38,29 +37,51 @@ export interface SplitResult extends RunFindings {
   irqPercent: number;
   otherLoadPercent: number;
   latencyP50Ms: number;
-  latencyP99Ms: number;
 }
 
-/** One step at `msgsPerSecond` in all, split over `servers` servers started for it (and stopped after). */
-export async function runSplit(
-  opts: ScalingOptions,
-  textsPath: string,
-  msgsPerSecond: number,
-  durationS: number,
-  servers = 2,
-): Promise<SplitResult> {
-  if (opts.rooms % servers !== 0) throw new Error(`${opts.rooms} rooms do not split evenly over ${servers} servers`);
-  const problems: string[] = [];
-  const warnings: string[] = [];
-  const running: RunningServer[] = [];
-  try {
-    for (let i = 0; i < servers; i++)
-      running.push(
-        await startServer(SERVER_KINDS['loopchat-tcp'], {
-          args: scalingArgs(1, opts.filter, opts.classifierUs),
-          tag: `scaling-split-${i}`,
-        }),
-      );
+/** The servers of a split, held open from step to step as a ScalingSeries holds its one. */
+export class SplitSeries {
+  readonly servers: number;
+  readonly #opts: ScalingOptions;
+  readonly #textsPath: string;
+  readonly #running: RunningServer[];
+
+  private constructor(opts: ScalingOptions, textsPath: string, running: RunningServer[]) {
+    this.servers = running.length;
+    this.#opts = opts;
+    this.#textsPath = textsPath;
+    this.#running = running;
+  }
+
+  static async open(opts: ScalingOptions, textsPath: string, servers = 2): Promise<SplitSeries> {
+    if (opts.rooms % servers !== 0) throw new Error(`${opts.rooms} rooms do not split evenly over ${servers} servers`);
+    const running: RunningServer[] = [];
+    try {
+      for (let i = 0; i < servers; i++)
+        running.push(
+          await startServer(SERVER_KINDS['loopchat-tcp'], {
+            args: scalingArgs(1, opts.filter, opts.classifierUs),
+            tag: `scaling-split-${i}`,
+          }),
+        );
+    } catch (err) {
+      for (const s of running) await kill(s.child);
+      throw err;
+    }
+    return new SplitSeries(opts, textsPath, running);
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.#running) await kill(s.child);
+  }
+
+  /** One step: `msgsPerSecond` in all, each server taking its share from a loadgen of its own. */
+  async run(msgsPerSecond: number, durationS: number): Promise<SplitResult> {
+    const opts = this.#opts;
+    const servers = this.servers;
+    const problems: string[] = [];
+    const warnings: string[] = [];
+    for (const s of this.#running) if (!isAlive(s.child)) throw new Error('a split server is no longer running');
     warnings.push(...notQuietWarnings(await waitForQuiet(opts.quietWaitS)));
     const share = {
       rooms: opts.rooms / servers,
@@ -70,9 +91,15 @@ export async function runSplit(
     };
     const connections = share.rooms * share.members;
     const timeoutMs = (connections / 1000 + 20 + opts.warmupS + durationS + SCALING_DRAIN_S + 30) * 1000;
-    const loadgens = running.map((server, i) =>
+    const loadgens = this.#running.map((server, i) =>
       startWindowedLoadgen(
-        scalingLoadgenArgs(share, `127.0.0.1:${server.tcpPort}`, textsPath, String(msgsPerSecond / servers), durationS),
+        scalingLoadgenArgs(
+          share,
+          `127.0.0.1:${server.tcpPort}`,
+          this.#textsPath,
+          String(msgsPerSecond / servers),
+          durationS,
+        ),
         resultFile('scaling', `split${servers}-${i}-${opts.maxBytes}B-${msgsPerSecond}`),
         timeoutMs,
       ),
@@ -88,21 +115,16 @@ export async function runSplit(
     const b = cpuSnapshot();
     const runs = await Promise.all(loadgens.map((lg) => lg.done));
 
-    const serverS = running.map((s) => sum([...cpuUsed(treeCpuByPid(a, s.pid), treeCpuByPid(b, s.pid)).values()]));
+    const serverS = this.#running.map((s) => sum([...cpuUsed(treeCpuByPid(a, s.pid), treeCpuByPid(b, s.pid)).values()]));
     const loadgenS = sum(loadgens.map((lg) => sum([...cpuUsed(treeCpuByPid(a, lg.pid), treeCpuByPid(b, lg.pid)).values()])));
     const cpu = cpuWindow(a, b, sum(serverS) + loadgenS + (b.runner - a.runner));
     warnings.push(...otherLoadWarnings(cpu.otherLoadPercent, 'during the window'));
 
     const fanout = opts.members - 1;
-    let delivered = 0;
-    const p50: number[] = [];
-    const p99: number[] = [];
+    const figures = runs.map((run) => deliveryFigures(run.result, fanout));
     runs.forEach((run, i) => {
       const r = run.result;
-      const f = deliveryFigures(r, fanout);
-      delivered += f.deliveredPerSecond;
-      p50.push(f.latencyP50Ms);
-      p99.push(f.latencyP99Ms);
+      const f = figures[i]!;
       const name = `server ${i + 1} of ${servers}`;
       if (r.connections.ok !== connections) problems.push(`${name}: ${r.connections.ok}/${connections} connections joined`);
       if (f.totalDelivered !== f.totalExpected)
@@ -111,10 +133,14 @@ export async function runSplit(
       problems.push(...wireProblems(r, true).map((p) => `${name}: ${p}`));
       warnings.push(...loadgenWarnings(run));
     });
-    const msgs = delivered / fanout;
+    const total = (pick: (f: (typeof figures)[number]) => number): number => sum(figures.map(pick));
+    const deliveredPerSecond = total((f) => f.deliveredPerSecond);
+    const msgs = deliveredPerSecond / fanout;
     return {
       servers,
+      members: opts.members,
       offeredMsgsPerSecond: msgsPerSecond,
+      deliveredPerSecond,
       msgsPerSecond: msgs,
       serverCpuPercent: (sum(serverS) / cpu.seconds) * 100,
       serverCpuPercentEach: serverS.map((s) => (s / cpu.seconds) * 100),
@@ -122,14 +148,17 @@ export async function runSplit(
       loadgenCpuPercent: (loadgenS / cpu.seconds) * 100,
       irqPercent: cpu.irqPercent,
       otherLoadPercent: cpu.otherLoadPercent,
-      latencyP50Ms: Math.max(...p50),
-      latencyP99Ms: Math.max(...p99),
+      latencyP50Ms: Math.max(...figures.map((f) => f.latencyP50Ms)),
+      latencyP99Ms: Math.max(...figures.map((f) => f.latencyP99Ms)),
+      errors: total((f) => f.errors),
+      failedConnections: total((f) => f.failedConnections),
+      disconnects: total((f) => f.disconnects),
+      totalDelivered: total((f) => f.totalDelivered),
+      totalExpected: total((f) => f.totalExpected),
       resultPath: runs.map((r) => r.resultPath).join(', '),
       problems,
       warnings,
-      notes: running.flatMap((s) => s.notes),
+      notes: this.#running.flatMap((s) => s.notes),
     };
-  } finally {
-    for (const s of running) await kill(s.child);
   }
 }

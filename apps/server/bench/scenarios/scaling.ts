@@ -444,8 +444,22 @@ export function maxOf(values: number[]): number {
   return v.length === 0 ? NaN : Math.max(...v);
 }
 
+/** What decides whether a step was sustained. */
+export type VerdictFields = Pick<
+  ScalingResult,
+  | 'offeredMsgsPerSecond'
+  | 'members'
+  | 'deliveredPerSecond'
+  | 'latencyP99Ms'
+  | 'errors'
+  | 'failedConnections'
+  | 'disconnects'
+  | 'totalDelivered'
+  | 'totalExpected'
+>;
+
 /** 'yes', or why a step was not sustained. */
-export function scalingVerdict(x: ScalingResult, maxP99Ms: number): string {
+export function scalingVerdict(x: VerdictFields, maxP99Ms: number): string {
   const why: string[] = [];
   const expected = x.offeredMsgsPerSecond * (x.members - 1);
   if (x.deliveredPerSecond < 0.95 * expected)
