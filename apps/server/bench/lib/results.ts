@@ -74,11 +74,14 @@ export interface ScalingSeriesResult {
   floor?: FloorRound[];
 }
 
-export interface SplitStep {
-  result: SplitResult;
+/** One load step of a limit search: its figures, and whether the rate was sustained (why not). */
+export interface Step<T> {
+  result: T;
   sustained: boolean;
   why: string;
 }
+
+export type SplitStep = Step<SplitResult>;
 
 /**
  * One round at the highest rate 1 and 2 workers both sustained, its steps back to back: one
@@ -92,11 +95,7 @@ export interface FloorRound {
   cluster: ScalingResult;
 }
 
-export interface ScalingStep {
-  result: ScalingResult;
-  sustained: boolean;
-  why: string;
-}
+export type ScalingStep = Step<ScalingResult>;
 
 /** A scenario that threw instead of producing figures (a crashed server, a failed connect). */
 export interface Failure {

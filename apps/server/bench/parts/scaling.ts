@@ -10,9 +10,11 @@ import type {
   ScalingSeriesResult,
   ScalingStep,
   SplitStep,
+  Step,
 } from '../lib/results.js';
 import { fixed, rate } from '../lib/summary.js';
 import { renderScaling } from '../report/scaling.js';
+import { commonRate } from '../report/scaling-figures.js';
 import {
   ScalingSeries,
   scalingVerdict,
@@ -190,7 +192,7 @@ class LimitSearch<T extends SearchResult> {
   readonly #series: Stepper<T>;
   readonly #name: string;
   readonly #rates: number[];
-  readonly #steps: { result: T; sustained: boolean; why: string }[];
+  readonly #steps: Step<T>[];
   readonly #describe: (x: T) => string;
   #lo = NaN;
   #hi = NaN;
@@ -204,7 +206,7 @@ class LimitSearch<T extends SearchResult> {
     series: Stepper<T>,
     name: string,
     rates: number[],
-    steps: { result: T; sustained: boolean; why: string }[],
+    steps: Step<T>[],
     describe: (x: T) => string,
   ) {
     this.#o = o;
@@ -289,34 +291,40 @@ async function runSeries(
     quietWaitS: o.quietWaitS,
   };
   const rates = o.scalingRates.map((r) => Math.max(100, Math.round((r * rateScale) / 100) * 100));
-  const failed = (workers: number, phase: string, err: unknown): void => {
+  /** A contender ('--workers N' or 'split', as the report finds its failure) failed in `phase`. */
+  const failed = (who: string, tag: string, phase: string, err: unknown): void => {
     const scenario = phase === 'setup' ? 'scaling setup' : `scaling ${phase}`;
-    fail(results, `scaling ${id}, --workers ${workers}`, scenario, err, `scaling ${id} ${workers}w ${phase}`);
+    fail(results, `scaling ${id}, ${who}`, scenario, err, `scaling ${id} ${tag} ${phase}`);
   };
   const open: { workers: number; series: ScalingSeries }[] = [];
-  const searches: { name: string; search: LimitSearch<ScalingResult> | LimitSearch<SplitResult> }[] = [];
+  const searches: {
+    search: LimitSearch<ScalingResult> | LimitSearch<SplitResult>;
+    failed: (phase: string, err: unknown) => void;
+  }[] = [];
   let split: SplitSeries | undefined;
   try {
     for (const workers of o.scalingWorkers) {
       const steps: ScalingStep[] = (out.steps[String(workers)] = []);
+      const fails = (phase: string, err: unknown): void => failed(`--workers ${workers}`, `${workers}w`, phase, err);
       try {
         const series = await ScalingSeries.open(workers, def.label, opts);
         open.push({ workers, series });
         const name = `scaling ${id} ${workers}w`;
-        searches.push({ name: String(workers), search: new LimitSearch(o, series, name, rates, steps, describeScaling) });
+        searches.push({ search: new LimitSearch(o, series, name, rates, steps, describeScaling), failed: fails });
       } catch (err) {
-        failed(workers, 'setup', err);
+        fails('setup', err);
       }
     }
     const one = open.find((s) => s.workers === 1)?.series;
     if (o.scalingSplit.includes(id) && one !== undefined) {
+      const fails = (phase: string, err: unknown): void => failed('split', 'split', phase, err);
       try {
         split = await SplitSeries.open(opts, one.textsPath);
         const steps: SplitStep[] = (out.split = []);
         const name = `scaling ${id} split`;
-        searches.push({ name: 'split', search: new LimitSearch(o, split, name, rates, steps, describeSplit) });
+        searches.push({ search: new LimitSearch(o, split, name, rates, steps, describeSplit), failed: fails });
       } catch (err) {
-        fail(results, `scaling ${id}, split`, 'scaling setup', err, `scaling ${id} split setup`);
+        fails('setup', err);
       }
     }
     let searching = [...searches];
@@ -326,9 +334,7 @@ async function runSeries(
         try {
           if (await s.search.step(retries)) next.push(s);
         } catch (err) {
-          if (s.name === 'split')
-            fail(results, `scaling ${id}, split`, `scaling ${s.search.phase}`, err, `scaling ${id} split`);
-          else failed(Number(s.name), s.search.phase, err);
+          s.failed(s.search.phase, err);
         }
       }
       searching = next;
@@ -354,11 +360,8 @@ async function floorRounds(
   const one = open.find((s) => s.workers === 1)?.series;
   const two = open.find((s) => s.workers === 2)?.series;
   if (o.scalingFloorRounds === 0 || one === undefined || two === undefined) return;
-  const sustained = (w: string): number[] =>
-    (out.steps[w] ?? []).filter((s) => s.sustained).map((s) => s.result.offeredMsgsPerSecond);
-  const both = sustained('1').filter((r) => sustained('2').includes(r));
-  if (both.length === 0) return log(`scaling ${out.id} floor: no rate sustained by both worker counts`);
-  const at = Math.max(...both);
+  const at = commonRate(out);
+  if (at === undefined) return log(`scaling ${out.id} floor: no rate sustained by both worker counts`);
   const step = (series: ScalingSeries): Promise<ScalingResult> =>
     retries.measure(
       `scaling ${out.id} floor ${series.workers}w`,

@@ -97,6 +97,18 @@ export interface ScalingFigures {
   costs: ClusterCosts;
 }
 
+/**
+ * The highest offered rate 1 and 2 workers both sustained (the same batching per event-loop
+ * turn on both), where their CPU per message is compared; undefined when there is none.
+ */
+export function commonRate(series: ScalingSeriesResult): number | undefined {
+  const sustained = (w: string): number[] =>
+    (series.steps[w] ?? []).filter((s) => s.sustained).map((s) => s.result.offeredMsgsPerSecond);
+  const two = new Set(sustained('2'));
+  const both = sustained('1').filter((r) => two.has(r));
+  return both.length === 0 ? undefined : Math.max(...both);
+}
+
 /** The verdict figures of a series, or why there are none. */
 export function scalingFigures(series: ScalingSeriesResult, cores: number): ScalingFigures | string {
   const one = bestStep(series.steps['1'])?.result;
@@ -105,14 +117,11 @@ export function scalingFigures(series: ScalingSeriesResult, cores: number): Scal
     return series.steps['1'] === undefined || series.steps['2'] === undefined
       ? 'needs --scaling-workers 1,2'
       : 'a worker count had no sustained step';
-  const sustainedAt = (w: string): Map<number, ScalingResult> =>
-    new Map((series.steps[w] ?? []).filter((s) => s.sustained).map((s) => [s.result.offeredMsgsPerSecond, s.result]));
-  const at1 = sustainedAt('1');
-  const at2 = sustainedAt('2');
-  // The same offered rate on both (the same batching per event-loop turn), the highest there is.
-  const common = [...at1.keys()].filter((k) => at2.has(k)).sort((a, b) => b - a)[0];
-  const cpuOne = common === undefined ? one : at1.get(common)!;
-  const cpuTwo = common === undefined ? two : at2.get(common)!;
+  const common = commonRate(series);
+  const at = (w: string): ScalingResult | undefined =>
+    series.steps[w]?.findLast((s) => s.sustained && s.result.offeredMsgsPerSecond === common)?.result;
+  const cpuOne = at('1') ?? one;
+  const cpuTwo = at('2') ?? two;
   const c1 = stepCosts(one);
   const c2 = stepCosts(two);
   return {

@@ -20,7 +20,7 @@ import {
   type ScalingFigures,
 } from './scaling-figures.js';
 
-import type { Print } from '../parts/part.js';
+import { flagged, type Print } from '../parts/part.js';
 
 /** How the bench runs the load generator, for the prose: the CLI, then the flags. */
 const LOADGEN_RUN = 'node apps/loadgen/dist/cli.js run';
@@ -132,11 +132,12 @@ export function renderScaling(r: BenchResults, p: Print): void {
         `| 2 independent | ${splitFailed.scenario} | failed | | | | | | | | | | | | **no**: ${escapeCell(splitFailed.error)} |`,
       );
     p();
-    if (series.split !== undefined)
+    if (series.split !== undefined) {
       p(
         '**2 independent**: the same load split over two single-process servers with nothing between them, each with half the rooms (all their members) and half the rate from a loadgen of its own: the most a 2-worker cluster can do on this machine (see the verdict).',
       );
-    if (series.split !== undefined) p();
+      p();
+    }
     renderMaxSustained(r, series, p);
     const f = scalingFigures(series, cores);
     figures.push(typeof f === 'string' ? { series, missing: f } : f);
@@ -237,9 +238,7 @@ function renderFloor(series: ScalingSeriesResult[], p: Print): void {
   p('|---|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const { s, round, i } of rows) {
     const { single, split, cluster } = round;
-    const flags = [single, split, cluster].some((x) => x.problems.length > 0 || x.warnings.length > 0)
-      ? ` ${escapeCell([single, split, cluster].map((x) => flaggedText(x)).join(' '))}`
-      : '';
+    const flags = escapeCell([single, split, cluster].map(flagged).join(''));
     p(
       `| ${s.label} | ${rate(round.atMsgsPerSecond)} | ${i + 1} | ${fixed(single.serverCpuUsPerMsg, 1)} (${fixed(single.serverCpuPercent, 0)}) ` +
         `| ${fixed(split.serverCpuUsPerMsg, 1)} (${split.serverCpuPercentEach.map((v) => fixed(v, 0)).join(' + ')}) | **${fixed(split.serverCpuUsPerMsg / single.serverCpuUsPerMsg, 2)}×** ` +
@@ -248,10 +247,6 @@ function renderFloor(series: ScalingSeriesResult[], p: Print): void {
     );
   }
   p();
-}
-
-function flaggedText(x: { problems: string[]; warnings: string[] }): string {
-  return [...x.problems.map((m) => `PROBLEM: ${m}`), ...x.warnings.map((m) => `warning: ${m}`)].join('; ');
 }
 
 /** The verdict's sentence on the split's limit: the most a 2-worker cluster can reach here, measured. */

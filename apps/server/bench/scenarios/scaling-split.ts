@@ -22,7 +22,13 @@ import { wireProblems, type RunFindings } from '../lib/loadgen-checks.js';
 import { startWindowedLoadgen } from '../lib/loadgen-window.js';
 import { notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
 import { SERVER_KINDS, startServer, type RunningServer } from '../lib/servers.js';
-import { SCALING_DRAIN_S, scalingArgs, scalingLoadgenArgs, type ScalingOptions, type VerdictFields } from './scaling.js';
+import {
+  scalingArgs,
+  scalingLoadgenArgs,
+  scalingLoadgenTimeoutMs,
+  type ScalingOptions,
+  type VerdictFields,
+} from './scaling.js';
 
 export interface SplitResult extends RunFindings, VerdictFields {
   /** Independent servers the workload was split over. */
@@ -90,7 +96,7 @@ export class SplitSeries {
       warmupS: opts.warmupS,
     };
     const connections = share.rooms * share.members;
-    const timeoutMs = (connections / 1000 + 20 + opts.warmupS + durationS + SCALING_DRAIN_S + 30) * 1000;
+    const timeoutMs = scalingLoadgenTimeoutMs(connections, opts.warmupS, durationS);
     const loadgens = this.#running.map((server, i) =>
       startWindowedLoadgen(
         scalingLoadgenArgs(

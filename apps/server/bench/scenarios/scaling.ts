@@ -146,6 +146,11 @@ export function scalingArgs(workers: number, filter: string, classifierUs = 0): 
   ];
 }
 
+/** How long a scaling step's loadgen run of `connections` may take before the bench gives up on it. */
+export function scalingLoadgenTimeoutMs(connections: number, warmupS: number, durationS: number): number {
+  return (connections / CONNECT_RATE + CONNECT_TIMEOUT_S + warmupS + durationS + SCALING_DRAIN_S + 30) * 1000;
+}
+
 /** The loadgen flags of one scaling step (besides `--out`); `rate` is a string so the report can show `R`. */
 export function scalingLoadgenArgs(
   o: Pick<ScalingOptions, 'rooms' | 'members' | 'procs' | 'warmupS'>,
@@ -279,8 +284,7 @@ export class ScalingSeries {
     const total = opts.rooms * opts.members;
     const out = resultFile('scaling', `w${this.workers}-${opts.filter}-${opts.maxBytes}B-${msgsPerSecond}`);
     const args = scalingLoadgenArgs(opts, `127.0.0.1:${server.tcpPort}`, this.#textsPath, String(msgsPerSecond), durationS);
-    const timeoutMs = (total / CONNECT_RATE + CONNECT_TIMEOUT_S + opts.warmupS + durationS + SCALING_DRAIN_S + 30) * 1000;
-    const lg = startWindowedLoadgen(args, out, timeoutMs);
+    const lg = startWindowedLoadgen(args, out, scalingLoadgenTimeoutMs(total, opts.warmupS, durationS));
     // With every member joined, before the first send: what the server holds, per worker.
     const joinedView = lg.joined.then(() => fetchView(server));
     const windowed = lg.window.then(async (w) => ({ w, ...(await this.#sampleWindow(w)) }));
