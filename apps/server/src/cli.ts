@@ -139,7 +139,7 @@ const OPTIONS: [keyof Config, string, string, Kind, string][] = [
     '--cluster-flush-ms <ms>',
     'CLUSTER_FLUSH_MS',
     'int',
-    'cluster: primary and workers write to each other at most this often (batches under load)',
+    'cluster: primary and workers write to each other at most this often: batches under load, less CPU, up to that much more latency per hop (0 = every turn)',
   ],
   [
     'filterFloodMax',

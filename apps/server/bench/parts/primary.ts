@@ -1,4 +1,6 @@
 /** The primary part: the cluster primary's ceiling, sequencing for synthetic workers (scenarios/primary.ts). */
+import { pathToFileURL } from 'node:url';
+import { LOOPCHAT_CONFIG } from '../lib/paths.js';
 import { fixed, rate } from '../lib/summary.js';
 import { renderPrimary } from '../report/primary.js';
 import { PRIMARY_HISTORIES, runPrimary, type PrimaryHistory, type PrimaryResult } from '../scenarios/primary.js';
@@ -6,14 +8,18 @@ import { intList, oneOf, positiveInt, positiveNumber, wholeList } from './cli-va
 import { bySize, declareFlags, flag, flagValues, type FlagValues } from './flags.js';
 import { fail, flagged, log, Retries, type BenchPart } from './part.js';
 
+/** loopchat's defaults, from the build under test. */
+const { DEFAULTS } = (await import(pathToFileURL(LOOPCHAT_CONFIG).href)) as typeof import('../../src/config.js');
+
 const PRIMARY_FLAGS = {
   /** Synthetic worker counts and `--cluster-flush-ms` values to measure. */
   primaryWorkers: flag('--primary-workers <list>', 'synthetic worker counts of the primary part', intList, [2, 4]),
+  /** By default loopchat's own (the build's DEFAULTS): the value the goal is judged at. */
   primaryFlushMs: flag(
     '--primary-flush-ms <list>',
     "the primary's --cluster-flush-ms values to measure (primary part)",
     wholeList,
-    [0],
+    [DEFAULTS.clusterFlushMs],
   ),
   primaryHistory: flag(
     '--primary-history <list>',
