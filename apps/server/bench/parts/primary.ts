@@ -12,9 +12,8 @@ import { fail, flagged, log, Retries, type BenchPart } from './part.js';
 const { DEFAULTS } = (await import(pathToFileURL(LOOPCHAT_CONFIG).href)) as typeof import('../../src/config.js');
 
 const PRIMARY_FLAGS = {
-  /** Synthetic worker counts and `--cluster-flush-ms` values to measure. */
   primaryWorkers: flag('--primary-workers <list>', 'synthetic worker counts of the primary part', intList, [2, 4]),
-  /** By default loopchat's own (the build's DEFAULTS): the value the goal is judged at. */
+  /** `--cluster-flush-ms` values to measure; by default loopchat's own, the value the goal is judged at. */
   primaryFlushMs: flag(
     '--primary-flush-ms <list>',
     "the primary's --cluster-flush-ms values to measure (primary part)",
