@@ -10,14 +10,22 @@
  *
  * A room evicts its own lines oldest first, so a slab of its own is freed once its history
  * has moved past it: at most about one slab of slack per room. Slabs start small and double
- * (a room with three messages holds one small slab) up to MAX_SLAB, and a slab holds at least
- * two of the lines that made it: a room of 1.5 KB texts once got an allocation per line from
- * its first 1 KiB slab on (the cluster primary 12.5 → 10.5 µs/msg with SQLite history, 17.3 →
- * 9.0 with memory history: `npm run bench -- --only primary --primary-body 1500`). Only a
- * line larger than half of MAX_SLAB gets an allocation of its own.
+ * (a room with three messages holds one small slab) up to a largest size that holds about
+ * LINES_PER_SLAB of the room's lines: 16 KiB for short lines, up to MAX_SLAB for long ones, so
+ * the slack stays a small share of what a busy room keeps anyway. Why per line size: a room
+ * of 1.5 KB texts once got an allocation per line from its first 1 KiB slab on (the cluster
+ * primary 12.5 → 10.5 µs/msg with SQLite history, 17.3 → 9.0 with memory history), and with
+ * 16 KiB slabs still one per 10 lines, allocation and the garbage collector's share of it a
+ * third of the primary's time (memory history 6.5 → 5.7 µs/msg with 64 KiB: `npm run bench
+ * -- --only primary --primary-body 1500`). Only a line larger than half of MAX_SLAB gets an
+ * allocation of its own.
  */
 const FIRST_SLAB = 1024;
-const MAX_SLAB = 16 * 1024;
+/** The largest slab of a room of short lines. */
+const SHORT_LINES_SLAB = 16 * 1024;
+const MAX_SLAB = 64 * 1024;
+/** Lines a room's largest slab holds, about (within SHORT_LINES_SLAB..MAX_SLAB). */
+const LINES_PER_SLAB = 32;
 
 /** A line's bytes: `buf[start, end)`. */
 export interface LineRef {
@@ -48,7 +56,8 @@ export class LineSlab {
     let slabSize = this.#nextSize;
     while (size > slabSize / 2 && slabSize < MAX_SLAB) slabSize *= 2;
     if (size > slabSize / 2) return { buf: Buffer.allocUnsafeSlow(size), start: 0, end: size };
-    this.#nextSize = Math.min(MAX_SLAB, slabSize * 2);
+    const largest = Math.min(MAX_SLAB, Math.max(SHORT_LINES_SLAB, LINES_PER_SLAB * size));
+    this.#nextSize = Math.max(slabSize, Math.min(largest, slabSize * 2));
     this.#slab = Buffer.allocUnsafeSlow(slabSize);
     this.#at = size;
     return { buf: this.#slab, start: 0, end: size };

@@ -32,11 +32,23 @@ describe('LineSlab', () => {
     expect(lines[1]!.start).toBe(1500);
   });
 
+  it('grows the slabs of a room of short lines to 16 KiB, and of long lines to about 32 lines', () => {
+    const largestSlab = (lineBytes: number): number => {
+      const slab = new LineSlab();
+      let largest = 0;
+      for (let i = 0; i < 2000; i++) largest = Math.max(largest, slab.reserve(lineBytes).buf.length);
+      return largest;
+    };
+    expect(largestSlab(200)).toBe(16 * 1024);
+    expect(largestSlab(1500)).toBe(32 * 1500);
+    expect(largestSlab(4000)).toBe(64 * 1024);
+  });
+
   it('gives a line larger than half the largest slab memory of its own', () => {
     const slab = new LineSlab();
     const small = slab.reserve(10);
-    const huge = slab.reserve(9000);
-    expect(huge.buf.length).toBe(9000);
+    const huge = slab.reserve(40_000);
+    expect(huge.buf.length).toBe(40_000);
     expect(slab.reserve(10).buf).toBe(small.buf);
   });
 });
