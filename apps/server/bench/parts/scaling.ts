@@ -135,13 +135,15 @@ const SCALING_FLAGS = {
   /**
    * Floor rounds: at the highest rate 1 and 2 workers both sustained, one process, the load
    * split over two independent processes (the least a 2-worker cluster's CPU per message can
-   * be, scenarios/scaling-split.ts) and the cluster, back to back: three steps a round.
+   * be, scenarios/scaling-split.ts) and the cluster, back to back: three steps a round. Three
+   * rounds by default: the CPU goal is judged on their median (report/scaling-figures.ts,
+   * cpuVerdict), one window being too noisy for it.
    */
   scalingFloorRounds: flag(
     '--scaling-floor-rounds <n>',
     'rounds of 1 process / 2 independent processes / 2 workers at the highest rate both worker counts sustained (the CPU floor), 0 for none',
     wholeNumber,
-    bySize(0, 1),
+    bySize(0, 3),
   ),
   /**
    * Series whose workload is also split over two independent processes and their limit searched

@@ -182,3 +182,16 @@ export function floorFigures(series: ScalingSeriesResult): FloorFigures | undefi
     cluster: med(rounds.map((r) => r.cluster.serverCpuUsPerMsg / r.single.serverCpuUsPerMsg)),
   };
 }
+
+/**
+ * The CPU-per-message ratio (2 workers ÷ one process) the goal is judged on: the median of the
+ * floor rounds when the run has them (one process, two independent processes and the cluster
+ * back to back at the common rate, round after round), else the search's step at the common
+ * rate. Why: a single 5 s window's ratio moved by more than the distance to the goal within one
+ * run (2026-12-06 07:33 UTC, basic filter: 1.14×, 1.23×, 1.03× at 23k, 27k, 29k msgs/s offered,
+ * and 1.10× in the floor round at 27k), so one window cannot say which side of 1.15× it is.
+ */
+export function cpuVerdict(f: ScalingFigures): { ratio: number; rounds: number } {
+  const floor = floorFigures(f.series);
+  return floor === undefined ? { ratio: f.cpuRatio, rounds: 0 } : { ratio: floor.cluster, rounds: floor.rounds };
+}

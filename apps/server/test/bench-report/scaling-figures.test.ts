@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ScalingSeriesResult, ScalingStep } from '../../bench/lib/results.js';
-import { floorFigures, scalingFigures, stepCosts } from '../../bench/report/scaling-figures.js';
+import { cpuVerdict, floorFigures, scalingFigures, stepCosts } from '../../bench/report/scaling-figures.js';
 import type { ScalingResult } from '../../bench/scenarios/scaling.js';
 import type { SplitResult } from '../../bench/scenarios/scaling-split.js';
 
@@ -89,6 +89,22 @@ describe('scalingFigures', () => {
     expect(f.cpuRatio).toBeCloseTo(116 / 90);
     expect(f.costs.primaryUs).toBeCloseTo(4);
     expect(f.costs.workersUs).toBeCloseTo(73.33, 1);
+  });
+
+  it("judges CPU on the floor rounds' median when there are rounds, else on the search's step", () => {
+    const f = scalingFigures(s, 2);
+    if (typeof f === 'string') throw new Error(f);
+    expect(cpuVerdict(f)).toEqual({ ratio: f.cpuRatio, rounds: 0 });
+    const round = (single: number, cluster: number) => ({
+      atMsgsPerSecond: 15_000,
+      single: { serverCpuUsPerMsg: single } as ScalingResult,
+      split: { serverCpuUsPerMsg: single } as SplitResult,
+      cluster: { serverCpuUsPerMsg: cluster } as ScalingResult,
+    });
+    const withFloor = { ...f, series: { ...s, floor: [round(60, 66), round(60, 75), round(50, 56)] } };
+    const v = cpuVerdict(withFloor);
+    expect(v.rounds).toBe(3);
+    expect(v.ratio).toBeCloseTo(1.12); // the ratios 1.10, 1.25, 1.12
   });
 
   it('bounds the ratio by the cores the loadgen and the kernel leave the server', () => {
