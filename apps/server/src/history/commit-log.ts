@@ -49,6 +49,8 @@ export type Segment = [room: string, firstSeq: number, count: number, firstTs: n
 interface RoomRuns {
   readonly runs: Run[];
   messages: number;
+  /** Bytes of its lines. */
+  bytes: number;
 }
 
 export class CommitLog {
@@ -85,9 +87,10 @@ export class CommitLog {
       runs++;
       this.#messages += count;
       let entry = this.#byRoom.get(room);
-      if (entry === undefined) this.#byRoom.set(room, (entry = { runs: [], messages: 0 }));
+      if (entry === undefined) this.#byRoom.set(room, (entry = { runs: [], messages: 0, bytes: 0 }));
       entry.runs.push(run);
       entry.messages += count;
+      entry.bytes += length;
       if (entry.messages >= MAX_CHUNK_LINES) this.#full.add(room);
     }
     if (runs > 0) this.#unfoldedRuns.set(commit, runs);
@@ -106,24 +109,28 @@ export class CommitLog {
   }
 
   /**
-   * Rooms to fold now, about `maxMessages` lines' worth: those with a full chunk, then those
-   * whose oldest unfolded line is from before `olderThan` (a timestamp; Infinity: any), oldest
-   * first.
+   * Rooms to fold now, about `maxMessages` lines' or `maxBytes` bytes' worth, whichever comes
+   * first (at least one room): those with a full chunk, then those whose oldest unfolded line
+   * is from before `olderThan` (a timestamp; Infinity: any), oldest first.
    */
-  due(olderThan: number, maxMessages: number): string[] {
+  due(olderThan: number, maxMessages: number, maxBytes = Infinity): string[] {
     const out: string[] = [];
     let messages = 0;
+    let bytes = 0;
     for (const room of this.#full) {
+      const entry = this.#byRoom.get(room)!;
       out.push(room);
-      messages += this.#byRoom.get(room)!.messages;
-      if (messages >= maxMessages) return out;
+      messages += entry.messages;
+      bytes += entry.bytes;
+      if (messages >= maxMessages || bytes >= maxBytes) return out;
     }
-    for (const [room, { runs, messages: n }] of this.#byRoom) {
-      if (runs[0]!.firstTs >= olderThan) break; // rooms are in the order of their oldest run
+    for (const [room, entry] of this.#byRoom) {
+      if (entry.runs[0]!.firstTs >= olderThan) break; // rooms are in the order of their oldest run
       if (this.#full.has(room)) continue;
       out.push(room);
-      messages += n;
-      if (messages >= maxMessages) break;
+      messages += entry.messages;
+      bytes += entry.bytes;
+      if (messages >= maxMessages || bytes >= maxBytes) break;
     }
     return out;
   }
