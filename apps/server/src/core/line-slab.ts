@@ -16,9 +16,9 @@
  * of 1.5 KB texts once got an allocation per line from its first 1 KiB slab on (the cluster
  * primary 12.5 → 10.5 µs/msg with SQLite history, 17.3 → 9.0 with memory history), and with
  * 16 KiB slabs still one per 10 lines, allocation and the garbage collector's share of it a
- * third of the primary's time (memory history 6.5 → 5.7 µs/msg with 64 KiB: `npm run bench
- * -- --only primary --primary-body 1500`). Only a line larger than half of MAX_SLAB gets an
- * allocation of its own.
+ * third of the primary's time (memory history 6.5 → 4.9–5.3 µs/msg with slabs of 32 lines:
+ * `npm run bench -- --only primary --primary-body 1500`). Only a line larger than half of
+ * MAX_SLAB gets an allocation of its own.
  */
 const FIRST_SLAB = 1024;
 /** The largest slab of a room of short lines. */
