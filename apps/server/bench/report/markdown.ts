@@ -6,15 +6,7 @@ import { QUIET_PERCENT } from '../lib/quiet.js';
 import { BENCH_LOOPCHAT_ARGS } from '../lib/loopchat-args.js';
 import { clusterCheckLines } from './cluster.js';
 import { primaryCheckLines, primaryVerdict } from './primary.js';
-import {
-  bestStep,
-  CPU_RATIO_GOAL,
-  cpuVerdict,
-  floorFigures,
-  PRIMARY_US_GOAL,
-  SCALING_GOALS,
-  scalingFigures,
-} from './scaling-figures.js';
+import { bestStep, CPU_RATIO_GOAL, cpuVerdict, PRIMARY_US_GOAL, SCALING_GOALS, scalingFigures } from './scaling-figures.js';
 import { medianRun } from '../scenarios/filter.js';
 import { peersCheckLines } from './peers.js';
 import { connectionsCheckLines } from './connections.js';
@@ -118,8 +110,8 @@ function renderReference(r: BenchResults, p: Print): void {
       rows.push(
         `| cluster scaling, ${series.label}: throughput 2 workers ÷ 1 (this machine allows ${fixed(f.ceiling, 2)}×${reach}) | ${fixed(f.ratio, 2)}× | ≥ ${f.goal}× | ${f.ratio >= f.goal ? 'met' : '**not met**'} |`,
       );
-      const floor = floorFigures(series);
       const cpu = cpuVerdict(f);
+      const floor = cpu.floor;
       const floorWords =
         floor === undefined
           ? ` (the search's step at ${f.cpuRatioAt === undefined ? 'the max steps' : `${rate(f.cpuRatioAt)} msgs/s`})`

@@ -191,7 +191,7 @@ export function floorFigures(series: ScalingSeriesResult): FloorFigures | undefi
  * run (2026-12-06 07:33 UTC, basic filter: 1.14×, 1.23×, 1.03× at 23k, 27k, 29k msgs/s offered,
  * and 1.10× in the floor round at 27k), so one window cannot say which side of 1.15× it is.
  */
-export function cpuVerdict(f: ScalingFigures): { ratio: number; rounds: number } {
+export function cpuVerdict(f: ScalingFigures): { ratio: number; floor: FloorFigures | undefined } {
   const floor = floorFigures(f.series);
-  return floor === undefined ? { ratio: f.cpuRatio, rounds: 0 } : { ratio: floor.cluster, rounds: floor.rounds };
+  return { ratio: floor?.cluster ?? f.cpuRatio, floor };
 }

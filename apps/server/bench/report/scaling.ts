@@ -219,10 +219,7 @@ function verdictLine(f: ScalingFigures | { series: ScalingSeriesResult; missing:
     `- **${f.series.label}: 2 workers ÷ 1 worker = ${fixed(f.ratio, 2)}×** (${rate(two.offeredMsgsPerSecond)} vs ${rate(one.offeredMsgsPerSecond)} msgs/s sustained${unlimited(f)}) — ` +
     `goal ≥ ${f.goal}× **${f.ratio >= f.goal ? 'met' : 'not met'}**; **this machine allows ${fixed(f.ceiling, 2)}×** at best (${fixed((f.ratio / f.ceiling) * 100, 0)} % of it). ` +
     `**CPU per message: ${fixed(f.cpuRatio, 2)}×** one process's (${fixed(f.cpuTwo.serverCpuUsPerMsg, 1)} µs = primary ${fixed(c2.primaryUs, 1)} + workers ${fixed(c2.workersUs, 1)}, against ${fixed(f.cpuOne.serverCpuUsPerMsg, 1)} µs, ${at}) — ` +
-    (cpu.rounds === 0
-      ? ''
-      : `in the floor rounds at that rate ${fixed(cpu.ratio, 2)}× (${cpu.rounds === 1 ? 'one round' : `median of ${cpu.rounds}`}), on which the goal is judged: `) +
-    `goal ≤ ${CPU_RATIO_GOAL}× **${cpu.ratio <= CPU_RATIO_GOAL ? 'met' : 'not met'}**.` +
+    `goal ≤ ${CPU_RATIO_GOAL}×${cpu.floor === undefined ? '' : " on the floor rounds' median (the cluster beside the floor)"} **${cpu.ratio <= CPU_RATIO_GOAL ? 'met' : 'not met'}**.` +
     splitWords(f) +
     floorWords(f) +
     (f.saturated

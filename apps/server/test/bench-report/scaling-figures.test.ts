@@ -41,6 +41,16 @@ function step(
   return { result, sustained, why: sustained ? 'yes' : 'p99' };
 }
 
+/** A floor round at 10k msgs/s with these server µs/msg. */
+function floorRound(single: number, split: number, cluster: number) {
+  return {
+    atMsgsPerSecond: 10_000,
+    single: { serverCpuUsPerMsg: single } as ScalingResult,
+    split: { serverCpuUsPerMsg: split } as SplitResult,
+    cluster: { serverCpuUsPerMsg: cluster } as ScalingResult,
+  };
+}
+
 function series(steps: Record<string, ScalingStep[]>): ScalingSeriesResult {
   return {
     id: 'main',
@@ -94,16 +104,10 @@ describe('scalingFigures', () => {
   it("judges CPU on the floor rounds' median when there are rounds, else on the search's step", () => {
     const f = scalingFigures(s, 2);
     if (typeof f === 'string') throw new Error(f);
-    expect(cpuVerdict(f)).toEqual({ ratio: f.cpuRatio, rounds: 0 });
-    const round = (single: number, cluster: number) => ({
-      atMsgsPerSecond: 15_000,
-      single: { serverCpuUsPerMsg: single } as ScalingResult,
-      split: { serverCpuUsPerMsg: single } as SplitResult,
-      cluster: { serverCpuUsPerMsg: cluster } as ScalingResult,
-    });
-    const withFloor = { ...f, series: { ...s, floor: [round(60, 66), round(60, 75), round(50, 56)] } };
-    const v = cpuVerdict(withFloor);
-    expect(v.rounds).toBe(3);
+    expect(cpuVerdict(f)).toEqual({ ratio: f.cpuRatio, floor: undefined });
+    const floor = [floorRound(60, 60, 66), floorRound(60, 60, 75), floorRound(50, 50, 56)];
+    const v = cpuVerdict({ ...f, series: { ...s, floor } });
+    expect(v.floor?.rounds).toBe(3);
     expect(v.ratio).toBeCloseTo(1.12); // the ratios 1.10, 1.25, 1.12
   });
 
@@ -124,21 +128,13 @@ describe('scalingFigures', () => {
 });
 
 describe('floorFigures', () => {
-  /** A floor round at 10k msgs/s with these server µs/msg. */
-  const round = (single: number, split: number, cluster: number) => ({
-    atMsgsPerSecond: 10_000,
-    single: { serverCpuUsPerMsg: single } as ScalingResult,
-    split: { serverCpuUsPerMsg: split } as SplitResult,
-    cluster: { serverCpuUsPerMsg: cluster } as ScalingResult,
-  });
-
   it('is absent without floor rounds', () => {
     expect(floorFigures(series({}))).toBeUndefined();
   });
 
   it('gives each ratio to the one process of its own round, the median over rounds', () => {
     // Round ratios (split, cluster): (1.2, 1.3), (1.5, 1.5), (1.25, 1.35); the host slowed down in round 2.
-    const s = { ...series({}), floor: [round(50, 60, 65), round(60, 90, 90), round(40, 50, 54)] };
+    const s = { ...series({}), floor: [floorRound(50, 60, 65), floorRound(60, 90, 90), floorRound(40, 50, 54)] };
     const f = floorFigures(s)!;
     expect(f.rounds).toBe(3);
     expect(f.floor).toBeCloseTo(1.25);
@@ -149,7 +145,7 @@ describe('floorFigures', () => {
   });
 
   it('takes the mean of the middle two of an even count', () => {
-    const s = { ...series({}), floor: [round(50, 60, 70), round(50, 70, 80)] };
+    const s = { ...series({}), floor: [floorRound(50, 60, 70), floorRound(50, 70, 80)] };
     expect(floorFigures(s)!.floor).toBeCloseTo(1.3);
     expect(floorFigures(s)!.cluster).toBeCloseTo(1.5);
   });
