@@ -5,11 +5,13 @@ import {
   encodeMsgBody,
   encodeTombstoneLine,
   finishMsgLine,
+  msgTailLength,
   readMsgFrom,
   readMsgLine,
   readMsgRoom,
   readMsgSeq,
   readMsgTs,
+  writeMsgTail,
 } from '../src/index.js';
 
 const nick = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,23}$/);
@@ -21,6 +23,22 @@ describe('message lines', () => {
     const line = finishMsgLine(encodeMsgBody('general', 'ann', 'hi "you"\n', 7), 12, 1764860000000);
     expect(line.toString()).toBe(
       '{"type":"msg","room":"general","from":"ann","text":"hi \\"you\\"\\n","id":7,"seq":12,"ts":1764860000000}\n',
+    );
+  });
+
+  it('get a tail written as bytes that reads as the decimal seq and ts, at any offset', () => {
+    const seqs = fc.oneof(
+      fc.constantFrom(0, 1, 9, 10, 99, 100, 999_999, 1_000_000, Number.MAX_SAFE_INTEGER),
+      fc.maxSafeNat(),
+    );
+    fc.assert(
+      fc.property(seqs, fc.maxSafeNat(), fc.nat(64), (seq, ts, offset) => {
+        const expected = `,"seq":${seq},"ts":${ts}}\n`;
+        expect(msgTailLength(seq, ts)).toBe(expected.length);
+        const buf = Buffer.alloc(offset + expected.length + 4, 0x2a);
+        expect(writeMsgTail(buf, offset, seq, ts)).toBe(offset + expected.length);
+        expect(buf.toString('latin1')).toBe('*'.repeat(offset) + expected + '****');
+      }),
     );
   });
 

@@ -6,7 +6,8 @@
  * crashed worker's nicks and memberships can be dropped in one call.
  */
 import {
-  msgTail,
+  msgTailLength,
+  writeMsgTail,
   readMsgFrom,
   readMsgLine,
   type DmFrame,
@@ -279,12 +280,11 @@ export class ChatState {
       if (refusal !== undefined) return refusal;
     }
     const seq = room.seq + 1;
-    const tail = msgTail(seq, now);
     const bodyBytes = typeof body === 'string' ? Buffer.byteLength(body) : body.end - body.start;
-    const line = room.lines.reserve(bodyBytes + tail.length);
+    const line = room.lines.reserve(bodyBytes + msgTailLength(seq, now));
     if (typeof body === 'string') line.buf.write(body, line.start);
     else body.bytes.copy(line.buf, line.start, body.start, body.end);
-    line.buf.write(tail, line.start + bodyBytes, 'latin1');
+    writeMsgTail(line.buf, line.start + bodyBytes, seq, now);
     room.seq = seq;
     this.#store.append(name, seq, now, line);
     if (this.#store.durable && !this.#batch.has(room)) this.#batch.set(room, seq);
