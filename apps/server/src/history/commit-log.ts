@@ -12,31 +12,81 @@
  * unfolded line has waited a while, so a busy room's chunks are full and a quiet room's
  * hold what it said in that while.
  *
- *   commit:  id │ segments (JSON: [[room, first_seq, count, first_ts, last_ts, bytes], …])
- *               │ lines    (the segments' lines end to end, each as delivered)
+ *   commit:  id │ directory (per room: first_seq, count, first_ts, last_ts, bytes; commit-directory.ts)
+ *               │ lines     (the rooms' lines end to end, each as delivered)
  *
  * A commit is released (its file may go) once every room in it is folded. Until its room is
  * folded a line is read from here, so history answers see every committed line; at open, the
  * commits left in the files are read back into here, less the segments already folded (seq
  * at or below the room's recorded last seq), and folded.
  */
+import type { LineRef } from '../core/line-slab.js';
 import { MAX_CHUNK_LINES } from './line-chunks.js';
 
-/** Consecutive seqs of one room from one commit: a range of that commit's bytes. */
-export interface Run {
-  readonly commit: number;
+const NO_LINES: readonly LineRef[] = [];
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * Consecutive seqs of one room from one commit. During the turn it gathers the room's lines
+ * (`lines`, ranges of the room's slab); once committed they are a range of the commit's bytes,
+ * and the same object is what the log keeps: one object per room per turn, not three (the
+ * pending chunk, its directory entry and the run were each garbage a second later).
+ */
+export class Run {
+  readonly room: string;
   readonly firstSeq: number;
-  readonly count: number;
   readonly firstTs: number;
-  readonly lastTs: number;
+  lastTs: number;
+  count = 0;
+  /** Bytes of its lines. */
+  size = 0;
+  /** Its lines until committed (then none: the commit's bytes hold them). */
+  lines: LineRef[] | readonly LineRef[] = [];
+  /** The commit it is in (0 until committed). */
+  commit = 0;
   /**
    * The lines, end to end, each with its newline: `bytes[start, end)`, the commit's bytes. A
    * range, not a view: a view is a typed array the garbage collector visits for as long as
    * it lives, and a busy second holds tens of thousands of runs (see line-slab.ts).
    */
-  readonly bytes: Buffer;
-  readonly start: number;
-  readonly end: number;
+  bytes: Buffer = NO_BYTES;
+  start = 0;
+  end = 0;
+
+  constructor(room: string, firstSeq: number, firstTs: number) {
+    this.room = room;
+    this.firstSeq = firstSeq;
+    this.firstTs = firstTs;
+    this.lastTs = firstTs;
+  }
+
+  /** A run read back from a commit record (recovery): its lines are `bytes[start, start + size)`. */
+  static stored(segment: Segment, commit: number, bytes: Buffer, start: number): Run {
+    const [room, firstSeq, count, firstTs, lastTs, size] = segment;
+    const run = new Run(room, firstSeq, firstTs);
+    run.lastTs = lastTs;
+    run.count = count;
+    run.size = size;
+    run.lines = NO_LINES;
+    run.located(commit, bytes, start);
+    return run;
+  }
+
+  add(line: LineRef, ts: number): void {
+    (this.lines as LineRef[]).push(line);
+    this.count++;
+    this.size += line.end - line.start;
+    this.lastTs = ts;
+  }
+
+  /** Its lines are now `bytes[start, start + size)` of commit `commit`. */
+  located(commit: number, bytes: Buffer, start: number): void {
+    this.lines = NO_LINES;
+    this.commit = commit;
+    this.bytes = bytes;
+    this.start = start;
+    this.end = start + this.size;
+  }
 }
 
 /** A run's lines as a Buffer (a view: no copy). */
@@ -44,6 +94,7 @@ export function runLines(run: Run): Buffer {
   return run.bytes.subarray(run.start, run.end);
 }
 
+/** A commit directory's entry (commit-directory.ts). */
 export type Segment = [room: string, firstSeq: number, count: number, firstTs: number, lastTs: number, bytes: number];
 
 interface RoomRuns {
@@ -68,32 +119,23 @@ export class CommitLog {
   }
 
   /**
-   * Takes in a commit whose segments' lines lie end to end in `bytes` from `at` (`bytes` is
-   * kept: views of it are what reads return). Segments for which `skip` says true (already
-   * folded) are left out.
+   * Takes in the runs of one commit, located (their bytes are kept: views of them are what
+   * reads return). Runs for which `skip` says true (already folded) are left out.
    */
-  add(
-    commit: number,
-    segments: readonly Segment[],
-    bytes: Buffer,
-    at: number,
-    skip?: (room: string, firstSeq: number) => boolean,
-  ): void {
-    let runs = 0;
-    for (const [room, firstSeq, count, firstTs, lastTs, length] of segments) {
-      const run: Run = { commit, firstSeq, count, firstTs, lastTs, bytes, start: at, end: at + length };
-      at += length;
-      if (skip?.(room, firstSeq) === true) continue;
-      runs++;
-      this.#messages += count;
-      let entry = this.#byRoom.get(room);
-      if (entry === undefined) this.#byRoom.set(room, (entry = { runs: [], messages: 0, bytes: 0 }));
+  add(runs: readonly Run[], skip?: (room: string, firstSeq: number) => boolean): void {
+    let kept = 0;
+    for (const run of runs) {
+      if (skip?.(run.room, run.firstSeq) === true) continue;
+      kept++;
+      this.#messages += run.count;
+      let entry = this.#byRoom.get(run.room);
+      if (entry === undefined) this.#byRoom.set(run.room, (entry = { runs: [], messages: 0, bytes: 0 }));
       entry.runs.push(run);
-      entry.messages += count;
-      entry.bytes += length;
-      if (entry.messages >= MAX_CHUNK_LINES) this.#full.add(room);
+      entry.messages += run.count;
+      entry.bytes += run.size;
+      if (entry.messages >= MAX_CHUNK_LINES) this.#full.add(run.room);
     }
-    if (runs > 0) this.#unfoldedRuns.set(commit, runs);
+    if (kept > 0) this.#unfoldedRuns.set(runs[0]!.commit, kept);
   }
 
   runs(room: string): readonly Run[] {

@@ -16,23 +16,12 @@ import type { LineRef } from '../core/line-slab.js';
 /** Most lines in one chunk: bounds what a read or a replace must load to reach one line. */
 export const MAX_CHUNK_LINES = 256;
 
-/** The lines of one room of this turn, consecutive seqs, waiting for the commit. */
-export interface PendingChunk {
-  readonly room: string;
-  readonly firstSeq: number;
-  firstTs: number;
-  lastTs: number;
-  readonly lines: LineRef[];
-  bytes: number;
-}
-
 /**
- * Copies the chunk's lines end to end into `out` at `at` and returns where they end. A
- * room's lines of one turn usually sit end to end in its slab (line-slab.ts): one copy per
- * run of adjacent lines, not one per line.
+ * Copies `lines` end to end into `out` at `at` and returns where they end. A room's lines of
+ * one turn usually sit end to end in its slab (line-slab.ts): one copy per run of adjacent
+ * lines, not one per line.
  */
-export function copyChunk(chunk: PendingChunk, out: Buffer, at: number): number {
-  const lines = chunk.lines;
+export function copyLines(lines: readonly LineRef[], out: Buffer, at: number): number {
   let runStart = lines[0]!;
   let runEnd = runStart.end;
   for (let i = 1; i <= lines.length; i++) {

@@ -12,7 +12,7 @@
  *
  *   file:    <data dir>/loopchat-log/<number>.log, numbers rising; records end to end
  *   record:  u32 payload length │ u32 CRC-32 of the payload │ payload (LE)
- *   payload: u32 directory length │ directory (JSON segments, commit-log.ts) │ lines
+ *   payload: u32 directory length │ directory (commit-directory.ts) │ lines
  *
  * Durability is the database's: with `synchronous = normal` a record is in the OS's page cache
  * once write() returns (it survives a crash or kill of the process, like SQLite's WAL in that

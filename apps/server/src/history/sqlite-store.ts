@@ -28,10 +28,11 @@ import type { LineRef } from '../core/line-slab.js';
 import { CommitTimes, type CommitStats } from './commit-times.js';
 import { HistoryStoreError } from './errors.js';
 import type { HistoryQuery, HistoryStore } from './history-store.js';
-import { CommitLog, runLines, type Segment } from './commit-log.js';
+import { CommitLog, Run, runLines, type Segment } from './commit-log.js';
+import { directoryBytes, readDirectory, writeDirectory } from './commit-directory.js';
 import { LOG_DIR, LogFiles, RECORD_HEADER, readLogFiles } from './log-files.js';
 import { SqliteReadMarkers } from './sqlite-read-markers.js';
-import { MAX_CHUNK_LINES, copyChunk, splitLines, type PendingChunk } from './line-chunks.js';
+import { MAX_CHUNK_LINES, copyLines, splitLines } from './line-chunks.js';
 import { APPLICATION_ID, MIGRATE_V1, SCHEMA, SCHEMA_VERSION, SQL, prepareAll, type Prepared } from './sqlite-schema.js';
 
 export const HISTORY_FILE = 'loopchat.db';
@@ -101,10 +102,10 @@ export class SqliteStore implements HistoryStore {
   readonly #sql: Statements;
   readonly #historySize: number;
   readonly #maxAgeMs: number;
-  /** The batch of this turn: a chunk per room (more when one fills), in order. */
-  #chunks: PendingChunk[] = [];
-  /** room → its chunk still taking lines (the last of the room's in the batch) */
-  readonly #open = new Map<string, PendingChunk>();
+  /** The batch of this turn: a run per room (more when one fills a chunk), in order. */
+  #runs: Run[] = [];
+  /** room → its run still taking lines (the last of the room's in the batch) */
+  readonly #open = new Map<string, Run>();
   /** Committed lines not yet folded into chunks. */
   readonly #log = new CommitLog();
   /** Where commits are written (the log's lines are there until folded). */
@@ -171,13 +172,13 @@ export class SqliteStore implements HistoryStore {
       for (const row of this.#db
         .prepare('SELECT segments, lines FROM log ORDER BY id')
         .iterate() as Iterable<LegacyLogRow>) {
-        this.#log.add(--id, JSON.parse(row.segments) as Segment[], row.lines, 0, isFolded);
+        this.#log.add(stored(JSON.parse(row.segments) as Segment[], --id, row.lines, 0), isFolded);
       }
     }
     for (const payload of payloads) {
       const directory = payload.readUInt32LE(0);
-      const segments = JSON.parse(payload.toString('utf8', 4, 4 + directory)) as Segment[];
-      this.#log.add(--id, segments, payload, 4 + directory, isFolded);
+      const segments = readDirectory(payload, 4, 4 + directory);
+      this.#log.add(stored(segments, --id, payload, 4 + directory), isFolded);
     }
     this.#foldAll();
     if (legacy) this.#db.exec('DROP TABLE log');
@@ -185,7 +186,7 @@ export class SqliteStore implements HistoryStore {
 
   lastSeq(room: string): number {
     const open = this.#open.get(room);
-    if (open !== undefined) return open.firstSeq + open.lines.length - 1;
+    if (open !== undefined) return open.firstSeq + open.count - 1;
     const unfolded = this.#log.lastSeq(room);
     if (unfolded !== undefined) return unfolded;
     try {
@@ -196,46 +197,45 @@ export class SqliteStore implements HistoryStore {
   }
 
   append(room: string, seq: number, ts: number, line: LineRef): void {
-    let chunk = this.#open.get(room);
-    if (chunk === undefined || chunk.lines.length >= MAX_CHUNK_LINES) {
-      chunk = { room, firstSeq: seq, firstTs: ts, lastTs: ts, lines: [], bytes: 0 };
-      this.#chunks.push(chunk);
-      this.#open.set(room, chunk);
+    let run = this.#open.get(room);
+    if (run === undefined || run.count >= MAX_CHUNK_LINES) {
+      run = new Run(room, seq, ts);
+      this.#runs.push(run);
+      this.#open.set(room, run);
     }
-    chunk.lines.push(line);
-    chunk.bytes += line.end - line.start;
-    chunk.lastTs = ts;
+    run.add(line, ts);
   }
 
   commit(): void {
-    const chunks = this.#chunks;
-    if (chunks.length === 0) return;
+    const runs = this.#runs;
+    if (runs.length === 0) return;
     const started = performance.now();
     try {
       let bytes = 0;
       let messages = 0;
-      const segments: Segment[] = [];
-      for (const c of chunks) {
-        bytes += c.bytes;
-        messages += c.lines.length;
-        segments.push([c.room, c.firstSeq, c.lines.length, c.firstTs, c.lastTs, c.bytes]);
+      for (const r of runs) {
+        bytes += r.size;
+        messages += r.count;
       }
       // The record: directory length, directory, then the lines (log-files.ts).
-      const directory = JSON.stringify(segments);
-      const directoryBytes = Buffer.byteLength(directory);
-      const record = LogFiles.allocate(4 + directoryBytes + bytes);
-      record.writeUInt32LE(directoryBytes, RECORD_HEADER);
-      record.write(directory, RECORD_HEADER + 4, 'utf8');
-      const linesAt = RECORD_HEADER + 4 + directoryBytes;
-      let at = linesAt;
-      for (const c of chunks) at = copyChunk(c, record, at);
+      const directory = directoryBytes(runs);
+      const record = LogFiles.allocate(4 + directory + bytes);
+      record.writeUInt32LE(directory, RECORD_HEADER);
+      let at = writeDirectory(runs, record, RECORD_HEADER + 4);
+      const linesAt = at;
+      for (const r of runs) at = copyLines(r.lines, record, at);
       const id = this.#files.append(record);
-      this.#log.add(id, segments, record, linesAt);
+      at = linesAt;
+      for (const r of runs) {
+        r.located(id, record, at);
+        at = r.end;
+      }
+      this.#log.add(runs);
       this.#times.record(performance.now() - started, messages);
     } catch (err) {
       throw new HistoryStoreError('HISTORY_WRITE_FAILED', `${this.path}: ${describe(err)}`, { cause: err });
     } finally {
-      this.#chunks = [];
+      this.#runs = [];
       this.#open.clear();
     }
     if (this.#log.messages > MAX_UNFOLDED) {
@@ -474,6 +474,15 @@ export class SqliteStore implements HistoryStore {
     }
     this.#db.close();
   }
+}
+
+/** The runs of a commit read back (recovery): `segments`' lines lie end to end in `bytes` from `at`. */
+function stored(segments: readonly Segment[], commit: number, bytes: Buffer, at: number): Run[] {
+  return segments.map((segment) => {
+    const run = Run.stored(segment, commit, bytes, at);
+    at = run.end;
+    return run;
+  });
 }
 
 /** Creates the data dir if needed and checks it is writable. */

@@ -1,11 +1,15 @@
 /** The SQLite store's in-memory commit log (history/commit-log.ts): which rooms a fold step takes. */
 import { describe, expect, it } from 'vitest';
-import { CommitLog, type Segment } from '../../src/history/commit-log.js';
+import { CommitLog, Run } from '../../src/history/commit-log.js';
 
 /** A commit of `rooms`, each with `count` lines of `lineBytes`, all at time `ts`. */
 function commit(log: CommitLog, id: number, rooms: string[], count: number, lineBytes: number, ts: number): void {
-  const segments: Segment[] = rooms.map((room) => [room, id * 1000, count, ts, ts, count * lineBytes]);
-  log.add(id, segments, Buffer.alloc(rooms.length * count * lineBytes), 0);
+  const bytes = Buffer.alloc(rooms.length * count * lineBytes);
+  log.add(
+    rooms.map((room, i) =>
+      Run.stored([room, id * 1000, count, ts, ts, count * lineBytes], id, bytes, i * count * lineBytes),
+    ),
+  );
 }
 
 describe('CommitLog.due', () => {

@@ -1,5 +1,6 @@
 /** The SQLite history store on a real file: what it keeps, what it returns, how it refuses. */
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeMsgBody, finishMsgLine, readMsgSeq } from '@loopchat/protocol';
@@ -182,6 +183,27 @@ describe('SqliteStore', () => {
     writeFileSync(path, Buffer.concat([whole.subarray(0, first), Buffer.alloc(64)]));
     const zeros = store({ dataDir: crashImage(crash) });
     expect(seqs(zeros.read('r', { since: 0, limit: 10 }))).toEqual([1, 2, 3, 4]);
+  });
+
+  it('recovers a log file written before the binary directory (its directory in JSON)', () => {
+    const lines = [1, 2, 3].map((seq) => line('r', seq));
+    const directory = Buffer.from(JSON.stringify([['r', 1, 3, 1001, 1003, Buffer.concat(lines).length]]));
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(directory.length);
+    const payload = Buffer.concat([length, directory, ...lines]);
+    const header = Buffer.alloc(8);
+    header.writeUInt32LE(payload.length, 0);
+    header.writeUInt32LE(crc32(payload), 4);
+    mkdirSync(join(dir, LOG_DIR));
+    writeFileSync(join(dir, LOG_DIR, '1.log'), Buffer.concat([header, payload]));
+    const s = store();
+    expect(s.read('r', { since: 0, limit: 10 })).toEqual(lines);
+    expect(s.lastSeq('r')).toBe(3);
+    append(s, 'r', 4, 4);
+    s.commit();
+    s.close();
+    const again = store();
+    expect(seqs(again.read('r', { since: 0, limit: 10 }))).toEqual([1, 2, 3, 4]);
   });
 
   it('folds the log rows of a version-3 file (the log was a table) at open and drops the table', () => {
