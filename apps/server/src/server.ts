@@ -135,7 +135,11 @@ export async function startServer(
   const tcpPort = (tcp.address() as AddressInfo).port;
   const httpPort = (http.server.address() as AddressInfo).port;
   const gate = options.shareListeners
-    ? gateListeners(ctx, [{ server: tcp, port: tcpPort }, { server: http.server, port: httpPort }, ...extra.listeners])
+    ? gateListeners(
+        ctx,
+        [{ server: tcp, port: tcpPort }, { server: http.server, port: httpPort }, ...extra.listeners],
+        options.control,
+      )
     : undefined;
   if (ctx.limiter.ceiling < config.maxConnections) {
     log[options.quiet ? 'debug' : 'info'](
@@ -189,15 +193,32 @@ export async function startServer(
   };
 }
 
-function gateListeners(ctx: ServerContext, listeners: { server: Server; port: number }[]): AcceptGate {
+/**
+ * A cluster worker's listeners stop accepting when it is full, or when the primary holds it
+ * back to keep the spread of connections even (cluster/accept-balance.ts): it reports its
+ * count and takes the primary's word over the control plane.
+ */
+function gateListeners(
+  ctx: ServerContext,
+  listeners: { server: Server; port: number }[],
+  control: ControlChannel | undefined,
+): AcceptGate {
   const gate = new AcceptGate({
     listeners,
     host: ctx.config.host,
     backlog: ctx.config.listenBacklog,
     ceiling: ctx.limiter.ceiling,
     onListenError: (err) => ctx.log.warn({ err: err.message }, 'could not listen again after being full'),
+    onAccepting: (accepting) => control?.reportAccepting(accepting),
   });
-  ctx.limiter.onChange = (total) => gate.update(total);
+  ctx.limiter.onChange = (total) => {
+    gate.update(total);
+    control?.reportConnections(total);
+  };
+  if (control !== undefined) {
+    control.onHold = (hold) => gate.hold(hold);
+    control.reportConnections(0); // listening: the primary counts this worker in
+  }
   return gate;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The control plane between cluster workers and the primary: `process.send` messages, as
- * discriminated unions. Only what is rare travels here (the gather of
- * cluster-wide /stats, /metrics and admin commands, lifecycle); every chat request and event
+ * discriminated unions. Only what is rare travels here (the gather of cluster-wide /stats,
+ * /metrics and admin commands, lifecycle, the spread of connections: a worker's count at most
+ * every REPORT_EVERY_MS while it changes); every chat request and event
  * travels on the data plane as bytes (records.ts).
  */
 import type { AdminCommand } from '../core/admin-commands.js';
@@ -25,10 +26,19 @@ export type ToPrimary =
   /** Ask the primary to gather something from every worker (cluster-wide /stats, /metrics, admin). */
   | { t: 'gather'; rid: number; what: GatherKind }
   /** This worker's answer to a `collect`. */
-  | { t: 'collected'; cid: number; data: unknown };
+  | { t: 'collected'; cid: number; data: unknown }
+  /**
+   * The connections this worker holds now, whether it accepts new ones, and the last `hold`
+   * word it has taken in (cluster/accept-balance.ts).
+   */
+  | { t: 'connections'; count: number; accepting: boolean; word: number };
 
 /** primary → worker */
-export type ToWorker = { t: 'gathered'; rid: number; results: unknown[] } | { t: 'collect'; cid: number; what: GatherKind };
+export type ToWorker =
+  | { t: 'gathered'; rid: number; results: unknown[] }
+  | { t: 'collect'; cid: number; what: GatherKind }
+  /** Stop accepting new connections (true) so siblings take them, or accept again; `word` numbers it. */
+  | { t: 'hold'; hold: boolean; word: number };
 
 export function isLoopchatMessage(message: unknown): message is { t: string } {
   return typeof message === 'object' && message !== null && typeof (message as { t?: unknown }).t === 'string';

@@ -7,7 +7,9 @@
  * itself (node:cluster's SCHED_NONE: the primary binds each port once and shares the socket),
  * so accepting is the kernel's work, as fast as one process. Handing each connection over IPC
  * instead (one handle per worker in flight until it acknowledges) capped a 2-worker cluster at
- * ~1,250 connections/s, a single process accepting 2,500/s with room to spare.
+ * ~1,250 connections/s, a single process accepting 2,500/s with room to spare. What the
+ * primary does decide is who may accept: a worker ahead of its siblings is held back
+ * (accept-balance.ts), from the counts the workers report over the control plane.
  *
  *   worker ⇄ primary, two planes:
  *     data     a socketpair per worker (stdio slot 4): binary records, one write per turn
@@ -20,6 +22,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
+import { AcceptBalance } from './accept-balance.js';
 import { growPrimaryHeap } from './primary-heap.js';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -42,6 +45,10 @@ interface Slot {
   backoffMs: number;
   startedAt: number;
   listening: boolean;
+  /** Its connections, and whether it accepts, as it last reported them. */
+  connections: number;
+  accepting: boolean;
+  word: number;
 }
 
 interface Gather {
@@ -62,6 +69,8 @@ export class ClusterPrimary {
   readonly #slots: Slot[];
   readonly #workers = new Map<string, Worker>();
   readonly #report: PrimaryReport;
+  /** Holds back workers above their share of the connections (accept-balance.ts). */
+  readonly #balance = new AcceptBalance();
   readonly #gathers = new Map<number, Gather>();
   /** Pending restarts: ref'd, so a primary whose workers all died stays up to restart them. */
   readonly #restarts = new Set<NodeJS.Timeout>();
@@ -91,6 +100,9 @@ export class ClusterPrimary {
       backoffMs: RESTART_BACKOFF_MIN_MS,
       startedAt: 0,
       listening: false,
+      connections: 0,
+      accepting: false,
+      word: 0,
     }));
     this.listening = new Promise((resolve, reject) => {
       this.#announce = resolve;
@@ -147,6 +159,9 @@ export class ClusterPrimary {
     slot.worker = worker;
     slot.startedAt = Date.now();
     slot.listening = false;
+    slot.connections = 0;
+    slot.accepting = false;
+    slot.word = 0;
     const owner = String(worker.id);
     this.#workers.set(owner, worker);
     const data = worker.process.stdio[DATA_FD] as Socket;
@@ -174,11 +189,27 @@ export class ClusterPrimary {
         if (--gather.waiting === 0) gather.finish();
         return;
       }
+      case 'connections':
+        slot.connections = m.count;
+        slot.accepting = m.accepting;
+        slot.word = m.word;
+        if (slot.listening) this.#hold(this.#balance.update(String(worker.id), m.count, m.accepting, m.word));
+        return;
+    }
+  }
+
+  /** Tells each worker whose hold changed (accept-balance.ts). */
+  #hold(changes: Map<string, boolean>): void {
+    for (const [owner, hold] of changes) {
+      const worker = this.#workers.get(owner);
+      if (worker?.isConnected() === true)
+        worker.send({ t: 'hold', hold, word: this.#balance.word(owner) } satisfies ToWorker);
     }
   }
 
   #onListening(slot: Slot, worker: Worker): void {
     slot.listening = true;
+    this.#hold(this.#balance.update(String(worker.id), slot.connections, slot.accepting, slot.word));
     if (this.#announced) {
       this.#log.info({ slot: slot.index, workerPid: worker.process.pid }, 'worker listening again');
       return;
@@ -249,6 +280,7 @@ export class ClusterPrimary {
   #onExit(slot: Slot, worker: Worker, owner: string, code: number | null, signal: string | null): void {
     this.#workers.delete(owner);
     slot.listening = false;
+    this.#hold(this.#balance.remove(owner));
     const dropped = this.bus.removeWorker(owner);
     if (this.#shuttingDown) return;
     const fields = {

@@ -7,7 +7,9 @@
  * A worker at its ceiling that kept accepting would either refuse connections its siblings
  * could take or run out of file descriptors. So at the ceiling it closes its copy of the
  * listening sockets (the queue stays open in its siblings and the primary) and listens
- * again once `slack` connections have left: the hysteresis keeps it from flapping.
+ * again once `slack` connections have left: the hysteresis keeps it from flapping. The primary
+ * may also hold a worker back to keep the spread even (cluster/accept-balance.ts): it listens
+ * only while neither says stop.
  */
 import type { Server } from 'node:net';
 
@@ -23,8 +25,13 @@ export class AcceptGate {
   readonly #ceiling: number;
   readonly #resumeAt: number;
   readonly #onListenError: (err: Error) => void;
+  readonly #onAccepting: (accepting: boolean) => void;
   #paused = false;
   #closed = false;
+  /** At or past the ceiling (until `slack` connections have left). */
+  #full = false;
+  /** Held back by the primary (cluster/accept-balance.ts). */
+  #held = false;
 
   constructor(options: {
     listeners: readonly GatedListener[];
@@ -34,6 +41,8 @@ export class AcceptGate {
     slack?: number;
     /** A listener that could not listen again (its port was taken while every worker was full). */
     onListenError?: (err: Error) => void;
+    /** The listeners stopped accepting (false), or all listen again (true, once they do). */
+    onAccepting?: (accepting: boolean) => void;
   }) {
     this.#listeners = options.listeners;
     this.#host = options.host;
@@ -42,6 +51,7 @@ export class AcceptGate {
     const slack = options.slack ?? Math.max(1, Math.min(500, Math.floor(options.ceiling / 20)));
     this.#resumeAt = Math.max(0, options.ceiling - slack);
     this.#onListenError = options.onListenError ?? (() => {});
+    this.#onAccepting = options.onAccepting ?? (() => {});
   }
 
   get paused(): boolean {
@@ -50,9 +60,22 @@ export class AcceptGate {
 
   /** Called with the process's connection count whenever it changes. */
   update(connections: number): void {
+    if (!this.#full && connections >= this.#ceiling) this.#full = true;
+    else if (this.#full && connections <= this.#resumeAt) this.#full = false;
+    this.#apply();
+  }
+
+  /** The primary's word: stop accepting (true) so siblings take new connections, or accept again. */
+  hold(held: boolean): void {
+    this.#held = held;
+    this.#apply();
+  }
+
+  #apply(): void {
     if (this.#closed) return;
-    if (!this.#paused && connections >= this.#ceiling) this.#pause();
-    else if (this.#paused && connections <= this.#resumeAt) this.#resume();
+    const stop = this.#full || this.#held;
+    if (!this.#paused && stop) this.#pause();
+    else if (this.#paused && !stop) this.#resume();
   }
 
   /** Shutdown: never listen again. */
@@ -64,19 +87,29 @@ export class AcceptGate {
     this.#paused = true;
     // close() stops accepting at once; connections already accepted are not touched.
     for (const { server } of this.#listeners) server.close();
+    this.#onAccepting(false);
   }
 
   #resume(): void {
     this.#paused = false;
+    let waiting = 0;
+    const listened = (): void => {
+      if (--waiting === 0 && !this.#paused) this.#onAccepting(true);
+    };
     for (const { server, port } of this.#listeners) {
       if (server.listening) continue;
+      waiting++;
       const onError = (err: Error): void => {
         // Not listening after all: the next change in the count tries again.
         this.#paused = true;
         this.#onListenError(err);
       };
       server.once('error', onError);
-      server.listen({ port, host: this.#host, backlog: this.#backlog }, () => server.removeListener('error', onError));
+      server.listen({ port, host: this.#host, backlog: this.#backlog }, () => {
+        server.removeListener('error', onError);
+        listened();
+      });
     }
+    if (waiting === 0) this.#onAccepting(true);
   }
 }

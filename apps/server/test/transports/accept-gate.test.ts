@@ -50,6 +50,31 @@ describe('AcceptGate', () => {
     expect(await tryConnect(port)).toBe('accepted');
   });
 
+  it('stops listening while the primary holds it back, and listens only when neither hold nor ceiling says stop', async () => {
+    const { server, port } = await listening();
+    const accepting: boolean[] = [];
+    const gate = new AcceptGate({
+      listeners: [{ server, port }],
+      host: '127.0.0.1',
+      backlog: 16,
+      ceiling: 10,
+      slack: 3,
+      onAccepting: (a) => accepting.push(a),
+    });
+    gate.hold(true);
+    expect(server.listening).toBe(false);
+    expect(accepting).toEqual([false]);
+    expect(await tryConnect(port)).toBe('ECONNREFUSED');
+    gate.update(10); // full as well
+    gate.hold(false);
+    expect(server.listening).toBe(false); // still full
+    gate.update(7);
+    expect(accepting).toEqual([false]); // told only once it listens
+    await once(server, 'listening');
+    expect(accepting).toEqual([false, true]);
+    expect(await tryConnect(port)).toBe('accepted');
+  });
+
   it('never listens again once closed (shutdown)', async () => {
     const { server, port } = await listening();
     const gate = new AcceptGate({ listeners: [{ server, port }], host: '127.0.0.1', backlog: 16, ceiling: 2, slack: 1 });
