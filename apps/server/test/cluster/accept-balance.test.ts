@@ -11,23 +11,26 @@ function report(b: AcceptBalance, worker: string, count: number, accepting = tru
 }
 
 describe('AcceptBalance', () => {
-  it('holds a worker more than the margin above the least loaded, and lets it go at half the margin', () => {
+  it('holds a worker more than the margin above the mean, and lets it go at half the margin', () => {
     const b = new AcceptBalance();
     expect(report(b, '1', 0)).toEqual({});
     expect(report(b, '2', 0)).toEqual({});
-    expect(report(b, '1', 8)).toEqual({}); // the margin is 8 at least
-    expect(report(b, '1', 9)).toEqual({ '1': true });
-    expect(report(b, '1', 10, false)).toEqual({});
-    expect(report(b, '2', 5)).toEqual({}); // 10 > 5 + 4
-    expect(report(b, '2', 6)).toEqual({ '1': false }); // 10 <= 6 + 4
+    expect(report(b, '1', 16)).toEqual({}); // mean 8, the margin 8 at least
+    expect(report(b, '1', 17)).toEqual({ '1': true }); // 17 > 8.5 + 8
+    expect(report(b, '1', 18, false)).toEqual({});
+    expect(report(b, '2', 9)).toEqual({}); // 18 > 13.5 + 4
+    expect(report(b, '2', 10)).toEqual({ '1': false }); // 18 <= 14 + 4
     expect(b.isHeld('1')).toBe(false);
   });
 
-  it('scales the margin with the mean: 1 % of it', () => {
+  it('scales the margin with the mean (5 % of it), and holds only those above it, not all but the least loaded', () => {
     const b = new AcceptBalance();
-    report(b, '1', 16_000);
-    expect(report(b, '2', 16_000 + 160)).toEqual({});
-    expect(report(b, '2', 16_000 + 170)).toEqual({ '2': true });
+    for (const w of ['1', '2', '3']) report(b, w, 16_000);
+    expect(report(b, '3', 17_200)).toEqual({}); // mean 16,400 + 820
+    expect(report(b, '3', 17_400)).toEqual({ '3': true }); // mean 16,467 + 824
+    // 2 is above the least loaded by more than the margin, but not above the mean: it accepts.
+    expect(report(b, '2', 16_900)).toEqual({});
+    expect(b.isHeld('2')).toBe(false);
   });
 
   it('holds a worker only while a sibling has confirmed it accepts, with a report sent after its last word', () => {

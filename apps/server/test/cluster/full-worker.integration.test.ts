@@ -90,8 +90,9 @@ describe('the spread of connections over cluster workers', () => {
       await new Promise((resolve) => setTimeout(resolve, 80));
     }
     expect(perSlot[0]! + perSlot[1]!).toBe(300);
-    // Margin 8, plus at most one burst of 10 taken before the hold arrived. (Without the
-    // balance, the kernel's spread in these 30 bursts reached 68, 84 and 106 in three runs.)
-    expect(Math.max(...spread)).toBeLessThanOrEqual(18);
+    // Held more than 8 above the mean: a spread of 16, plus at most one burst of 10 taken
+    // before the hold arrived. (Without the balance, the kernel's spread in these 30 bursts
+    // reached 68, 84 and 106 in three runs.)
+    expect(Math.max(...spread)).toBeLessThanOrEqual(26);
   });
 });
