@@ -78,7 +78,13 @@ export interface RunResult {
     acked: number | null;
     expected: number;
     delivered: number;
+    /** Deliveries a receiver had not received when the drain ended (see drained). */
     lost: number;
+    /**
+     * Every process's drain ended with all sends acked and nothing arriving; false: one ran
+     * out of --drain first, so `lost` may count messages still in flight, not lost.
+     */
+    drained: boolean;
     duplicates: number;
     reordered: number;
     /** msg frames received, duplicates included. */
@@ -198,6 +204,12 @@ export function mergeReports(
   };
   if (connections.failed > 0)
     warnings.push(`${connections.failed} connections failed: ${connections.failureSamples.join('; ')}`);
+  const drained = reports.every((r) => r.drained);
+  if (!drained && totals.lost > 0) {
+    warnings.push(
+      `the drain ended after ${cfg.drainMs / 1000} s with sends unacked or deliveries still arriving: the ${totals.lost} counted lost had not arrived by then (late or lost; a longer --drain tells which)`,
+    );
+  }
   const result: RunResult = {
     version: 1,
     startedAt: startedAt.toISOString(),
@@ -235,6 +247,7 @@ export function mergeReports(
       expected: totals.expected,
       delivered: totals.delivered,
       lost: totals.lost,
+      drained,
       duplicates: totals.dup,
       reordered: totals.reorder,
       frames: sum((r) => r.msgFrames),

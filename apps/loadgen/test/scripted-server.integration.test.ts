@@ -1,11 +1,12 @@
 /**
- * A tiny scripted loopchat-speaking server that drops, duplicates and reorders deliveries on
- * purpose: loadgen must report exactly those counts.
+ * A tiny scripted loopchat-speaking server that drops, duplicates, reorders or delays
+ * deliveries on purpose: loadgen must report exactly those counts, and must not call a late
+ * delivery lost without saying that its drain ended first.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { resolveRunConfig } from '../src/config.js';
 import { runLoad } from '../src/coordinator.js';
 
@@ -14,7 +15,19 @@ const DROP = new Set([5, TOTAL]); // a gap, and the very last message (a tail lo
 const DUPLICATE = new Set([7, 50]);
 const SWAP = new Set([20, 60]); // held back and sent after the next one
 
-function scriptedServer(): Server {
+interface Script {
+  drop: ReadonlySet<number>;
+  duplicate: ReadonlySet<number>;
+  swap: ReadonlySet<number>;
+  /** This seq's delivery and ack are sent lateMs after the others'. */
+  lateSeq?: number;
+  lateMs?: number;
+}
+
+const NONE: ReadonlySet<number> = new Set();
+
+function scriptedServer(script: Script): Server {
+  const { drop: DROP, duplicate: DUPLICATE, swap: SWAP } = script;
   const rooms = new Map<string, { seq: number; members: Set<Socket> }>();
   let held: string | null = null;
   return createServer((socket) => {
@@ -39,6 +52,13 @@ function scriptedServer(): Server {
           const room = rooms.get(f.room!)!;
           const seq = ++room.seq;
           const out = `${JSON.stringify({ type: 'msg', room: f.room, from: 'x', text: f.text, seq, ts, id: f.id })}\n`;
+          const ack = `${JSON.stringify({ type: 'ack', id: f.id, seq, ts })}\n`;
+          if (seq === script.lateSeq) {
+            setTimeout(() => {
+              for (const m of room.members) m.write(m === socket ? ack : out);
+            }, script.lateMs);
+            continue;
+          }
           for (const m of room.members) {
             if (m === socket) continue;
             if (DROP.has(seq)) continue;
@@ -52,7 +72,7 @@ function scriptedServer(): Server {
               held = null;
             }
           }
-          socket.write(`${JSON.stringify({ type: 'ack', id: f.id, seq, ts })}\n`);
+          socket.write(ack);
         }
       }
     });
@@ -60,42 +80,68 @@ function scriptedServer(): Server {
   });
 }
 
-let server: Server;
-let port: number;
+const servers: Server[] = [];
 
-beforeAll(async () => {
-  server = scriptedServer();
+async function listen(script: Script): Promise<number> {
+  const server = scriptedServer(script);
+  servers.push(server);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  port = (server.address() as AddressInfo).port;
-});
+  return (server.address() as AddressInfo).port;
+}
 
 afterAll(() => {
-  server.close();
+  for (const s of servers) s.close();
 });
+
+/** One sender and one receiver, exactly TOTAL messages. */
+function config(port: number, drainMs: number) {
+  return resolveRunConfig({
+    tcp: { host: '127.0.0.1', port },
+    connections: 2,
+    rooms: 1,
+    senders: 0.5, // one sender, one receiver
+    rates: [200],
+    stepMs: 500, // 200/s × 0.5 s = exactly 100 messages
+    warmupMs: 0,
+    drainMs,
+  });
+}
 
 describe('loss, duplicate and reorder detection', () => {
   it('reports exactly what the scripted server did', async () => {
-    const cfg = resolveRunConfig({
-      tcp: { host: '127.0.0.1', port },
-      connections: 2,
-      rooms: 1,
-      senders: 0.5, // one sender, one receiver
-      rates: [200],
-      stepMs: 500, // 200/s × 0.5 s = exactly 100 messages
-      warmupMs: 0,
-      drainMs: 2000,
-    });
-    const r = await runLoad(cfg);
+    const port = await listen({ drop: DROP, duplicate: DUPLICATE, swap: SWAP });
+    const r = await runLoad(config(port, 2000));
     expect(r.connections.ok).toBe(2);
     expect(r.messages.sent).toBe(TOTAL);
     expect(r.messages.acked).toBe(TOTAL);
     expect(r.messages.expected).toBe(TOTAL);
     expect(r.messages.lost).toBe(DROP.size);
+    // Everything acked and quiet before the drain's end: what is missing is lost.
+    expect(r.messages.drained).toBe(true);
     expect(r.messages.duplicates).toBe(DUPLICATE.size);
     expect(r.messages.reordered).toBe(SWAP.size);
     expect(r.messages.delivered).toBe(TOTAL - DROP.size);
     expect(r.messages.frames).toBe(TOTAL - DROP.size + DUPLICATE.size);
     expect(r.latencyMs.count).toBe(TOTAL - DROP.size);
+  });
+
+  it('says so when its drain ended before a late delivery arrived, and counts it once it waits long enough', async () => {
+    // Seq 50 reaches the receiver (and its ack the sender) 1.5 s after the rest: a gap until then.
+    const late: Script = { drop: NONE, duplicate: NONE, swap: NONE, lateSeq: 50, lateMs: 1500 };
+    const cut = await runLoad(config(await listen(late), 300));
+    expect(cut.messages.acked).toBe(TOTAL - 1);
+    // The receiver misses it, and so does the sender, which without the ack cannot know it was its own.
+    expect(cut.messages.lost).toBe(2);
+    expect(cut.messages.drained).toBe(false);
+    expect(cut.loadgen.warnings.join('\n')).toMatch(/drain ended after 0.3 s .* the 2 counted lost had not arrived by then/);
+
+    const waited = await runLoad(config(await listen(late), 4000));
+    expect(waited.messages.acked).toBe(TOTAL);
+    expect(waited.messages.lost).toBe(0);
+    expect(waited.messages.reordered).toBe(1);
+    expect(waited.messages.delivered).toBe(TOTAL);
+    expect(waited.messages.drained).toBe(true);
+    expect(waited.loadgen.warnings.join('\n')).not.toMatch(/drain ended/);
   });
 });

@@ -78,7 +78,8 @@ function judge(rate: number, r: RunResult, sloMs: number): Probe {
   const m = r.messages;
   const reasons: string[] = [];
   if (r.latencyMs.p99 === null || r.latencyMs.p99 > sloMs) reasons.push(`p99 ${ms(r.latencyMs.p99)} > ${sloMs} ms`);
-  if (m.lost > 0) reasons.push(`${m.lost} lost`);
+  // A drain cut short cannot tell a late delivery from a lost one: say which was seen.
+  if (m.lost > 0) reasons.push(m.drained ? `${m.lost} lost` : `${m.lost} not delivered by the end of the drain`);
   if (r.errors.total > 0) reasons.push(`${r.errors.total} errors`);
   if (m.acked !== null && m.acked < m.sent) reasons.push(`${m.sent - m.acked} unacked`);
   if (r.connections.failed > 0 || r.connections.closedEarly > 0) reasons.push('connections failed/closed');

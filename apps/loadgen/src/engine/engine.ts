@@ -61,6 +61,8 @@ export class Engine implements ConnHost {
   #sent = 0;
   #sentPerStep: number[] = [];
   #acked = 0;
+  /** False once a drain ended at its deadline with sends unacked or deliveries still arriving. */
+  #drained = true;
   #msgFrames = 0;
   #delivered = 0;
   #frames = 0;
@@ -341,11 +343,14 @@ export class Engine implements ConnHost {
   async drain(): Promise<void> {
     const deadline = nowUs() + this.cfg.drainMs * 1000;
     const ackable = this.driver.acksMessages;
-    while (nowUs() < deadline) {
+    for (;;) {
       const allAcked = !ackable || this.#acked >= this.#sent;
-      if (allAcked && nowUs() - this.#lastFrameUs >= QUIET_MS * 1000) break;
+      if (allAcked && nowUs() - this.#lastFrameUs >= QUIET_MS * 1000) return;
+      if (nowUs() >= deadline) break;
       await sleep(50);
     }
+    // What has not arrived by now may still be on its way: the report must not call it lost.
+    this.#drained = false;
   }
 
   // ── reporting ─────────────────────────────────────────────────────────────────
@@ -440,6 +445,7 @@ export class Engine implements ConnHost {
         percentOfCore: ((cpu.user + cpu.system) / wallUs) * 100,
       },
       maxSendLagMs: this.#maxSendLagUs / 1000,
+      drained: this.#drained,
       rssBytes: process.memoryUsage().rss,
       ackedLog: this.#ackedLedger?.render() ?? null,
     };

@@ -38,6 +38,11 @@ export interface ProcReport {
   roomMax: [number, number][];
   cpu: { userMs: number; systemMs: number; wallMs: number; percentOfCore: number };
   maxSendLagMs: number;
+  /**
+   * The drain ended with everything acked and quiet; false: it reached --drain first, so what
+   * had not arrived by then (counted as lost) may have been late rather than lost.
+   */
+  drained: boolean;
   rssBytes: number;
   /** With --acked-log: this process's acked messages as JSON lines (acked-ledger.ts); else null. */
   ackedLog: string | null;
