@@ -131,6 +131,8 @@ export class RedisBus implements Bus {
   #sink: BusSink | undefined;
   /** Room roles, bans, mutes, slow mode, topics and tombstones (redis-room-state.ts). */
   readonly #rooms: RedisRoomState;
+  /** room → when this host's room commands on it have all settled (absent: none in flight). */
+  readonly #commandsInFlight = new Map<string, Promise<void>>();
   /** nick → rooms, for the nicks this instance holds (refreshed every REFRESH_MS). */
   readonly #held = new Map<string, Set<string>>();
   /** room → nicks of this instance in it; the room's channel is subscribed while non-empty */
@@ -350,8 +352,22 @@ export class RedisBus implements Bus {
     return true;
   }
 
+  /**
+   * A room command takes several round trips (read, decide, write, announce) where a publish
+   * takes one script, so a message sent after a command would overtake it: this host's
+   * commands on a room run one after another, and its publishes to the room wait for the
+   * commands issued before them (#roomTurn). A publish issued first is ahead of the command's
+   * reads in the connection's pipeline anyway.
+   */
   roomCommand(command: RoomCommand): Promise<RoomCommandOutcome> {
-    return this.#rooms.command(command);
+    const before = this.#commandsInFlight.get(command.room);
+    const run = before === undefined ? this.#rooms.command(command) : before.then(() => this.#rooms.command(command));
+    const settled = run.then(noop, noop);
+    this.#commandsInFlight.set(command.room, settled);
+    void settled.then(() => {
+      if (this.#commandsInFlight.get(command.room) === settled) this.#commandsInFlight.delete(command.room);
+    });
+    return run;
   }
 
   typing(room: string, nick: string): void {
@@ -361,6 +377,8 @@ export class RedisBus implements Bus {
   }
 
   async publish(room: string, from: string, body: string): Promise<SequencedMessage> {
+    const command = this.#commandsInFlight.get(room);
+    if (command !== undefined) await command;
     const ts = Date.now();
     const keys = this.#rooms.publishKeys(room, from);
     const seq = Number(
@@ -631,3 +649,5 @@ function withNewline(line: Buffer): Buffer {
 }
 
 const NEWLINE = Buffer.from('\n');
+
+function noop(): void {}

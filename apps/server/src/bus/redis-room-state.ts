@@ -12,8 +12,10 @@
  *   <room>:tombs   hash  seq → tombstone line (the stream cannot be edited; history overlays it)
  *
  * The publish script (redis-bus.ts) reads mutes, conf and ops atomically with the seq. A
- * command reads the room's state, decides here, then writes: a command racing another (a
- * kick by an operator being deopped) may act on the older state, as on IRC networks.
+ * command reads the room's state, decides here, then writes; one host runs its commands on a
+ * room one at a time, and its messages to the room after them (redis-bus.ts), but a command
+ * racing another host's (a kick by an operator being deopped there) may act on the older
+ * state, as on IRC networks.
  */
 import {
   encodeTombstoneLine,
