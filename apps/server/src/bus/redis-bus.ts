@@ -356,8 +356,8 @@ export class RedisBus implements Bus {
    * A room command takes several round trips (read, decide, write, announce) where a publish
    * takes one script, so a message sent after a command would overtake it: this host's
    * commands on a room run one after another, and its publishes to the room wait for the
-   * commands issued before them (#roomTurn). A publish issued first is ahead of the command's
-   * reads in the connection's pipeline anyway.
+   * commands issued before them (#commandsInFlight). A publish issued first is ahead of the
+   * command's reads in the connection's pipeline anyway.
    */
   roomCommand(command: RoomCommand): Promise<RoomCommandOutcome> {
     const before = this.#commandsInFlight.get(command.room);
