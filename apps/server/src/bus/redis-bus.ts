@@ -133,6 +133,8 @@ export class RedisBus implements Bus {
   readonly #rooms: RedisRoomState;
   /** room → when this host's room commands on it have all settled (absent: none in flight). */
   readonly #commandsInFlight = new Map<string, Promise<void>>();
+  /** room → when this host's joins of it have all settled: a command waits for them. */
+  readonly #joinsInFlight = new Map<string, Promise<void>>();
   /** nick → rooms, for the nicks this instance holds (refreshed every REFRESH_MS). */
   readonly #held = new Map<string, Set<string>>();
   /** room → nicks of this instance in it; the room's channel is subscribed while non-empty */
@@ -273,7 +275,18 @@ export class RedisBus implements Bus {
     });
   }
 
-  async join(room: string, nick: string, ip?: string): Promise<number> {
+  /**
+   * Joins `nick` (ban check, membership, subscription, topic, presence: several round trips).
+   * A room command written right behind the join (`/join` then `/topic` in one write) waits
+   * for it, or it would check the membership before the join stored it (`not_in_room`).
+   */
+  join(room: string, nick: string, ip?: string): Promise<number> {
+    const joined = this.#join(room, nick, ip);
+    track(this.#joinsInFlight, room, joined);
+    return joined;
+  }
+
+  async #join(room: string, nick: string, ip?: string): Promise<number> {
     if (!this.ready) throw new BusUnavailableError('redis unavailable');
     let local = this.#localRooms.get(room);
     const subscribe = local === undefined;
@@ -360,13 +373,9 @@ export class RedisBus implements Bus {
    * command's reads in the connection's pipeline anyway.
    */
   roomCommand(command: RoomCommand): Promise<RoomCommandOutcome> {
-    const before = this.#commandsInFlight.get(command.room);
+    const before = both(this.#commandsInFlight.get(command.room), this.#joinsInFlight.get(command.room));
     const run = before === undefined ? this.#rooms.command(command) : before.then(() => this.#rooms.command(command));
-    const settled = run.then(noop, noop);
-    this.#commandsInFlight.set(command.room, settled);
-    void settled.then(() => {
-      if (this.#commandsInFlight.get(command.room) === settled) this.#commandsInFlight.delete(command.room);
-    });
+    track(this.#commandsInFlight, command.room, run);
     return run;
   }
 
@@ -651,3 +660,21 @@ function withNewline(line: Buffer): Buffer {
 const NEWLINE = Buffer.from('\n');
 
 function noop(): void {}
+
+/** Marks `op` in flight on `room` in `map` until it, and whatever was in flight there before, settled. */
+function track(map: Map<string, Promise<void>>, room: string, op: Promise<unknown>): void {
+  const settled = op.then(noop, noop);
+  const before = map.get(room);
+  const all = before === undefined ? settled : Promise.all([before, settled]).then(noop);
+  map.set(room, all);
+  void all.then(() => {
+    if (map.get(room) === all) map.delete(room);
+  });
+}
+
+/** Settles once both have (either may be absent). */
+function both(a: Promise<void> | undefined, b: Promise<void> | undefined): Promise<void> | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Promise.all([a, b]).then(noop);
+}

@@ -126,6 +126,15 @@ describe.each([
     ]);
   });
 
+  test('a command written right behind the join acts on the member the join made', async () => {
+    // One write: on Redis the topic's membership check once ran before the join had stored it.
+    const op = await RawClient.connect(server!.tcpPort);
+    clients.push(op);
+    await op.send(['/nick pia', '/join porch', '/topic swept', 'tidy'], (l) => l.endsWith('pia: tidy'));
+    expect(op.lines.filter((l) => l.startsWith('!'))).toEqual([]);
+    expect(op.lines.some((l) => l.includes('swept'))).toBe(true);
+  });
+
   test('a JSON-lines sender gets its acks before the topic it set after them', async () => {
     const op = await RawClient.connect(server!.tcpPort);
     const other = await RawClient.connect(server!.tcpPort);
