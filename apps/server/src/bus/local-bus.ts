@@ -1,9 +1,6 @@
 /**
  * The bus of a single process: ChatState in-process, events straight to the Hub.
  *
- * With a memory store every promise is already settled when returned, so a message is fanned
- * out before publish() returns and the sender's ack follows in the same turn.
- *
  * With a durable store (SQLite) a message is acknowledged only once stored: the messages of a
  * turn are committed together at its end (setImmediate: after every socket read of this
  * turn's poll phase), and only then delivered to members and acknowledged. Events of that turn
@@ -11,6 +8,11 @@
  * the sender, whose own message comes back as its answer (an echo or an ack), too: see
  * #release. If the commit fails, the turn's messages are neither delivered nor acknowledged:
  * their senders get `unavailable` and the seqs are given again.
+ *
+ * With a memory store there is nothing to commit, but the same release keeps that order: it
+ * runs once the frames being handled now are (a microtask), not at the turn's end. Without
+ * it a text-mode sender saw a `/topic` written after its lines before their echoes: the topic
+ * went out as it was decided, the echoes one promise reaction later.
  */
 import type { DmFrame, Id } from '@loopchat/protocol';
 import {
@@ -119,11 +121,10 @@ export class LocalBus implements Bus {
   }
 
   publish(room: string, from: string, body: string): Promise<SequencedMessage> {
-    if (this.state.store.durable) this.#scheduleCommit();
+    this.#scheduleCommit();
     const stored = this.state.publish(room, from, body);
     if (stored === 'no_room') return Promise.reject(new Error(`no room ${room}`));
     if (typeof stored === 'string') return Promise.reject(new RoomRefusedError(stored));
-    if (!this.state.store.durable) return Promise.resolve(sequenced(stored));
     return new Promise((resolve, reject) => this.#waiters.push({ msg: stored, resolve, reject }));
   }
 
@@ -169,7 +170,8 @@ export class LocalBus implements Bus {
   #scheduleCommit(): void {
     if (this.#commitScheduled) return;
     this.#commitScheduled = true;
-    setImmediate(() => this.#commit());
+    if (this.state.store.durable) setImmediate(() => this.#commit());
+    else queueMicrotask(() => this.#commit());
   }
 
   /** The end of a turn with messages: store them, then deliver and answer (or fail them). */
@@ -216,7 +218,7 @@ export class LocalBus implements Bus {
       for (const event of later) this.#deliver(event);
     }
     // After the answers' promise reactions (queued above, so they run first).
-    if (this.afterCommit !== undefined) queueMicrotask(this.afterCommit);
+    if (this.afterCommit !== undefined && this.state.store.durable) queueMicrotask(this.afterCommit);
   }
 
   #route(event: BusEvent): void {

@@ -52,6 +52,7 @@ class RawClient {
  */
 describe.each([
   { where: 'one process', workers: 1 },
+  { where: 'one process, memory history', workers: 'memory' as const },
   { where: 'a 2-worker cluster', workers: 2 },
   { where: 'a host on Redis', workers: 'redis' as const },
 ])('group commit keeps the order events were decided in, for their sender too ($where)', ({ workers }) => {
@@ -75,8 +76,8 @@ describe.each([
       };
       return;
     }
-    if (workers === 1) {
-      server = await startTestServer({ history: 'sqlite', ratePerSecond: 0 });
+    if (workers === 1 || workers === 'memory') {
+      server = await startTestServer({ history: workers === 1 ? 'sqlite' : 'memory', ratePerSecond: 0 });
       return;
     }
     const dataDir = mkdtempSync(join(tmpdir(), 'loopchat-order-'));
@@ -96,12 +97,18 @@ describe.each([
     await server?.close();
   });
 
-  test('a text-mode sender sees its echoes before the topic it set after them', async () => {
+  /** Two text-mode members of `room`: `op` joined first, so it operates the room. */
+  async function textPair(room: string, opNick: string, otherNick: string): Promise<[RawClient, RawClient]> {
     const op = await RawClient.connect(server!.tcpPort);
     const other = await RawClient.connect(server!.tcpPort);
     clients.push(op, other);
-    await op.send(['/nick tina', '/join lounge'], (l) => l.startsWith('* lounge'));
-    await other.send(['/nick otto', '/join lounge'], (l) => l.startsWith('* lounge'));
+    await op.send([`/nick ${opNick}`, `/join ${room}`], (l) => l.startsWith(`* ${room}`));
+    await other.send([`/nick ${otherNick}`, `/join ${room}`], (l) => l.startsWith(`* ${room}`));
+    return [op, other];
+  }
+
+  test('a text-mode sender sees its echoes before the topic it set after them', async () => {
+    const [op, other] = await textPair('lounge', 'tina', 'otto');
     await op.send(['hello'], (l) => l.endsWith('tina: hello'));
     const from = op.lines.length;
     const fromOther = other.lines.length;
@@ -133,6 +140,19 @@ describe.each([
     await op.send(['/nick pia', '/join porch', '/topic swept', 'tidy'], (l) => l.endsWith('pia: tidy'));
     expect(op.lines.filter((l) => l.startsWith('!'))).toEqual([]);
     expect(op.lines.some((l) => l.includes('swept'))).toBe(true);
+  });
+
+  test('a rename written between messages splits them: those before are the old nick, those after the new', async () => {
+    const [op, other] = await textPair('yard', 'kim', 'rex');
+    const fromOther = other.lines.length;
+    const from = op.lines.length;
+    await op.send(['before', '/nick kai', 'after', '/topic raked'], (l) => l.includes('raked'));
+    await waitUntil(() => other.lines.some((l) => l.includes('raked')), 5000, 'the topic at rex');
+    const said = (c: RawClient, start: number): string[] =>
+      c.lines.slice(start).filter((l) => /: (before|after)$/.test(l) || l.includes('raked') || l.startsWith('!'));
+    // Each line once (a message sent before the rename is still skipped for its sender), in order.
+    expect(said(op, from)).toEqual(['[yard] kim: before', '[yard] kai: after', expect.stringContaining('raked (set by kai)')]);
+    expect(said(other, fromOther)).toEqual(['[yard] kim: before', '[yard] kai: after', expect.stringContaining('raked (set by kai)')]);
   });
 
   test('a JSON-lines sender gets its acks before the topic it set after them', async () => {

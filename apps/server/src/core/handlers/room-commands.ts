@@ -35,13 +35,25 @@ export const roomCommandHandlers: { [K in RoomCommandType]: (session: Session, f
       return session.sendError('rate_limited', `one nick change per ${RENAME_INTERVAL_MS / 1000} s`, frame.id);
     }
     renamedAt.set(session, now);
+    // Frames pipelined behind the rename wait for it, as behind hello: a message written after
+    // `/nick bo` is bo's, and a command after it acts as bo (the rename is a bus round trip).
+    session.holdFrames();
+    // And it starts once the frames before it are answered: a message written before it has
+    // then reached the room, where its sender is known (and skipped) by the old nick.
     session.settle(
-      session.ctx.hub.rename(session, frame.nick),
-      (renamed) => {
-        if (!renamed) return session.sendError('nick_taken', `nick "${frame.nick}" is taken`, frame.id);
-        session.answer(frame.id, undefined, { type: 'notice', text: `you are now known as ${frame.nick}`, ts: now });
-      },
-      failed(session, frame.id),
+      Promise.resolve(),
+      () =>
+        session.settle(
+          session.ctx.hub.rename(session, frame.nick),
+          (renamed) => {
+            if (!renamed) session.sendError('nick_taken', `nick "${frame.nick}" is taken`, frame.id);
+            else
+              session.answer(frame.id, undefined, { type: 'notice', text: `you are now known as ${frame.nick}`, ts: now });
+            session.releaseFrames();
+          },
+          failed(session, frame.id, () => session.releaseFrames()),
+        ),
+      failed(session, frame.id, () => session.releaseFrames()),
     );
   },
   op: (session, f) => run(session, f.id, { op: 'op', room: f.room, by: actorOf(session), nick: f.nick }),
