@@ -39,16 +39,18 @@ const RESTART_BACKOFF_MAX_MS = 10_000;
 const STABLE_AFTER_MS = 30_000;
 const GATHER_TIMEOUT_MS = 2_000;
 
+type ConnectionsReport = Extract<ToPrimary, { t: 'connections' }>;
+/** A worker that has not reported yet: no connections, not (confirmed) accepting. */
+const NO_REPORT: ConnectionsReport = { t: 'connections', count: 0, accepting: false, word: 0 };
+
 interface Slot {
   index: number;
   worker: Worker | undefined;
   backoffMs: number;
   startedAt: number;
   listening: boolean;
-  /** Its connections, and whether it accepts, as it last reported them. */
-  connections: number;
-  accepting: boolean;
-  word: number;
+  /** Its connections, whether it accepts and the word it took in, as it last reported them. */
+  report: ConnectionsReport;
 }
 
 interface Gather {
@@ -100,9 +102,7 @@ export class ClusterPrimary {
       backoffMs: RESTART_BACKOFF_MIN_MS,
       startedAt: 0,
       listening: false,
-      connections: 0,
-      accepting: false,
-      word: 0,
+      report: NO_REPORT,
     }));
     this.listening = new Promise((resolve, reject) => {
       this.#announce = resolve;
@@ -159,9 +159,7 @@ export class ClusterPrimary {
     slot.worker = worker;
     slot.startedAt = Date.now();
     slot.listening = false;
-    slot.connections = 0;
-    slot.accepting = false;
-    slot.word = 0;
+    slot.report = NO_REPORT;
     const owner = String(worker.id);
     this.#workers.set(owner, worker);
     const data = worker.process.stdio[DATA_FD] as Socket;
@@ -190,12 +188,16 @@ export class ClusterPrimary {
         return;
       }
       case 'connections':
-        slot.connections = m.count;
-        slot.accepting = m.accepting;
-        slot.word = m.word;
-        if (slot.listening) this.#hold(this.#balance.update(String(worker.id), m.count, m.accepting, m.word));
+        slot.report = m;
+        if (slot.listening) this.#rebalance(slot, worker);
         return;
     }
+  }
+
+  /** Counts `slot`'s last report in the balance (accept-balance.ts). */
+  #rebalance(slot: Slot, worker: Worker): void {
+    const { count, accepting, word } = slot.report;
+    this.#hold(this.#balance.update(String(worker.id), count, accepting, word));
   }
 
   /** Tells each worker whose hold changed (accept-balance.ts). */
@@ -209,7 +211,7 @@ export class ClusterPrimary {
 
   #onListening(slot: Slot, worker: Worker): void {
     slot.listening = true;
-    this.#hold(this.#balance.update(String(worker.id), slot.connections, slot.accepting, slot.word));
+    this.#rebalance(slot, worker);
     if (this.#announced) {
       this.#log.info({ slot: slot.index, workerPid: worker.process.pid }, 'worker listening again');
       return;

@@ -20,6 +20,14 @@ async function listening(): Promise<{ server: Server; port: number }> {
   return { server, port: (server.address() as AddressInfo).port };
 }
 
+/** A gate over one listener on 127.0.0.1 (backlog 16). */
+function gateOn(
+  listener: { server: Server; port: number },
+  options: Omit<ConstructorParameters<typeof AcceptGate>[0], 'listeners' | 'host' | 'backlog'>,
+): AcceptGate {
+  return new AcceptGate({ listeners: [listener], host: '127.0.0.1', backlog: 16, ...options });
+}
+
 /** Resolves 'accepted' or the connect error's code. */
 function tryConnect(port: number): Promise<string> {
   return new Promise((resolve) => {
@@ -33,7 +41,7 @@ function tryConnect(port: number): Promise<string> {
 describe('AcceptGate', () => {
   it('stops listening at the ceiling and listens again once below it by the slack', async () => {
     const { server, port } = await listening();
-    const gate = new AcceptGate({ listeners: [{ server, port }], host: '127.0.0.1', backlog: 16, ceiling: 10, slack: 3 });
+    const gate = gateOn({ server, port }, { ceiling: 10, slack: 3 });
 
     gate.update(9);
     expect(server.listening).toBe(true);
@@ -53,14 +61,7 @@ describe('AcceptGate', () => {
   it('stops listening while the primary holds it back, and listens only when neither hold nor ceiling says stop', async () => {
     const { server, port } = await listening();
     const accepting: boolean[] = [];
-    const gate = new AcceptGate({
-      listeners: [{ server, port }],
-      host: '127.0.0.1',
-      backlog: 16,
-      ceiling: 10,
-      slack: 3,
-      onAccepting: (a) => accepting.push(a),
-    });
+    const gate = gateOn({ server, port }, { ceiling: 10, slack: 3, onAccepting: (a) => accepting.push(a) });
     gate.hold(true);
     expect(server.listening).toBe(false);
     expect(accepting).toEqual([false]);
@@ -77,7 +78,7 @@ describe('AcceptGate', () => {
 
   it('never listens again once closed (shutdown)', async () => {
     const { server, port } = await listening();
-    const gate = new AcceptGate({ listeners: [{ server, port }], host: '127.0.0.1', backlog: 16, ceiling: 2, slack: 1 });
+    const gate = gateOn({ server, port }, { ceiling: 2, slack: 1 });
     gate.update(2);
     gate.close();
     gate.update(0);
@@ -86,10 +87,7 @@ describe('AcceptGate', () => {
 
   it('reports a listener that cannot listen again and tries once more on the next change', async () => {
     const { server, port } = await listening();
-    const gate = new AcceptGate({
-      listeners: [{ server, port }],
-      host: '127.0.0.1',
-      backlog: 16,
+    const gate = gateOn({ server, port }, {
       ceiling: 3,
       slack: 1,
       onListenError: (err) => errors.push((err as NodeJS.ErrnoException).code ?? err.message),

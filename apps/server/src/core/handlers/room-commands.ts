@@ -38,8 +38,10 @@ export const roomCommandHandlers: { [K in RoomCommandType]: (session: Session, f
     // Frames pipelined behind the rename wait for it, as behind hello: a message written after
     // `/nick bo` is bo's, and a command after it acts as bo (the rename is a bus round trip).
     session.holdFrames();
-    // And it starts once the frames before it are answered: a message written before it has
-    // then reached the room, where its sender is known (and skipped) by the old nick.
+    const failedThenRelease = failed(session, frame.id, () => session.releaseFrames());
+    // And it starts once the frames before it are answered (an answer slot of its own, settled
+    // at once): a message written before it has then reached the room, where its sender is
+    // known (and skipped) by the old nick.
     session.settle(
       Promise.resolve(),
       () =>
@@ -51,9 +53,9 @@ export const roomCommandHandlers: { [K in RoomCommandType]: (session: Session, f
               session.answer(frame.id, undefined, { type: 'notice', text: `you are now known as ${frame.nick}`, ts: now });
             session.releaseFrames();
           },
-          failed(session, frame.id, () => session.releaseFrames()),
+          failedThenRelease,
         ),
-      failed(session, frame.id, () => session.releaseFrames()),
+      failedThenRelease,
     );
   },
   op: (session, f) => run(session, f.id, { op: 'op', room: f.room, by: actorOf(session), nick: f.nick }),
