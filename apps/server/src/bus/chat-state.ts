@@ -101,6 +101,8 @@ export class ChatState {
   /** lower-case nick → its holder (a nick already lower-case is its own key: no second string) */
   readonly #nicks = new Map<string, NickHolder>();
   readonly #markers: ReadMarkerStore;
+  /** The cause of the room command running now (RoomCommand.cause), for the events it makes. */
+  #cause: number | undefined;
 
   /** `markers`: where read markers live (the SQLite store keeps them across restarts). */
   constructor(
@@ -234,7 +236,13 @@ export class ChatState {
   roomCommand(command: RoomCommand): RoomCommandOutcome {
     const room = this.#rooms.get(command.room);
     if (room === undefined) return { ok: false, refusal: 'not_in_room' };
-    return runRoomCommand(this, room, command, Date.now());
+    // The events it makes carry its cause (broadcastRoomEvent): the command runs synchronously.
+    this.#cause = command.cause;
+    try {
+      return runRoomCommand(this, room, command, Date.now());
+    } finally {
+      this.#cause = undefined;
+    }
   }
 
   /** @internal The nick as registered, for a nick typed in any case (undefined: not connected). */
@@ -254,6 +262,7 @@ export class ChatState {
 
   /** @internal Sends a room event to every process with members in `room`. */
   broadcastRoomEvent(room: RoomState, event: RoomEvent): void {
+    if (this.#cause !== undefined) event.cause = this.#cause;
     this.#broadcast(room, { t: 'room', e: event });
   }
 

@@ -174,8 +174,8 @@ export class RedisRoomState {
     );
     if (!by.admin && (score === null || Number(score) <= now)) return refuse('not_in_room');
     const mayModerate = by.admin || op === 1;
-    if (command.op === 'topic') return this.#topic(room, command.text, by.nick, mayModerate, now);
-    if (command.op === 'delete') return this.#delete(room, command.seq, by.nick, mayModerate, now);
+    if (command.op === 'topic') return this.#topic(room, command.text, by.nick, mayModerate, now, command.cause);
+    if (command.op === 'delete') return this.#delete(room, command.seq, by.nick, mayModerate, now, command.cause);
     if (!mayModerate) return refuse('not_op');
     const mod = modFrames(room, by, now);
     switch (command.op) {
@@ -187,14 +187,14 @@ export class RedisRoomState {
           command.op === 'op'
             ? await this.#p.call(() => this.#redis.hsetnx(k('ops'), nick.toLowerCase(), nick))
             : await this.#p.call(() => this.#redis.hdel(k('ops'), nick.toLowerCase()));
-        if (changed === 1) await this.#announce({ frame: mod(command.op, { nick }) });
+        if (changed === 1) await this.#announce({ frame: mod(command.op, { nick }) }, command.cause);
         return OK;
       }
       case 'kick': {
         const nick = await this.#memberNick(room, command.nick, now);
         if (nick === undefined) return refuse('not_member');
         const reason = command.reason === undefined || command.reason === '' ? {} : { reason: command.reason };
-        await this.#remove(room, [nick], mod('kick', { nick, ...reason }));
+        await this.#remove(room, [nick], mod('kick', { nick, ...reason }), command.cause);
         return OK;
       }
       case 'ban':
@@ -208,24 +208,24 @@ export class RedisRoomState {
         // Bans are kept by lower-case nick (the banned member is gone; its spelling with it).
         const nick = (command.nick ?? '').toLowerCase();
         const lifted = await this.#p.call(() => this.#redis.hdel(k('bans'), nick));
-        if (lifted === 1) await this.#announce({ frame: mod('unban', { nick }) });
+        if (lifted === 1) await this.#announce({ frame: mod('unban', { nick }) }, command.cause);
         return OK;
       }
       case 'mute': {
         if (!(await this.#put(k('mutes'), command.nick.toLowerCase(), expiryOf(command.minutes, now))))
           return refuse('list_full');
         const minutes = command.minutes === undefined ? {} : { minutes: command.minutes };
-        await this.#announce({ frame: mod('mute', { nick: command.nick, ...minutes }) });
+        await this.#announce({ frame: mod('mute', { nick: command.nick, ...minutes }) }, command.cause);
         return OK;
       }
       case 'unmute': {
         const lifted = await this.#p.call(() => this.#redis.hdel(k('mutes'), command.nick.toLowerCase()));
-        if (lifted === 1) await this.#announce({ frame: mod('unmute', { nick: command.nick }) });
+        if (lifted === 1) await this.#announce({ frame: mod('unmute', { nick: command.nick }) }, command.cause);
         return OK;
       }
       case 'slow':
         await this.#p.call(() => this.#redis.hset(k('conf'), 'slow', command.seconds));
-        await this.#announce({ frame: mod('slow', { seconds: command.seconds }) });
+        await this.#announce({ frame: mod('slow', { seconds: command.seconds }) }, command.cause);
         return OK;
     }
   }
@@ -236,6 +236,7 @@ export class RedisRoomState {
     by: string,
     mayModerate: boolean,
     now: number,
+    cause: number | undefined,
   ): Promise<RoomCommandOutcome> {
     const conf = this.#p.key(room, 'conf');
     if (text === undefined) {
@@ -247,7 +248,7 @@ export class RedisRoomState {
     await this.#p.call(() =>
       text === '' ? this.#redis.hdel(conf, 'topic') : this.#redis.hset(conf, 'topic', JSON.stringify(frame)),
     );
-    await this.#announce({ frame });
+    await this.#announce({ frame }, cause);
     return OK;
   }
 
@@ -265,7 +266,7 @@ export class RedisRoomState {
       if (!(await this.#put(bans, command.ip, until))) return refuse('list_full');
       const ips = await this.#p.call(() => this.#redis.hgetall(this.#p.key(room, 'ips')));
       for (const [nick, ip] of Object.entries(ips)) {
-        if (ip === command.ip) await this.#remove(room, [nick], mod('ban', { nick, ...minutes }));
+        if (ip === command.ip) await this.#remove(room, [nick], mod('ban', { nick, ...minutes }), command.cause);
       }
       return OK;
     }
@@ -273,12 +274,19 @@ export class RedisRoomState {
     if (!(await this.#put(bans, typed.toLowerCase(), until))) return refuse('list_full');
     const member = await this.#memberNick(room, typed, now);
     const frame = mod('ban', { nick: member ?? typed, ...minutes });
-    if (member !== undefined) await this.#remove(room, [member], frame);
-    else await this.#announce({ frame });
+    if (member !== undefined) await this.#remove(room, [member], frame, command.cause);
+    else await this.#announce({ frame }, command.cause);
     return OK;
   }
 
-  async #delete(room: string, seq: number, by: string, mayModerate: boolean, now: number): Promise<RoomCommandOutcome> {
+  async #delete(
+    room: string,
+    seq: number,
+    by: string,
+    mayModerate: boolean,
+    now: number,
+    cause: number | undefined,
+  ): Promise<RoomCommandOutcome> {
     const tombs = this.#p.key(room, 'tombs');
     const [entries, deleted] = await this.#p.call(() =>
       Promise.all([
@@ -293,7 +301,7 @@ export class RedisRoomState {
     const tombstone = encodeTombstoneLine(room, head.from, seq, readMsgTs(line));
     await this.#p.call(() => this.#redis.hset(tombs, String(seq), tombstone));
     await this.#trimTombstones(tombs, seq);
-    await this.#announce({ frame: { type: 'delete', room, seq, by, ts: now } });
+    await this.#announce({ frame: { type: 'delete', room, seq, by, ts: now } }, cause);
     return OK;
   }
 
@@ -313,17 +321,19 @@ export class RedisRoomState {
   }
 
   /** Takes members out of the room's member list, then tells the room (their hosts drop them on hearing it). */
-  async #remove(room: string, nicks: string[], frame: ModFrame): Promise<void> {
+  async #remove(room: string, nicks: string[], frame: ModFrame, cause: number | undefined): Promise<void> {
     await this.#p.call(() =>
       Promise.all([
         this.#redis.zrem(this.#p.key(room, 'members'), ...nicks),
         this.#redis.hdel(this.#p.key(room, 'ips'), ...nicks),
       ]),
     );
-    await this.#announce({ frame, remove: nicks });
+    await this.#announce({ frame, remove: nicks }, cause);
   }
 
-  #announce(event: RoomEvent): Promise<unknown> {
+  /** Publishes `event` to the room's hosts, with the cause of the command that made it (RoomEvent.cause). */
+  #announce(event: RoomEvent, cause: number | undefined): Promise<unknown> {
+    if (cause !== undefined) event.cause = cause;
     return this.#p.call(() => this.#p.publish(event.frame.room, JSON.stringify({ type: ROOM_EVENT_TYPE, e: event })));
   }
 

@@ -13,7 +13,11 @@ export interface Actor {
   readonly admin: boolean;
 }
 
-export type RoomCommand =
+/**
+ * `cause`, where the asking session gave one: returned on the command's events (RoomEvent),
+ * so they reach that session in order with its answers (core/answer-queue.ts).
+ */
+export type RoomCommand = { cause?: number } & (
   | { op: 'op' | 'deop' | 'unmute'; room: string; by: Actor; nick: string }
   | { op: 'kick'; room: string; by: Actor; nick: string; reason?: string }
   | { op: 'ban'; room: string; by: Actor; nick?: string; ip?: string; minutes?: number }
@@ -24,7 +28,8 @@ export type RoomCommand =
   /** Without `text`, asks; with it, sets ("" clears). */
   | { op: 'topic'; room: string; by: Actor; text?: string }
   /** Asks for the room's operators (for `members`). */
-  | { op: 'ops'; room: string; by: Actor };
+  | { op: 'ops'; room: string; by: Actor }
+);
 
 /** Why the room's state refused a command or a message (each is a protocol error code). */
 export type RoomRefusal =
@@ -52,6 +57,8 @@ export interface RoomEvent {
   frame: ModFrame | TopicFrame | DeleteFrame;
   to?: string;
   remove?: string[];
+  /** The cause of the command that made it (RoomCommand.cause), for the session of its actor (`frame.by`). */
+  cause?: number;
 }
 
 /** A refusal as a rejected bus request: defined with the server's other errors (errors.ts). */

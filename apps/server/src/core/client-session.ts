@@ -260,6 +260,11 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
     (this.#answers ??= new AnswerQueue(this)).settle(request, ok, fail);
   }
 
+  /** As settle, for a request whose room events come back with the id `start` is given (deliverCaused). */
+  settleCaused<T>(start: (cause: number) => Promise<T>, ok: (value: T) => void, fail: (err: unknown) => void): void {
+    (this.#answers ??= new AnswerQueue(this)).settleCaused(start, ok, fail);
+  }
+
   onAnswersDone(): void {
     this.#answers = null;
     if (this.#life === Life.Quitting) this.sayFarewell();
@@ -275,6 +280,15 @@ export class ClientSession implements Session, ConnectionEvents, GateHost, Answe
   /** Queues a frame encoded once for many sessions (room messages, presence). */
   deliver(encoded: EncodedFrame): void {
     this.enqueue(this.bytesOf(encoded));
+  }
+
+  /**
+   * A room event this session's request `cause` made (its topic, its kick): after the answers
+   * asked before that request, as if it were part of its answer (answer-queue.ts).
+   */
+  deliverCaused(encoded: EncodedFrame, cause: number): void {
+    if (this.#answers?.beforeAnswer(cause, () => this.deliver(encoded)) === true) return;
+    this.deliver(encoded);
   }
 
   /** Queues a frame for this session alone. */

@@ -220,8 +220,16 @@ export class Hub implements BusSink {
     const room = this.rooms.get(event.frame.room);
     if (room === undefined) return;
     const encoded = new EncodedFrame(event.frame);
-    if (event.to === undefined) for (const member of room.members) member.deliver(encoded);
-    else {
+    if (event.to === undefined) {
+      // Its actor hears it in order with its own answers (the command's cause): a topic set
+      // right after a join comes after the join's member list, as the actor wrote them.
+      const { cause } = event;
+      const actor = event.frame.by;
+      for (const member of room.members) {
+        if (cause !== undefined && member.nick === actor) member.deliverCaused(encoded, cause);
+        else member.deliver(encoded);
+      }
+    } else {
       const target = this.findNick(event.to);
       if (target !== undefined && room.members.has(target)) target.deliver(encoded);
     }

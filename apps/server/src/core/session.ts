@@ -41,11 +41,18 @@ export interface Session {
 
   /** Runs `ok` or `fail` when a bus request settles, in the order the requests were made. */
   settle<T>(request: Promise<T>, ok: (value: T) => void, fail: (err: unknown) => void): void;
+  /**
+   * As settle, for a request that may cause room events: `start` makes it with the id the bus
+   * returns with those events, so they reach this session after the answers asked before it.
+   */
+  settleCaused<T>(start: (cause: number) => Promise<T>, ok: (value: T) => void, fail: (err: unknown) => void): void;
   /** Holds later input until releaseFrames (hello: everything after it needs the nick). */
   holdFrames(): void;
   releaseFrames(): void;
   /** Queues a frame encoded once for many sessions (room messages, presence). */
   deliver(encoded: EncodedFrame): void;
+  /** A room event that this session's request `cause` (settleCaused) made: in order with its answers. */
+  deliverCaused(encoded: EncodedFrame, cause: number): void;
   /** Queues a frame for this session alone, in order with the answers. */
   send(frame: ServerFrame): void;
   /** As send, for a frame already encoded (a history answer around stored lines). */

@@ -142,6 +142,37 @@ describe.each([
     expect(op.lines.some((l) => l.includes('swept'))).toBe(true);
   });
 
+  test('a topic written behind a join and a message comes after the join and the echo, as written', async () => {
+    // The join's answer takes several hops (member list, topic, ops) and the message's its
+    // commit; the topic's event once overtook both on memory history, the cluster and Redis.
+    const op = await RawClient.connect(server!.tcpPort);
+    clients.push(op);
+    await op.send(['/nick lu'], (l) => l.includes('lu'));
+    const from = op.lines.length;
+    await op.send(['/join shed', 'z', '/topic tarred'], (l) => l.includes('tarred'));
+    await waitUntil(() => op.lines.some((l) => l.endsWith('lu: z')), 5000, 'the echo');
+    const seen = op.lines
+      .slice(from)
+      .filter((l) => l.startsWith('* shed') || l.endsWith('lu: z') || l.includes('tarred') || l.startsWith('!'));
+    expect(seen).toEqual([expect.stringMatching(/^\* shed/), '[shed] lu: z', expect.stringContaining('tarred')]);
+  });
+
+  test('an IRC client that pipelines JOIN and TOPIC gets the join (names included) before the topic', async () => {
+    const op = await RawClient.connect(server!.tcpPort);
+    clients.push(op);
+    const irc = (lines: string[]): string[] => lines.map((l) => `${l}\r`);
+    await op.send(irc(['CAP LS 302', 'NICK uma', 'USER uma 0 * :Uma', 'CAP END']), (l) => l.includes(' 001 '));
+    const from = op.lines.length;
+    await op.send(irc(['JOIN #deck', 'TOPIC #deck :oiled']), (l) => l.includes(' 366 '));
+    // Once the topic overtook the join: the client, not yet in the channel, never saw its TOPIC.
+    await waitUntil(() => op.lines.some((l) => l.includes(' TOPIC #deck ')), 5000, 'the TOPIC it set');
+    const seen = op.lines
+      .slice(from)
+      .filter((l) => / (JOIN|TOPIC|366) /.test(l))
+      .map((l) => (l.includes(' 366 ') ? '366' : l.includes(' JOIN ') ? 'JOIN' : 'TOPIC'));
+    expect(seen).toEqual(['JOIN', '366', 'TOPIC']);
+  });
+
   test('a rename written between messages splits them: those before are the old nick, those after the new', async () => {
     const [op, other] = await textPair('yard', 'kim', 'rex');
     const fromOther = other.lines.length;
@@ -151,8 +182,16 @@ describe.each([
     const said = (c: RawClient, start: number): string[] =>
       c.lines.slice(start).filter((l) => /: (before|after)$/.test(l) || l.includes('raked') || l.startsWith('!'));
     // Each line once (a message sent before the rename is still skipped for its sender), in order.
-    expect(said(op, from)).toEqual(['[yard] kim: before', '[yard] kai: after', expect.stringContaining('raked (set by kai)')]);
-    expect(said(other, fromOther)).toEqual(['[yard] kim: before', '[yard] kai: after', expect.stringContaining('raked (set by kai)')]);
+    expect(said(op, from)).toEqual([
+      '[yard] kim: before',
+      '[yard] kai: after',
+      expect.stringContaining('raked (set by kai)'),
+    ]);
+    expect(said(other, fromOther)).toEqual([
+      '[yard] kim: before',
+      '[yard] kai: after',
+      expect.stringContaining('raked (set by kai)'),
+    ]);
   });
 
   test('a JSON-lines sender gets its acks before the topic it set after them', async () => {

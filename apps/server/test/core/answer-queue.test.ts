@@ -93,4 +93,54 @@ describe('AnswerQueue', () => {
     expect(out).toEqual(['hello', 'after (answering: false, done: 0)', 'join']);
     expect(done()).toBe(1);
   });
+  it("puts a caused request's event after the answers asked before it and before its own and later ones", async () => {
+    const { out, queue } = setup();
+    const join = deferred<string>();
+    const topic = deferred<string>();
+    const after = deferred<string>();
+    queue.settle(join.promise, (v) => out.push(v), () => {});
+    let cause = 0;
+    queue.settleCaused(
+      (id) => {
+        cause = id;
+        return topic.promise;
+      },
+      (v) => out.push(v),
+      () => {},
+    );
+    queue.settle(after.promise, (v) => out.push(v), () => {});
+    // The event arrives while the join (asked before its command) is still on its way.
+    expect(queue.beforeAnswer(cause, () => out.push('topic event'))).toBe(true);
+    topic.resolve('topic ok');
+    after.resolve('after');
+    await settled();
+    expect(out).toEqual([]);
+    join.resolve('join');
+    await settled();
+    expect(out).toEqual(['join', 'topic event', 'topic ok', 'after']);
+    // Its answer out, an event of that request goes at once; an unknown cause too.
+    expect(queue.beforeAnswer(cause, () => out.push('late'))).toBe(false);
+    expect(queue.beforeAnswer(cause + 1000, () => out.push('unknown'))).toBe(false);
+  });
+
+  it('lets an event go at once when nothing was asked before its request, and fails a request whose start throws, in turn', async () => {
+    const { out, queue } = setup();
+    queue.settleCaused(
+      (id) => {
+        expect(queue.beforeAnswer(id, () => out.push('never'))).toBe(false);
+        return Promise.resolve('ok');
+      },
+      (v) => out.push(v),
+      () => {},
+    );
+    queue.settleCaused(
+      () => {
+        throw new Error('no bus');
+      },
+      () => out.push('never'),
+      (err) => out.push(`failed: ${(err as Error).message}`),
+    );
+    await settled();
+    expect(out).toEqual(['ok', 'failed: no bus']);
+  });
 });

@@ -95,8 +95,8 @@ function run(
 ): void {
   delete command.type;
   delete command.id;
-  session.settle(
-    session.ctx.hub.roomCommand(command),
+  session.settleCaused(
+    (cause) => session.ctx.hub.roomCommand({ ...command, cause }),
     (outcome) => {
       if (!outcome.ok) return session.sendError(outcome.refusal as ErrorCode, refusalText(outcome, command), id);
       if (then === undefined) session.answer(id, undefined);
