@@ -42,6 +42,9 @@ class RawClient {
   }
 }
 
+/** IRC lines as a client writes them (CRLF; RawClient.send adds the LF). */
+const irc = (lines: string[]): string[] => lines.map((l) => `${l}\r`);
+
 /**
  * In a cluster the same holds through the worker's bus: the primary writes a turn's records
  * in one write, so a worker reads a message that answers its sender and the event after it
@@ -97,11 +100,25 @@ describe.each([
     await server?.close();
   });
 
+  /** A client of the server, closed after the suite. */
+  async function client(): Promise<RawClient> {
+    const c = await RawClient.connect(server!.tcpPort);
+    clients.push(c);
+    return c;
+  }
+
+  /** An IRC client registered as `nick` (with `caps` requested). */
+  async function ircClient(nick: string, caps: string[] = []): Promise<RawClient> {
+    const c = await client();
+    const register = ['CAP LS 302', `NICK ${nick}`, `USER ${nick} 0 * :${nick}`, ...caps.map((cap) => `CAP REQ :${cap}`)];
+    await c.send(irc([...register, 'CAP END']), (l) => l.includes(' 001 '));
+    return c;
+  }
+
   /** Two text-mode members of `room`: `op` joined first, so it operates the room. */
   async function textPair(room: string, opNick: string, otherNick: string): Promise<[RawClient, RawClient]> {
-    const op = await RawClient.connect(server!.tcpPort);
-    const other = await RawClient.connect(server!.tcpPort);
-    clients.push(op, other);
+    const op = await client();
+    const other = await client();
     await op.send([`/nick ${opNick}`, `/join ${room}`], (l) => l.startsWith(`* ${room}`));
     await other.send([`/nick ${otherNick}`, `/join ${room}`], (l) => l.startsWith(`* ${room}`));
     return [op, other];
@@ -135,8 +152,7 @@ describe.each([
 
   test('a command written right behind the join acts on the member the join made', async () => {
     // One write: on Redis the topic's membership check once ran before the join had stored it.
-    const op = await RawClient.connect(server!.tcpPort);
-    clients.push(op);
+    const op = await client();
     await op.send(['/nick pia', '/join porch', '/topic swept', 'tidy'], (l) => l.endsWith('pia: tidy'));
     expect(op.lines.filter((l) => l.startsWith('!'))).toEqual([]);
     expect(op.lines.some((l) => l.includes('swept'))).toBe(true);
@@ -145,8 +161,7 @@ describe.each([
   test('a topic written behind a join and a message comes after the join and the echo, as written', async () => {
     // The join's answer takes several hops (member list, topic, ops) and the message's its
     // commit; the topic's event once overtook both on memory history, the cluster and Redis.
-    const op = await RawClient.connect(server!.tcpPort);
-    clients.push(op);
+    const op = await client();
     await op.send(['/nick lu'], (l) => l.includes('lu'));
     const from = op.lines.length;
     await op.send(['/join shed', 'z', '/topic tarred'], (l) => l.includes('tarred'));
@@ -158,10 +173,7 @@ describe.each([
   });
 
   test('an IRC client that pipelines JOIN and TOPIC gets the join (names included) before the topic', async () => {
-    const op = await RawClient.connect(server!.tcpPort);
-    clients.push(op);
-    const irc = (lines: string[]): string[] => lines.map((l) => `${l}\r`);
-    await op.send(irc(['CAP LS 302', 'NICK uma', 'USER uma 0 * :Uma', 'CAP END']), (l) => l.includes(' 001 '));
+    const op = await ircClient('uma');
     const from = op.lines.length;
     await op.send(irc(['JOIN #deck', 'TOPIC #deck :oiled']), (l) => l.includes(' 366 '));
     // Once the topic overtook the join: the client, not yet in the channel, never saw its TOPIC.
@@ -195,9 +207,8 @@ describe.each([
   });
 
   test('a JSON-lines sender gets its acks before the topic it set after them', async () => {
-    const op = await RawClient.connect(server!.tcpPort);
-    const other = await RawClient.connect(server!.tcpPort);
-    clients.push(op, other);
+    const op = await client();
+    const other = await client();
     const json = (frames: object[]): string[] => frames.map((f) => JSON.stringify(f));
     await op.send(
       json([
@@ -232,12 +243,7 @@ describe.each([
   });
 
   test('an IRC sender with echo-message sees its echoes before the topic it set after them', async () => {
-    const op = await RawClient.connect(server!.tcpPort);
-    clients.push(op);
-    const irc = (lines: string[]): string[] => lines.map((l) => `${l}\r`);
-    await op.send(irc(['CAP LS 302', 'NICK ivy', 'USER ivy 0 * :Ivy', 'CAP REQ :echo-message', 'CAP END']), (l) =>
-      l.includes(' 001 '),
-    );
+    const op = await ircClient('ivy', ['echo-message']);
     await op.send(irc(['JOIN #patio']), (l) => l.includes(' 366 '));
     await op.send(irc(['PRIVMSG #patio :hello']), (l) => l.endsWith('PRIVMSG #patio hello\r'));
     const from = op.lines.length;
