@@ -26,7 +26,7 @@ export interface MessageCosts {
   kernelUs: number;
 }
 
-export type Limit = 'cores' | 'primary' | 'worker' | 'client';
+export type Limit = 'cores' | 'primary' | 'keeper' | 'worker' | 'client';
 
 export interface Ceiling {
   msgsPerSecond: number;
@@ -108,6 +108,8 @@ export interface ClusterCosts {
    */
   primarySaturatedUs?: number;
   workersUs: number;
+  /** The primary's history keeper, one process (0 or absent: none). */
+  keeperUs?: number;
   clientUs: number;
   kernelUs: number;
 }
@@ -132,11 +134,13 @@ export interface Projection extends Ceiling {
  * an upper bound for rooms spread wider than those measured.
  */
 export function projectCluster(costs: ClusterCosts, cores: number, clientsOnHost: boolean): Projection {
-  const shared = costs.primaryUs + costs.workersUs + costs.kernelUs + (clientsOnHost ? costs.clientUs : 0);
+  const keeperUs = costs.keeperUs ?? 0;
+  const shared = costs.primaryUs + keeperUs + costs.workersUs + costs.kernelUs + (clientsOnHost ? costs.clientUs : 0);
   return {
     ...lowest([
       ['cores', (cores * 1e6) / shared],
       ['primary', 1e6 / (costs.primarySaturatedUs ?? costs.primaryUs)],
+      ['keeper', 1e6 / keeperUs],
       ['worker', (cores * 1e6) / costs.workersUs],
     ]),
     cores,

@@ -70,6 +70,15 @@ export function commandLine(pid: number): string {
   return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
 }
 
+/** Whether `pid` is a cluster primary's history keeper (apps/server/src/history/history-keeper.ts), not a worker. */
+export function isHistoryKeeper(pid: number): boolean {
+  try {
+    return commandLine(pid).includes('history-keeper.js');
+  } catch {
+    return false; // exited meanwhile
+  }
+}
+
 export interface MachineCpu {
   /** user + nice + system over all cores, seconds (what processes ran; irq time is not in any process). */
   busy: number;

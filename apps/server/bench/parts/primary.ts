@@ -62,7 +62,7 @@ export type PrimaryPartOptions = Omit<FlagValues<typeof PRIMARY_FLAGS>, 'primary
 
 function describePrimary(x: PrimaryResult): string {
   return (
-    `${rate(x.msgsPerSecond)} msgs/s sequenced, primary ${fixed(x.primaryCpuPercent, 0)} % CPU = ${fixed(x.primaryUsPerMsg, 2)} µs/msg (event-loop thread ${fixed(x.primaryLoopUsPerMsg, 2)}), ` +
+    `${rate(x.msgsPerSecond)} msgs/s sequenced, primary ${fixed(x.primaryCpuPercent, 0)} % CPU = ${fixed(x.primaryUsPerMsg, 2)} µs/msg (event-loop thread ${fixed(x.primaryLoopUsPerMsg, 2)})${x.keeperUsPerMsg === undefined ? '' : `, history keeper ${fixed(x.keeperCpuPercent ?? NaN, 0)} % = ${fixed(x.keeperUsPerMsg, 2)} µs/msg`}, ` +
     `workers ${x.workerCpuPercent.map((v) => fixed(v, 0)).join('+')} % = ${fixed(x.workersUsPerMsg, 2)} µs/msg, softirq ${fixed(x.irqPercent, 0)} %, ` +
     `other ${fixed(x.otherLoadPercent, 0)} %, ${fixed(x.recordsPerMsg, 2)} Msg records/msg` +
     flagged(x)

@@ -40,6 +40,7 @@ export function renderPrimary(r: BenchResults, p: Print): void {
       `After ${o.primaryWarmupS} s of that, a ${o.primaryDurationS} s window: **msgs/s** is what the bus sequenced in it (\`PrimaryBus.messages\`, asked at both ends), CPU from /proc/<pid>/stat (the primary's and each worker's), softirq and other processes' load from /proc/stat. ` +
       `The ${r.machine.cores} cores are shared by the primary and its K workers, so msgs/s is what this machine does, and µs/msg what the primary would do on a core of its own. ` +
       "**Primary CPU** is the whole process (all its threads); **event-loop thread** its main thread alone (/proc/<pid>/task/<pid>/stat), the one that cannot use a second core — the difference is V8's garbage collector and compiler threads, which run beside it. " +
+      "With `--history sqlite` the primary writes each turn's commit record and a **history keeper**, a process of its own as in the real cluster (`apps/server/src/history/history-keeper.ts`), folds those records into the SQLite file: its CPU is its own column, not the primary's (it need not share the primary's core), and the whole cluster pays it. " +
       'Checked: every member joined, every publish answered once, the bus sequenced exactly what the workers published, and every message reached every worker with members in its room (Msg records = messages × min(members, K)).',
   );
   p();
@@ -48,19 +49,19 @@ export function renderPrimary(r: BenchResults, p: Print): void {
   );
   p();
   p(
-    '| `--history` | `--cluster-flush-ms` | synthetic workers | msgs/s sequenced | primary CPU % | **primary µs / msg** | ceiling msgs/s (10⁶ ÷ µs) | event-loop thread CPU % | event-loop thread µs / msg | workers CPU % | workers µs / msg | Msg records / msg | softirq % | other load % | goal |',
+    '| `--history` | `--cluster-flush-ms` | synthetic workers | msgs/s sequenced | primary CPU % | **primary µs / msg** | ceiling msgs/s (10⁶ ÷ µs) | event-loop thread CPU % | event-loop thread µs / msg | history keeper µs / msg | workers CPU % | workers µs / msg | Msg records / msg | softirq % | other load % | goal |',
   );
-  p('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  p('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const x of rows) {
     p(
       `| ${historyOf(x)} | ${x.flushMs}${x.flushMs === x.defaultFlushMs ? ' (default)' : ''} | ${x.workers} | ${rate(x.msgsPerSecond)} | ${fixed(x.primaryCpuPercent, 0)} | **${fixed(x.primaryUsPerMsg, 2)}** | ${rate(1e6 / x.primaryUsPerMsg)} ` +
-        `| ${fixed(x.primaryLoopCpuPercent ?? NaN, 0)} | ${fixed(x.primaryLoopUsPerMsg ?? NaN, 2)} ` +
+        `| ${fixed(x.primaryLoopCpuPercent ?? NaN, 0)} | ${fixed(x.primaryLoopUsPerMsg ?? NaN, 2)} | ${x.keeperUsPerMsg === undefined ? '—' : fixed(x.keeperUsPerMsg, 2)} ` +
         `| ${x.workerCpuPercent.map((v) => fixed(v, 0)).join(' + ')} | ${fixed(x.workersUsPerMsg, 2)} | ${fixed(x.recordsPerMsg, 2)} | ${fixed(x.irqPercent, 0)} | ${fixed(x.otherLoadPercent, 0)} ` +
         `| ${x.problems.length > 0 ? 'see checks' : x.primaryUsPerMsg <= PRIMARY_US_GOAL ? 'met' : '**not met**'} |`,
     );
   }
   for (const f of r.failures.filter((f) => f.scenario === 'primary ceiling'))
-    p(`| ${escapeCell(f.server)} | failed: ${escapeCell(f.error)} | | | | | | | | | | | | | |`);
+    p(`| ${escapeCell(f.server)} | failed: ${escapeCell(f.error)} | | | | | | | | | | | | | | |`);
   p();
   const histories = [...new Set(rows.map(historyOf))];
   for (const history of histories.length > 0 ? histories : ['memory']) {

@@ -21,6 +21,8 @@ export interface StepCostsUs {
   primaryUs: number;
   /** The workers together (the single process in a 1-worker step). */
   workersUs: number;
+  /** The primary's history keeper (SQLite history in a cluster; 0 otherwise), on a core of its own if it has one. */
+  keeperUs: number;
   serverUs: number;
   /** Each loadgen process. */
   clientUs: number[];
@@ -53,10 +55,12 @@ export function stepCosts(x: Pick<ScalingResult, CostFields>): StepCostsUs {
     x.serverCpuPerProc.filter((c) => c.role === role).reduce((n, c) => n + perMsgUs(c.percent, x), 0);
   const primaryUs = of('primary');
   const workersUs = of('worker') + of('single');
+  const keeperUs = of('keeper');
   return {
     primaryUs,
     workersUs,
-    serverUs: primaryUs + workersUs,
+    keeperUs,
+    serverUs: primaryUs + workersUs + keeperUs,
     clientUs: x.loadgenCpuPercentPerProc.map((v) => perMsgUs(v, x)),
     kernelUs: perMsgUs(kernelPercent(x), x),
   };
@@ -144,6 +148,7 @@ export function scalingFigures(series: ScalingSeriesResult, cores: number): Scal
     costs: {
       primaryUs: c2.primaryUs,
       workersUs: c2.workersUs,
+      keeperUs: c2.keeperUs,
       clientUs: c2.clientUs.reduce((n, v) => n + v, 0),
       kernelUs: c2.kernelUs,
     },

@@ -37,7 +37,8 @@ function procCpu(x: ScalingResult): string {
   if (x.serverCpuPerProc.length === 1) return fixed(x.serverCpuPercent, 0);
   const primary = x.serverCpuPerProc.filter((c) => c.role === 'primary').map((c) => fixed(c.percent, 0));
   const workers = x.serverCpuPerProc.filter((c) => c.role === 'worker').map((c) => fixed(c.percent, 0));
-  return `${fixed(x.serverCpuPercent, 0)} (${primary.join('')} + ${workers.join(' + ')})`;
+  const keeper = x.serverCpuPerProc.filter((c) => c.role === 'keeper').map((c) => ` + keeper ${fixed(c.percent, 0)}`);
+  return `${fixed(x.serverCpuPercent, 0)} (${primary.join('')} + ${workers.join(' + ')}${keeper.join('')})`;
 }
 
 /** Primary µs/msg, workers µs/msg (the single process's under workers for 1 worker). */
@@ -285,6 +286,7 @@ function unlimited(f: ScalingFigures): string {
 const LIMIT_WORDS: Record<Limit, string> = {
   cores: 'the cores',
   primary: "the primary's core",
+  keeper: "the history keeper's core",
   worker: 'a worker',
   client: 'a client process',
 };
@@ -295,19 +297,19 @@ function renderProjection(r: BenchResults, figures: ScalingFigures[], p: Print):
   p('### Projection to larger hosts');
   p();
   p(
-    "From the 2-worker cluster's costs per message at its max sustained step — p the primary's, w the workers' together, c the loadgen's, k the kernel's (as in the ceiling) — " +
+    "From the 2-worker cluster's costs per message at its max sustained step — p the primary's, h its history keeper's (the process that folds the primary's commits into the SQLite file), w the workers' together, c the loadgen's, k the kernel's (as in the ceiling) — " +
       'what `--workers auto` (one worker per core) would carry on a host of C cores, the clients on other machines: ' +
-      "**R(C) = min(C × 10⁶ ÷ (p + w + k), 10⁶ ÷ p_sat, C × 10⁶ ÷ w)** — all the cores shared by the primary, the workers and the kernel; the primary on one core; the workers' work split evenly, each on one core. " +
+      "**R(C) = min(C × 10⁶ ÷ (p + h + w + k), 10⁶ ÷ p_sat, 10⁶ ÷ h, C × 10⁶ ÷ w)** — all the cores shared by the primary, the keeper, the workers and the kernel; the primary on one core; the keeper on one core; the workers' work split evenly, each on one core. " +
       `p_sat is the primary's cost when it is the bottleneck: ${saturated === undefined ? 'p (the primary part, which measures it saturated, did not run)' : `${fixed(saturated, 2)} µs, the worst at the default flush interval in the primary part (next section); p, measured at the cluster's rate here, pays a wakeup and a write for a few messages at a time and would make the primary's core look like the limit long before it is`}. ` +
-      'In brackets, with the loadgen on the same host: C × 10⁶ ÷ (p + w + c + k) as the first term. ' +
+      'In brackets, with the loadgen on the same host: C × 10⁶ ÷ (p + h + w + c + k) as the first term. ' +
       'It holds the per-message costs as measured here: each worker with members in a room pays a receive per message, and 4-member rooms span up to 4 workers on a larger host against 2 here, and the primary writes to more workers, so read it as an upper bound; ' +
       "k is loopback, where the kernel carries both ends of every connection, so it overstates the kernel's share on a host whose clients are elsewhere.",
   );
   p();
   p(
-    `| series | p µs | w µs | c µs | k µs | ${PROJECTED_CORES.map((c) => `${c} cores msgs/s (loadgen on host)`).join(' | ')} |`,
+    `| series | p µs | h µs | w µs | c µs | k µs | ${PROJECTED_CORES.map((c) => `${c} cores msgs/s (loadgen on host)`).join(' | ')} |`,
   );
-  p(`|---|---:|---:|---:|---:|${PROJECTED_CORES.map(() => '---:').join('|')}|`);
+  p(`|---|---:|---:|---:|---:|---:|${PROJECTED_CORES.map(() => '---:').join('|')}|`);
   for (const f of figures) {
     const c = { ...f.costs, primarySaturatedUs: saturated };
     const cells = PROJECTED_CORES.map((cores) => {
@@ -316,7 +318,7 @@ function renderProjection(r: BenchResults, figures: ScalingFigures[], p: Print):
       return `**${rate(away.msgsPerSecond)}** (${rate(here.msgsPerSecond)}), ${LIMIT_WORDS[away.limit]}`;
     });
     p(
-      `| ${f.series.label} | ${fixed(c.primaryUs, 1)} | ${fixed(c.workersUs, 1)} | ${fixed(c.clientUs, 1)} | ${fixed(c.kernelUs, 1)} | ${cells.join(' | ')} |`,
+      `| ${f.series.label} | ${fixed(c.primaryUs, 1)} | ${fixed(c.keeperUs ?? 0, 1)} | ${fixed(c.workersUs, 1)} | ${fixed(c.clientUs, 1)} | ${fixed(c.kernelUs, 1)} | ${cells.join(' | ')} |`,
     );
   }
   p();

@@ -29,7 +29,7 @@ import { startWindowedLoadgen, type WindowedLoadgen } from '../lib/loadgen-windo
 import { BENCH_LOOPCHAT_ARGS } from '../lib/loopchat-args.js';
 import { fetchView, type ServerView } from '../lib/loopchat-view.js';
 import { LOOPCHAT_OPEN_FILE_LIMIT } from '../lib/paths.js';
-import { processTree, rssKiB, treeOpenFds, treeRssKiB } from '../lib/proc.js';
+import { isHistoryKeeper, processTree, rssKiB, treeOpenFds, treeRssKiB } from '../lib/proc.js';
 import { notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
 import { SERVER_KINDS, forceGc, startServer, type GcReport, type RunningServer } from '../lib/servers.js';
 import { FanoutSeries, type FanoutResult } from './fanout.js';
@@ -64,7 +64,7 @@ export interface ConnectionsOptions {
 /** One process of the server's tree with the connections held, after the full GC. */
 export interface ConnectionsProcess {
   pid: number;
-  role: 'primary' | 'worker';
+  role: 'primary' | 'worker' | 'keeper';
   /** From `/stats` perWorker; 0 for the primary, which accepts nothing. */
   connections: number;
   rssKiB: number;
@@ -295,7 +295,7 @@ function treeProcesses(server: RunningServer, view: ServerView): ConnectionsProc
     }
     return {
       pid,
-      role: pid === server.pid ? ('primary' as const) : ('worker' as const),
+      role: pid === server.pid ? ('primary' as const) : isHistoryKeeper(pid) ? ('keeper' as const) : ('worker' as const),
       connections: byPid.get(pid) ?? 0,
       rssKiB: kib,
     };

@@ -62,6 +62,13 @@ export interface PrimaryResult {
   /** The primary's event-loop thread alone (its GC and libuv threads left out). */
   primaryLoopCpuPercent: number;
   primaryLoopUsPerMsg: number;
+  /**
+   * With SQLite: the history keeper process that folds the primary's commits into the file
+   * (history-keeper.ts), % of one core and µs per message. Absent in earlier results (the
+   * primary folded itself) and with memory history.
+   */
+  keeperCpuPercent?: number;
+  keeperUsPerMsg?: number;
   /** Each synthetic worker, % of one core. */
   workerCpuPercent: number[];
   /** The workers' CPU together, µs per message. */
@@ -149,6 +156,7 @@ export async function runPrimary(o: PrimaryOptions): Promise<PrimaryResult> {
   try {
     const ready = await host.next('ready', READY_TIMEOUT_MS);
     const pids = [child.pid!, ...ready.workerPids];
+    const keeper = ready.keeperPid > 0 ? ready.keeperPid : undefined;
     host.send({ t: 'go' });
     await sleep(o.warmupS * 1000);
     const a = await sample(host, pids);
@@ -159,7 +167,8 @@ export async function runPrimary(o: PrimaryOptions): Promise<PrimaryResult> {
 
     // A process missing from a snapshot counts NaN, not 0: no figure is guessed.
     const usedS = pids.map((pid) => (b.all.get(pid)?.cpu ?? NaN) - (a.all.get(pid)?.cpu ?? NaN));
-    const cpu = cpuWindow(a, b, sum(usedS) + (b.runner - a.runner));
+    const keeperS = keeper === undefined ? 0 : (b.all.get(keeper)?.cpu ?? NaN) - (a.all.get(keeper)?.cpu ?? NaN);
+    const cpu = cpuWindow(a, b, sum(usedS) + keeperS + (b.runner - a.runner));
     const seconds = cpu.seconds;
     const used = usedS.map((s) => s / seconds);
     const messages = b.messages - a.messages;
@@ -182,6 +191,9 @@ export async function runPrimary(o: PrimaryOptions): Promise<PrimaryResult> {
       primaryUsPerMsg: perMsg(used[0]!),
       primaryLoopCpuPercent: ((b.loop - a.loop) / seconds) * 100,
       primaryLoopUsPerMsg: perMsg((b.loop - a.loop) / seconds),
+      ...(keeper === undefined
+        ? {}
+        : { keeperCpuPercent: (keeperS / seconds) * 100, keeperUsPerMsg: perMsg(keeperS / seconds) }),
       workerCpuPercent: used.slice(1).map((v) => v * 100),
       workersUsPerMsg: perMsg(sum(used.slice(1))),
       irqPercent: cpu.irqPercent,

@@ -37,7 +37,7 @@ import { serverSideProblems, wireProblems, type RunFindings } from '../lib/loadg
 import { sampleWindow, startWindowedLoadgen, type LoadgenWindow } from '../lib/loadgen-window.js';
 import { countsDelta, fetchVerdicts, fetchView, type ServerView } from '../lib/loopchat-view.js';
 import { TMP_DIR } from '../lib/paths.js';
-import { topOthers } from '../lib/proc.js';
+import { isHistoryKeeper, topOthers } from '../lib/proc.js';
 import { notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
 import { SERVER_KINDS, startServer, type RunningServer } from '../lib/servers.js';
 import { buildTexts } from '../lib/texts.js';
@@ -63,7 +63,7 @@ export interface ScalingOptions {
 }
 
 export interface ServerProcCpu {
-  role: 'single' | 'primary' | 'worker';
+  role: 'single' | 'primary' | 'worker' | 'keeper';
   pid: number;
   percent: number;
 }
@@ -305,7 +305,7 @@ export class ScalingSeries {
     const cpu = cpuWindow(a, b, serverCpuS + sum(loadgenCpu) + (b.runner - a.runner));
     const sampledS = cpu.seconds;
     const serverCpuPerProc: ServerProcCpu[] = [...serverUsed].map(([pid, s]) => ({
-      role: pid !== server.pid ? 'worker' : this.workers > 1 ? 'primary' : 'single',
+      role: pid === server.pid ? (this.workers > 1 ? 'primary' : 'single') : isHistoryKeeper(pid) ? 'keeper' : 'worker',
       pid,
       percent: (s / sampledS) * 100,
     }));

@@ -18,7 +18,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LOOPCHAT_CONFIG, LOOPCHAT_OPEN_STORE, LOOPCHAT_PRIMARY_BUS, LOOPCHAT_PRIMARY_HEAP, WORKERS_DIR } from '../lib/paths.js';
+import {
+  LOOPCHAT_CONFIG,
+  LOOPCHAT_OPEN_STORE,
+  LOOPCHAT_PRIMARY_BUS,
+  LOOPCHAT_PRIMARY_HEAP,
+  WORKERS_DIR,
+} from '../lib/paths.js';
 import type { FromHost, FromWorker, ToHost, ToWorker, WorkerCounts } from './primary-ipc.js';
 
 type PrimaryBusModule = typeof import('../../src/cluster/primary-bus.js');
@@ -48,7 +54,9 @@ if (dataDir !== '') {
   process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   process.on('SIGTERM', () => process.exit());
 }
-const bus = new PrimaryBus(DEFAULTS, log, flushMs, openHistoryStore({ ...DEFAULTS, history, dataDir }));
+// As the cluster primary opens it: with SQLite, a history keeper process folds (history-keeper.ts).
+const store = openHistoryStore({ ...DEFAULTS, history, dataDir }, { log: { warn: log.error, error: log.error } as never });
+const bus = new PrimaryBus(DEFAULTS, log, flushMs, store);
 setInterval(() => bus.state.sweep(Date.now()), 1_000).unref();
 
 const workers: ChildProcess[] = [];
@@ -85,6 +93,7 @@ for (let i = 0; i < workerCount; i++) {
         send({
           t: 'ready',
           workerPids: workers.map((w) => w.pid ?? 0),
+          keeperPid: (store as { keeperPid?: number }).keeperPid ?? 0,
           members: joined,
           defaultFlushMs: DEFAULTS.clusterFlushMs,
         });

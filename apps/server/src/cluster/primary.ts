@@ -91,8 +91,9 @@ export class ClusterPrimary {
     this.#log = log;
     // The primary sequences, so it owns the history store (opened here: a locked or damaged
     // file is a startup error before any worker is forked). Not on Redis: there the workers
-    // sequence through Redis, and the primary's bus serves nobody.
-    const store = chooseBus(config, 'primary') === 'ipc' ? openHistoryStore(config) : undefined;
+    // sequence through Redis, and the primary's bus serves nobody. Its folding into the
+    // SQLite file runs in a keeper process beside it (history-keeper.ts), off its one core.
+    const store = chooseBus(config, 'primary') === 'ipc' ? openHistoryStore(config, { log }) : undefined;
     this.bus = new PrimaryBus(config, log, config.clusterFlushMs, store);
     this.#report = new PrimaryReport(this.bus);
     this.#ports = { tcpPort: config.tcpPort, httpPort: config.httpPort };

@@ -197,6 +197,38 @@ export class CommitLog {
     }
     return emptied;
   }
+
+  /**
+   * Another process folded `room` through `seq` (history-keeper.ts): forgets its runs up to
+   * there (whole runs: a fold takes whole runs); returns the commits left with none unfolded.
+   */
+  foldedThrough(room: string, seq: number): number[] {
+    const entry = this.#byRoom.get(room);
+    if (entry === undefined) return [];
+    const emptied: number[] = [];
+    let gone = 0;
+    for (const run of entry.runs) {
+      if (run.firstSeq + run.count - 1 > seq) break;
+      gone++;
+      entry.messages -= run.count;
+      entry.bytes -= run.size;
+      this.#messages -= run.count;
+      const left = this.#unfoldedRuns.get(run.commit)! - 1;
+      if (left > 0) this.#unfoldedRuns.set(run.commit, left);
+      else {
+        this.#unfoldedRuns.delete(run.commit);
+        emptied.push(run.commit);
+      }
+    }
+    if (gone === entry.runs.length) {
+      this.#byRoom.delete(room);
+      this.#full.delete(room);
+    } else {
+      entry.runs.splice(0, gone);
+      if (entry.messages < MAX_CHUNK_LINES) this.#full.delete(room);
+    }
+    return emptied;
+  }
 }
 
 const NO_RUNS: readonly Run[] = [];

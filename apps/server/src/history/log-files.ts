@@ -68,22 +68,30 @@ export interface Recovered {
 export function readLogFiles(dir: string): Recovered {
   const paths = listLogFiles(dir);
   const payloads: Buffer[] = [];
-  for (const path of paths) {
-    const bytes = readFileSync(path);
-    for (let at = 0; at + RECORD_HEADER <= bytes.length;) {
-      const length = bytes.readUInt32LE(at);
-      const end = at + RECORD_HEADER + length;
-      if (length === 0 || end > bytes.length) break; // torn (the write was cut short) or zeros
-      const payload = bytes.subarray(at + RECORD_HEADER, end);
-      if (crc32(payload) !== bytes.readUInt32LE(at + 4)) break; // torn (or a power loss's zeros)
-      payloads.push(payload);
-      at = end;
-    }
-  }
+  for (const path of paths) readRecords(readFileSync(path), payloads);
   return { payloads, paths };
 }
 
-function listLogFiles(dir: string): string[] {
+/**
+ * Appends to `payloads` the intact records of `bytes` from its start, up to the first that is
+ * torn (cut short by a crash, or not yet written in full) or zeros; returns where that one begins.
+ */
+export function readRecords(bytes: Buffer, payloads: Buffer[]): number {
+  let at = 0;
+  while (at + RECORD_HEADER <= bytes.length) {
+    const length = bytes.readUInt32LE(at);
+    const end = at + RECORD_HEADER + length;
+    if (length === 0 || end > bytes.length) break; // torn (the write was cut short) or zeros
+    const payload = bytes.subarray(at + RECORD_HEADER, end);
+    if (crc32(payload) !== bytes.readUInt32LE(at + 4)) break; // torn (or a power loss's zeros)
+    payloads.push(payload);
+    at = end;
+  }
+  return at;
+}
+
+/** The log files in `dir`, oldest first (none if it does not exist). */
+export function listLogFiles(dir: string): string[] {
   let names: string[];
   try {
     names = readdirSync(dir);

@@ -1,18 +1,28 @@
 /** The history store the configuration asks for (`--history`, `--data-dir`, retention flags). */
+import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { HistoryStore } from './history-store.js';
+import { KeeperProcess } from './keeper-process.js';
 import { MemoryStore } from './memory-store.js';
-import { SqliteStore } from './sqlite-store.js';
+import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 
 export type StoreConfig = Pick<Config, 'history' | 'dataDir' | 'historySize' | 'historyMaxAgeSeconds' | 'historySync'>;
 
-/** Opens the store; throws HistoryStoreError (one line naming the file) when it cannot. */
-export function openHistoryStore(config: StoreConfig): HistoryStore {
+/**
+ * Opens the store; throws HistoryStoreError (one line naming the file) when it cannot.
+ * `keeper` (the cluster primary): a SQLite store's folding, retention and backups run in a
+ * history keeper process (history-keeper.ts), which reports its problems to `keeper.log`.
+ */
+export function openHistoryStore(config: StoreConfig, keeper?: { log: Pick<Logger, 'warn' | 'error'> }): HistoryStore {
   if (config.history === 'memory') return new MemoryStore(config.historySize);
-  return new SqliteStore({
+  const options: SqliteStoreOptions = {
     dataDir: config.dataDir,
     historySize: config.historySize,
     maxAgeMs: config.historyMaxAgeSeconds * 1000,
     synchronous: config.historySync,
-  });
+  };
+  if (keeper === undefined) return new SqliteStore(options);
+  const store = new SqliteStore(options, { kind: 'sequencer' });
+  store.attachKeeper(new KeeperProcess(options, store, keeper.log));
+  return store;
 }

@@ -31,6 +31,7 @@ import type { HistoryQuery, HistoryStore } from './history-store.js';
 import { CommitLog, Run, runLines, type Segment } from './commit-log.js';
 import { directoryBytes, readDirectory, writeDirectory } from './commit-directory.js';
 import { LOG_DIR, LogFiles, RECORD_HEADER, readLogFiles } from './log-files.js';
+import { LogTail } from './log-tail.js';
 import { SqliteReadMarkers } from './sqlite-read-markers.js';
 import { MAX_CHUNK_LINES, copyLines, splitLines } from './line-chunks.js';
 import { APPLICATION_ID, MIGRATE_V1, SCHEMA, SCHEMA_VERSION, SQL, prepareAll, type Prepared } from './sqlite-schema.js';
@@ -61,6 +62,12 @@ const FOLD_AFTER_MS = 1_000;
 const MAX_CHUNK_SPAN_MS = 5_000;
 /** Unfolded messages past which a commit folds a step itself (a sweep that cannot keep up). */
 const MAX_UNFOLDED = 8 * FOLD_STEP;
+/**
+ * The same for a sequencer whose keeper folds: the keeper folds a room once it has a full
+ * chunk or has waited FOLD_AFTER_MS, so a busy primary holds a few chunks per room (500 rooms
+ * at 350k msgs/s: ~100k lines); past this the keeper is behind (or gone) and the primary folds.
+ */
+const KEEPER_BEHIND = 32 * FOLD_STEP;
 
 interface ChunkRow {
   first_seq: number;
@@ -89,6 +96,42 @@ export interface SqliteStoreOptions {
   synchronous: 'normal' | 'full';
 }
 
+/**
+ * Who folds (history-keeper.ts):
+ *
+ *   owner      the one process that opens the file: it sequences, folds and sweeps (the
+ *              default; the file is locked to it)
+ *   sequencer  the cluster primary when a keeper folds for it: it appends and commits, reads,
+ *              writes metadata and markers, and folds only a room a moderator edits, what is
+ *              left at close, or when the keeper falls far behind; `loopchat.lock` is what
+ *              keeps a second server out
+ *   keeper     the keeper process: it follows the sequencer's log files, folds them, sweeps
+ *              retention and answers backups; `onFolded` hears each fold
+ *
+ * A sequencer and its keeper share the file (WAL, not exclusive). Either may fold a room's
+ * runs: each fold skips, in its transaction, what the room's recorded last seq says is done.
+ */
+export type StoreRole =
+  | { readonly kind: 'owner' }
+  | { readonly kind: 'sequencer' }
+  | { readonly kind: 'keeper'; readonly onFolded: (folded: FoldedRooms, durable: boolean) => void };
+
+/** [room, the seq it is folded through] of each room one fold took. */
+export type FoldedRooms = [room: string, seq: number][];
+
+/** What a sequencer asks of its keeper besides folding (keeper-process.ts). */
+export interface Keeper {
+  /** Its process id, while it runs. */
+  readonly pid: number | undefined;
+  backup(): Promise<string>;
+  /** Stops it at once (its work is transactions: whatever it was doing is rolled back). */
+  close(): void;
+}
+
+const LOCK_FILE = 'loopchat.lock';
+/** How long a sequencer's write waits for the keeper's transaction (a fold step is a few ms). */
+const SHARED_BUSY_TIMEOUT_MS = 5_000;
+
 type Statements = Prepared<typeof SQL>;
 
 export class SqliteStore implements HistoryStore {
@@ -115,43 +158,122 @@ export class SqliteStore implements HistoryStore {
   /** room → the seq its count retention last deleted up to (this process) */
   readonly #trimmedTo = new Map<string, number>();
   readonly #times = new CommitTimes();
+  readonly #role: StoreRole;
+  /** Not the file's only user: folds check what is done already (see StoreRole). */
+  readonly #shared: boolean;
+  /** A sequencer's hold on the data dir (see StoreRole). */
+  #lock: Database.Database | undefined;
+  #keeper: Keeper | undefined;
+  /** A sequencer folded since its last checkpoint: a log file may go only after one. */
+  #ownFolds = false;
+  /** Commits a keeper's fold emptied, not yet known durable: their files wait. */
+  #undurable: number[] = [];
+  /** The keeper's follower of the log files; null for the others. */
+  readonly #tail: LogTail | null;
+  /** room → the seq it is folded through, as the keeper last saw it (to skip at ingest). */
+  readonly #foldedSeen = new Map<string, number>();
+  #nextIngestId = 0;
 
   /** Opens (or creates) the file; throws HistoryStoreError with a message naming it. */
-  constructor(options: SqliteStoreOptions) {
+  constructor(options: SqliteStoreOptions, role: StoreRole = { kind: 'owner' }) {
     const dir = resolve(options.dataDir);
     this.path = join(dir, HISTORY_FILE);
     this.#historySize = options.historySize;
     this.#maxAgeMs = options.maxAgeMs;
+    this.#role = role;
+    this.#shared = role.kind !== 'owner';
     prepareDir(dir);
+    if (role.kind === 'sequencer') this.#lock = takeLock(join(dir, LOCK_FILE), this.path);
     let db: Database.Database;
     try {
       // timeout 0: a file locked by another server is an error now, not a wait.
       db = new Database(this.path, { timeout: 0 });
     } catch (err) {
+      this.#lock?.close();
       throw openError(this.path, err);
     }
     try {
-      this.epoch = initialise(db, options.synchronous);
+      this.epoch = initialise(db, options.synchronous, !this.#shared);
+      // Opened: from now on the other of the pair may hold the write lock for a fold step.
+      if (this.#shared) db.pragma(`busy_timeout = ${SHARED_BUSY_TIMEOUT_MS}`);
       this.#sql = prepareAll(db, SQL, ['lastSeq', 'getMeta', 'getRoomMeta']);
       this.readMarkers = new SqliteReadMarkers(db);
     } catch (err) {
       db.close();
+      this.#lock?.close();
       throw openError(this.path, err);
     }
     this.#db = db;
+    const logDir = join(dir, LOG_DIR);
+    if (role.kind === 'keeper') {
+      this.#tail = new LogTail(logDir);
+      this.#files = null as unknown as LogFiles; // never written: the sequencer writes them
+      return;
+    }
+    this.#tail = null;
     try {
-      const logDir = join(dir, LOG_DIR);
       const left = readLogFiles(logDir);
       this.#files = new LogFiles(logDir, {
         sync: options.synchronous === 'full',
-        beforeDelete: () => this.#db.pragma('wal_checkpoint(PASSIVE)'),
+        beforeDelete: () => {
+          if (this.#shared && !this.#ownFolds) return; // the keeper made its folds durable
+          this.#ownFolds = false;
+          this.#db.pragma('wal_checkpoint(PASSIVE)');
+        },
       });
       this.#recover(left.payloads);
       this.#files.deleteFiles(left.paths);
     } catch (err) {
       db.close();
+      this.#lock?.close();
       throw openError(this.path, err);
     }
+  }
+
+  /** A sequencer's keeper (keeper-process.ts): folds, retention and backups are its from now on. */
+  attachKeeper(keeper: Keeper): void {
+    this.#keeper = keeper;
+  }
+
+  /** A sequencer's keeper's process id, while it runs (the bench reads its CPU). */
+  get keeperPid(): number | undefined {
+    return this.#keeper?.pid;
+  }
+
+  /**
+   * Sequencer: the keeper folded these rooms (and made that durable, or not yet): their runs
+   * leave memory, and the log files left with no unfolded commit go once it is durable.
+   */
+  foldedElsewhere(folded: FoldedRooms, durable: boolean): void {
+    for (const [room, seq] of folded) for (const id of this.#log.foldedThrough(room, seq)) this.#undurable.push(id);
+    if (!durable || this.#undurable.length === 0) return;
+    const ids = this.#undurable;
+    this.#undurable = [];
+    this.#files.release(ids);
+  }
+
+  /** Keeper: takes in what the sequencer committed since the last call. */
+  ingest(): void {
+    const payloads = this.#tail!.read();
+    if (payloads.length === 0) return;
+    const isFolded = (room: string, firstSeq: number): boolean => {
+      let last = this.#foldedSeen.get(room);
+      if (last === undefined) {
+        last = (this.#sql.lastSeq.get(room) as number | undefined) ?? 0;
+        this.#foldedSeen.set(room, last);
+      }
+      return firstSeq <= last;
+    };
+    for (const payload of payloads) {
+      const directory = payload.readUInt32LE(0);
+      const segments = readDirectory(payload, 4, 4 + directory);
+      this.#log.add(stored(segments, ++this.#nextIngestId, payload, 4 + directory), isFolded);
+    }
+  }
+
+  /** Keeper: lines taken in and not yet folded. */
+  get unfolded(): number {
+    return this.#log.messages;
   }
 
   /**
@@ -238,7 +360,7 @@ export class SqliteStore implements HistoryStore {
       this.#runs = [];
       this.#open.clear();
     }
-    if (this.#log.messages > MAX_UNFOLDED) {
+    if (this.#log.messages > (this.#keeper === undefined ? MAX_UNFOLDED : KEEPER_BEHIND)) {
       try {
         this.#fold(this.#log.due(Infinity, FOLD_STEP, FOLD_STEP_BYTES));
       } catch {
@@ -255,10 +377,19 @@ export class SqliteStore implements HistoryStore {
   #fold(rooms: readonly string[]): void {
     if (rooms.length === 0) return;
     const sql = this.#sql;
+    const folded: FoldedRooms = [];
     sql.begin.run();
     try {
       for (const room of rooms) {
-        const runs = this.#log.runs(room);
+        let runs = this.#log.runs(room);
+        if (this.#shared) {
+          // The other process may have folded some of them: the file says how far.
+          const done = (sql.lastSeq.get(room) as number | undefined) ?? 0;
+          const last = runs[runs.length - 1]!;
+          folded.push([room, Math.max(done, last.firstSeq + last.count - 1)]);
+          runs = runs.filter((run) => run.firstSeq > done);
+          if (runs.length === 0) continue;
+        }
         for (let i = 0; i < runs.length;) {
           let j = i + 1;
           let count = runs[i]!.count;
@@ -292,7 +423,16 @@ export class SqliteStore implements HistoryStore {
       }
       throw err;
     }
-    this.#files.release(this.#log.folded(rooms));
+    const emptied = this.#log.folded(rooms);
+    if (this.#role.kind === 'keeper') {
+      for (const [room, seq] of folded) this.#foldedSeen.set(room, seq);
+      // Durable before the sequencer may delete the log files that hold these lines.
+      const [result] = this.#db.pragma('wal_checkpoint(PASSIVE)') as { busy: number }[];
+      this.#role.onFolded(folded, result?.busy === 0);
+      return;
+    }
+    this.#ownFolds = true;
+    this.#files.release(emptied);
   }
 
   /**
@@ -326,6 +466,9 @@ export class SqliteStore implements HistoryStore {
    * name is the store's to choose (no path from outside): `backups/loopchat-<UTC time>.db`.
    */
   async backup(): Promise<string> {
+    // The keeper's connection is the one that writes in the background: a copy made through
+    // another would start over at each of its folds.
+    if (this.#keeper !== undefined) return this.#keeper.backup();
     const dir = join(dirname(this.path), 'backups');
     const file = join(dir, `loopchat-${new Date().toISOString().replace(/[:.]/g, '-')}.db`);
     try {
@@ -394,6 +537,8 @@ export class SqliteStore implements HistoryStore {
     const runs = this.#log.runs(room);
     if (runs.length === 0 || after + 1 < runs[0]!.firstSeq) {
       for (const row of this.#sql.forward.iterate(room, after) as Iterable<ChunkRow>) {
+        // Folded by the keeper, but this process has not heard it yet: the runs have them.
+        if (runs.length > 0 && row.first_seq >= runs[0]!.firstSeq) break;
         yield { firstSeq: row.first_seq, lines: row.lines };
       }
     }
@@ -410,6 +555,7 @@ export class SqliteStore implements HistoryStore {
     // The chunk holding before − 1 ends at most MAX_CHUNK_LINES − 1 seqs after it.
     const bound = Math.min(Number.MAX_SAFE_INTEGER, before + MAX_CHUNK_LINES);
     for (const row of this.#sql.backward.iterate(room, bound) as Iterable<ChunkRow>) {
+      if (runs.length > 0 && row.first_seq >= runs[0]!.firstSeq) continue; // see #piecesAfter
       yield { firstSeq: row.first_seq, lines: row.lines };
     }
   }
@@ -454,6 +600,7 @@ export class SqliteStore implements HistoryStore {
         this.readMarkers.flush(now);
         return true;
       }
+      if (this.#role.kind === 'sequencer') return false; // the keeper folds and sweeps
       const due = this.#log.due(now - FOLD_AFTER_MS, FOLD_STEP, FOLD_STEP_BYTES);
       if (due.length > 0) {
         this.#fold(due);
@@ -473,6 +620,11 @@ export class SqliteStore implements HistoryStore {
 
   close(): void {
     if (!this.#db.open) return;
+    this.#keeper?.close();
+    if (this.#role.kind === 'keeper') {
+      this.#db.close();
+      return;
+    }
     try {
       this.readMarkers.flush();
     } catch {
@@ -486,6 +638,7 @@ export class SqliteStore implements HistoryStore {
       this.#files.close(false);
     }
     this.#db.close();
+    this.#lock?.close();
   }
 }
 
@@ -513,8 +666,11 @@ function prepareDir(dir: string): void {
 }
 
 /** Sets the file up (pragmas, lock, schema) and returns its epoch. */
-function initialise(db: Database.Database, synchronous: 'normal' | 'full'): string {
-  db.pragma('locking_mode = EXCLUSIVE');
+function initialise(db: Database.Database, synchronous: 'normal' | 'full', exclusive: boolean): string {
+  if (exclusive) db.pragma('locking_mode = EXCLUSIVE');
+  // Shared (a sequencer and its keeper): the keeper checkpoints after each fold, so neither
+  // stops for a checkpoint of the other's frames at a commit.
+  else db.pragma('wal_autocheckpoint = 0');
   // 16 KiB pages for a new file (an existing one keeps its own): a turn's log row and a
   // room's chunk are tens of KiB, so a quarter of the pages, WAL frames and write calls of
   // 4 KiB pages (store alone, 100 rooms: 4.0 -> 3.4 us CPU per message).
@@ -543,6 +699,23 @@ function initialise(db: Database.Database, synchronous: 'normal' | 'full'): stri
       return fresh;
     })
     .immediate();
+}
+
+/**
+ * Holds `path` (an empty SQLite file) locked until closed: a sequencer shares the history file
+ * with its keeper, so the file's own exclusive lock cannot keep a second server out; this does.
+ */
+function takeLock(path: string, historyFile: string): Database.Database {
+  let lock: Database.Database | undefined;
+  try {
+    lock = new Database(path, { timeout: 0 });
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS held (x); COMMIT');
+    return lock;
+  } catch (err) {
+    lock?.close();
+    throw openError(historyFile, err);
+  }
 }
 
 function openError(path: string, err: unknown): HistoryStoreError {

@@ -137,13 +137,15 @@ describe('SIGKILL under load, by the loadgen’s accounting: no acked message lo
     const dir = mkdtempSync(join(tmpdir(), 'loopchat-kill-'));
     dirs.push(dir);
     const first = await serve(dir, 2);
-    const workers = childPids(first.pid);
-    expect(workers).toHaveLength(2);
+    // Two workers and the history keeper (history-keeper.ts).
+    const children = childPids(first.pid);
+    expect(children).toHaveLength(3);
     const acked = await loadThenKill(first.tcpPort, first, join(dir, 'acked.jsonl'));
     console.log(`SIGKILL of the cluster primary: ${acked.length} messages acked before the kill`);
     expect(acked.length, 'messages acked before the kill').toBeGreaterThan(500);
-    // The orphaned workers leave once their primary is gone; the next cluster starts after.
-    await waitUntil(() => workers.every((pid) => !isAlive(pid)), 15_000, 'the orphaned workers to exit');
+    // The workers and the keeper leave once their primary is gone; waiting for them keeps
+    // their draining off the CPU the next cluster starts on.
+    await waitUntil(() => children.every((pid) => !isAlive(pid)), 15_000, 'the orphaned children to exit');
     const second = await serve(dir, 2);
     await expectAckedKept(second.tcpPort, acked);
   }, 60_000);

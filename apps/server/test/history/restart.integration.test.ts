@@ -149,17 +149,18 @@ describe('a restart under load keeps every acknowledged message', () => {
   it('after SIGKILL of the cluster primary', async () => {
     const dir = tempDir();
     const first = await serve(dir, 2);
-    const workers = childPids(first.pid);
-    expect(workers).toHaveLength(2);
+    // Two workers and the history keeper (history-keeper.ts).
+    const children = childPids(first.pid);
+    expect(children).toHaveLength(3);
     const seen = await underLoad(
       first.tcpPort,
       sleep(1500).then(() => first.child.kill('SIGKILL')),
     );
     await first.exited;
     running.splice(running.indexOf(first), 1);
-    // The workers leave once their primary is gone (the store's lock went with the primary);
-    // waiting for them keeps their draining off the CPU the next cluster starts on.
-    await waitUntil(() => workers.every((pid) => !isAlive(pid)), 15_000, 'the orphaned workers to exit');
+    // The workers and the keeper leave once their primary is gone; waiting for them keeps
+    // their draining off the CPU the next cluster starts on.
+    await waitUntil(() => children.every((pid) => !isAlive(pid)), 15_000, 'the orphaned children to exit');
     const second = await serve(dir, 2);
     await expectAllKept(second.tcpPort, seen);
   });

@@ -1,0 +1,92 @@
+/**
+ * The cluster primary's side of its history keeper (history-keeper.ts): starts it, hands its
+ * fold notices to the store, asks it for backups, and starts another if it dies (the store
+ * folds by itself meanwhile once the keeper is far enough behind, sqlite-store.ts).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { HistoryStoreError } from './errors.js';
+import type { FoldedRooms, Keeper, SqliteStore, SqliteStoreOptions } from './sqlite-store.js';
+
+export type ToKeeper = { t: 'backup'; id: number };
+export type FromKeeper =
+  | { t: 'folded'; folded: FoldedRooms; durable: boolean }
+  | { t: 'backup'; id: number; file?: string; error?: string }
+  | { t: 'failed'; error: string };
+
+/** The compiled keeper: beside this file in dist/, or in dist/ when this runs from src/ (vitest). */
+const KEEPER_MAIN = fileURLToPath(
+  import.meta.url.endsWith('.ts')
+    ? new URL('../../dist/history/history-keeper.js', import.meta.url)
+    : new URL('./history-keeper.js', import.meta.url),
+);
+/** A keeper that died is started again after this. */
+const RESTART_MS = 1_000;
+
+export class KeeperProcess implements Keeper {
+  readonly #options: SqliteStoreOptions;
+  readonly #store: SqliteStore;
+  readonly #log: Pick<Logger, 'warn' | 'error'>;
+  #child: ChildProcess | undefined;
+  #closed = false;
+  #nextBackup = 0;
+  readonly #backups = new Map<number, { resolve: (file: string) => void; reject: (err: Error) => void }>();
+
+  constructor(options: SqliteStoreOptions, store: SqliteStore, log: Pick<Logger, 'warn' | 'error'>) {
+    this.#options = options;
+    this.#store = store;
+    this.#log = log;
+    this.#start();
+  }
+
+  /** Its process id (the bench reads its CPU); undefined between a death and the restart. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  #start(): void {
+    // No inherited flags: --inspect, --cpu-prof and the like are meant for the primary.
+    const child = fork(KEEPER_MAIN, [JSON.stringify(this.#options)], { execArgv: [], stdio: 'inherit' });
+    this.#child = child;
+    child.on('message', (m: FromKeeper) => {
+      if (m.t === 'folded') this.#store.foldedElsewhere(m.folded, m.durable);
+      else if (m.t === 'backup') {
+        const waiting = this.#backups.get(m.id);
+        this.#backups.delete(m.id);
+        if (m.file !== undefined) waiting?.resolve(m.file);
+        else waiting?.reject(new HistoryStoreError('HISTORY_WRITE_FAILED', m.error ?? 'backup failed'));
+      } else this.#log.error({ err: m.error }, 'history keeper failed');
+    });
+    child.on('exit', (code, signal) => {
+      if (this.#child === child) this.#child = undefined;
+      for (const waiting of this.#backups.values()) {
+        waiting.reject(new HistoryStoreError('HISTORY_WRITE_FAILED', 'the history keeper stopped'));
+      }
+      this.#backups.clear();
+      if (this.#closed) return;
+      this.#log.warn({ code, signal }, 'history keeper exited; starting another');
+      setTimeout(() => {
+        if (!this.#closed) this.#start();
+      }, RESTART_MS).unref();
+    });
+  }
+
+  backup(): Promise<string> {
+    const child = this.#child;
+    if (child === undefined || !child.connected) {
+      return Promise.reject(new HistoryStoreError('HISTORY_WRITE_FAILED', 'the history keeper is restarting'));
+    }
+    const id = ++this.#nextBackup;
+    return new Promise((resolve, reject) => {
+      this.#backups.set(id, { resolve, reject });
+      child.send({ t: 'backup', id } satisfies ToKeeper);
+    });
+  }
+
+  close(): void {
+    this.#closed = true;
+    // SIGKILL: its work is transactions, and the primary folds what is left itself.
+    this.#child?.kill('SIGKILL');
+  }
+}
