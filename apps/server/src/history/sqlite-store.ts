@@ -710,6 +710,7 @@ function takeLock(path: string, historyFile: string): Database.Database {
   try {
     lock = new Database(path, { timeout: 0 });
     lock.pragma('locking_mode = EXCLUSIVE');
+    lock.pragma('journal_mode = OFF'); // nothing in it to roll back, and no -journal file left beside it
     lock.exec('BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS held (x); COMMIT');
     return lock;
   } catch (err) {
