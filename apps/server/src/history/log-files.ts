@@ -34,6 +34,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   rmSync,
   writeSync,
 } from 'node:fs';
@@ -116,6 +117,8 @@ export class LogFiles {
   #size = 0;
   #nextNumber: number;
   #nextId = 1;
+  /** Where the last record appended begins in its file. */
+  #lastAt = 0;
 
   /**
    * Appends to new files in `dir`, numbered after any left there (readLogFiles; deleteFiles
@@ -167,11 +170,39 @@ export class LogFiles {
       throw err;
     }
     this.#size = start + record.length;
+    this.#lastAt = start;
     const file = this.#files[this.#files.length - 1]!;
     const id = this.#nextId++;
     file.lastId = id;
     file.live++;
     return id;
+  }
+
+  /** Where the record append() wrote last begins in its file. */
+  get lastAt(): number {
+    return this.#lastAt;
+  }
+
+  /**
+   * `length` bytes at `position` of the file holding commit `id` (one not yet released: its
+   * file is still there). For a store that does not keep its records in memory.
+   */
+  read(id: number, position: number, length: number): Buffer {
+    const index = this.#files.findIndex((f) => id >= f.firstId && id <= f.lastId);
+    if (index < 0) throw new Error(`commit ${id} is in no log file`);
+    const current = index === this.#files.length - 1 && this.#fd >= 0;
+    const fd = current ? this.#fd : openSync(this.#files[index]!.path, 'r');
+    try {
+      const bytes = Buffer.allocUnsafe(length);
+      for (let got = 0; got < length;) {
+        const n = readSync(fd, bytes, got, length - got, position + got);
+        if (n === 0) throw new Error(`log file ${this.#files[index]!.path} ends before commit ${id}'s lines`);
+        got += n;
+      }
+      return bytes;
+    } finally {
+      if (!current) closeSync(fd);
+    }
   }
 
   /** The commits `ids` are folded into the database: files left with none go. */
@@ -199,7 +230,7 @@ export class LogFiles {
   #startFile(): void {
     this.#fd = closeQuietly(this.#fd);
     const path = join(this.#dir, `${this.#nextNumber++}.log`);
-    this.#fd = openSync(path, 'wx');
+    this.#fd = openSync(path, 'wx+'); // + : a sequencer reads its unfolded lines back (read())
     this.#size = 0;
     if (this.#sync) syncDir(this.#dir); // the new name survives a power loss too
     this.#files.push({ path, firstId: this.#nextId, lastId: this.#nextId - 1, live: 0 });

@@ -86,6 +86,8 @@ interface Piece {
 }
 
 const NEWLINE = Buffer.from('\n');
+/** The bytes of a run whose lines are read back from its log file (a sequencer's, #runLines). */
+const IN_LOG_FILE = Buffer.alloc(0);
 
 export interface SqliteStoreOptions {
   dataDir: string;
@@ -173,6 +175,8 @@ export class SqliteStore implements HistoryStore {
   /** room → the seq it is folded through, as the keeper last saw it (to skip at ingest). */
   readonly #foldedSeen = new Map<string, number>();
   #nextIngestId = 0;
+  /** A sequencer's buffer for its commit records (#recordBuffer). */
+  #record: Buffer = Buffer.alloc(0);
 
   /** Opens (or creates) the file; throws HistoryStoreError with a message naming it. */
   constructor(options: SqliteStoreOptions, role: StoreRole = { kind: 'owner' }) {
@@ -341,15 +345,19 @@ export class SqliteStore implements HistoryStore {
       }
       // The record: directory length, directory, then the lines (log-files.ts).
       const directory = directoryBytes(runs);
-      const record = LogFiles.allocate(4 + directory + bytes);
+      const inFile = this.#role.kind === 'sequencer';
+      const record = inFile ? this.#recordBuffer(4 + directory + bytes) : LogFiles.allocate(4 + directory + bytes);
       record.writeUInt32LE(directory, RECORD_HEADER);
       let at = writeDirectory(runs, record, RECORD_HEADER + 4);
       const linesAt = at;
       for (const r of runs) at = copyLines(r.lines, record, at);
       const id = this.#files.append(record);
-      at = linesAt;
+      // A sequencer reads its unfolded lines back from the file (#runLines): the keeper folds
+      // them, and a record kept in memory for each turn until then was tens of MB a second of
+      // garbage (4 synthetic workers: 1.97–2.06 → 1.81–1.85 µs/msg reusing one buffer).
+      at = inFile ? this.#files.lastAt + linesAt : linesAt;
       for (const r of runs) {
-        r.located(id, record, at);
+        r.located(id, inFile ? IN_LOG_FILE : record, at);
         at = r.end;
       }
       this.#log.add(runs);
@@ -367,6 +375,18 @@ export class SqliteStore implements HistoryStore {
         // The lines stay in the log (durable) and in memory: the next sweep tries again.
       }
     }
+  }
+
+  /** A sequencer's record buffer, reused turn after turn (its bytes are in the file once written). */
+  #recordBuffer(payloadBytes: number): Buffer {
+    const length = RECORD_HEADER + payloadBytes;
+    if (this.#record.length < length) this.#record = Buffer.allocUnsafeSlow(Math.max(length, 2 * this.#record.length));
+    return this.#record.subarray(0, length);
+  }
+
+  /** A run's lines: a view of its record, or read from its log file (a sequencer's). */
+  #runLines(run: Run): Buffer {
+    return run.bytes === IN_LOG_FILE ? this.#files.read(run.commit, run.start, run.size) : runLines(run);
   }
 
   /**
@@ -402,7 +422,8 @@ export class SqliteStore implements HistoryStore {
             count += runs[j++]!.count;
           }
           const last = runs[j - 1]!;
-          const lines = j === i + 1 ? runLines(first) : Buffer.concat(runs.slice(i, j).map(runLines));
+          const lines =
+            j === i + 1 ? this.#runLines(first) : Buffer.concat(runs.slice(i, j).map((run) => this.#runLines(run)));
           sql.insert.run(room, first.firstSeq, last.firstSeq + last.count - 1, first.firstTs, last.lastTs, lines);
           i = j;
         }
@@ -542,7 +563,9 @@ export class SqliteStore implements HistoryStore {
         yield { firstSeq: row.first_seq, lines: row.lines };
       }
     }
-    for (const run of runs) if (run.firstSeq + run.count - 1 > after) yield { firstSeq: run.firstSeq, lines: runLines(run) };
+    for (const run of runs) {
+      if (run.firstSeq + run.count - 1 > after) yield { firstSeq: run.firstSeq, lines: this.#runLines(run) };
+    }
   }
 
   /** Unfolded runs, then chunks, that may hold seqs < before, newest first. */
@@ -550,7 +573,7 @@ export class SqliteStore implements HistoryStore {
     const runs = this.#log.runs(room);
     for (let r = runs.length - 1; r >= 0; r--) {
       const run = runs[r]!;
-      if (run.firstSeq < before) yield { firstSeq: run.firstSeq, lines: runLines(run) };
+      if (run.firstSeq < before) yield { firstSeq: run.firstSeq, lines: this.#runLines(run) };
     }
     // The chunk holding before − 1 ends at most MAX_CHUNK_LINES − 1 seqs after it.
     const bound = Math.min(Number.MAX_SAFE_INTEGER, before + MAX_CHUNK_LINES);

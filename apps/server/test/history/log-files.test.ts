@@ -41,6 +41,23 @@ describe('LogFiles', () => {
     expect(payloads()).toEqual(['one', 'two', 'three']);
   });
 
+  it('reads a record back from its file, the one being written or an older one', () => {
+    const log = new LogFiles(dir, { sync: false, fileBytes: 30, beforeDelete: () => {} });
+    const at: number[] = [];
+    const ids = ['a'.repeat(30), 'bb', 'c'.repeat(40)].map((t) => {
+      const id = log.append(record(t));
+      at.push(log.lastAt);
+      return id;
+    });
+    expect(readdirSync(dir).sort()).toEqual(['1.log', '2.log']); // 'bb' went after the 30 a's
+    expect(at).toEqual([0, 0, RECORD_HEADER + 2]);
+    expect(log.read(ids[0]!, RECORD_HEADER + 10, 5).toString()).toBe('aaaaa');
+    expect(log.read(ids[1]!, RECORD_HEADER, 2).toString()).toBe('bb');
+    expect(log.read(ids[2]!, at[2]! + RECORD_HEADER, 40).toString()).toBe('c'.repeat(40));
+    expect(() => log.read(ids[2]!, at[2]! + RECORD_HEADER, 41)).toThrow(/ends before/);
+    log.close(false);
+  });
+
   it('starts a new file past its size and deletes an old one once all its commits are released, durability first', () => {
     const events: string[] = [];
     const log = new LogFiles(dir, { sync: true, fileBytes: 30, beforeDelete: () => events.push(`sync ${files().length}`) });
