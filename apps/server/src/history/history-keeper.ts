@@ -25,9 +25,7 @@ import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 import type { FromKeeper, ToKeeper } from './keeper-process.js';
 
 /** How often it looks for new commits. */
-const POLL_MS = 20;
-/** Fold and retention steps at most between two looks (each a few ms). */
-const STEPS_PER_POLL = 50;
+const POLL_MS = 50;
 
 const options = JSON.parse(process.argv[2] ?? '{}') as SqliteStoreOptions;
 const send = (m: FromKeeper): void => void process.send?.(m);
@@ -45,8 +43,7 @@ try {
 
 function step(): void {
   try {
-    store.ingest();
-    for (let i = 0; i < STEPS_PER_POLL && store.sweep(Date.now()); i++);
+    store.keep(Date.now());
   } catch (err) {
     // A full disk, a damaged file: the primary logs it, and folds by itself if this falls behind.
     send({ t: 'failed', error: (err as Error).message });

@@ -58,6 +58,9 @@ export class KeeperProcess implements Keeper {
         else waiting?.reject(new HistoryStoreError('HISTORY_WRITE_FAILED', m.error ?? 'backup failed'));
       } else this.#log.error({ err: m.error }, 'history keeper failed');
     });
+    // A fork that failed (no memory, no process slots) says so here, and 'exit' follows or not:
+    // either way the primary goes on and folds by itself should the keeper stay away.
+    child.on('error', (err) => this.#log.error({ err: err.message }, 'history keeper failed'));
     child.on('exit', (code, signal) => {
       if (this.#child === child) this.#child = undefined;
       for (const waiting of this.#backups.values()) {
