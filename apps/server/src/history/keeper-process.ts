@@ -46,10 +46,14 @@ export class KeeperProcess implements Keeper {
   }
 
   #start(): void {
-    // No inherited flags: --inspect, --cpu-prof and the like are meant for the primary.
-    const child = fork(KEEPER_MAIN, [JSON.stringify(this.#options)], { execArgv: [], stdio: 'inherit' });
+    // The primary's node flags (heap sizes, preloads), as cluster workers get them, less the
+    // inspector's: its port is the primary's. (With none, a signal a preload handles in every
+    // process, the bench's SIGUSR2 → GC, killed the keeper: node's default for it is to exit.)
+    const execArgv = process.execArgv.filter((flag) => !/^--(inspect|debug)/.test(flag));
+    const child = fork(KEEPER_MAIN, [JSON.stringify(this.#options)], { execArgv, stdio: 'inherit' });
     this.#child = child;
     child.on('message', (m: FromKeeper) => {
+      if (this.#closed) return; // the store is closing: it folds what is left itself
       if (m.t === 'folded') this.#store.foldedElsewhere(m.folded, m.durable);
       else if (m.t === 'backup') {
         const waiting = this.#backups.get(m.id);
