@@ -212,16 +212,7 @@ export async function forceGc(server: RunningServer): Promise<GcReport> {
   await sleep(500);
   const fresh = server.gcReports.slice(from);
   if (fresh.length === 0) throw new Error(`${server.kind.id} did not answer the forced GC (is lib/gc-hook.js preloaded?)`);
-  const total: GcReport = {
-    pid: server.pid,
-    rss: 0,
-    heapTotal: 0,
-    heapUsed: 0,
-    external: 0,
-    arrayBuffers: 0,
-    newSpace: 0,
-    oldSpaceFree: 0,
-  };
+  const total: GcReport = { pid: server.pid, rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0, newSpace: 0, oldSpaceFree: 0 };
   for (const r of fresh) {
     total.rss += r.rss;
     total.heapTotal += r.heapTotal;

@@ -64,7 +64,9 @@ export function connectionsFigures(x: ConnectionsResult): ConnectionsFigures {
     goalMet: {
       ready: allReady && x.connections >= CONNECTIONS_GOAL.ready,
       rate:
-        allReady && x.connectRate >= CONNECTIONS_GOAL.perSecond && achievedPerSecond >= KEPT_UP * CONNECTIONS_GOAL.perSecond,
+        allReady &&
+        x.connectRate >= CONNECTIONS_GOAL.perSecond &&
+        achievedPerSecond >= KEPT_UP * CONNECTIONS_GOAL.perSecond,
     },
   };
 }

@@ -17,7 +17,7 @@ import { kill, track } from '../lib/children.js';
 import { sleep } from '../lib/clock.js';
 import { cpuSnapshot, cpuWindow, otherLoadWarnings, sum, type CpuSnapshot } from '../lib/cpu-window.js';
 import { WORKERS_DIR } from '../lib/paths.js';
-import { mainThreadCpuSeconds } from '../lib/proc.js';
+import { isHistoryKeeper, mainThreadCpuSeconds, processTree } from '../lib/proc.js';
 import { notQuietWarnings, waitForQuiet } from '../lib/quiet.js';
 import type { FromHost, ToHost, WorkerCounts } from '../workers/primary-ipc.js';
 
@@ -156,7 +156,8 @@ export async function runPrimary(o: PrimaryOptions): Promise<PrimaryResult> {
   try {
     const ready = await host.next('ready', READY_TIMEOUT_MS);
     const pids = [child.pid!, ...ready.workerPids];
-    const keeper = ready.keeperPid > 0 ? ready.keeperPid : undefined;
+    // With SQLite, the store's history keeper: a child of the host, as of the real primary.
+    const keeper = processTree(child.pid!).find(isHistoryKeeper);
     host.send({ t: 'go' });
     await sleep(o.warmupS * 1000);
     const a = await sample(host, pids);

@@ -18,13 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  LOOPCHAT_CONFIG,
-  LOOPCHAT_OPEN_STORE,
-  LOOPCHAT_PRIMARY_BUS,
-  LOOPCHAT_PRIMARY_HEAP,
-  WORKERS_DIR,
-} from '../lib/paths.js';
+import { LOOPCHAT_CONFIG, LOOPCHAT_OPEN_STORE, LOOPCHAT_PRIMARY_BUS, LOOPCHAT_PRIMARY_HEAP, WORKERS_DIR } from '../lib/paths.js';
 import type { FromHost, FromWorker, ToHost, ToWorker, WorkerCounts } from './primary-ipc.js';
 
 type PrimaryBusModule = typeof import('../../src/cluster/primary-bus.js');
@@ -54,8 +48,9 @@ if (dataDir !== '') {
   process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   process.on('SIGTERM', () => process.exit());
 }
-// As the cluster primary opens it: with SQLite, a history keeper process folds (history-keeper.ts).
-const store = openHistoryStore({ ...DEFAULTS, history, dataDir }, { log: { warn: log.error, error: log.error } as never });
+// As the cluster primary opens it: with SQLite, a history keeper process folds (history-keeper.ts);
+// its warnings (a keeper that exited) are failures here.
+const store = openHistoryStore({ ...DEFAULTS, history, dataDir }, { log: { warn: log.error, error: log.error } });
 const bus = new PrimaryBus(DEFAULTS, log, flushMs, store);
 setInterval(() => bus.state.sweep(Date.now()), 1_000).unref();
 
@@ -93,7 +88,6 @@ for (let i = 0; i < workerCount; i++) {
         send({
           t: 'ready',
           workerPids: workers.map((w) => w.pid ?? 0),
-          keeperPid: (store as { keeperPid?: number }).keeperPid ?? 0,
           members: joined,
           defaultFlushMs: DEFAULTS.clusterFlushMs,
         });

@@ -14,7 +14,7 @@
 
 export type ToHost = { t: 'go' } | { t: 'count' } | { t: 'stop' };
 export type FromHost =
-  | { t: 'ready'; workerPids: number[]; keeperPid: number; members: number[]; defaultFlushMs: number }
+  | { t: 'ready'; workerPids: number[]; members: number[]; defaultFlushMs: number }
   | { t: 'count'; messages: number }
   | { t: 'stopped'; messages: number; workers: WorkerCounts[] }
   | { t: 'failed'; error: string };

@@ -179,28 +179,14 @@ export class CommitLog {
 
   /** `rooms` were folded (whole): forgets their runs; returns the commits left with none unfolded. */
   folded(rooms: readonly string[]): number[] {
-    const emptied: number[] = [];
-    for (const room of rooms) {
-      const entry = this.#byRoom.get(room);
-      if (entry === undefined) continue;
-      for (const run of entry.runs) {
-        const left = this.#unfoldedRuns.get(run.commit)! - 1;
-        if (left > 0) this.#unfoldedRuns.set(run.commit, left);
-        else {
-          this.#unfoldedRuns.delete(run.commit);
-          emptied.push(run.commit);
-        }
-      }
-      this.#messages -= entry.messages;
-      this.#byRoom.delete(room);
-      this.#full.delete(room);
-    }
-    return emptied;
+    return rooms.flatMap((room) => this.foldedThrough(room, Infinity));
   }
 
   /**
-   * Another process folded `room` through `seq` (history-keeper.ts): forgets its runs up to
-   * there (whole runs: a fold takes whole runs); returns the commits left with none unfolded.
+   * `room` is folded through `seq` (by another process: history-keeper.ts): forgets its runs up
+   * to there (whole runs: a fold takes whole runs); returns the commits left with none unfolded.
+   * The room keeps its place in the order of oldest runs (due() reads it): only a sequencer,
+   * which folds by age never, keeps a room after a partial fold.
    */
   foldedThrough(room: string, seq: number): number[] {
     const entry = this.#byRoom.get(room);

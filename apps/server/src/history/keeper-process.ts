@@ -40,11 +40,6 @@ export class KeeperProcess implements Keeper {
     this.#start();
   }
 
-  /** Its process id (the bench reads its CPU); undefined between a death and the restart. */
-  get pid(): number | undefined {
-    return this.#child?.pid;
-  }
-
   #start(): void {
     // The primary's node flags (heap sizes, preloads), as cluster workers get them, less the
     // inspector's: its port is the primary's. (With none, a signal a preload handles in every

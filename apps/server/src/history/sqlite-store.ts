@@ -127,8 +127,6 @@ export type FoldedRooms = [room: string, seq: number][];
 
 /** What a sequencer asks of its keeper besides folding (keeper-process.ts). */
 export interface Keeper {
-  /** Its process id, while it runs. */
-  readonly pid: number | undefined;
   backup(): Promise<string>;
   /** Stops it at once (its work is transactions: whatever it was doing is rolled back). */
   close(): void;
@@ -176,7 +174,7 @@ export class SqliteStore implements HistoryStore {
   #undurable: number[] = [];
   /** The keeper's follower of the log files; null for the others. */
   readonly #tail: LogTail | null;
-  /** room → the seq it is folded through, as the keeper last saw it (to skip at ingest). */
+  /** room → the seq it is folded through, as last seen (to skip at recovery and a keeper's ingest). */
   readonly #foldedSeen = new Map<string, number>();
   #nextIngestId = 0;
   /** Keeper: folds not yet made durable by a checkpoint, and about how many bytes they took. */
@@ -247,11 +245,6 @@ export class SqliteStore implements HistoryStore {
     this.#keeper = keeper;
   }
 
-  /** A sequencer's keeper's process id, while it runs (the bench reads its CPU). */
-  get keeperPid(): number | undefined {
-    return this.#keeper?.pid;
-  }
-
   /**
    * Sequencer: the keeper folded these rooms (and made that durable, or not yet): their runs
    * leave memory, and the log files left with no unfolded commit go once it is durable.
@@ -267,21 +260,7 @@ export class SqliteStore implements HistoryStore {
 
   /** Keeper: takes in what the sequencer committed since the last call. */
   ingest(): void {
-    const payloads = this.#tail!.read();
-    if (payloads.length === 0) return;
-    const isFolded = (room: string, firstSeq: number): boolean => {
-      let last = this.#foldedSeen.get(room);
-      if (last === undefined) {
-        last = (this.#sql.lastSeq.get(room) as number | undefined) ?? 0;
-        this.#foldedSeen.set(room, last);
-      }
-      return firstSeq <= last;
-    };
-    for (const payload of payloads) {
-      const directory = payload.readUInt32LE(0);
-      const segments = readDirectory(payload, 4, 4 + directory);
-      this.#log.add(stored(segments, ++this.#nextIngestId, payload, 4 + directory), isFolded);
-    }
+    this.#takeIn(this.#tail!.read(), () => ++this.#nextIngestId);
   }
 
   /**
@@ -324,28 +303,35 @@ export class SqliteStore implements HistoryStore {
    * below the room's recorded last seq). Their ids are negative: no file of this run's holds them.
    */
   #recover(payloads: readonly Buffer[]): void {
-    const folded = new Map<string, number>();
-    const isFolded = (room: string, firstSeq: number): boolean => {
-      let last = folded.get(room);
-      if (last === undefined) folded.set(room, (last = (this.#sql.lastSeq.get(room) as number | undefined) ?? 0));
-      return firstSeq <= last;
-    };
     let id = 0;
     const legacy = this.#db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'log'").pluck().get() === 1;
     if (legacy) {
       for (const row of this.#db
         .prepare('SELECT segments, lines FROM log ORDER BY id')
         .iterate() as Iterable<LegacyLogRow>) {
-        this.#log.add(stored(JSON.parse(row.segments) as Segment[], --id, row.lines, 0), isFolded);
+        this.#log.add(stored(JSON.parse(row.segments) as Segment[], --id, row.lines, 0), (r, s) => this.#isFolded(r, s));
       }
     }
+    this.#takeIn(payloads, () => --id);
+    this.#foldAll();
+    this.#foldedSeen.clear();
+    if (legacy) this.#db.exec('DROP TABLE log');
+  }
+
+  /** Takes in commit records read from the log files, less the runs the file says are folded. */
+  #takeIn(payloads: readonly Buffer[], nextId: () => number): void {
     for (const payload of payloads) {
       const directory = payload.readUInt32LE(0);
       const segments = readDirectory(payload, 4, 4 + directory);
-      this.#log.add(stored(segments, --id, payload, 4 + directory), isFolded);
+      this.#log.add(stored(segments, nextId(), payload, 4 + directory), (r, s) => this.#isFolded(r, s));
     }
-    this.#foldAll();
-    if (legacy) this.#db.exec('DROP TABLE log');
+  }
+
+  /** Whether a run from `firstSeq` of `room` is folded already, as the file said when first asked. */
+  #isFolded(room: string, firstSeq: number): boolean {
+    let last = this.#foldedSeen.get(room);
+    if (last === undefined) this.#foldedSeen.set(room, (last = (this.#sql.lastSeq.get(room) as number | undefined) ?? 0));
+    return firstSeq <= last;
   }
 
   lastSeq(room: string): number {
