@@ -61,9 +61,14 @@ process.on('message', (m: ToKeeper) => {
   );
 });
 
-// The primary is gone (or closing): nothing here is left to save.
-process.on('disconnect', () => {
+/** The primary is gone (or closing): nothing here is left to save. */
+function leave(): void {
   clearInterval(timer);
   store.close();
   process.exit(0);
-});
+}
+process.on('disconnect', leave);
+// A primary that died while this process started (a cluster that could not bind its port exits
+// at once) closed the channel before that listener was added: its 'disconnect' came and went,
+// and the keeper stayed behind, polling forever.
+if (!process.connected) leave();

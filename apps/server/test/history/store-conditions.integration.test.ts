@@ -6,7 +6,8 @@
  * The full-disk cases mount a small tmpfs, so they run as root only.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -57,6 +58,21 @@ function fillDisk(dir: string): string {
 
 function runMain(args: string[]): ReturnType<typeof runMainToExit> {
   return runMainToExit(['--tcp-port', '0', '--http-port', '0', '--history', 'sqlite', ...args]);
+}
+
+/** Pids of history keepers (history-keeper.ts) running on `dir`, by command line. */
+function keepersOf(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return cmdline.includes('history-keeper.js') && cmdline.includes(JSON.stringify(dir));
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
 }
 
 function oneLine(stderr: string): string {
@@ -128,6 +144,22 @@ describe('a history store that cannot start', () => {
       expect(run.code).toBe(1);
       expect(oneLine(run.stderr)).toContain(`history file ${join(dir, 'loopchat.db')} is locked by another process`);
     }
+  });
+
+  it('leaves no history keeper behind when the cluster cannot bind its port', async () => {
+    const dir = tempDir();
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      // The keeper inherits the primary's stdio: one left running would also hold this run open.
+      const run = await runMain(['--data-dir', dir, '--workers', '2', '--tcp-port', String(port)]);
+      expect(run.code).toBe(1);
+      expect(oneLine(run.stderr)).toContain(`TCP port ${port} on 127.0.0.1 is already in use`);
+    } finally {
+      taken.close();
+    }
+    expect(keepersOf(dir)).toEqual([]);
   });
 
   it.runIf(isRoot)('names the file when the dir is read-only', async () => {
