@@ -16,6 +16,7 @@ import {
   type TypingFrame,
 } from '@loopchat/protocol';
 import { LineSlab, type LineRef } from '../core/line-slab.js';
+import { TurnSlab } from '../core/turn-slab.js';
 import { HistoryStoreError } from '../history/errors.js';
 import type { HistoryQuery, HistoryStore } from '../history/history-store.js';
 import type { RoomSummary } from './bus.js';
@@ -103,18 +104,28 @@ export class ChatState {
   readonly #markers: ReadMarkerStore;
   /** The cause of the room command running now (RoomCommand.cause), for the events it makes. */
   #cause: number | undefined;
+  /** Where lines are written when nothing holds them past the commit (see the constructor). */
+  readonly #turnLines: TurnSlab | undefined;
 
-  /** `markers`: where read markers live (the SQLite store keeps them across restarts). */
+  /**
+   * `markers`: where read markers live (the SQLite store keeps them across restarts).
+   * `linesCopiedOut`: the router copies each message's line as it routes it (the cluster
+   * primary's outbox) rather than handing it to sessions' queues; over a store that does not
+   * keep lines either, a message's line is then written into one buffer reused from commit to
+   * commit (turn-slab.ts) instead of its room's slab.
+   */
   constructor(
     limits: ChatStateLimits,
     route: EventRouter,
     store: HistoryStore,
     markers: ReadMarkerStore = store.readMarkers ?? new MemoryReadMarkers(),
+    linesCopiedOut = false,
   ) {
     this.#limits = limits;
     this.#route = route;
     this.#store = store;
     this.#markers = markers;
+    if (linesCopiedOut && store.durable && !store.keepsLines) this.#turnLines = new TurnSlab();
   }
 
   /** The history store (its epoch goes to clients). */
@@ -290,7 +301,8 @@ export class ChatState {
     }
     const seq = room.seq + 1;
     const bodyBytes = typeof body === 'string' ? Buffer.byteLength(body) : body.end - body.start;
-    const line = room.lines.reserve(bodyBytes + msgTailLength(seq, now));
+    const lineBytes = bodyBytes + msgTailLength(seq, now);
+    const line = this.#turnLines?.reserve(lineBytes) ?? room.lines.reserve(lineBytes);
     if (typeof body === 'string') line.buf.write(body, line.start);
     else body.bytes.copy(line.buf, line.start, body.start, body.end);
     writeMsgTail(line.buf, line.start + bodyBytes, seq, now);
@@ -352,6 +364,7 @@ export class ChatState {
       return err instanceof HistoryStoreError ? err : new HistoryStoreError('HISTORY_WRITE_FAILED', String(err));
     } finally {
       this.#batch.clear();
+      this.#turnLines?.reset(); // the store has copied them, and so has the router
     }
   }
 

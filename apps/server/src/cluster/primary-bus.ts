@@ -101,7 +101,8 @@ export class PrimaryBus {
     flushIntervalMs = 0,
     store: HistoryStore = new MemoryStore(limits.historySize),
   ) {
-    this.state = new ChatState(limits, (owner, event) => this.#route(owner, event), store);
+    // Each line is copied into the outbox as it is routed (#share): it need not outlive the commit.
+    this.state = new ChatState(limits, (owner, event) => this.#route(owner, event), store, undefined, true);
     this.#log = log;
     this.#pacer = new FlushPacer(flushIntervalMs, () => this.flush());
     this.#retention = store.durable ? new RetentionSweep(store) : undefined;

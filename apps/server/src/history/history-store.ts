@@ -34,6 +34,11 @@ export interface HistoryStore {
   readonly epoch: string;
   /** Whether an append is kept only after commit() (false: at once, in memory). */
   readonly durable: boolean;
+  /**
+   * Whether it holds the LineRefs it is given after commit() (a memory store's ring does); if
+   * not, it has copied their bytes by the time commit() returns, so the caller may reuse them.
+   */
+  readonly keepsLines: boolean;
 
   /** The last seq ever given in `room` (0 for a room never written); read on demand. */
   lastSeq(room: string): number;

@@ -12,6 +12,7 @@ export class MemoryStore implements HistoryStore {
   readonly kind = 'memory';
   readonly epoch = randomUUID();
   readonly durable = false;
+  readonly keepsLines = true;
   readonly #size: number;
   readonly #rooms = new Map<string, HistoryRing<LineRef>>();
   readonly #meta = new Map<string, Map<string, string>>();

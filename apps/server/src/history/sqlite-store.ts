@@ -141,6 +141,8 @@ type Statements = Prepared<typeof SQL>;
 export class SqliteStore implements HistoryStore {
   readonly kind = 'sqlite';
   readonly durable = true;
+  /** Lines are copied into the commit record (and read back from it, or from the log file). */
+  readonly keepsLines = false;
   readonly readMarkers: SqliteReadMarkers;
   readonly epoch: string;
   /** The file, as an absolute path (errors and logs name it). */

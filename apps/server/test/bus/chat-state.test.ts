@@ -1,10 +1,17 @@
 /**
  * ChatState keeps a member's address once per connection (with its nick), not per room:
  * an address ban still finds exactly the members from that address, whichever process
- * holds them, after a rename, and forgets nothing a leave or release should not.
+ * holds them, after a rename, and forgets nothing a leave or release should not. And where
+ * message lines are written: a room's slab, or one buffer reused from commit to commit.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeMsgBody } from '@loopchat/protocol';
 import { describe, expect, it } from 'vitest';
 import { ChatState, type BusEvent } from '../../src/bus/chat-state.js';
+import type { LineRef } from '../../src/core/line-slab.js';
+import { SqliteStore } from '../../src/history/sqlite-store.js';
 import type { Actor } from '../../src/bus/room-commands.js';
 import { MemoryStore } from '../../src/history/memory-store.js';
 
@@ -56,5 +63,51 @@ describe('ChatState bans by address', () => {
     expect(state.roomCommand({ op: 'ban', room: 'a', by: admin, ip: '10.0.0.1' })).toEqual({ ok: true });
     expect(removed.size).toBe(0);
     expect(state.members('a')).toEqual(['ann']);
+  });
+});
+
+describe('ChatState lines that only the commit needs (the cluster primary over SQLite)', () => {
+  it('writes each turn into the same buffer again once committed, and the store keeps every line as sent', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loopchat-turn-lines-'));
+    const store = new SqliteStore({ dataDir: dir, historySize: 1000, maxAgeMs: 0, synchronous: 'normal' });
+    try {
+      const lines: LineRef[] = [];
+      // The router copies nothing here; it keeps each line's place to compare.
+      const route = (_owner: string, event: BusEvent): void => {
+        if (event.t === 'msg') lines.push(event.msg.line);
+      };
+      const state = new ChatState(limits, route, store, undefined, true);
+      connect(state, 'ann', 'w1', '10.0.0.1', ['a']);
+      const texts = ['first', 'second', 'third', 'fourth'];
+      for (const [i, text] of texts.entries()) {
+        expect(typeof state.publish('a', 'ann', encodeMsgBody('a', 'ann', text))).toBe('object');
+        if (i % 2 === 1) expect(state.commit()).toBeUndefined();
+      }
+      // The second turn's first line took the first turn's place.
+      expect(lines[2]!.buf).toBe(lines[0]!.buf);
+      expect(lines[2]!.start).toBe(lines[0]!.start);
+      const stored = state.history('a', { latest: 10 }).map((line) => JSON.parse(line.toString()) as { text: string });
+      expect(stored.map((m) => m.text)).toEqual(texts);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps lines in their room over a store that holds them (memory history)', () => {
+    const lines: LineRef[] = [];
+    const route = (_owner: string, event: BusEvent): void => {
+      if (event.t === 'msg') lines.push(event.msg.line);
+    };
+    const state = new ChatState(limits, route, new MemoryStore(100), undefined, true);
+    connect(state, 'ann', 'w1', '10.0.0.1', ['a']);
+    for (const text of ['one', 'two']) {
+      state.publish('a', 'ann', encodeMsgBody('a', 'ann', text));
+      state.commit();
+    }
+    expect(lines[1]!.start).toBeGreaterThan(lines[0]!.start);
+    expect(state.history('a', { latest: 10 }).map((line) => (JSON.parse(line.toString()) as { text: string }).text)).toEqual(
+      ['one', 'two'],
+    );
   });
 });
