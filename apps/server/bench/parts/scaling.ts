@@ -14,7 +14,7 @@ import type {
 } from '../lib/results.js';
 import { fixed, rate } from '../lib/summary.js';
 import { renderScaling } from '../report/scaling.js';
-import { commonRate } from '../report/scaling-figures.js';
+import { floorRate } from '../report/scaling-figures.js';
 import {
   ScalingSeries,
   scalingVerdict,
@@ -133,7 +133,8 @@ const SCALING_FLAGS = {
     500,
   ),
   /**
-   * Floor rounds: at the highest rate 1 and 2 workers both sustained, one process, the load
+   * Floor rounds: at the highest rate 1 and 2 workers both sustained (report/scaling-figures.ts,
+   * floorRate: else one process's highest, if the cluster sustained more), one process, the load
    * split over two independent processes (the least a 2-worker cluster's CPU per message can
    * be, scenarios/scaling-split.ts) and the cluster, back to back: three steps a round. Three
    * rounds by default: the CPU goal is judged on their median (report/scaling-figures.ts,
@@ -141,7 +142,7 @@ const SCALING_FLAGS = {
    */
   scalingFloorRounds: flag(
     '--scaling-floor-rounds <n>',
-    'rounds of 1 process / 2 independent processes / 2 workers at the highest rate both worker counts sustained (the CPU floor), 0 for none',
+    'rounds of 1 process / 2 independent processes / 2 workers at the highest rate both worker counts sustained, or one process did below the cluster (the CPU floor), 0 for none',
     wholeNumber,
     bySize(0, 3),
   ),
@@ -349,8 +350,8 @@ async function runSeries(
 }
 
 /**
- * The floor rounds of a series (see SCALING_FLAGS.scalingFloorRounds), at the highest offered
- * rate both worker counts sustained; nothing without one.
+ * The floor rounds of a series (see SCALING_FLAGS.scalingFloorRounds), at floorRate: the highest
+ * offered rate both worker counts sustained, or one process's highest below the cluster's.
  */
 async function floorRounds(
   o: BenchOptions,
@@ -362,8 +363,8 @@ async function floorRounds(
   const one = open.find((s) => s.workers === 1)?.series;
   const two = open.find((s) => s.workers === 2)?.series;
   if (o.scalingFloorRounds === 0 || one === undefined || two === undefined) return;
-  const at = commonRate(out);
-  if (at === undefined) return log(`scaling ${out.id} floor: no rate sustained by both worker counts`);
+  const at = floorRate(out);
+  if (at === undefined) return log(`scaling ${out.id} floor: the cluster sustained no rate one process did`);
   const step = (series: ScalingSeries): Promise<ScalingResult> =>
     retries.measure(
       `scaling ${out.id} floor ${series.workers}w`,

@@ -115,7 +115,7 @@ function renderReference(r: BenchResults, p: Print): void {
       const floorWords =
         floor === undefined
           ? ` (the search's step at ${f.cpuRatioAt === undefined ? 'the max steps' : `${rate(f.cpuRatioAt)} msgs/s`})`
-          : ` (${floor.rounds === 1 ? 'one floor round' : `median of ${floor.rounds} floor rounds`} at ${rate(floor.atMsgsPerSecond)} msgs/s; floor on this machine ${fixed(floor.floor, 2)}×; the search's step at that rate ${fixed(f.cpuRatio, 2)}×)`;
+          : ` (${floor.rounds === 1 ? 'one floor round' : `median of ${floor.rounds} floor rounds`} at ${rate(floor.atMsgsPerSecond)} msgs/s; floor on this machine ${fixed(floor.floor, 2)}×; the search's step at ${f.cpuRatioAt === floor.atMsgsPerSecond ? 'that rate' : 'the max steps'} ${fixed(f.cpuRatio, 2)}×)`;
       rows.push(
         `| cluster scaling, ${series.label}: CPU per message, 2 workers ÷ 1${floorWords} | ${fixed(cpu.ratio, 2)}× | ≤ ${CPU_RATIO_GOAL}× | ${verdict(cpu.ratio, CPU_RATIO_GOAL)} |`,
       );

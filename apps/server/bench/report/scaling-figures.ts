@@ -113,6 +113,21 @@ export function commonRate(series: ScalingSeriesResult): number | undefined {
   return both.length === 0 ? undefined : Math.max(...both);
 }
 
+/**
+ * Where the floor rounds compare CPU per message: the highest rate both worker counts
+ * sustained; else, when the cluster's highest sustained rate is above one process's, that of
+ * one process (the cluster's search steps only up from a rate one process could not hold, so
+ * the two may share no step: the full run of 2026-12-06 22:33 UTC, one process 8k–15k, two
+ * workers 16k–20k). Undefined when the cluster sustained no rate that high.
+ */
+export function floorRate(series: ScalingSeriesResult): number | undefined {
+  const common = commonRate(series);
+  if (common !== undefined) return common;
+  const one = bestStep(series.steps['1'])?.result.offeredMsgsPerSecond;
+  const two = bestStep(series.steps['2'])?.result.offeredMsgsPerSecond;
+  return one !== undefined && two !== undefined && two > one ? one : undefined;
+}
+
 /** The verdict figures of a series, or why there are none. */
 export function scalingFigures(series: ScalingSeriesResult, cores: number): ScalingFigures | string {
   const one = bestStep(series.steps['1'])?.result;

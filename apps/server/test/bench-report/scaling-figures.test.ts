@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ScalingSeriesResult, ScalingStep } from '../../bench/lib/results.js';
-import { cpuVerdict, floorFigures, scalingFigures, stepCosts } from '../../bench/report/scaling-figures.js';
+import { cpuVerdict, floorFigures, floorRate, scalingFigures, stepCosts } from '../../bench/report/scaling-figures.js';
 import type { ScalingResult } from '../../bench/scenarios/scaling.js';
 import type { SplitResult } from '../../bench/scenarios/scaling-split.js';
 
@@ -124,6 +124,33 @@ describe('scalingFigures', () => {
       '2': [step(2, 10_000, { primary: 5, workers: [40, 40], loadgen: [20, 20], busy: 135 }, false)],
     });
     expect(scalingFigures(bad, 2)).toBe('a worker count had no sustained step');
+  });
+});
+
+describe('floorRate', () => {
+  const cpu = { workers: [50], loadgen: [20], busy: 100 };
+  it('is the highest rate both worker counts sustained', () => {
+    const s = series({
+      '1': [step(1, 8_000, cpu), step(1, 12_000, cpu), step(1, 16_000, cpu, false)],
+      '2': [step(2, 8_000, cpu), step(2, 12_000, cpu), step(2, 16_000, cpu)],
+    });
+    expect(floorRate(s)).toBe(12_000);
+  });
+
+  it("is one process's highest when the cluster's steps, all higher, never met it", () => {
+    const s = series({
+      '1': [step(1, 16_000, cpu, false), step(1, 8_000, cpu), step(1, 15_000, cpu)],
+      '2': [step(2, 16_000, cpu), step(2, 32_000, cpu, false), step(2, 20_000, cpu)],
+    });
+    expect(floorRate(s)).toBe(15_000);
+  });
+
+  it('is absent when the cluster sustained nothing as high as one process', () => {
+    const s = series({
+      '1': [step(1, 16_000, cpu)],
+      '2': [step(2, 8_000, cpu), step(2, 16_000, cpu, false), step(2, 12_000, cpu)],
+    });
+    expect(floorRate(s)).toBeUndefined();
   });
 });
 
