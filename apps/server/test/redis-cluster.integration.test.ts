@@ -38,7 +38,7 @@ describe.skipIf(skipClusterSuites())('two server instances over a 3-node Redis C
     const overrides = { ratePerSecond: 0, historySize: HISTORY_SIZE, redisClusterNodes: cluster.nodes };
     a = await startTestServer({ ...overrides, serverName: 'host-a' });
     b = await startTestServer({ ...overrides, serverName: 'host-b' });
-  }, 20_000);
+  }, 120_000); // the cluster may take a second start (startRedisCluster)
 
   afterEach(() => {
     for (const client of open.splice(0)) client.close();
