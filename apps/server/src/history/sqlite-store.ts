@@ -252,7 +252,6 @@ export class SqliteStore implements HistoryStore {
    * leave memory, and the log files left with no unfolded commit go once it is durable.
    */
   foldedElsewhere(folded: FoldedRooms, durable: boolean): void {
-    if (!this.#db.open) return; // a notice that crossed the store's close
     for (const [room, seq] of folded) for (const id of this.#log.foldedThrough(room, seq)) this.#undurable.push(id);
     if (!durable || this.#undurable.length === 0) return;
     const ids = this.#undurable;
