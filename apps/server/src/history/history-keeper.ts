@@ -28,7 +28,16 @@ import type { FromKeeper, ToKeeper } from './keeper-process.js';
 const POLL_MS = 50;
 
 const options = JSON.parse(process.argv[2] ?? '{}') as SqliteStoreOptions;
-const send = (m: FromKeeper): void => void process.send?.(m);
+/**
+ * To the primary. With a callback, a send that fails (the primary died between this process's
+ * last read of the channel and this write: EPIPE) reports to it instead of throwing from the
+ * process's 'error' event, which printed a stack trace over the primary's output as the
+ * keeper exited; the 'disconnect' that follows ends the keeper as it should.
+ */
+const send = (m: FromKeeper): void => {
+  if (process.connected) process.send?.(m, undefined, undefined, ignoreSendError);
+};
+function ignoreSendError(): void {}
 
 let store: SqliteStore;
 try {
