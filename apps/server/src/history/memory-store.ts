@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { HistoryRing } from '../core/history-ring.js';
-import { lineBytes, type LineRef } from '../core/line-slab.js';
+import type { LineRef } from '../core/line-slab.js';
 import type { HistoryQuery, HistoryStore } from './history-store.js';
 
 export class MemoryStore implements HistoryStore {
@@ -14,7 +14,7 @@ export class MemoryStore implements HistoryStore {
   readonly durable = false;
   readonly keepsLines = true;
   readonly #size: number;
-  readonly #rooms = new Map<string, HistoryRing<LineRef>>();
+  readonly #rooms = new Map<string, HistoryRing>();
   readonly #meta = new Map<string, Map<string, string>>();
 
   constructor(historySize: number) {
@@ -31,7 +31,7 @@ export class MemoryStore implements HistoryStore {
       ring = new HistoryRing(this.#size);
       this.#rooms.set(room, ring);
     }
-    ring.push(seq, line);
+    ring.push(seq, line.buf, line.start, line.end);
   }
 
   commit(): void {
@@ -41,17 +41,12 @@ export class MemoryStore implements HistoryStore {
   read(room: string, query: HistoryQuery): Buffer[] {
     const ring = this.#rooms.get(room);
     if (ring === undefined) return [];
-    const refs =
-      'latest' in query
-        ? ring.latest(query.latest)
-        : 'since' in query
-          ? ring.since(query.since, query.limit)
-          : ring.before(query.before, query.limit);
-    return refs.map(lineBytes);
+    if ('latest' in query) return ring.latest(query.latest);
+    return 'since' in query ? ring.since(query.since, query.limit) : ring.before(query.before, query.limit);
   }
 
   replace(room: string, seq: number, line: Buffer): boolean {
-    return this.#rooms.get(room)?.replace(seq, { buf: line, start: 0, end: line.length }) ?? false;
+    return this.#rooms.get(room)?.replace(seq, line) ?? false;
   }
 
   forget(room: string): void {
