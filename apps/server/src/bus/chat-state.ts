@@ -307,9 +307,11 @@ export class ChatState {
     else body.bytes.copy(line.buf, line.start, body.start, body.end);
     writeMsgTail(line.buf, line.start + bodyBytes, seq, now);
     room.seq = seq;
-    this.#store.append(name, seq, now, line);
+    // The room's own name, not the caller's copy: the cluster primary reads a fresh string from
+    // every Pub record, and a durable store keeps the name for as long as the line is unfolded.
+    this.#store.append(room.name, seq, now, line);
     if (this.#store.durable && !this.#batch.has(room)) this.#batch.set(room, seq);
-    const msg: StoredMessage = { room: name, from, seq, line };
+    const msg: StoredMessage = { room: room.name, from, seq, line };
     this.#broadcast(room, { t: 'msg', msg });
     return msg;
   }
