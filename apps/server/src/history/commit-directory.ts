@@ -8,7 +8,7 @@
  *
  * Why binary: a directory is written every turn, about one entry per two messages in a workload
  * of many rooms, and the JSON form cost a string per entry and its encoding into the record.
- * With this form and one Run object per room per turn (commit-log.ts) in place of three, the
+ * With this form and one Run object per room per turn (now columns: turn-runs.ts) in place of three, the
  * store alone (bench/workers/store-alone-worker.js sqlite 500 1000 600000 170000, 3 rounds)
  * went from 5.3–6.0 to 4.2–4.4 µs of CPU per message, 2.7 of them the harness's own. The JSON
  * form is what loopchat wrote before; a data dir's log files from then are still read at open.
@@ -19,29 +19,30 @@ const BINARY = 1;
 /** Bytes of an entry besides its room name. */
 const ENTRY_FIXED = 1 + 8 + 4 + 8 + 8 + 4;
 
-/** What a directory entry needs of a room's run of the turn. */
-export interface DirectoryEntry {
-  readonly room: string;
-  readonly firstSeq: number;
-  readonly count: number;
-  readonly firstTs: number;
-  readonly lastTs: number;
+/** What a directory is written from: the runs of the turn, by index (turn-runs.ts). */
+export interface DirectorySource {
+  readonly length: number;
+  room(i: number): string;
+  firstSeq(i: number): number;
+  count(i: number): number;
+  firstTs(i: number): number;
+  lastTs(i: number): number;
   /** Bytes of its lines. */
-  readonly size: number;
+  size(i: number): number;
 }
 
-/** Bytes of the directory of `entries`. Throws for a room name over 255 bytes (names are at most 32). */
-export function directoryBytes(entries: readonly DirectoryEntry[]): number {
+/** Bytes of the directory of `runs`. Throws for a room name over 255 bytes (names are at most 32). */
+export function directoryBytes(runs: DirectorySource): number {
   let bytes = 1;
-  for (const e of entries) bytes += ENTRY_FIXED + nameBytes(e.room);
+  for (let i = 0; i < runs.length; i++) bytes += ENTRY_FIXED + nameBytes(runs.room(i));
   return bytes;
 }
 
-/** Writes the directory of `entries` into `out` at `at`; returns where it ends. */
-export function writeDirectory(entries: readonly DirectoryEntry[], out: Buffer, at: number): number {
+/** Writes the directory of `runs` into `out` at `at`; returns where it ends. */
+export function writeDirectory(runs: DirectorySource, out: Buffer, at: number): number {
   out[at++] = BINARY;
-  for (const e of entries) {
-    const room = e.room;
+  for (let r = 0; r < runs.length; r++) {
+    const room = runs.room(r);
     const start = at++;
     // Room names are ASCII (ROOM_PATTERN): byte stores, not Buffer.write's per-call cost.
     let ascii = true;
@@ -56,11 +57,11 @@ export function writeDirectory(entries: readonly DirectoryEntry[], out: Buffer, 
     const length = ascii ? room.length : out.write(room, at, 'utf8');
     out[start] = length;
     at += length;
-    at = out.writeDoubleLE(e.firstSeq, at);
-    at = out.writeUInt32LE(e.count, at);
-    at = out.writeDoubleLE(e.firstTs, at);
-    at = out.writeDoubleLE(e.lastTs, at);
-    at = out.writeUInt32LE(e.size, at);
+    at = out.writeDoubleLE(runs.firstSeq(r), at);
+    at = out.writeUInt32LE(runs.count(r), at);
+    at = out.writeDoubleLE(runs.firstTs(r), at);
+    at = out.writeDoubleLE(runs.lastTs(r), at);
+    at = out.writeUInt32LE(runs.size(r), at);
   }
   return at;
 }

@@ -20,72 +20,39 @@
  * commits left in the files are read back into here, less the segments already folded (seq
  * at or below the room's recorded last seq), and folded.
  */
-import type { LineRef } from '../core/line-slab.js';
 import { MAX_CHUNK_LINES } from './line-chunks.js';
-
-const NO_LINES: readonly LineRef[] = [];
-const NO_BYTES = Buffer.alloc(0);
+import type { TurnRuns } from './turn-runs.js';
 
 /**
- * Consecutive seqs of one room from one commit. During the turn it gathers the room's lines
- * (`lines`, ranges of the room's slab); once committed they are a range of the commit's bytes,
- * and the same object is what the log keeps: one object per room per turn, not three (the
- * pending chunk, its directory entry and the run were each garbage a second later).
+ * Consecutive seqs of one room from one commit, as read out of the log (reads and folds): its
+ * lines are `bytes[start, end)` of the commit's bytes (for a sequencer, a range of its log file
+ * that it reads back: sqlite-store.ts). The log itself keeps runs as columns (RoomRuns): a
+ * saturated primary commits ~100k runs a second, each kept until its keeper folds it, about a
+ * second, and as objects they were promoted by every scavenge and marked by every full GC.
  */
 export class Run {
-  readonly room: string;
-  readonly firstSeq: number;
-  readonly firstTs: number;
-  lastTs: number;
-  count = 0;
-  /** Bytes of its lines. */
-  size = 0;
-  /** Its lines until committed (then none: the commit's bytes hold them). */
-  lines: LineRef[] | readonly LineRef[] = [];
-  /** The commit it is in (0 until committed). */
-  commit = 0;
-  /**
-   * The lines, end to end, each with its newline: `bytes[start, end)`, the commit's bytes. A
-   * range, not a view: a view is a typed array the garbage collector visits for as long as
-   * it lives, and a busy second holds tens of thousands of runs (see line-slab.ts).
-   */
-  bytes: Buffer = NO_BYTES;
-  start = 0;
-  end = 0;
+  readonly end: number;
 
-  constructor(room: string, firstSeq: number, firstTs: number) {
-    this.room = room;
-    this.firstSeq = firstSeq;
-    this.firstTs = firstTs;
-    this.lastTs = firstTs;
+  constructor(
+    readonly room: string,
+    readonly firstSeq: number,
+    readonly count: number,
+    readonly firstTs: number,
+    readonly lastTs: number,
+    /** Bytes of its lines. */
+    readonly size: number,
+    /** The commit it is in. */
+    readonly commit: number,
+    readonly bytes: Buffer,
+    readonly start: number,
+  ) {
+    this.end = start + size;
   }
 
   /** A run read back from a commit record (recovery): its lines are `bytes[start, start + size)`. */
   static stored(segment: Segment, commit: number, bytes: Buffer, start: number): Run {
     const [room, firstSeq, count, firstTs, lastTs, size] = segment;
-    const run = new Run(room, firstSeq, firstTs);
-    run.lastTs = lastTs;
-    run.count = count;
-    run.size = size;
-    run.lines = NO_LINES;
-    run.located(commit, bytes, start);
-    return run;
-  }
-
-  add(line: LineRef, ts: number): void {
-    (this.lines as LineRef[]).push(line);
-    this.count++;
-    this.size += line.end - line.start;
-    this.lastTs = ts;
-  }
-
-  /** Its lines are now `bytes[start, start + size)` of commit `commit`. */
-  located(commit: number, bytes: Buffer, start: number): void {
-    this.lines = NO_LINES;
-    this.commit = commit;
-    this.bytes = bytes;
-    this.start = start;
-    this.end = start + this.size;
+    return new Run(room, firstSeq, count, firstTs, lastTs, size, commit, bytes, start);
   }
 }
 
@@ -97,11 +64,100 @@ export function runLines(run: Run): Buffer {
 /** A commit directory's entry (commit-directory.ts). */
 export type Segment = [room: string, firstSeq: number, count: number, firstTs: number, lastTs: number, bytes: number];
 
-interface RoomRuns {
-  readonly runs: Run[];
-  messages: number;
+/** A run's numbers in RoomRuns' columns: RUN_FIELDS of them, at these offsets. */
+const FIRST_SEQ = 0;
+const COUNT = 1;
+const FIRST_TS = 2;
+const LAST_TS = 3;
+const SIZE = 4;
+const COMMIT = 5;
+const START = 6;
+const RUN_FIELDS = 7;
+
+/** One room's unfolded runs, oldest first: runs `[head, end)` of its columns. */
+class RoomRuns {
+  readonly room: string;
+  head = 0;
+  end = 0;
+  messages = 0;
   /** Bytes of its lines. */
-  bytes: number;
+  bytes = 0;
+  cols = new Float64Array(4 * RUN_FIELDS);
+  /** Each run's commit bytes (a sequencer's: IN_LOG_FILE). */
+  buffers: Buffer[] = [];
+
+  constructor(room: string) {
+    this.room = room;
+  }
+
+  get oldestTs(): number {
+    return this.cols[this.head * RUN_FIELDS + FIRST_TS]!;
+  }
+
+  /** The last seq of run `r`. */
+  lastSeqOf(r: number): number {
+    const at = r * RUN_FIELDS;
+    return this.cols[at + FIRST_SEQ]! + this.cols[at + COUNT]! - 1;
+  }
+
+  push(
+    firstSeq: number,
+    count: number,
+    firstTs: number,
+    lastTs: number,
+    size: number,
+    commit: number,
+    bytes: Buffer,
+    start: number,
+  ): void {
+    if (this.end * RUN_FIELDS === this.cols.length) this.#makeRoom();
+    const r = this.end++;
+    const cols = this.cols;
+    const at = r * RUN_FIELDS;
+    cols[at + FIRST_SEQ] = firstSeq;
+    cols[at + COUNT] = count;
+    cols[at + FIRST_TS] = firstTs;
+    cols[at + LAST_TS] = lastTs;
+    cols[at + SIZE] = size;
+    cols[at + COMMIT] = commit;
+    cols[at + START] = start;
+    this.buffers[r] = bytes;
+    this.messages += count;
+    this.bytes += size;
+  }
+
+  run(r: number): Run {
+    const c = this.cols;
+    const at = r * RUN_FIELDS;
+    return new Run(
+      this.room,
+      c[at + FIRST_SEQ]!,
+      c[at + COUNT]!,
+      c[at + FIRST_TS]!,
+      c[at + LAST_TS]!,
+      c[at + SIZE]!,
+      c[at + COMMIT]!,
+      this.buffers[r]!,
+      c[at + START]!,
+    );
+  }
+
+  /** Past the columns' end: moves the runs to the front if folds left room there, else doubles them. */
+  #makeRoom(): void {
+    const live = this.end - this.head;
+    if (this.head >= live) {
+      this.cols.copyWithin(0, this.head * RUN_FIELDS, this.end * RUN_FIELDS);
+      this.buffers.copyWithin(0, this.head, this.end);
+    } else {
+      const cols = new Float64Array(2 * this.cols.length);
+      cols.set(this.cols.subarray(this.head * RUN_FIELDS, this.end * RUN_FIELDS));
+      this.cols = cols;
+      this.buffers = this.buffers.slice(this.head, this.end);
+    }
+    this.buffers.length = live;
+    this.head = 0;
+    this.end = live;
+  }
 }
 
 export class CommitLog {
@@ -127,27 +183,52 @@ export class CommitLog {
     for (const run of runs) {
       if (skip?.(run.room, run.firstSeq) === true) continue;
       kept++;
-      this.#messages += run.count;
-      let entry = this.#byRoom.get(run.room);
-      if (entry === undefined) this.#byRoom.set(run.room, (entry = { runs: [], messages: 0, bytes: 0 }));
-      entry.runs.push(run);
-      entry.messages += run.count;
-      entry.bytes += run.size;
-      if (entry.messages >= MAX_CHUNK_LINES) this.#full.add(run.room);
+      const entry = this.#runsOf(run.room);
+      entry.push(run.firstSeq, run.count, run.firstTs, run.lastTs, run.size, run.commit, run.bytes, run.start);
+      this.#pushed(entry, run.count);
     }
     if (kept > 0) this.#unfoldedRuns.set(runs[0]!.commit, kept);
   }
 
+  /** Takes in the turn's runs as commit `commit`: their lines lie end to end in `bytes` from `start`. */
+  addTurn(turn: TurnRuns, commit: number, bytes: Buffer, start: number): void {
+    for (let i = 0; i < turn.length; i++) {
+      const size = turn.size(i);
+      const entry = this.#runsOf(turn.room(i));
+      const count = turn.count(i);
+      entry.push(turn.firstSeq(i), count, turn.firstTs(i), turn.lastTs(i), size, commit, bytes, start);
+      this.#pushed(entry, count);
+      start += size;
+    }
+    if (turn.length > 0) this.#unfoldedRuns.set(commit, turn.length);
+  }
+
+  /** `room`'s runs, to push one onto (then #pushed). */
+  #runsOf(room: string): RoomRuns {
+    let entry = this.#byRoom.get(room);
+    if (entry === undefined) this.#byRoom.set(room, (entry = new RoomRuns(room)));
+    return entry;
+  }
+
+  /** A run of `count` lines was pushed onto `entry`. */
+  #pushed(entry: RoomRuns, count: number): void {
+    this.#messages += count;
+    if (entry.messages >= MAX_CHUNK_LINES) this.#full.add(entry.room);
+  }
+
+  /** `room`'s unfolded runs, oldest first (read out: objects made for the caller). */
   runs(room: string): readonly Run[] {
-    return this.#byRoom.get(room)?.runs ?? NO_RUNS;
+    const entry = this.#byRoom.get(room);
+    if (entry === undefined) return NO_RUNS;
+    const out: Run[] = [];
+    for (let r = entry.head; r < entry.end; r++) out.push(entry.run(r));
+    return out;
   }
 
   /** The newest unfolded seq of `room`, if it has any. */
   lastSeq(room: string): number | undefined {
-    const runs = this.#byRoom.get(room)?.runs;
-    if (runs === undefined) return undefined;
-    const last = runs[runs.length - 1]!;
-    return last.firstSeq + last.count - 1;
+    const entry = this.#byRoom.get(room);
+    return entry === undefined ? undefined : entry.lastSeqOf(entry.end - 1);
   }
 
   /**
@@ -167,7 +248,7 @@ export class CommitLog {
       if (messages >= maxMessages || bytes >= maxBytes) return out;
     }
     for (const [room, entry] of this.#byRoom) {
-      if (entry.runs[0]!.firstTs >= olderThan) break; // rooms are in the order of their oldest run
+      if (entry.oldestTs >= olderThan) break; // rooms are in the order of their oldest run
       if (this.#full.has(room)) continue;
       out.push(room);
       messages += entry.messages;
@@ -188,33 +269,39 @@ export class CommitLog {
    * The room keeps its place in the order of oldest runs (due() reads it): only a sequencer,
    * which folds by age never, keeps a room after a partial fold.
    */
-  foldedThrough(room: string, seq: number): number[] {
+  foldedThrough(room: string, seq: number): readonly number[] {
     const entry = this.#byRoom.get(room);
-    if (entry === undefined) return [];
-    const emptied: number[] = [];
-    let gone = 0;
-    for (const run of entry.runs) {
-      if (run.firstSeq + run.count - 1 > seq) break;
-      gone++;
-      entry.messages -= run.count;
-      entry.bytes -= run.size;
-      this.#messages -= run.count;
-      const left = this.#unfoldedRuns.get(run.commit)! - 1;
-      if (left > 0) this.#unfoldedRuns.set(run.commit, left);
+    if (entry === undefined) return NO_COMMITS;
+    let emptied: number[] | undefined;
+    const cols = entry.cols;
+    let r = entry.head;
+    for (; r < entry.end; r++) {
+      if (entry.lastSeqOf(r) > seq) break;
+      const at = r * RUN_FIELDS;
+      const count = cols[at + COUNT]!;
+      entry.messages -= count;
+      entry.bytes -= cols[at + SIZE]!;
+      this.#messages -= count;
+      entry.buffers[r] = NO_BYTES; // a one-process store's record may go once no run holds it
+      const commit = cols[at + COMMIT]!;
+      const left = this.#unfoldedRuns.get(commit)! - 1;
+      if (left > 0) this.#unfoldedRuns.set(commit, left);
       else {
-        this.#unfoldedRuns.delete(run.commit);
-        emptied.push(run.commit);
+        this.#unfoldedRuns.delete(commit);
+        (emptied ??= []).push(commit);
       }
     }
-    if (gone === entry.runs.length) {
+    if (r === entry.end) {
       this.#byRoom.delete(room);
       this.#full.delete(room);
     } else {
-      entry.runs.splice(0, gone);
+      entry.head = r;
       if (entry.messages < MAX_CHUNK_LINES) this.#full.delete(room);
     }
-    return emptied;
+    return emptied ?? NO_COMMITS;
   }
 }
 
 const NO_RUNS: readonly Run[] = [];
+const NO_COMMITS: readonly number[] = [];
+const NO_BYTES = Buffer.alloc(0);

@@ -1,7 +1,7 @@
 /** The directory at the head of a commit record (history/commit-directory.ts). */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { directoryBytes, readDirectory, writeDirectory, type DirectoryEntry } from '../../src/history/commit-directory.js';
+import { directoryBytes, readDirectory, writeDirectory, type DirectorySource } from '../../src/history/commit-directory.js';
 
 const entry = fc.record({
   room: fc.oneof(
@@ -15,15 +15,37 @@ const entry = fc.record({
   size: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
 });
 
-const asSegment = (e: DirectoryEntry): unknown[] => [e.room, e.firstSeq, e.count, e.firstTs, e.lastTs, e.size];
+interface Entry {
+  room: string;
+  firstSeq: number;
+  count: number;
+  firstTs: number;
+  lastTs: number;
+  size: number;
+}
+
+const asSegment = (e: Entry): unknown[] => [e.room, e.firstSeq, e.count, e.firstTs, e.lastTs, e.size];
+
+/** Entries as a turn's runs give them: by index. */
+function runs(entries: readonly Entry[]): DirectorySource {
+  return {
+    length: entries.length,
+    room: (i) => entries[i]!.room,
+    firstSeq: (i) => entries[i]!.firstSeq,
+    count: (i) => entries[i]!.count,
+    firstTs: (i) => entries[i]!.firstTs,
+    lastTs: (i) => entries[i]!.lastTs,
+    size: (i) => entries[i]!.size,
+  };
+}
 
 describe('commit directory', () => {
   it('reads back what it wrote, exactly its size, at any offset, for any names (ASCII or not)', () => {
     fc.assert(
       fc.property(fc.array(entry, { maxLength: 20 }), fc.nat(16), (entries, offset) => {
-        const bytes = directoryBytes(entries);
+        const bytes = directoryBytes(runs(entries));
         const out = Buffer.alloc(offset + bytes + 3, 0xee);
-        expect(writeDirectory(entries, out, offset)).toBe(offset + bytes);
+        expect(writeDirectory(runs(entries), out, offset)).toBe(offset + bytes);
         expect(out.subarray(offset + bytes).equals(Buffer.alloc(3, 0xee))).toBe(true);
         expect(readDirectory(out, offset, offset + bytes)).toEqual(entries.map(asSegment));
       }),
@@ -44,8 +66,8 @@ describe('commit directory', () => {
   });
 
   it('refuses a room name too long for its length byte, and a directory of no known form', () => {
-    const long: DirectoryEntry = { room: 'é'.repeat(128), firstSeq: 1, count: 1, firstTs: 0, lastTs: 0, size: 10 };
-    expect(() => directoryBytes([long])).toThrow(/256 bytes/);
+    const long: Entry = { room: 'é'.repeat(128), firstSeq: 1, count: 1, firstTs: 0, lastTs: 0, size: 10 };
+    expect(() => directoryBytes(runs([long]))).toThrow(/256 bytes/);
     expect(() => readDirectory(Buffer.from([9, 0]), 0, 2)).toThrow(/unknown commit directory format 9/);
   });
 });
