@@ -16,7 +16,6 @@ import {
   type TypingFrame,
 } from '@loopchat/protocol';
 import { LineSlab, type LineRef } from '../core/line-slab.js';
-import { TurnSlab } from '../core/turn-slab.js';
 import { HistoryStoreError } from '../history/errors.js';
 import type { HistoryQuery, HistoryStore } from '../history/history-store.js';
 import type { RoomSummary } from './bus.js';
@@ -25,7 +24,12 @@ import type { RoomCommand, RoomCommandOutcome, RoomEvent, RoomRefusal } from './
 import { runRoomCommand } from './room-command-runner.js';
 import { RoomRules } from './room-rules.js';
 
-/** A message as sequenced here: its line is a range of the room's slab (line-slab.ts). */
+/** Room for lines, each `size` bytes, uninitialised, which the caller fills at once (ChatState's `turnLines`). */
+export interface LineSpace {
+  reserve(size: number): LineRef;
+}
+
+/** A message as sequenced here: its line is a range of the room's slab (line-slab.ts) or of the router's LineSpace. */
 export interface StoredMessage {
   readonly room: string;
   readonly from: string;
@@ -105,27 +109,27 @@ export class ChatState {
   /** The cause of the room command running now (RoomCommand.cause), for the events it makes. */
   #cause: number | undefined;
   /** Where lines are written when nothing holds them past the commit (see the constructor). */
-  readonly #turnLines: TurnSlab | undefined;
+  readonly #turnLines: LineSpace | undefined;
 
   /**
    * `markers`: where read markers live (the SQLite store keeps them across restarts).
-   * `linesCopiedOut`: the router copies each message's line as it routes it (the cluster
-   * primary's outbox) rather than handing it to sessions' queues; over a store that does not
-   * keep lines either, a message's line is then written into one buffer reused from commit to
-   * commit (turn-slab.ts) instead of its room's slab.
+   * `turnLines`: where the router wants each message's line written, valid until the store's
+   * next commit (the cluster primary's outbox: the line is its Msg record's); used over a
+   * store that copies lines at its commit rather than keeping them. Elsewhere a line goes to
+   * its room's slab (line-slab.ts), where sessions' queues and a memory store keep it.
    */
   constructor(
     limits: ChatStateLimits,
     route: EventRouter,
     store: HistoryStore,
     markers: ReadMarkerStore = store.readMarkers ?? new MemoryReadMarkers(),
-    linesCopiedOut = false,
+    turnLines?: LineSpace,
   ) {
     this.#limits = limits;
     this.#route = route;
     this.#store = store;
     this.#markers = markers;
-    if (linesCopiedOut && store.durable && !store.keepsLines) this.#turnLines = new TurnSlab();
+    if (store.durable && !store.keepsLines) this.#turnLines = turnLines;
   }
 
   /** The history store (its epoch goes to clients). */
@@ -366,7 +370,6 @@ export class ChatState {
       return err instanceof HistoryStoreError ? err : new HistoryStoreError('HISTORY_WRITE_FAILED', String(err));
     } finally {
       this.#batch.clear();
-      this.#turnLines?.reset(); // the store has copied them, and so has the router
     }
   }
 

@@ -12,7 +12,8 @@
  * Every record of a turn, for whichever worker, goes into one buffer (the outbox); each
  * worker's share of it is a list of ranges, and a Msg record is one range shared by every
  * worker with members. So a message costs one copy however many workers get it (copying the
- * line into each worker's own outbox was most of what a worker added per message), and each
+ * line into each worker's own outbox was most of what a worker added per message), none over
+ * a store that copies lines at its commit (SQLite: the line is written in its record), and each
  * worker's ranges leave in one writev per turn: usually one range, since its records of a
  * turn mostly lie side by side. Answers go out in the order the requests came in (every
  * request is answered as it is read), which is how the worker matches them without ids
@@ -32,6 +33,7 @@ import type { HistoryQuery, HistoryStore } from '../history/history-store.js';
 import { MemoryStore } from '../history/memory-store.js';
 import { RetentionSweep } from '../history/retention-sweep.js';
 import { FlushPacer } from './flush-pacer.js';
+import type { LineRef } from '../core/line-slab.js';
 import { MsgFlags, Rec, RecordReader, RecordWriter, type RecordFields, type RecordSink } from './records.js';
 
 /** The primary's end of a worker's data socket. */
@@ -87,6 +89,10 @@ export class PrimaryBus {
   #shared: StoredMessage | undefined;
   #sharedAt = 0;
   #sharedEnd = 0;
+  /** The line ChatState wrote last straight into its Msg record (#reserveLine), and that record's range. */
+  #reserved: LineRef | undefined;
+  #reservedAt = 0;
+  #reservedEnd = 0;
   /** Room messages sequenced since start (the primary's cost per message is CPU ÷ this). */
   messages = 0;
   readonly #retention: RetentionSweep | undefined;
@@ -101,8 +107,12 @@ export class PrimaryBus {
     flushIntervalMs = 0,
     store: HistoryStore = new MemoryStore(limits.historySize),
   ) {
-    // Each line is copied into the outbox as it is routed (#share): it need not outlive the commit.
-    this.state = new ChatState(limits, (owner, event) => this.#route(owner, event), store, undefined, true);
+    // Over a store that copies lines at its commit, a line need not outlive the turn: it is
+    // written straight into its Msg record (#reserveLine); over one that keeps them, into its
+    // room's slab, and copied into the outbox as it is routed (#share).
+    this.state = new ChatState(limits, (owner, event) => this.#route(owner, event), store, undefined, {
+      reserve: (size) => this.#reserveLine(size),
+    });
     this.#log = log;
     this.#pacer = new FlushPacer(flushIntervalMs, () => this.flush());
     this.#retention = store.durable ? new RetentionSweep(store) : undefined;
@@ -288,11 +298,33 @@ export class PrimaryBus {
     }
   }
 
+  /**
+   * Room for a message's line, as the line of a Msg record in the outbox: the record every
+   * worker with members then takes a share of (#share) without a copy of the line. The store
+   * copies the line at the commit, before the outbox is written and reused.
+   */
+  #reserveLine(size: number): LineRef {
+    this.#closeOpen();
+    const outbox = this.#outbox;
+    this.#reservedAt = outbox.mark;
+    outbox.begin(Rec.Msg).u8(0);
+    const line = outbox.reserve(size);
+    outbox.end();
+    this.#reservedEnd = outbox.mark;
+    this.#reserved = line;
+    return line;
+  }
+
   /** Builds `msg`'s Msg record, once, for every worker with members to take a share of. */
   #share(msg: StoredMessage): void {
     this.#closeOpen();
     const line = msg.line;
     this.#shared = msg;
+    if (line === this.#reserved) {
+      this.#sharedAt = this.#reservedAt;
+      this.#sharedEnd = this.#reservedEnd;
+      return;
+    }
     this.#sharedAt = this.#outbox.mark;
     this.#outbox.begin(Rec.Msg).u8(0).bytes(line.buf, line.start, line.end).end();
     this.#sharedEnd = this.#outbox.mark;
@@ -372,6 +404,7 @@ export class PrimaryBus {
       if (ranges.length > 2) socket.uncork();
     }
     this.#shared = undefined;
+    this.#reserved = undefined;
     // Sockets that could not take it all still hold views of the outbox (RecordWriter.release).
     const links = [...this.#links.values()];
     if (links.every((link) => link.socket.writableLength === 0)) return outbox.release(undefined);

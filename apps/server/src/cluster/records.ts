@@ -23,6 +23,8 @@
  * across chunks included.
  */
 
+import type { LineRef } from '../core/line-slab.js';
+
 /** Record types. Worker → primary requests first, then primary → worker events and replies. */
 export const Rec = {
   /** name nick → Reply u8 (1: claimed) */
@@ -181,6 +183,14 @@ export class RecordWriter {
     value.copy(this.#buf, this.#at, start, end);
     this.#at += end - start;
     return this;
+  }
+
+  /** Room for `size` bytes of the record, uninitialised, which the caller fills before the next write. */
+  reserve(size: number): LineRef {
+    this.#ensure(size);
+    const start = this.#at;
+    this.#at += size;
+    return { buf: this.#buf, start, end: this.#at };
   }
 
   /** Where the next record begins: an offset valid until the next writeTo or release. */

@@ -67,24 +67,44 @@ describe('ChatState bans by address', () => {
 });
 
 describe('ChatState lines that only the commit needs (the cluster primary over SQLite)', () => {
-  it('writes each turn into the same buffer again once committed, and the store keeps every line as sent', () => {
+  /** A router's line space as the primary's outbox is: one buffer, filled from the start again after each commit. */
+  function turnBuffer() {
+    const buf = Buffer.alloc(4096, '#');
+    let at = 0;
+    return {
+      buf,
+      reserve(size: number): LineRef {
+        at += size;
+        return { buf, start: at - size, end: at };
+      },
+      reset() {
+        buf.fill('#');
+        at = 0;
+      },
+    };
+  }
+
+  it("writes each line into the router's line space, and the store keeps every line as sent though the space is reused", () => {
     const dir = mkdtempSync(join(tmpdir(), 'loopchat-turn-lines-'));
     const store = new SqliteStore({ dataDir: dir, historySize: 1000, maxAgeMs: 0, synchronous: 'normal' });
     try {
       const lines: LineRef[] = [];
-      // The router copies nothing here; it keeps each line's place to compare.
       const route = (_owner: string, event: BusEvent): void => {
         if (event.t === 'msg') lines.push(event.msg.line);
       };
-      const state = new ChatState(limits, route, store, undefined, true);
+      const space = turnBuffer();
+      const state = new ChatState(limits, route, store, undefined, space);
       connect(state, 'ann', 'w1', '10.0.0.1', ['a']);
       const texts = ['first', 'second', 'third', 'fourth'];
       for (const [i, text] of texts.entries()) {
         expect(typeof state.publish('a', 'ann', encodeMsgBody('a', 'ann', text))).toBe('object');
-        if (i % 2 === 1) expect(state.commit()).toBeUndefined();
+        expect(lines[i]!.buf).toBe(space.buf);
+        if (i % 2 === 1) {
+          expect(state.commit()).toBeUndefined();
+          space.reset();
+        }
       }
       // The second turn's first line took the first turn's place.
-      expect(lines[2]!.buf).toBe(lines[0]!.buf);
       expect(lines[2]!.start).toBe(lines[0]!.start);
       const stored = state.history('a', { latest: 10 }).map((line) => JSON.parse(line.toString()) as { text: string });
       expect(stored.map((m) => m.text)).toEqual(texts);
@@ -99,13 +119,15 @@ describe('ChatState lines that only the commit needs (the cluster primary over S
     const route = (_owner: string, event: BusEvent): void => {
       if (event.t === 'msg') lines.push(event.msg.line);
     };
-    const state = new ChatState(limits, route, new MemoryStore(100), undefined, true);
+    const space = turnBuffer();
+    const state = new ChatState(limits, route, new MemoryStore(100), undefined, space);
     connect(state, 'ann', 'w1', '10.0.0.1', ['a']);
     for (const text of ['one', 'two']) {
       state.publish('a', 'ann', encodeMsgBody('a', 'ann', text));
       state.commit();
     }
     expect(lines[1]!.start).toBeGreaterThan(lines[0]!.start);
+    expect(lines.some((line) => line.buf === space.buf)).toBe(false);
     expect(state.history('a', { latest: 10 }).map((line) => (JSON.parse(line.toString()) as { text: string }).text)).toEqual(
       ['one', 'two'],
     );

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BusUnavailableError, RoomLimitError, type SequencedMessage } from '../../src/bus/bus.js';
 import { IpcBus } from '../../src/bus/ipc-bus.js';
 import { PrimaryBus } from '../../src/cluster/primary-bus.js';
+import type { LineRef } from '../../src/core/line-slab.js';
 import { HistoryStoreError } from '../../src/history/errors.js';
 import { MemoryStore } from '../../src/history/memory-store.js';
 
@@ -60,9 +61,21 @@ function recorder() {
   };
 }
 
-/** A memory store that says it is durable and fails its next commit on demand. */
-class FlakyStore extends MemoryStore {
+/**
+ * A memory store that copies each line as the SQLite store does (at its commit, there): the
+ * primary writes lines straight into its outbox, which it reuses once written.
+ */
+class CopyingStore extends MemoryStore {
   override readonly durable = true;
+  override readonly keepsLines = false;
+  override append(room: string, seq: number, ts: number, line: LineRef): void {
+    const copy = Buffer.from(line.buf.subarray(line.start, line.end));
+    super.append(room, seq, ts, { buf: copy, start: 0, end: copy.length });
+  }
+}
+
+/** A store that copies lines, and fails its next commit on demand. */
+class FlakyStore extends CopyingStore {
   failNext = false;
   override commit(): void {
     if (!this.failNext) return;
@@ -121,69 +134,6 @@ describe('PrimaryBus with IpcBus workers', () => {
     expect(sinks[1]!.typing).toHaveLength(1);
   });
 
-  it('delivers a message as the same bytes to every worker with members, and answers the sender with it once', async () => {
-    const { primary, buses, sinks } = await cluster();
-    const [a, b] = buses as [IpcBus, IpcBus];
-    expect(await a.claimNick('ann')).toBe(true);
-    expect(await b.claimNick('bob')).toBe(true);
-    expect(await a.join('general', 'ann')).toBe(0);
-    expect(await b.join('general', 'bob')).toBe(0);
-    const body = encodeMsgBody('general', 'ann', 'hi "there" ✓', 7);
-    const msg = await a.publish('general', 'ann', body);
-    await settle();
-    expect(msg.seq).toBe(1);
-    expect(msg.room).toBe('general');
-    expect(msg.from).toBe('ann');
-    const ts = (JSON.parse(msg.line.toString()) as { ts: number }).ts;
-    expect(msg.line.equals(finishMsgLine(body, 1, ts))).toBe(true);
-    expect(sinks[0]!.messages.map((m) => m.line.toString())).toEqual([msg.line.toString()]);
-    expect(sinks[1]!.messages.map((m) => m.line.toString())).toEqual([msg.line.toString()]);
-    expect(primary.messages).toBe(1);
-  });
-
-  it('answers every request in the order it was made, whatever the mix', async () => {
-    const { buses } = await cluster(1);
-    const bus = buses[0]!;
-    const answers = await Promise.all([
-      bus.claimNick('ann'),
-      bus.claimNick('ANN'),
-      bus.join('r1', 'ann'),
-      bus.publish('r1', 'ann', encodeMsgBody('r1', 'ann', 'one')),
-      bus.publish('r1', 'ann', encodeMsgBody('r1', 'ann', 'two')),
-      bus.history('r1', { since: 0, limit: 10 }),
-      bus.history('r1', { latest: 1 }),
-      bus.members('r1'),
-      bus.rooms(10),
-      bus.dm('ann', 'nobody', 'hi', undefined),
-      bus.join('r1', 'ann'),
-    ]);
-    expect(answers[0]).toBe(true);
-    expect(answers[1]).toBe(false);
-    expect(answers[2]).toBe(0);
-    expect((answers[3] as SequencedMessage).seq).toBe(1);
-    expect((answers[4] as SequencedMessage).seq).toBe(2);
-    expect((answers[5] as Buffer[]).map((l) => JSON.parse(l.toString()).text)).toEqual(['one', 'two']);
-    expect((answers[6] as Buffer[]).map((l) => JSON.parse(l.toString()).seq)).toEqual([2]);
-    expect(answers[7]).toEqual(['ann']);
-    expect(answers[8]).toEqual([{ room: 'r1', members: 1 }]);
-    expect(answers[9]).toBeUndefined();
-    expect(answers[10]).toBe(2);
-  });
-
-  it('sends everything one worker asks in a turn as one write', async () => {
-    const { buses } = await cluster(1);
-    const bus = buses[0]!;
-    const socket = sockets[sockets.length - 1]!;
-    let writes = 0;
-    const write = socket.write.bind(socket);
-    socket.write = ((chunk: Buffer) => (writes++, write(chunk))) as typeof socket.write;
-    await bus.claimNick('ann');
-    await bus.join('r', 'ann');
-    writes = 0;
-    await Promise.all(Array.from({ length: 50 }, (_, i) => bus.publish('r', 'ann', encodeMsgBody('r', 'ann', `m${i}`))));
-    expect(writes).toBe(1);
-  });
-
   it('routes presence and DMs only to the workers that need them', async () => {
     const { buses, sinks } = await cluster();
     const [a, b] = buses as [IpcBus, IpcBus];
@@ -208,17 +158,6 @@ describe('PrimaryBus with IpcBus workers', () => {
     expect(sinks[0]!.presence.at(-1)).toEqual({ type: 'presence', room: 'r', nick: 'Bob', event: 'leave', quit: true });
   });
 
-  it('answers a publish whose worker has no member left in the room without delivering it there', async () => {
-    const { buses, sinks } = await cluster();
-    const [a, b] = buses as [IpcBus, IpcBus];
-    await b.join('r', 'bob');
-    const msg = await a.publish('r', 'ghost', encodeMsgBody('r', 'ghost', 'boo'));
-    await settle();
-    expect(msg.seq).toBe(1);
-    expect(sinks[0]!.messages).toEqual([]);
-    expect(sinks[1]!.messages.map((m) => m.seq)).toEqual([1]);
-  });
-
   it('fails every publish of a commit that failed with unavailable, on every worker delivers none, and gives the seqs again', async () => {
     const store = new FlakyStore(limits.historySize);
     const { buses, sinks } = await cluster(3, store);
@@ -241,26 +180,6 @@ describe('PrimaryBus with IpcBus workers', () => {
     expect(next.seq).toBe(1);
     expect(sinks.map((sink) => sink.messages.map((m) => m.seq))).toEqual([[1], [1], []]);
     expect(await b.history('r', { since: 0, limit: 10 })).toEqual([next.line]);
-  });
-
-  it('answers each worker’s publishes in order while other workers publish as the same turn goes by', async () => {
-    const { buses, sinks } = await cluster(3);
-    for (const [w, bus] of buses.entries()) await bus.join('r', `n${w}`);
-    const sent = buses.map((bus, w) =>
-      Promise.all(Array.from({ length: 20 }, (_, i) => bus.publish('r', `n${w}`, encodeMsgBody('r', `n${w}`, `${w}:${i}`)))),
-    );
-    const answers = await Promise.all(sent);
-    await settle();
-    for (const [w, mine] of answers.entries()) {
-      // Each answer is the sender's own message, in the order sent.
-      expect(mine.map((m) => (JSON.parse(m.line.toString()) as { text: string }).text)).toEqual(
-        Array.from({ length: 20 }, (_, i) => `${w}:${i}`),
-      );
-    }
-    const seqs = answers.flat().map((m) => m.seq);
-    expect(new Set(seqs).size).toBe(60);
-    // Every worker sees all 60, in one order.
-    for (const sink of sinks) expect(sink.messages.map((m) => m.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
   });
 
   it('rejects with the reason: a room over the cap, a publish to no room', async () => {
@@ -295,5 +214,104 @@ describe('PrimaryBus with IpcBus workers', () => {
     expect(broken).toMatch(/closed/);
     expect(bus.ready).toBe(false);
     await expect(bus.join('r', 'ann')).rejects.toBeInstanceOf(BusUnavailableError);
+  });
+});
+
+describe.each([
+  ['memory history: lines in their rooms, copied into the outbox', () => new MemoryStore(limits.historySize)],
+  ['a store that copies lines at its commit: lines written into the outbox', () => new CopyingStore(limits.historySize)],
+])('PrimaryBus messages over %s', (_name, store) => {
+  it('delivers a message as the same bytes to every worker with members, and answers the sender with it once', async () => {
+    const { primary, buses, sinks } = await cluster(2, store());
+    const [a, b] = buses as [IpcBus, IpcBus];
+    expect(await a.claimNick('ann')).toBe(true);
+    expect(await b.claimNick('bob')).toBe(true);
+    expect(await a.join('general', 'ann')).toBe(0);
+    expect(await b.join('general', 'bob')).toBe(0);
+    const body = encodeMsgBody('general', 'ann', 'hi "there" ✓', 7);
+    const msg = await a.publish('general', 'ann', body);
+    await settle();
+    expect(msg.seq).toBe(1);
+    expect(msg.room).toBe('general');
+    expect(msg.from).toBe('ann');
+    const ts = (JSON.parse(msg.line.toString()) as { ts: number }).ts;
+    expect(msg.line.equals(finishMsgLine(body, 1, ts))).toBe(true);
+    expect(sinks[0]!.messages.map((m) => m.line.toString())).toEqual([msg.line.toString()]);
+    expect(sinks[1]!.messages.map((m) => m.line.toString())).toEqual([msg.line.toString()]);
+    expect(primary.messages).toBe(1);
+  });
+
+  it('answers every request in the order it was made, whatever the mix', async () => {
+    const { buses } = await cluster(1, store());
+    const bus = buses[0]!;
+    const answers = await Promise.all([
+      bus.claimNick('ann'),
+      bus.claimNick('ANN'),
+      bus.join('r1', 'ann'),
+      bus.publish('r1', 'ann', encodeMsgBody('r1', 'ann', 'one')),
+      bus.publish('r1', 'ann', encodeMsgBody('r1', 'ann', 'two')),
+      bus.history('r1', { since: 0, limit: 10 }),
+      bus.history('r1', { latest: 1 }),
+      bus.members('r1'),
+      bus.rooms(10),
+      bus.dm('ann', 'nobody', 'hi', undefined),
+      bus.join('r1', 'ann'),
+    ]);
+    expect(answers[0]).toBe(true);
+    expect(answers[1]).toBe(false);
+    expect(answers[2]).toBe(0);
+    expect((answers[3] as SequencedMessage).seq).toBe(1);
+    expect((answers[4] as SequencedMessage).seq).toBe(2);
+    expect((answers[5] as Buffer[]).map((l) => JSON.parse(l.toString()).text)).toEqual(['one', 'two']);
+    expect((answers[6] as Buffer[]).map((l) => JSON.parse(l.toString()).seq)).toEqual([2]);
+    expect(answers[7]).toEqual(['ann']);
+    expect(answers[8]).toEqual([{ room: 'r1', members: 1 }]);
+    expect(answers[9]).toBeUndefined();
+    expect(answers[10]).toBe(2);
+  });
+
+  it('sends everything one worker asks in a turn as one write', async () => {
+    const { buses } = await cluster(1, store());
+    const bus = buses[0]!;
+    const socket = sockets[sockets.length - 1]!;
+    let writes = 0;
+    const write = socket.write.bind(socket);
+    socket.write = ((chunk: Buffer) => (writes++, write(chunk))) as typeof socket.write;
+    await bus.claimNick('ann');
+    await bus.join('r', 'ann');
+    writes = 0;
+    await Promise.all(Array.from({ length: 50 }, (_, i) => bus.publish('r', 'ann', encodeMsgBody('r', 'ann', `m${i}`))));
+    expect(writes).toBe(1);
+  });
+
+  it('answers a publish whose worker has no member left in the room without delivering it there', async () => {
+    const { buses, sinks } = await cluster(2, store());
+    const [a, b] = buses as [IpcBus, IpcBus];
+    await b.join('r', 'bob');
+    const msg = await a.publish('r', 'ghost', encodeMsgBody('r', 'ghost', 'boo'));
+    await settle();
+    expect(msg.seq).toBe(1);
+    expect(sinks[0]!.messages).toEqual([]);
+    expect(sinks[1]!.messages.map((m) => m.seq)).toEqual([1]);
+  });
+
+  it('answers each worker’s publishes in order while other workers publish as the same turn goes by', async () => {
+    const { buses, sinks } = await cluster(3, store());
+    for (const [w, bus] of buses.entries()) await bus.join('r', `n${w}`);
+    const sent = buses.map((bus, w) =>
+      Promise.all(Array.from({ length: 20 }, (_, i) => bus.publish('r', `n${w}`, encodeMsgBody('r', `n${w}`, `${w}:${i}`)))),
+    );
+    const answers = await Promise.all(sent);
+    await settle();
+    for (const [w, mine] of answers.entries()) {
+      // Each answer is the sender's own message, in the order sent.
+      expect(mine.map((m) => (JSON.parse(m.line.toString()) as { text: string }).text)).toEqual(
+        Array.from({ length: 20 }, (_, i) => `${w}:${i}`),
+      );
+    }
+    const seqs = answers.flat().map((m) => m.seq);
+    expect(new Set(seqs).size).toBe(60);
+    // Every worker sees all 60, in one order.
+    for (const sink of sinks) expect(sink.messages.map((m) => m.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
   });
 });
