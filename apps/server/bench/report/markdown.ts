@@ -5,7 +5,7 @@ import { fixed, median, range, rate } from '../lib/summary.js';
 import { QUIET_PERCENT } from '../lib/quiet.js';
 import { BENCH_LOOPCHAT_ARGS } from '../lib/loopchat-args.js';
 import { clusterCheckLines } from './cluster.js';
-import { primaryCheckLines, primaryVerdict } from './primary.js';
+import { primaryCheckLines, primaryVerdict, primaryVerdictWords } from './primary.js';
 import { bestStep, CPU_RATIO_GOAL, cpuVerdict, PRIMARY_US_GOAL, SCALING_GOALS, scalingFigures } from './scaling-figures.js';
 import { medianRun } from '../scenarios/filter.js';
 import { peersCheckLines } from './peers.js';
@@ -125,7 +125,7 @@ function renderReference(r: BenchResults, p: Print): void {
     for (const history of r.options.primaryHistory ?? ['memory']) {
       const v = primaryVerdict(r, history);
       rows.push(
-        `| primary CPU per message, synthetic workers, --history ${history}${v === undefined ? '' : `, --cluster-flush-ms ${v.flushMs}, worst of the worker counts`} | ${v === undefined ? 'not measured' : `${fixed(v.us, 2)} µs`} | ≤ ${PRIMARY_US_GOAL} µs | ${verdict(v?.us ?? NaN, PRIMARY_US_GOAL)} |`,
+        `| primary CPU per message, synthetic workers, --history ${history}${v === undefined ? '' : `, --cluster-flush-ms ${v.flushMs}, worst of the worker counts (${primaryVerdictWords(v)})`} | ${v === undefined ? 'not measured' : `${fixed(v.us, 2)} µs`} | ≤ ${PRIMARY_US_GOAL} µs | ${verdict(v?.us ?? NaN, PRIMARY_US_GOAL)} |`,
       );
     }
   }

@@ -43,6 +43,8 @@ export const PRIMARY_HISTORIES: readonly PrimaryHistory[] = ['memory', 'sqlite']
 
 export interface PrimaryResult {
   workers: number;
+  /** Which of the part's rounds (parts/primary.ts); absent with one round. */
+  round?: number;
   /** Absent in results from before the store existed: memory. */
   history?: PrimaryHistory;
   flushMs: number;
