@@ -23,6 +23,7 @@ import { MemoryReadMarkers, type ReadMarkerStore } from '../history/read-markers
 import type { RoomCommand, RoomCommandOutcome, RoomEvent, RoomRefusal } from './room-commands.js';
 import { runRoomCommand } from './room-command-runner.js';
 import { RoomRules } from './room-rules.js';
+import { RoomNameIndex } from './room-name-index.js';
 
 /** Room for lines, each `size` bytes, uninitialised, which the caller fills at once (ChatState's `turnLines`). */
 export interface LineSpace {
@@ -86,6 +87,10 @@ export class RoomState {
   readonly members = new Map<string, string>();
   /** owner → members it holds, so events go only where they are needed */
   readonly owners = new Map<string, number>();
+  /** The keys of `owners`, as an array: a message is routed to each without a Map iterator. */
+  readonly ownerList: string[] = [];
+  /** The first seq of the room's messages waiting for the store's commit (0: none). */
+  uncommittedFrom = 0;
   readonly rules: RoomRules;
   emptySince = 0;
 
@@ -100,9 +105,11 @@ export class ChatState {
   readonly #limits: ChatStateLimits;
   readonly #route: EventRouter;
   readonly #store: HistoryStore;
-  /** Rooms with messages waiting for the store's commit → the first seq among them. */
-  readonly #batch = new Map<RoomState, number>();
+  /** Rooms with messages waiting for the store's commit (each with its uncommittedFrom). */
+  #batch: RoomState[] = [];
   readonly #rooms = new Map<string, RoomState>();
+  /** The rooms by the bytes of their names (publishNamed). */
+  readonly #byNameBytes = new RoomNameIndex<RoomState>();
   /** lower-case nick → its holder (a nick already lower-case is its own key: no second string) */
   readonly #nicks = new Map<string, NickHolder>();
   readonly #markers: ReadMarkerStore;
@@ -139,7 +146,7 @@ export class ChatState {
 
   /** Whether messages sequenced this turn wait for commit() (a durable store). */
   get uncommitted(): boolean {
-    return this.#batch.size > 0;
+    return this.#batch.length > 0;
   }
 
   get roomCount(): number {
@@ -178,6 +185,7 @@ export class ChatState {
       if (this.#rooms.size >= this.#limits.maxRooms && !this.#evictOneEmptyRoom()) return 'too_many_rooms';
       room = new RoomState(name, this.#store.lastSeq(name), RoomRules.restore(this.#store.roomMeta(name, RULES_META)));
       this.#rooms.set(name, room);
+      this.#byNameBytes.add(room);
     }
     if (room.members.has(nick)) return room.seq;
     if (room.rules.isBanned(nick, ip, Date.now())) return 'banned';
@@ -191,7 +199,9 @@ export class ChatState {
     room.members.set(nick, owner);
     const holder = this.#nicks.get(nick.toLowerCase());
     if (holder !== undefined && ip !== undefined) holder.ip = ip;
-    room.owners.set(owner, (room.owners.get(owner) ?? 0) + 1);
+    const held = room.owners.get(owner) ?? 0;
+    room.owners.set(owner, held + 1);
+    if (held === 0) room.ownerList.push(owner);
     room.emptySince = 0;
     const topic = room.rules.topic;
     if (topic !== undefined) this.#route(owner, { t: 'room', e: { frame: topic, to: nick } });
@@ -211,8 +221,10 @@ export class ChatState {
     room.members.delete(nick);
     room.rules.left(nick);
     const left = room.owners.get(owner)! - 1;
-    if (left === 0) room.owners.delete(owner);
-    else room.owners.set(owner, left);
+    if (left === 0) {
+      room.owners.delete(owner);
+      room.ownerList.splice(room.ownerList.indexOf(owner), 1);
+    } else room.owners.set(owner, left);
     if (room.members.size === 0) room.emptySince = Date.now();
     else if (announce && room.members.size < this.#limits.presenceMaxMembers) {
       const p: PresenceFrame = { type: 'presence', room: room.name, nick, event: 'leave' };
@@ -297,7 +309,21 @@ export class ChatState {
    */
   publish(name: string, from: string, body: MsgBody): StoredMessage | PublishRefusal {
     const room = this.#rooms.get(name);
-    if (room === undefined) return 'no_room';
+    return room === undefined ? 'no_room' : this.#publish(room, from, body);
+  }
+
+  /**
+   * publish() for a room named by latin1 bytes, `nameBytes[start, end)` (the cluster primary
+   * reads them from a worker's record): found without making a string of them.
+   */
+  publishNamed(nameBytes: Buffer, start: number, end: number, from: string, body: MsgBody): StoredMessage | PublishRefusal {
+    const room = this.#byNameBytes.find(nameBytes, start, end);
+    return room === undefined
+      ? this.publish(nameBytes.toString('latin1', start, end), from, body)
+      : this.#publish(room, from, body);
+  }
+
+  #publish(room: RoomState, from: string, body: MsgBody): StoredMessage | PublishRefusal {
     const now = Date.now();
     if (room.rules.restricts) {
       const refusal = this.#refusal(room, from, body, now);
@@ -314,7 +340,10 @@ export class ChatState {
     // The room's own name, not the caller's copy: the cluster primary reads a fresh string from
     // every Pub record, and a durable store keeps the name for as long as the line is unfolded.
     this.#store.append(room.name, seq, now, line);
-    if (this.#store.durable && !this.#batch.has(room)) this.#batch.set(room, seq);
+    if (this.#store.durable && room.uncommittedFrom === 0) {
+      room.uncommittedFrom = seq;
+      this.#batch.push(room);
+    }
     const msg: StoredMessage = { room: room.name, from, seq, line };
     this.#broadcast(room, { t: 'msg', msg });
     return msg;
@@ -361,15 +390,17 @@ export class ChatState {
    * error is returned for the bus to fail their publishes with `unavailable`.
    */
   commit(): HistoryStoreError | undefined {
-    if (this.#batch.size === 0) return undefined;
+    const batch = this.#batch;
+    if (batch.length === 0) return undefined;
+    this.#batch = [];
     try {
       this.#store.commit();
       return undefined;
     } catch (err) {
-      for (const [room, firstSeq] of this.#batch) room.seq = firstSeq - 1;
+      for (const room of batch) room.seq = room.uncommittedFrom - 1;
       return err instanceof HistoryStoreError ? err : new HistoryStoreError('HISTORY_WRITE_FAILED', String(err));
     } finally {
-      this.#batch.clear();
+      for (const room of batch) room.uncommittedFrom = 0;
     }
   }
 
@@ -427,7 +458,8 @@ export class ChatState {
   }
 
   #broadcast(room: RoomState, event: BusEvent): void {
-    for (const owner of room.owners.keys()) this.#route(owner, event);
+    const owners = room.ownerList;
+    for (let i = 0; i < owners.length; i++) this.#route(owners[i]!, event);
   }
 
   /** At the room cap, the longest-empty room makes way for a new one. */
@@ -448,6 +480,7 @@ export class ChatState {
    */
   #forget(room: RoomState): void {
     this.#rooms.delete(room.name);
+    this.#byNameBytes.delete(room);
     this.#store.forget(room.name);
     if (!this.#store.durable) this.#markers.dropRoom(room.name);
   }

@@ -149,10 +149,13 @@ export class PrimaryBus {
     const owner = link.owner;
     switch (type) {
       case Rec.Pub: {
-        const room = f.name();
+        // The room by its name's bytes, where they lie: no string per message (room-name-index.ts).
+        const roomAt = f.at + 1;
+        f.skipName();
+        const roomEnd = f.at;
         // The sender's name travels for the workers, which read it from the line itself.
         f.skipName();
-        const msg = state.publish(room, '', { bytes: f.buf, start: f.at, end: f.end });
+        const msg = state.publishNamed(f.buf, roomAt, roomEnd, '', { bytes: f.buf, start: f.at, end: f.end });
         if (typeof msg === 'string') return this.#fail(link, msg);
         this.messages++;
         // The sender's worker had no member left in the room, so no share of the record.
