@@ -6,20 +6,31 @@
  *   slots:  [ 7 | 8 | 3 | 4 | 5 | 6 ]   capacity 6, newest seq 8
  *                   ▲ head (oldest = 3)
  *
- * A line is kept as columns — the Buffer that holds it (its room's slab, line-slab.ts), its
- * start and its end — not as an object per line: a ring of objects held one for each of the
- * last N lines of every room (500k in the primary bench's 500 rooms), each promoted by the
- * scavenger as it aged and each marked by every full GC until the ring let it go. The columns
- * grow by doubling up to the capacity, so a room with three lines holds room for a few more,
- * not for N.
+ * A line is kept as columns, not as an object per line: a ring of objects held one for each of
+ * the last N lines of every room (500k in the primary bench's 500 rooms), each promoted by the
+ * scavenger as it aged and each marked by every full GC until the ring let it go. Its three
+ * numbers — which slab of the room holds it (line-slab.ts), its start and its end — lie side by
+ * side in one Int32Array, so a push writes one cache line, not three, and stores no pointer
+ * (no write barrier). Why it matters: in the cluster primary with memory history the ring's
+ * slots are cold (a room's next push comes hundreds of messages later), and with a column of
+ * Buffers and two of offsets the push was much of its cost — skipping it altogether (a
+ * temporary switch) took the primary bench from 4.1–5.8 to 3.4–3.9 µs/msg. The slabs
+ * themselves are a short list, oldest first, numbered in the order the room's lines reached
+ * them; one leaves the list when the oldest line kept has moved past it. The columns grow by
+ * doubling up to the capacity, so a room with three lines holds room for a few more, not for N.
  */
 const FIRST_COLUMNS = 16;
+/** Per slot: the number of its line's slab, the line's start, its end. */
+const FIELDS = 3;
 
 export class HistoryRing {
   readonly capacity: number;
-  #bufs: (Buffer | undefined)[] = [];
-  #starts = new Int32Array(0);
-  #ends = new Int32Array(0);
+  #cols = new Int32Array(0);
+  /** The slabs lines live in, oldest first: `#slabs[i]` is slab number `#firstSlab + i`. */
+  #slabs: Buffer[] = [];
+  #firstSlab = 0;
+  /** Lines put in place of others by replace() (tombstones: rare), by seq. */
+  #replaced: Map<number, Buffer> | undefined;
   #head = 0;
   #count = 0;
   #newestSeq = 0;
@@ -41,18 +52,39 @@ export class HistoryRing {
   push(seq: number, buf: Buffer, start: number, end: number): void {
     this.#newestSeq = seq;
     if (this.capacity === 0) return;
+    const slabs = this.#slabs;
+    // A room's lines come from its slab in order: a line in another Buffer than the last one's is in the next slab.
+    if (slabs.length === 0 || slabs[slabs.length - 1] !== buf) slabs.push(buf);
+    const slab = this.#firstSlab + slabs.length - 1;
     let slot: number;
-    if (this.#count < this.capacity) {
+    const full = this.#count === this.capacity;
+    if (!full) {
       // Not yet full, so not yet wrapped: head is 0 and the slots in use are the first `count`.
-      if (this.#count === this.#starts.length) this.#grow();
+      if (this.#count * FIELDS === this.#cols.length) this.#grow();
       slot = this.#count++;
     } else {
       slot = this.#head;
       this.#head = (this.#head + 1) % this.capacity;
+      this.#replaced?.delete(seq - this.capacity); // the line this one evicts
     }
-    this.#bufs[slot] = buf;
-    this.#starts[slot] = start;
-    this.#ends[slot] = end;
+    const cols = this.#cols;
+    const at = slot * FIELDS;
+    cols[at] = slab;
+    cols[at + 1] = start;
+    cols[at + 2] = end;
+    if (full) {
+      // Slabs whose every line is gone leave the list.
+      const oldestSlab = cols[this.#head * FIELDS]!;
+      while (this.#firstSlab < oldestSlab) {
+        slabs.shift();
+        this.#firstSlab++;
+      }
+    }
+  }
+
+  /** @internal Buffers the ring keeps alive: its slabs and its replaced lines (tests: nothing outlives its lines). */
+  get retainedBuffers(): number {
+    return this.#slabs.length + (this.#replaced?.size ?? 0);
   }
 
   /** Lines with seq > `since`, oldest first, at most `limit` (the oldest ones, so a client can page forward). */
@@ -80,29 +112,30 @@ export class HistoryRing {
   replace(seq: number, line: Buffer): boolean {
     const oldestSeq = this.#newestSeq - this.#count + 1;
     if (this.#count === 0 || seq < oldestSeq || seq > this.#newestSeq) return false;
-    const slot = (this.#head + seq - oldestSeq) % this.capacity;
-    this.#bufs[slot] = line;
-    this.#starts[slot] = 0;
-    this.#ends[slot] = line.length;
+    (this.#replaced ??= new Map()).set(seq, line);
     return true;
   }
 
   #grow(): void {
-    const size = Math.min(this.capacity, Math.max(FIRST_COLUMNS, this.#starts.length * 2));
-    const starts = new Int32Array(size);
-    const ends = new Int32Array(size);
-    starts.set(this.#starts);
-    ends.set(this.#ends);
-    this.#starts = starts;
-    this.#ends = ends;
+    const slots = Math.min(this.capacity, Math.max(FIRST_COLUMNS, (2 * this.#cols.length) / FIELDS));
+    const cols = new Int32Array(slots * FIELDS);
+    cols.set(this.#cols);
+    this.#cols = cols;
   }
 
   /** Views of `n` lines from the `offset`-th oldest on (views: no copy). */
   #range(offset: number, n: number): Buffer[] {
     const out: Buffer[] = [];
+    const firstSeq = this.#newestSeq - this.#count + 1 + offset;
     for (let i = 0; i < n; i++) {
-      const slot = (this.#head + offset + i) % this.capacity;
-      out.push(this.#bufs[slot]!.subarray(this.#starts[slot], this.#ends[slot]));
+      const replaced = this.#replaced?.get(firstSeq + i);
+      if (replaced !== undefined) {
+        out.push(replaced);
+        continue;
+      }
+      const at = ((this.#head + offset + i) % this.capacity) * FIELDS;
+      const slab = this.#slabs[this.#cols[at]! - this.#firstSlab]!;
+      out.push(slab.subarray(this.#cols[at + 1], this.#cols[at + 2]));
     }
     return out;
   }

@@ -57,6 +57,28 @@ describe('HistoryRing', () => {
     expect(text(ring.latest(10))).toEqual([...lines(16, 19), 'tombstone', ...lines(21, 25)]);
   });
 
+  it('lets go of a slab once its last line is evicted, and of a replaced line with it', () => {
+    const ring = new HistoryRing(10);
+    pushLines(ring, 1, 4); // slab 1: lines 1-4
+    pushLines(ring, 5, 8); // slab 2
+    pushLines(ring, 9, 12); // slab 3: lines 1 and 2 are gone, slab 1 still holds 3 and 4
+    expect(ring.retainedBuffers).toBe(3);
+    expect(ring.replace(6, Buffer.from('tombstone'))).toBe(true);
+    expect(ring.retainedBuffers).toBe(4);
+    pushLines(ring, 13, 14); // slab 4; lines 3 and 4 go, and slab 1 with them
+    expect(ring.retainedBuffers).toBe(4);
+    expect(text(ring.since(4, 3))).toEqual(['line 5', 'tombstone', 'line 7']);
+    pushLines(ring, 15, 18); // slab 5; lines 5-8 go, slab 2 and the tombstone with them
+    expect(ring.retainedBuffers).toBe(3);
+    expect(text(ring.latest(10))).toEqual(lines(9, 18));
+    // A line in a Buffer of its own (too large for a slab) between lines of one slab.
+    const slab = Buffer.from('line 19line 21');
+    ring.push(19, slab, 0, 7);
+    ring.push(20, Buffer.from('line 20'), 0, 7);
+    ring.push(21, slab, 7, 14);
+    expect(text(ring.latest(3))).toEqual(lines(19, 21));
+  });
+
   it('keeps no line at capacity 0, but still the newest seq', () => {
     const ring = new HistoryRing(0);
     pushLines(ring, 1, 3);
