@@ -26,9 +26,14 @@ const FIELDS = 3;
 export class HistoryRing {
   readonly capacity: number;
   #cols = new Int32Array(0);
-  /** The slabs lines live in, oldest first: `#slabs[i]` is slab number `#firstSlab + i`. */
-  #slabs: Buffer[] = [];
+  /**
+   * The slabs lines live in, oldest first: `#slabs[i]` is slab number `#firstSlab + i`; those
+   * before `#liveSlab` hold no retained line (let go of, and cut from the list in batches, so
+   * a room whose lines alternate between Buffers does not shift a long list per message).
+   */
+  #slabs: (Buffer | undefined)[] = [];
   #firstSlab = 0;
+  #liveSlab = 0;
   /** Lines put in place of others by replace() (tombstones: rare), by seq. */
   #replaced: Map<number, Buffer> | undefined;
   #head = 0;
@@ -75,16 +80,18 @@ export class HistoryRing {
     if (full) {
       // Slabs whose every line is gone leave the list.
       const oldestSlab = cols[this.#head * FIELDS]!;
-      while (this.#firstSlab < oldestSlab) {
-        slabs.shift();
-        this.#firstSlab++;
+      for (; this.#liveSlab < oldestSlab; this.#liveSlab++) slabs[this.#liveSlab - this.#firstSlab] = undefined;
+      const dead = this.#liveSlab - this.#firstSlab;
+      if (dead >= 16 && 2 * dead >= slabs.length) {
+        slabs.splice(0, dead);
+        this.#firstSlab = this.#liveSlab;
       }
     }
   }
 
   /** @internal Buffers the ring keeps alive: its slabs and its replaced lines (tests: nothing outlives its lines). */
   get retainedBuffers(): number {
-    return this.#slabs.length + (this.#replaced?.size ?? 0);
+    return this.#slabs.length - (this.#liveSlab - this.#firstSlab) + (this.#replaced?.size ?? 0);
   }
 
   /** Lines with seq > `since`, oldest first, at most `limit` (the oldest ones, so a client can page forward). */

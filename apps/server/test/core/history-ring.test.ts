@@ -79,6 +79,17 @@ describe('HistoryRing', () => {
     expect(text(ring.latest(3))).toEqual(lines(19, 21));
   });
 
+  it('reads right through many slabs let go of (every line in a Buffer of its own)', () => {
+    const ring = new HistoryRing(5);
+    for (let seq = 1; seq <= 200; seq++) {
+      const line = Buffer.from(`line ${seq}`);
+      ring.push(seq, line, 0, line.length);
+      expect(ring.retainedBuffers).toBe(Math.min(seq, 5));
+    }
+    expect(text(ring.latest(5))).toEqual(lines(196, 200));
+    expect(text(ring.since(197, 2))).toEqual(lines(198, 199));
+  });
+
   it('keeps no line at capacity 0, but still the newest seq', () => {
     const ring = new HistoryRing(0);
     pushLines(ring, 1, 3);
