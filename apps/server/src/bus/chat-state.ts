@@ -337,8 +337,8 @@ export class ChatState {
     else body.bytes.copy(line.buf, line.start, body.start, body.end);
     writeMsgTail(line.buf, line.start + bodyBytes, seq, now);
     room.seq = seq;
-    // The room's own name, not the caller's copy: the cluster primary reads a fresh string from
-    // every Pub record, and a durable store keeps the name for as long as the line is unfolded.
+    // The room's own name, not the caller's copy (a string made per call, publishNamed's
+    // fallback): a durable store keeps the name for as long as the line is unfolded.
     this.#store.append(room.name, seq, now, line);
     if (this.#store.durable && room.uncommittedFrom === 0) {
       room.uncommittedFrom = seq;

@@ -150,8 +150,7 @@ export class PrimaryBus {
     switch (type) {
       case Rec.Pub: {
         // The room by its name's bytes, where they lie: no string per message (room-name-index.ts).
-        const roomAt = f.at + 1;
-        f.skipName();
+        const roomAt = f.skipName();
         const roomEnd = f.at;
         // The sender's name travels for the workers, which read it from the line itself.
         f.skipName();

@@ -294,9 +294,14 @@ export class RecordFields {
     return value;
   }
 
-  /** Steps over a name the reader does not need (no string is made). */
-  skipName(): void {
-    this.at += 1 + this.buf[this.at]!;
+  /**
+   * Steps over a name without making a string of it; returns where its bytes begin (they end
+   * at `at`), for a reader that looks at them in place.
+   */
+  skipName(): number {
+    const start = this.at + 1;
+    this.at = start + this.buf[this.at]!;
+    return start;
   }
 
   /** The rest of the record, copied out (it outlives the read buffer). */
