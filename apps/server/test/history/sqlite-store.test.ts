@@ -140,6 +140,23 @@ describe('SqliteStore', () => {
     expect(wider.lastSeq('r')).toBe(1700);
   });
 
+  it('folds in steps of about a thousand lines when it serves clients itself (each step holds their event loop)', () => {
+    const s = store();
+    const old = Date.now() - 5_000;
+    const rooms = Array.from({ length: 40 }, (_, i) => `room${i}`);
+    for (const room of rooms) append(s, room, 1, 100, old); // 4,000 lines, every room due
+    s.commit();
+    let steps = 0;
+    while (s.sweep(Date.now())) steps++;
+    // Whole rooms, until a step has at least 1,024 lines: 11 rooms, 11, 11, then the last 7.
+    expect(steps).toBe(4);
+    for (const room of rooms) expect(s.read(room, { latest: 1000 })).toHaveLength(100);
+    s.close();
+    const reopened = store();
+    for (const room of rooms) expect(reopened.lastSeq(room)).toBe(100);
+    expect(seqs(reopened.read('room39', { since: 98, limit: 10 }))).toEqual([99, 100]);
+  });
+
   it('commits a turn as one log record and folds a room once it has a full chunk or its oldest line waited', () => {
     const now = Date.now();
     const s = store();
