@@ -123,11 +123,22 @@ describe('scale verdicts', () => {
   });
 
   function row(workers: number, efficiency: number | null, probes: ReturnType<typeof probe>[]): WorkerRow {
-    return { workers, sustainedRate: 1000, efficiency, ratio: efficiency, best: null, probes: probes as never, clientLimited: false };
+    return {
+      workers,
+      sustainedRate: 1000,
+      efficiency,
+      ratio: efficiency,
+      best: null,
+      probes: probes as never,
+      clientLimited: false,
+    };
   }
 
   it('does not judge efficiency when a search was inconclusive', () => {
-    const rows = [row(1, 1, [probe(1000, true), probe(2000, false)]), row(2, 0.5, [probe(1000, true), probe(2000, false, 'lag')])];
+    const rows = [
+      row(1, 1, [probe(1000, true), probe(2000, false)]),
+      row(2, 0.5, [probe(1000, true), probe(2000, false, 'lag')]),
+    ];
     expect(scaleVerdict(rows, 0.9).verdict).toBe('INCONCLUSIVE');
   });
 
@@ -137,5 +148,18 @@ describe('scale verdicts', () => {
     expect(j.verdict).toBe('FAILED');
     expect(j.reasons[0]).toContain('2 workers (0.50)');
     expect(scaleVerdict(rows, null).verdict).toBe('PASS');
+  });
+
+  it('a superlinear ratio is INCONCLUSIVE, with or without --min-efficiency: one worker stopped short of its core', () => {
+    const one = { ...row(1, 1, [probe(4000, false)]), sustainedRate: 3750, best: { serverCpuUsPerMsg: 98.67 } as never };
+    const two = row(2, 2, [probe(16000, false)]);
+    for (const minEff of [0.9, null]) {
+      const j = scaleVerdict([one, two], minEff);
+      expect(j.verdict).toBe('INCONCLUSIVE');
+      expect(j.reasons[0]).toContain('2 workers (2.00)');
+      expect(j.reasons[0]).toContain('37 % of a core');
+    }
+    // Within the noise of a search's steps it is judged as before.
+    expect(scaleVerdict([row(1, 1, [probe(2000, false)]), row(2, 1.1, [probe(4000, false)])], 0.9).verdict).toBe('PASS');
   });
 });

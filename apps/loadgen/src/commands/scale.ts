@@ -180,13 +180,36 @@ export async function scaleCommand(flags: ScaleFlags): Promise<number> {
 }
 
 /**
+ * Efficiency above this says the 1-worker baseline stopped short of its core: N workers cannot
+ * do more than N times what one does on its core, give or take the noise of a search's steps.
+ */
+const SUPERLINEAR = 1.15;
+
+/**
  * INCONCLUSIVE when any worker count's ceiling was set by a probe the loadgen limited (its
- * efficiency then compares the client, not the server, and is not judged); otherwise FAILED
- * when --min-efficiency is not met.
+ * efficiency then compares the client, not the server, and is not judged), or when a worker
+ * count scaled superlinearly: one worker then stopped on something other than its core (a
+ * stall that broke the SLO: one process with SQLite stopped at 3,750 msgs/s on its WAL
+ * checkpoints where 2 workers held 15,000, "efficiency 2.00"), and the ratio measures that,
+ * not scaling. Otherwise FAILED when --min-efficiency is not met.
  */
 export function scaleVerdict(rows: readonly WorkerRow[], minEff: number | null): Judgement {
   const searches = combine(rows.map((r) => judgeSearch(r.workers, r.probes)));
-  if (searches.verdict !== 'PASS' || minEff === null) return searches;
+  if (searches.verdict !== 'PASS') return searches;
+  const superlinear = rows.filter((r) => r.workers > 1 && (r.efficiency ?? 0) > SUPERLINEAR);
+  if (superlinear.length > 0) {
+    const one = rows.find((r) => r.workers === 1);
+    const cpu = one?.best?.serverCpuUsPerMsg;
+    const core = cpu == null ? '' : ` (its server at ${Math.round((cpu * one!.sustainedRate) / 1e4)} % of a core)`;
+    const at = superlinear.map((r) => `${r.workers} workers (${r.efficiency?.toFixed(2)})`).join(', ');
+    return {
+      verdict: 'INCONCLUSIVE',
+      reasons: [
+        `efficiency above ${SUPERLINEAR} at ${at}: 1 worker stopped short of its core${core}, on latency or a stall, so the ratio is not a scaling figure`,
+      ],
+    };
+  }
+  if (minEff === null) return searches;
   const low = rows.filter((r) => r.workers > 1 && (r.efficiency ?? 0) < minEff);
   if (low.length === 0) return searches;
   const at = low.map((r) => `${r.workers} workers (${r.efficiency?.toFixed(2)})`).join(', ');
