@@ -645,10 +645,12 @@ export class SqliteStore implements HistoryStore {
         return true;
       }
       if (this.#role.kind === 'sequencer') return false; // the keeper folds and sweeps
-      const due =
-        this.#role.kind === 'owner'
-          ? this.#log.due(now - FOLD_AFTER_MS, OWNER_FOLD_STEP, OWNER_FOLD_STEP_BYTES)
-          : this.#log.due(now - FOLD_AFTER_MS, FOLD_STEP, FOLD_STEP_BYTES);
+      const owner = this.#role.kind === 'owner';
+      const due = this.#log.due(
+        now - FOLD_AFTER_MS,
+        owner ? OWNER_FOLD_STEP : FOLD_STEP,
+        owner ? OWNER_FOLD_STEP_BYTES : FOLD_STEP_BYTES,
+      );
       if (due.length > 0) {
         this.#fold(due);
         return true;
