@@ -61,7 +61,7 @@ const FOLD_STEP_BYTES = 1024 * 1024;
  * lines held the event loop for 24–56 ms each time (the scale command, p99 < 50 ms, sustained
  * 3.75k–7.5k msgs/s where memory history held 22k). Steps of ~1,000 lines take a few ms, one
  * per turn (retention-sweep.ts), for the same CPU. What still holds the loop is SQLite's WAL
- * checkpoint (every ~16 MB of WAL, its fsyncs 60–130 ms on this host). A keeper, a process of
+ * checkpoint (every ~16 MB of WAL: 80–105 ms on this host, mostly its fsyncs). A keeper, a process of
  * its own, folds in the larger steps.
  */
 const OWNER_FOLD_STEP = 1024;
