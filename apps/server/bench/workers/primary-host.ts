@@ -18,7 +18,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LOOPCHAT_CONFIG, LOOPCHAT_OPEN_STORE, LOOPCHAT_PRIMARY_BUS, LOOPCHAT_PRIMARY_HEAP, WORKERS_DIR } from '../lib/paths.js';
+import {
+  LOOPCHAT_CONFIG,
+  LOOPCHAT_OPEN_STORE,
+  LOOPCHAT_PRIMARY_BUS,
+  LOOPCHAT_PRIMARY_HEAP,
+  WORKERS_DIR,
+} from '../lib/paths.js';
 import type { FromHost, FromWorker, ToHost, ToWorker, WorkerCounts } from './primary-ipc.js';
 
 type PrimaryBusModule = typeof import('../../src/cluster/primary-bus.js');
@@ -50,7 +56,7 @@ if (dataDir !== '') {
 }
 // As the cluster primary opens it: with SQLite, a history keeper process folds (history-keeper.ts);
 // its warnings (a keeper that exited) are failures here.
-const store = openHistoryStore({ ...DEFAULTS, history, dataDir }, { log: { warn: log.error, error: log.error } });
+const store = openHistoryStore({ ...DEFAULTS, history, dataDir }, { warn: log.error, error: log.error }, true);
 const bus = new PrimaryBus(DEFAULTS, log, flushMs, store);
 setInterval(() => bus.state.sweep(Date.now()), 1_000).unref();
 

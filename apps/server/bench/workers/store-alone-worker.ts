@@ -28,13 +28,16 @@ const messages = Number(messagesArg);
 const rate = Number(rateArg);
 const { openHistoryStore } = (await import(pathToFileURL(LOOPCHAT_OPEN_STORE).href)) as OpenStore;
 const dataDir = mkdtempSync(join(tmpdir(), 'loopchat-bench-store-'));
-const store = openHistoryStore({
-  history: kind as 'memory' | 'sqlite',
-  dataDir,
-  historySize: 1000,
-  historyMaxAgeSeconds: 0,
-  historySync: 'normal',
-});
+const store = openHistoryStore(
+  {
+    history: kind as 'memory' | 'sqlite',
+    dataDir,
+    historySize: 1000,
+    historyMaxAgeSeconds: 0,
+    historySync: 'normal',
+  },
+  console,
+);
 const names = Array.from({ length: rooms }, (_, i) => `room-${i}`);
 const seqs = new Array<number>(rooms).fill(0);
 const text = 'a chat line of about a hundred and twenty characters, as the scaling workload sends them: '.padEnd(120, '.');

@@ -58,7 +58,7 @@ export async function createBus(
   options: CreateBusOptions = {},
 ): Promise<Bus> {
   const kind = chooseBus(config, role);
-  if (kind === 'local') return new LocalBus(config, openHistoryStore(config));
+  if (kind === 'local') return new LocalBus(config, openHistoryStore(config, log.child({ component: 'history' })));
   if (kind === 'ipc') {
     const bus = new IpcBus(
       new Socket({ fd: DATA_FD, readable: true, writable: true }),

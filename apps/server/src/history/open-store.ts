@@ -9,11 +9,11 @@ import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 export type StoreConfig = Pick<Config, 'history' | 'dataDir' | 'historySize' | 'historyMaxAgeSeconds' | 'historySync'>;
 
 /**
- * Opens the store; throws HistoryStoreError (one line naming the file) when it cannot.
- * `keeper` (the cluster primary): a SQLite store's folding, retention and backups run in a
- * history keeper process (history-keeper.ts), which reports its problems to `keeper.log`.
+ * Opens the store; throws HistoryStoreError (one line naming the file) when it cannot. Its
+ * problems in the background go to `log`. `keeper` (the cluster primary): a SQLite store's
+ * folding, retention and backups run in a history keeper process (history-keeper.ts).
  */
-export function openHistoryStore(config: StoreConfig, keeper?: { log: Pick<Logger, 'warn' | 'error'> }): HistoryStore {
+export function openHistoryStore(config: StoreConfig, log: Pick<Logger, 'warn' | 'error'>, keeper = false): HistoryStore {
   if (config.history === 'memory') return new MemoryStore(config.historySize);
   const options: SqliteStoreOptions = {
     dataDir: config.dataDir,
@@ -21,8 +21,8 @@ export function openHistoryStore(config: StoreConfig, keeper?: { log: Pick<Logge
     maxAgeMs: config.historyMaxAgeSeconds * 1000,
     synchronous: config.historySync,
   };
-  if (keeper === undefined) return new SqliteStore(options);
+  if (!keeper) return new SqliteStore(options, { kind: 'owner', warn: (message) => log.warn(message) });
   const store = new SqliteStore(options, { kind: 'sequencer' });
-  store.attachKeeper(new KeeperProcess(options, store, keeper.log));
+  store.attachKeeper(new KeeperProcess(options, store, log));
   return store;
 }

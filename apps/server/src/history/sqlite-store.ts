@@ -9,9 +9,12 @@
  *   kill of the process (the log is in the OS's page cache) but not through a power loss or a
  *   kernel crash; FULL (`--history-sync full`) syncs the log on each commit, so an ack then
  *   also survives a power loss, at the cost of one fsync per turn.
- * - Exclusive locking mode: the first write takes the file's lock and keeps it until close,
- *   so a second server started on the same file fails at once with a clear error instead of
- *   two processes handing out the same seqs.
+ * - The data dir's lock file (`loopchat.lock`, held from open to close): a second server
+ *   started on the same dir fails at once with a clear error instead of two processes handing
+ *   out the same seqs. Not the file's own exclusive locking mode: the file has other
+ *   connections of ours (a keeper's, or the WAL checkpointer's thread).
+ * - Checkpoints off the loop: the WAL is copied into the file by a thread of its own
+ *   (wal-checkpointer.ts), or by the cluster's keeper, never by the commit that filled it.
  * - Appends are buffered and written by commit() (group commit: the bus calls it once per
  *   event-loop turn) as ONE record of the commit log whatever the rooms: a write() to a file
  *   beside the database (log-files.ts), not a transaction; a room's lines are folded in the
@@ -35,6 +38,7 @@ import { LOG_DIR, LogFiles, RECORD_HEADER, readLogFiles } from './log-files.js';
 import { LogTail } from './log-tail.js';
 import { SqliteReadMarkers } from './sqlite-read-markers.js';
 import { MAX_CHUNK_LINES, splitLines } from './line-chunks.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 import { APPLICATION_ID, MIGRATE_V1, SCHEMA, SCHEMA_VERSION, SQL, prepareAll, type Prepared } from './sqlite-schema.js';
 
 export const HISTORY_FILE = 'loopchat.db';
@@ -119,19 +123,19 @@ export interface SqliteStoreOptions {
  * Who folds (history-keeper.ts):
  *
  *   owner      the one process that opens the file: it sequences, folds and sweeps (the
- *              default; the file is locked to it)
+ *              default); a thread of its own checkpoints (wal-checkpointer.ts)
  *   sequencer  the cluster primary when a keeper folds for it: it appends and commits, reads,
  *              writes metadata and markers, and folds only a room a moderator edits, what is
- *              left at close, or when the keeper falls far behind; `loopchat.lock` is what
- *              keeps a second server out
+ *              left at close, or when the keeper falls far behind
  *   keeper     the keeper process: it follows the sequencer's log files, folds them, sweeps
  *              retention and answers backups; `onFolded` hears each fold
  *
  * A sequencer and its keeper share the file (WAL, not exclusive). Either may fold a room's
  * runs: each fold skips, in its transaction, what the room's recorded last seq says is done.
+ * An owner or a sequencer holds `loopchat.lock`, which keeps a second server out.
  */
 export type StoreRole =
-  | { readonly kind: 'owner' }
+  | { readonly kind: 'owner'; readonly warn?: (message: string) => void }
   | { readonly kind: 'sequencer' }
   | { readonly kind: 'keeper'; readonly onFolded: (folded: FoldedRooms, durable: boolean) => void };
 
@@ -150,6 +154,9 @@ const LOCK_FILE = 'loopchat.lock';
 const SHARED_BUSY_TIMEOUT_MS = 5_000;
 
 type Statements = Prepared<typeof SQL>;
+
+/** SQLite's own automatic checkpoint, in WAL pages: the owner's fallback when its thread cannot. */
+const AUTO_CHECKPOINT_PAGES = 1000;
 
 export class SqliteStore implements HistoryStore {
   readonly kind = 'sqlite';
@@ -178,13 +185,17 @@ export class SqliteStore implements HistoryStore {
   readonly #role: StoreRole;
   /** Not the file's only user: folds check what is done already (see StoreRole). */
   readonly #shared: boolean;
-  /** A sequencer's hold on the data dir (see StoreRole). */
-  #lock: Database.Database | undefined;
+  /** The hold on the data dir that keeps a second server out (see StoreRole); not a keeper's. */
+  readonly #lock: Database.Database | undefined;
   #keeper: Keeper | undefined;
-  /** A sequencer folded since its last checkpoint: a log file may go only after one. */
+  /** Owner: the thread that checkpoints (undefined: this loop does, as SQLite's default). */
+  #checkpointer: WalCheckpointer | undefined;
+  /** Folded since the last checkpoint by this loop, where another makes folds durable: a log file may go only after one. */
   #ownFolds = false;
-  /** Commits a keeper's fold emptied, not yet known durable: their files wait. */
+  /** Commits a fold emptied (a keeper's, or the owner's with a checkpointer), not yet known durable: their files wait. */
   #undurable: number[] = [];
+  /** Owner: those of them the checkpoint under way makes durable. */
+  #checkpointing: number[] = [];
   /** The keeper's follower of the log files; null for the others. */
   readonly #tail: LogTail | null;
   /** room → the seq it is folded through, as last seen (to skip at recovery and a keeper's ingest). */
@@ -206,7 +217,7 @@ export class SqliteStore implements HistoryStore {
     this.#role = role;
     this.#shared = role.kind !== 'owner';
     prepareDir(dir);
-    if (role.kind === 'sequencer') this.#lock = takeLock(join(dir, LOCK_FILE), this.path);
+    this.#lock = role.kind === 'keeper' ? undefined : takeLock(join(dir, LOCK_FILE), this.path);
     let db: Database.Database;
     try {
       // timeout 0: a file locked by another server is an error now, not a wait.
@@ -216,9 +227,9 @@ export class SqliteStore implements HistoryStore {
       throw openError(this.path, err);
     }
     try {
-      this.epoch = initialise(db, options.synchronous, !this.#shared);
-      // Opened: from now on the other of the pair may hold the write lock for a fold step.
-      if (this.#shared) db.pragma(`busy_timeout = ${SHARED_BUSY_TIMEOUT_MS}`);
+      this.epoch = initialise(db, options.synchronous);
+      // Opened: from now on another connection may hold a lock for a moment (a keeper's fold step).
+      db.pragma(`busy_timeout = ${SHARED_BUSY_TIMEOUT_MS}`);
       this.#sql = prepareAll(db, SQL, ['lastSeq', 'getMeta', 'getRoomMeta']);
       this.readMarkers = new SqliteReadMarkers(db);
     } catch (err) {
@@ -239,7 +250,8 @@ export class SqliteStore implements HistoryStore {
       this.#files = new LogFiles(logDir, {
         sync: options.synchronous === 'full',
         beforeDelete: () => {
-          if (this.#shared && !this.#ownFolds) return; // the keeper made its folds durable
+          // A keeper or the checkpointer made the other folds durable before their files were released.
+          if ((this.#shared || this.#checkpointer !== undefined) && !this.#ownFolds) return;
           this.#ownFolds = false;
           this.#db.pragma('wal_checkpoint(PASSIVE)');
         },
@@ -251,6 +263,48 @@ export class SqliteStore implements HistoryStore {
       this.#lock?.close();
       throw openError(this.path, err);
     }
+    if (role.kind === 'owner') this.#startCheckpointer(role.warn);
+  }
+
+  /** Owner: checkpoints from now on in a thread; if none can start, SQLite's on this loop. */
+  #startCheckpointer(warn: ((message: string) => void) | undefined): void {
+    const onLoop = (reason: string): void => {
+      this.#checkpointer = undefined;
+      if (!this.#db.open) return;
+      warn?.(`${reason}; checkpoints run on the event loop`);
+      this.#db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
+      const ids = this.#checkpointing.concat(this.#undurable);
+      this.#checkpointing = [];
+      this.#undurable = [];
+      this.#ownFolds = true; // beforeDelete checkpoints here, now
+      this.#files.release(ids);
+    };
+    try {
+      this.#checkpointer = new WalCheckpointer(this.path, {
+        checkpointed: (complete) => this.#checkpointed(complete),
+        failed: onLoop,
+      });
+    } catch (err) {
+      onLoop(`the WAL checkpointer cannot start: ${describe(err)}`);
+    }
+  }
+
+  /** Owner: asks its thread for a checkpoint of what this loop folded so far (unless one is under way). */
+  #requestCheckpoint(): void {
+    if (this.#checkpointer?.request() !== true) return;
+    this.#checkpointing = this.#undurable;
+    this.#undurable = [];
+    this.#sinceCheckpoint = 0;
+  }
+
+  /** Owner: a checkpoint ended; complete, the log files of the folds it covered may go. */
+  #checkpointed(complete: boolean): void {
+    const ids = this.#checkpointing;
+    this.#checkpointing = [];
+    if (!this.#db.open) return;
+    if (!complete)
+      this.#undurable = ids.concat(this.#undurable); // the next one covers them
+    else if (ids.length > 0) this.#files.release(ids);
   }
 
   /** A sequencer's keeper (keeper-process.ts): folds, retention and backups are its from now on. */
@@ -473,6 +527,12 @@ export class SqliteStore implements HistoryStore {
       this.#sinceCheckpoint += bytes;
       return;
     }
+    if (this.#checkpointer !== undefined) {
+      for (const id of emptied) this.#undurable.push(id);
+      this.#sinceCheckpoint += bytes;
+      if (this.#sinceCheckpoint >= CHECKPOINT_BYTES) this.#requestCheckpoint();
+      return;
+    }
     this.#ownFolds = true;
     this.#files.release(emptied);
   }
@@ -637,8 +697,19 @@ export class SqliteStore implements HistoryStore {
    * One step of background work, in its own short transaction: while the log holds lines, a
    * fold step; then retention, at most SWEEP_STEP_ROWS rows deleted a step: first what a
    * fold's trim left of a room over its count (#trim), then the oldest rows past the age limit.
+   * Once none is left (false), the owner's thread checkpoints what the steps wrote.
    */
   sweep(now: number): boolean {
+    const more = this.#sweepStep(now);
+    // The owner's writes to the file come in this burst of steps once a second (commits go to
+    // the log files): its end is when to checkpoint. A checkpoint that overlaps a write leaves
+    // the frames written meanwhile, and the WAL starts over from its beginning only after one
+    // that left none: asked at the top of the burst instead, the WAL grew by every second's folds.
+    if (!more) this.#requestCheckpoint();
+    return more;
+  }
+
+  #sweepStep(now: number): boolean {
     try {
       if (this.readMarkers.dirty) {
         this.readMarkers.flush(now);
@@ -674,6 +745,11 @@ export class SqliteStore implements HistoryStore {
       this.#db.close();
       return;
     }
+    // Its connection closed first: this one's close is then the last, which checkpoints.
+    this.#checkpointer?.close();
+    this.#checkpointer = undefined;
+    // Folds no checkpoint has covered yet: the log files go below, so this loop checkpoints first.
+    if (this.#undurable.length > 0 || this.#checkpointing.length > 0) this.#ownFolds = true;
     try {
       this.readMarkers.flush();
     } catch {
@@ -715,11 +791,10 @@ function prepareDir(dir: string): void {
 }
 
 /** Sets the file up (pragmas, lock, schema) and returns its epoch. */
-function initialise(db: Database.Database, synchronous: 'normal' | 'full', exclusive: boolean): string {
-  if (exclusive) db.pragma('locking_mode = EXCLUSIVE');
-  // Shared (a sequencer and its keeper): the keeper checkpoints (SqliteStore.keep), so neither
-  // stops for a checkpoint of the other's frames at a commit.
-  else db.pragma('wal_autocheckpoint = 0');
+function initialise(db: Database.Database, synchronous: 'normal' | 'full'): string {
+  // A keeper (SqliteStore.keep) or the owner's thread (wal-checkpointer.ts) checkpoints: no
+  // commit stops for one.
+  db.pragma('wal_autocheckpoint = 0');
   // 16 KiB pages for a new file (an existing one keeps its own): a turn's log row and a
   // room's chunk are tens of KiB, so a quarter of the pages, WAL frames and write calls of
   // 4 KiB pages (store alone, 100 rooms: 4.0 -> 3.4 us CPU per message).
@@ -733,7 +808,6 @@ function initialise(db: Database.Database, synchronous: 'normal' | 'full', exclu
   if (tables > 0 && appId !== APPLICATION_ID) {
     throw Object.assign(new Error('the file is a SQLite database of another program'), { code: 'SQLITE_NOTADB' });
   }
-  // The first write takes the exclusive lock (kept until close): do it now, at startup.
   const version = db.pragma('user_version', { simple: true }) as number;
   return db
     .transaction(() => {
@@ -751,15 +825,18 @@ function initialise(db: Database.Database, synchronous: 'normal' | 'full', exclu
 }
 
 /**
- * Holds `path` (an empty SQLite file) locked until closed: a sequencer shares the history file
- * with its keeper, so the file's own exclusive lock cannot keep a second server out; this does.
+ * Holds `path` (an empty SQLite file) locked until closed: the history file has other
+ * connections of ours (a keeper's, the checkpointer's), so its own exclusive locking mode
+ * cannot keep a second server out; this does.
  */
 function takeLock(path: string, historyFile: string): Database.Database {
   let lock: Database.Database | undefined;
   try {
     lock = new Database(path, { timeout: 0 });
     lock.pragma('locking_mode = EXCLUSIVE');
-    lock.pragma('journal_mode = OFF'); // nothing in it to roll back, and no -journal file left beside it
+    // Nothing in it to roll back, and no -journal file left beside it (OFF, which better-sqlite3's
+    // defensive mode refuses without a word, left one).
+    lock.pragma('journal_mode = MEMORY');
     lock.exec('BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS held (x); COMMIT');
     return lock;
   } catch (err) {
