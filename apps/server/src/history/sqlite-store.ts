@@ -302,9 +302,8 @@ export class SqliteStore implements HistoryStore {
     const ids = this.#checkpointing;
     this.#checkpointing = [];
     if (!this.#db.open) return;
-    if (!complete)
-      this.#undurable = ids.concat(this.#undurable); // the next one covers them
-    else if (ids.length > 0) this.#files.release(ids);
+    if (complete) this.#files.release(ids);
+    else this.#undurable = ids.concat(this.#undurable); // the next one covers them
   }
 
   /** A sequencer's keeper (keeper-process.ts): folds, retention and backups are its from now on. */
