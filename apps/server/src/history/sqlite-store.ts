@@ -228,8 +228,11 @@ export class SqliteStore implements HistoryStore {
     }
     try {
       this.epoch = initialise(db, options.synchronous);
-      // Opened: from now on another connection may hold a lock for a moment (a keeper's fold step).
-      db.pragma(`busy_timeout = ${SHARED_BUSY_TIMEOUT_MS}`);
+      // Opened: from now on the other of the pair may hold the write lock for a fold step. (Not
+      // the owner: nothing of ours writes to its file but itself, and a write of someone else's,
+      // a sqlite3 shell say, should fail the fold it meets, tried again a second later, not hold
+      // the event loop.)
+      if (this.#shared) db.pragma(`busy_timeout = ${SHARED_BUSY_TIMEOUT_MS}`);
       this.#sql = prepareAll(db, SQL, ['lastSeq', 'getMeta', 'getRoomMeta']);
       this.readMarkers = new SqliteReadMarkers(db);
     } catch (err) {
