@@ -56,7 +56,7 @@ if (dataDir !== '') {
 }
 // As the cluster primary opens it: with SQLite, a history keeper process folds (history-keeper.ts);
 // its warnings (a keeper that exited) are failures here.
-const store = openHistoryStore({ ...DEFAULTS, history, dataDir }, { warn: log.error, error: log.error }, true);
+const store = openHistoryStore({ ...DEFAULTS, history, dataDir }, { warn: log.error, error: log.error }, { keeper: true });
 const bus = new PrimaryBus(DEFAULTS, log, flushMs, store);
 setInterval(() => bus.state.sweep(Date.now()), 1_000).unref();
 

@@ -93,7 +93,7 @@ export class ClusterPrimary {
     // file is a startup error before any worker is forked). Not on Redis: there the workers
     // sequence through Redis, and the primary's bus serves nobody. Its folding into the
     // SQLite file runs in a keeper process beside it (history-keeper.ts), off its one core.
-    const store = chooseBus(config, 'primary') === 'ipc' ? openHistoryStore(config, log, true) : undefined;
+    const store = chooseBus(config, 'primary') === 'ipc' ? openHistoryStore(config, log, { keeper: true }) : undefined;
     this.bus = new PrimaryBus(config, log, config.clusterFlushMs, store);
     this.#report = new PrimaryReport(this.bus);
     this.#ports = { tcpPort: config.tcpPort, httpPort: config.httpPort };

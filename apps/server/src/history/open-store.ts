@@ -13,7 +13,11 @@ export type StoreConfig = Pick<Config, 'history' | 'dataDir' | 'historySize' | '
  * problems in the background go to `log`. `keeper` (the cluster primary): a SQLite store's
  * folding, retention and backups run in a history keeper process (history-keeper.ts).
  */
-export function openHistoryStore(config: StoreConfig, log: Pick<Logger, 'warn' | 'error'>, keeper = false): HistoryStore {
+export function openHistoryStore(
+  config: StoreConfig,
+  log: Pick<Logger, 'warn' | 'error'>,
+  { keeper = false }: { keeper?: boolean } = {},
+): HistoryStore {
   if (config.history === 'memory') return new MemoryStore(config.historySize);
   const options: SqliteStoreOptions = {
     dataDir: config.dataDir,

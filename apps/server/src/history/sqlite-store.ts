@@ -38,7 +38,7 @@ import { LOG_DIR, LogFiles, RECORD_HEADER, readLogFiles } from './log-files.js';
 import { LogTail } from './log-tail.js';
 import { SqliteReadMarkers } from './sqlite-read-markers.js';
 import { MAX_CHUNK_LINES, splitLines } from './line-chunks.js';
-import { WalCheckpointer } from './wal-checkpointer.js';
+import { WalCheckpointer, checkpointWal } from './wal-checkpointer.js';
 import { APPLICATION_ID, MIGRATE_V1, SCHEMA, SCHEMA_VERSION, SQL, prepareAll, type Prepared } from './sqlite-schema.js';
 
 export const HISTORY_FILE = 'loopchat.db';
@@ -64,9 +64,9 @@ const FOLD_STEP_BYTES = 1024 * 1024;
  * msgs/s in 50 rooms every room came due in the same sweep every 2 s, and a step of FOLD_STEP
  * lines held the event loop for 24–56 ms each time (the scale command, p99 < 50 ms, sustained
  * 3.75k–7.5k msgs/s where memory history held 22k). Steps of ~1,000 lines take a few ms, one
- * per turn (retention-sweep.ts), for the same CPU. What still holds the loop is SQLite's WAL
- * checkpoint (every ~16 MB of WAL: 80–105 ms on this host, mostly its fsyncs). A keeper, a process of
- * its own, folds in the larger steps.
+ * per turn (retention-sweep.ts), for the same CPU. (SQLite's WAL checkpoint, which held it
+ * 80–105 ms every ~16 MB of WAL, runs in a thread since: wal-checkpointer.ts.) A keeper, a
+ * process of its own, folds in the larger steps.
  */
 const OWNER_FOLD_STEP = 1024;
 const OWNER_FOLD_STEP_BYTES = 128 * 1024;
@@ -358,8 +358,7 @@ export class SqliteStore implements HistoryStore {
 
   /** Keeper: makes its folds durable (the WAL synced and copied into the file) and says so. */
   #checkpoint(): void {
-    const [result] = this.#db.pragma('wal_checkpoint(PASSIVE)') as { busy: number }[];
-    if (result?.busy !== 0) return; // another connection's checkpoint: the next one
+    if (!checkpointWal(this.#db)) return; // frames left (a reader, the other's checkpoint): the next one
     this.#sinceCheckpoint = 0;
     this.#undurableFolds = false;
     if (this.#role.kind === 'keeper') this.#role.onFolded([], true);

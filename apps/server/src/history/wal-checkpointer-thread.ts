@@ -13,7 +13,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { FromCheckpointer, ToCheckpointer } from './wal-checkpointer.js';
+import { checkpointWal, type FromCheckpointer, type ToCheckpointer } from './wal-checkpointer.js';
 
 const { path, closed } = workerData as { path: string; closed: Int32Array };
 const port = parentPort!;
@@ -51,8 +51,7 @@ if (db !== undefined) {
       return;
     }
     try {
-      const [r] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
-      send({ t: 'checkpointed', complete: r !== undefined && r.busy === 0 && r.checkpointed === r.log });
+      send({ t: 'checkpointed', complete: checkpointWal(db) });
     } catch {
       send({ t: 'checkpointed', complete: false }); // a full disk, say: the owner asks again
     }

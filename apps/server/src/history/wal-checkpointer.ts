@@ -17,6 +17,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+import type Database from 'better-sqlite3';
 
 export type ToCheckpointer = { t: 'checkpoint' } | { t: 'close' };
 export type FromCheckpointer = { t: 'checkpointed'; complete: boolean } | { t: 'failed'; error: string };
@@ -26,6 +27,17 @@ export interface CheckpointerEvents {
   checkpointed(complete: boolean): void;
   /** The thread cannot checkpoint (it could not open the file, or it stopped): the owner must. */
   failed(reason: string): void;
+}
+
+/**
+ * One `wal_checkpoint(PASSIVE)` on `db` (the thread's, or a keeper's own); true when it left no
+ * frame behind. Only then is every transaction committed before the call durable: SQLite syncs
+ * the WAL before it copies frames and the file after, and a checkpoint that finds nothing it may
+ * copy (a reader's older snapshot, another checkpoint under way) syncs nothing.
+ */
+export function checkpointWal(db: Database.Database): boolean {
+  const [r] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+  return r !== undefined && r.busy === 0 && r.checkpointed === r.log;
 }
 
 /** The compiled thread: beside this file in dist/, or in dist/ when this runs from src/ (vitest). */

@@ -46,7 +46,7 @@ function keepers(): number[] {
 const CONFIG = { history: 'sqlite', historySize: 1000, historyMaxAgeSeconds: 0, historySync: 'normal' } as const;
 
 function sequencer(historySize = 1000): SqliteStore {
-  const s = openHistoryStore({ ...CONFIG, dataDir: dir, historySize }, log, true) as SqliteStore;
+  const s = openHistoryStore({ ...CONFIG, dataDir: dir, historySize }, log, { keeper: true }) as SqliteStore;
   open.push(s);
   return s;
 }
